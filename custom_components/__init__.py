@@ -1,0 +1,1 @@
+"""Custom components package so tests can import custom_components.smartplex."""
