@@ -1,0 +1,479 @@
+"""Shared Sonarr/Radarr (API v3) client base and the models both services use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from .base import ApiClient, QueryValue, major_version
+from .errors import (
+    SmartPlexError,
+    SmartPlexNotFoundError,
+    SmartPlexUnsupportedVersionError,
+    SmartPlexWrongServiceError,
+)
+from .models import Page, ServerInfo
+from .parse import (
+    JsonDict,
+    as_dict,
+    dict_list,
+    int_tuple,
+    opt_datetime,
+    opt_int,
+    opt_str,
+    to_bool,
+    to_float,
+    to_int,
+    to_str,
+)
+
+MIN_ARR_VERSION = 3
+QUEUE_PAGE_SIZE = 100
+
+
+def poster_url(data: JsonDict) -> str | None:
+    """Return the remote poster URL of an item's images, if any."""
+    for image in dict_list(data.get("images")):
+        if image.get("coverType") == "poster":
+            return opt_str(image.get("remoteUrl")) or opt_str(image.get("url"))
+    return None
+
+
+def quality_name(data: JsonDict) -> str | None:
+    """Return the quality name from a {quality: {quality: {name}}} structure."""
+    return opt_str(as_dict(as_dict(data.get("quality")).get("quality")).get("name"))
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStatus:
+    """Sonarr/Radarr /system/status."""
+
+    app_name: str
+    instance_name: str | None
+    version: str
+    branch: str | None
+    url_base: str | None
+    is_docker: bool
+    start_time: datetime | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> SystemStatus:
+        """Build from the API object."""
+        return cls(
+            app_name=to_str(data.get("appName")),
+            instance_name=opt_str(data.get("instanceName")),
+            version=to_str(data.get("version")),
+            branch=opt_str(data.get("branch")),
+            url_base=opt_str(data.get("urlBase")),
+            is_docker=to_bool(data.get("isDocker")),
+            start_time=opt_datetime(data.get("startTime")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DiskSpace:
+    """Free and total space of one mount."""
+
+    path: str
+    label: str | None
+    free_space: int
+    total_space: int
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> DiskSpace:
+        """Build from the API object."""
+        return cls(
+            path=to_str(data.get("path")),
+            label=opt_str(data.get("label")),
+            free_space=to_int(data.get("freeSpace")),
+            total_space=to_int(data.get("totalSpace")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RootFolder:
+    """A library root folder with its free space."""
+
+    id: int
+    path: str
+    accessible: bool
+    free_space: int | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> RootFolder:
+        """Build from the API object."""
+        return cls(
+            id=to_int(data.get("id")),
+            path=to_str(data.get("path")),
+            accessible=to_bool(data.get("accessible", True)),
+            free_space=opt_int(data.get("freeSpace")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QualityProfile:
+    """A quality profile (cutoff is the id of the target quality or group)."""
+
+    id: int
+    name: str
+    upgrade_allowed: bool
+    cutoff: int | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> QualityProfile:
+        """Build from the API object."""
+        return cls(
+            id=to_int(data.get("id")),
+            name=to_str(data.get("name")),
+            upgrade_allowed=to_bool(data.get("upgradeAllowed")),
+            cutoff=opt_int(data.get("cutoff")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A tag."""
+
+    id: int
+    label: str
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> Tag:
+        """Build from the API object."""
+        return cls(id=to_int(data.get("id")), label=to_str(data.get("label")))
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """One health problem reported by the service."""
+
+    source: str
+    type: str
+    message: str
+    wiki_url: str | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> HealthCheck:
+        """Build from the API object."""
+        return cls(
+            source=to_str(data.get("source")),
+            type=to_str(data.get("type")),
+            message=to_str(data.get("message")),
+            wiki_url=opt_str(data.get("wikiUrl")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A queued, running or finished command (search, refresh, ...)."""
+
+    id: int
+    name: str
+    status: str
+    result: str | None
+    message: str | None
+    queued: datetime | None
+    started: datetime | None
+    ended: datetime | None
+
+    @property
+    def is_finished(self) -> bool:
+        """Return True once the command completed, failed or was aborted."""
+        return self.status in {
+            "completed",
+            "failed",
+            "aborted",
+            "cancelled",
+            "orphaned",
+        }
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> Command:
+        """Build from the API object."""
+        return cls(
+            id=to_int(data.get("id")),
+            name=to_str(data.get("name")),
+            status=to_str(data.get("status")),
+            result=opt_str(data.get("result")),
+            message=opt_str(data.get("message")),
+            queued=opt_datetime(data.get("queued")),
+            started=opt_datetime(data.get("started")),
+            ended=opt_datetime(data.get("ended")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A notification connection; for webhooks `url` is the target."""
+
+    id: int
+    name: str
+    implementation: str
+    url: str | None
+    events: frozenset[str]
+    tags: tuple[int, ...]
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> Notification:
+        """Build from the API object; events are the enabled on* flags."""
+        fields = {
+            to_str(field.get("name")): field.get("value")
+            for field in dict_list(data.get("fields"))
+        }
+        return cls(
+            id=to_int(data.get("id")),
+            name=to_str(data.get("name")),
+            implementation=to_str(data.get("implementation")),
+            url=opt_str(fields.get("url")),
+            events=frozenset(
+                key
+                for key, value in data.items()
+                if key.startswith("on") and value is True
+            ),
+            tags=int_tuple(data.get("tags")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """Fields common to Sonarr and Radarr queue records."""
+
+    id: int
+    title: str
+    status: str
+    tracked_download_status: str | None
+    tracked_download_state: str | None
+    size: float
+    size_left: float
+    time_left: str | None
+    estimated_completion_time: datetime | None
+    download_client: str | None
+    indexer: str | None
+    protocol: str | None
+    quality: str | None
+    error_message: str | None
+
+    @property
+    def progress(self) -> float:
+        """Return the downloaded fraction in percent."""
+        if self.size <= 0:
+            return 0.0
+        return round(100 * (self.size - self.size_left) / self.size, 1)
+
+    @staticmethod
+    def common_fields(data: JsonDict) -> dict[str, Any]:
+        """Return constructor arguments for the shared fields."""
+        return {
+            "id": to_int(data.get("id")),
+            "title": to_str(data.get("title")),
+            "status": to_str(data.get("status")),
+            "tracked_download_status": opt_str(data.get("trackedDownloadStatus")),
+            "tracked_download_state": opt_str(data.get("trackedDownloadState")),
+            "size": to_float(data.get("size")),
+            "size_left": to_float(data.get("sizeleft")),
+            "time_left": opt_str(data.get("timeleft")),
+            "estimated_completion_time": opt_datetime(
+                data.get("estimatedCompletionTime")
+            ),
+            "download_client": opt_str(data.get("downloadClient")),
+            "indexer": opt_str(data.get("indexer")),
+            "protocol": opt_str(data.get("protocol")),
+            "quality": quality_name(data),
+            "error_message": opt_str(data.get("errorMessage")),
+        }
+
+
+class ArrClient[QueueT](ApiClient):
+    """Endpoints Sonarr and Radarr share under /api/v3."""
+
+    media_param: ClassVar[str]
+
+    def _parse_queue_item(self, data: JsonDict) -> QueueT:
+        """Build a service-specific queue record."""
+        raise NotImplementedError
+
+    async def system_status(self) -> SystemStatus:
+        """Return /system/status."""
+        return SystemStatus.from_dict(await self._get_dict("/api/v3/system/status"))
+
+    async def validate(self) -> ServerInfo:
+        """Check that this is the expected *arr at API v3 with a valid key."""
+        try:
+            status = await self.system_status()
+        except SmartPlexNotFoundError:
+            raise await self._legacy_or_wrong_service() from None
+        if status.app_name.lower() != self.service.lower():
+            raise SmartPlexWrongServiceError(
+                self.service,
+                f"the URL answers as {status.app_name or 'something else'}, not {self.service}",
+            )
+        major = major_version(status.version)
+        if major is None or major < MIN_ARR_VERSION:
+            raise SmartPlexUnsupportedVersionError(
+                self.service,
+                f"version {status.version} is not supported (need {MIN_ARR_VERSION} or newer)",
+                version=status.version,
+            )
+        return ServerInfo(
+            service=self.service,
+            name=status.instance_name or status.app_name,
+            version=status.version,
+            instance_id=None,
+        )
+
+    async def _legacy_or_wrong_service(self) -> SmartPlexError:
+        """Tell a pre-v3 server (only /api/system/status) from a wrong URL or base path."""
+        wrong = SmartPlexWrongServiceError(
+            self.service,
+            f"no {self.service} API v3 at this URL (check the base path, e.g. /{self.service.lower()})",
+        )
+        try:
+            legacy = await self._request("GET", "/api/system/status")
+        except SmartPlexError:
+            return wrong
+        version = to_str(as_dict(legacy).get("version"))
+        if not version:
+            return wrong
+        return SmartPlexUnsupportedVersionError(
+            self.service,
+            f"version {version} is not supported (need {MIN_ARR_VERSION} or newer)",
+            version=version,
+        )
+
+    async def disk_space(self) -> list[DiskSpace]:
+        """Return free/total space per mount."""
+        return [
+            DiskSpace.from_dict(item)
+            for item in await self._get_list("/api/v3/diskspace")
+        ]
+
+    async def root_folders(self) -> list[RootFolder]:
+        """Return the library root folders."""
+        return [
+            RootFolder.from_dict(item)
+            for item in await self._get_list("/api/v3/rootfolder")
+        ]
+
+    async def quality_profiles(self) -> list[QualityProfile]:
+        """Return the quality profiles."""
+        return [
+            QualityProfile.from_dict(item)
+            for item in await self._get_list("/api/v3/qualityprofile")
+        ]
+
+    async def tags(self) -> list[Tag]:
+        """Return all tags."""
+        return [Tag.from_dict(item) for item in await self._get_list("/api/v3/tag")]
+
+    async def create_tag(self, label: str) -> Tag:
+        """Create a tag and return it."""
+        payload = await self._request("POST", "/api/v3/tag", json_body={"label": label})
+        return Tag.from_dict(self._expect_dict(payload, "POST /api/v3/tag"))
+
+    async def health(self) -> list[HealthCheck]:
+        """Return current health problems."""
+        return [
+            HealthCheck.from_dict(item)
+            for item in await self._get_list("/api/v3/health")
+        ]
+
+    async def queue(
+        self, *, page: int = 1, page_size: int = 20, include_unknown: bool = False
+    ) -> Page[QueueT]:
+        """Return one page of the download queue with the series/movie embedded."""
+        params: dict[str, QueryValue] = {
+            "page": page,
+            "pageSize": page_size,
+            f"includeUnknown{self.media_param}Items": include_unknown,
+            f"include{self.media_param}": True,
+        }
+        params.update(self._queue_extra_params())
+        data = await self._get_dict("/api/v3/queue", params)
+        return Page.from_arr(data, self._parse_queue_item)
+
+    def _queue_extra_params(self) -> dict[str, QueryValue]:
+        """Return service-specific queue parameters."""
+        return {}
+
+    async def queue_all(self, *, max_pages: int = 50) -> list[QueueT]:
+        """Return every queue record, following pages (bounded by max_pages)."""
+        records: list[QueueT] = []
+        page = 1
+        while page <= max_pages:
+            result: Page[QueueT] = await self.queue(
+                page=page, page_size=QUEUE_PAGE_SIZE
+            )
+            records.extend(result.records)
+            if page >= result.total_pages or not result.records:
+                break
+            page += 1
+        return records
+
+    async def remove_queue_item(
+        self, queue_id: int, *, remove_from_client: bool = True, blocklist: bool = False
+    ) -> None:
+        """Remove a queue record, optionally from the download client and blocklisting the release."""
+        await self._request(
+            "DELETE",
+            f"/api/v3/queue/{queue_id}",
+            params={"removeFromClient": remove_from_client, "blocklist": blocklist},
+        )
+
+    async def command(self, name: str, **body: Any) -> Command:
+        """Start a command (e.g. a search) and return its initial state."""
+        payload = await self._request(
+            "POST", "/api/v3/command", json_body={"name": name, **body}
+        )
+        return Command.from_dict(self._expect_dict(payload, "POST /api/v3/command"))
+
+    async def command_status(self, command_id: int) -> Command:
+        """Return the state of a command."""
+        return Command.from_dict(await self._get_dict(f"/api/v3/command/{command_id}"))
+
+    async def notifications(self) -> list[Notification]:
+        """Return the configured notification connections."""
+        return [
+            Notification.from_dict(item)
+            for item in await self._get_list("/api/v3/notification")
+        ]
+
+    async def create_webhook(
+        self,
+        name: str,
+        url: str,
+        events: Iterable[str],
+        *,
+        tags: Iterable[int] = (),
+    ) -> Notification:
+        """Create a webhook connection (POST JSON to url) for the given on* events."""
+        body: dict[str, Any] = {
+            "name": name,
+            "implementation": "Webhook",
+            "configContract": "WebhookSettings",
+            "fields": [
+                {"name": "url", "value": url},
+                {"name": "method", "value": 1},
+            ],
+            "tags": list(tags),
+        }
+        body.update(dict.fromkeys(events, True))
+        payload = await self._request("POST", "/api/v3/notification", json_body=body)
+        return Notification.from_dict(
+            self._expect_dict(payload, "POST /api/v3/notification")
+        )
+
+    async def delete_notification(self, notification_id: int) -> None:
+        """Delete a notification connection."""
+        await self._request("DELETE", f"/api/v3/notification/{notification_id}")
+
+    def _calendar_params(
+        self, start: datetime, end: datetime, unmonitored: bool
+    ) -> dict[str, QueryValue]:
+        """Return the calendar window parameters in ISO 8601."""
+        return {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "unmonitored": unmonitored,
+        }

@@ -1,0 +1,291 @@
+"""HTTP plumbing shared by every client: URLs, auth, timeouts, concurrency, 429 and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+import json
+import logging
+from typing import Any, ClassVar
+
+import aiohttp
+from yarl import URL
+
+from .errors import (
+    SmartPlexAuthError,
+    SmartPlexCertificateError,
+    SmartPlexConnectionError,
+    SmartPlexError,
+    SmartPlexInvalidResponseError,
+    SmartPlexNotFoundError,
+    SmartPlexRateLimitError,
+    SmartPlexRequestError,
+    SmartPlexTimeoutError,
+)
+from .models import ServerInfo
+from .parse import JsonDict
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_CONCURRENT_REQUESTS = 4
+MAX_RATE_LIMIT_RETRIES = 3
+MAX_RETRY_AFTER = 30.0
+DEFAULT_RETRY_AFTER = 1.0
+MAX_MESSAGE_LENGTH = 200
+
+type QueryValue = str | int | float | bool | list[int] | list[str] | None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Return the wait in seconds from a Retry-After header (seconds or HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def encode_query(params: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
+    """Encode query parameters: drop None, lowercase booleans, repeat list values."""
+    encoded: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded.append((key, "true" if value else "false"))
+        elif isinstance(value, list):
+            encoded.extend((key, str(item)) for item in value)
+        else:
+            encoded.append((key, str(value)))
+    return encoded
+
+
+class ApiClient:
+    """Base for one upstream service: sends requests and maps failures to SmartPlexError."""
+
+    service: ClassVar[str]
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        api_key: str,
+        *,
+        verify_ssl: bool = True,
+        timeout: float = 10.0,
+    ) -> None:
+        """Store the injected session, base URL (with any base path) and credentials."""
+        self._session = session
+        self._base_url = url.strip().rstrip("/")
+        self._api_key = api_key.strip()
+        self._verify_ssl = verify_ssl
+        self._timeout = timeout
+        self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+
+    @property
+    def base_url(self) -> str:
+        """Return the base URL requests are built on."""
+        return self._base_url
+
+    async def validate(self) -> ServerInfo:
+        """Check identity, credentials and API version; return the server identity."""
+        raise NotImplementedError
+
+    def _auth_headers(self) -> dict[str, str]:
+        """Return the headers that authenticate a request."""
+        return {"X-Api-Key": self._api_key}
+
+    def _auth_query(self) -> list[tuple[str, str]]:
+        """Return query parameters that authenticate a request (only where headers are impossible)."""
+        return []
+
+    def _url(self, path: str) -> URL:
+        """Join the base URL and an API path, refusing anything but http(s) URLs."""
+        url = URL(self._base_url + path)
+        if url.scheme not in {"http", "https"} or not url.host:
+            raise SmartPlexConnectionError(
+                self.service,
+                "the URL must start with http:// or https:// and name a host",
+            )
+        return url
+
+    def _clean(self, text: str) -> str:
+        """Shorten an upstream message and make sure it cannot leak the API key."""
+        if self._api_key:
+            text = text.replace(self._api_key, "***")
+        text = " ".join(text.split())
+        if len(text) > MAX_MESSAGE_LENGTH:
+            return text[: MAX_MESSAGE_LENGTH - 1] + "…"
+        return text
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        """Send one API request, retrying short 429 waits, and return the decoded JSON (None if empty)."""
+        url = self._url(path)
+        query = encode_query(params or {}) + self._auth_query()
+        attempt = 0
+        while True:
+            status, headers, body = await self._send(method, url, query, json_body)
+            _LOGGER.debug("%s %s %s -> HTTP %s", self.service, method, path, status)
+            if status != 429:
+                return self._decode(status, headers, body)
+            announced = parse_retry_after(headers.get("Retry-After"))
+            wait = DEFAULT_RETRY_AFTER if announced is None else announced
+            if attempt >= MAX_RATE_LIMIT_RETRIES or wait > MAX_RETRY_AFTER:
+                raise SmartPlexRateLimitError(
+                    self.service,
+                    "rate limited (HTTP 429)"
+                    + (
+                        f", retry after {announced:g} s"
+                        if announced is not None
+                        else ""
+                    ),
+                    retry_after=announced,
+                )
+            attempt += 1
+            _LOGGER.debug("%s rate limited, retrying in %.1f s", self.service, wait)
+            await asyncio.sleep(wait)
+
+    async def _send(
+        self, method: str, url: URL, query: list[tuple[str, str]], json_body: Any
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """Perform the HTTP exchange under the concurrency bound and timeout."""
+        headers = {"Accept": "application/json", **self._auth_headers()}
+        async with self._semaphore:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    async with self._session.request(
+                        method,
+                        url,
+                        params=query,
+                        json=json_body,
+                        headers=headers,
+                        ssl=self._verify_ssl,
+                        allow_redirects=True,
+                    ) as response:
+                        return response.status, response.headers, await response.read()
+            except TimeoutError as err:
+                raise SmartPlexTimeoutError(
+                    self.service, f"no reply within {self._timeout:g} s"
+                ) from err
+            except aiohttp.ClientSSLError as err:
+                raise SmartPlexCertificateError(
+                    self.service,
+                    "TLS handshake or certificate verification failed "
+                    "(self-signed certificate? disable verification or use http)",
+                ) from err
+            except (aiohttp.ClientError, OSError) as err:
+                raise SmartPlexConnectionError(
+                    self.service, f"cannot connect ({type(err).__name__})"
+                ) from err
+
+    def _decode(self, status: int, headers: Mapping[str, str], body: bytes) -> Any:
+        """Turn an HTTP reply into JSON, raising the matching SmartPlexError."""
+        if status >= 400:
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                payload = None
+            raise self._status_error(status, payload)
+        if not body.strip():
+            return None
+        content_type = headers.get("Content-Type", "").lower()
+        if "html" in content_type or body.lstrip()[:1] == b"<":
+            raise SmartPlexInvalidResponseError(
+                self.service,
+                "answered with an HTML page instead of JSON "
+                "(a reverse-proxy login page or a wrong URL/base path?)",
+            )
+        try:
+            return json.loads(body)
+        except ValueError as err:
+            raise SmartPlexInvalidResponseError(
+                self.service, "answered with malformed JSON"
+            ) from err
+
+    def _status_error(self, status: int, payload: Any) -> SmartPlexError:
+        """Map an HTTP error status (and any JSON error body) to a SmartPlexError."""
+        detail = self._upstream_message(payload)
+        suffix = f": {detail}" if detail else ""
+        if status in (401, 403):
+            return SmartPlexAuthError(
+                self.service, f"the API key was rejected (HTTP {status}){suffix}"
+            )
+        if status == 404:
+            return SmartPlexNotFoundError(self.service, f"not found (HTTP 404){suffix}")
+        if status >= 500:
+            return SmartPlexConnectionError(
+                self.service, f"server error (HTTP {status}){suffix}"
+            )
+        return SmartPlexRequestError(
+            self.service, f"request rejected (HTTP {status}){suffix}"
+        )
+
+    def _upstream_message(self, payload: Any) -> str:
+        """Extract a human message from a JSON error body in any of the upstream shapes."""
+        if isinstance(payload, list):
+            messages = [
+                str(item.get("errorMessage"))
+                for item in payload
+                if isinstance(item, dict) and item.get("errorMessage")
+            ]
+            return self._clean("; ".join(messages))
+        if isinstance(payload, dict):
+            for key in ("message", "status_message", "error", "errorMessage"):
+                if isinstance(payload.get(key), str) and payload[key]:
+                    return self._clean(payload[key])
+        return ""
+
+    def _expect_dict(self, payload: Any, what: str) -> JsonDict:
+        """Return payload if it is a JSON object, else raise an invalid-response error."""
+        if not isinstance(payload, dict):
+            raise SmartPlexInvalidResponseError(
+                self.service, f"unexpected reply for {what} (expected an object)"
+            )
+        return payload
+
+    def _expect_list(self, payload: Any, what: str) -> list[JsonDict]:
+        """Return the objects of a JSON array, else raise an invalid-response error."""
+        if not isinstance(payload, list):
+            raise SmartPlexInvalidResponseError(
+                self.service, f"unexpected reply for {what} (expected a list)"
+            )
+        return [item for item in payload if isinstance(item, dict)]
+
+    async def _get_dict(
+        self, path: str, params: Mapping[str, QueryValue] | None = None
+    ) -> JsonDict:
+        """GET a JSON object."""
+        return self._expect_dict(await self._request("GET", path, params=params), path)
+
+    async def _get_list(
+        self, path: str, params: Mapping[str, QueryValue] | None = None
+    ) -> list[JsonDict]:
+        """GET a JSON array of objects."""
+        return self._expect_list(await self._request("GET", path, params=params), path)
+
+
+def major_version(version: str) -> int | None:
+    """Return the leading integer of a version string such as "v2.13.4" or "4.0.1.929"."""
+    digits = ""
+    for char in version.lstrip("vV"):
+        if not char.isdigit():
+            break
+        digits += char
+    return int(digits) if digits else None

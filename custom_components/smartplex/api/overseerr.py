@@ -1,0 +1,515 @@
+"""Overseerr API v1 client and models (also Jellyseerr and Seerr, which share the API)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Any, Literal
+
+from .base import ApiClient, QueryValue, major_version
+from .errors import (
+    SmartPlexNotFoundError,
+    SmartPlexUnsupportedVersionError,
+    SmartPlexWrongServiceError,
+)
+from .models import Page, ServerInfo
+from .parse import (
+    JsonDict,
+    as_dict,
+    dict_list,
+    int_tuple,
+    opt_date,
+    opt_datetime,
+    opt_float,
+    opt_int,
+    opt_str,
+    to_bool,
+    to_int,
+    to_str,
+)
+
+SUPPORTED_MAJOR_VERSIONS = {1, 2, 3}
+type RequestFilter = Literal[
+    "all", "approved", "available", "pending", "processing", "unavailable", "failed"
+]
+
+
+class RequestStatus(IntEnum):
+    """MediaRequest.status values."""
+
+    PENDING = 1
+    APPROVED = 2
+    DECLINED = 3
+    FAILED = 4
+    COMPLETED = 5
+
+
+class MediaStatus(IntEnum):
+    """Media.status values."""
+
+    UNKNOWN = 1
+    PENDING = 2
+    PROCESSING = 3
+    PARTIALLY_AVAILABLE = 4
+    AVAILABLE = 5
+    BLOCKLISTED = 6
+    DELETED = 7
+
+
+@dataclass(frozen=True, slots=True)
+class OverseerrStatus:
+    """Unauthenticated /status."""
+
+    version: str
+    commit_tag: str | None
+    update_available: bool
+    commits_behind: int
+    restart_required: bool
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> OverseerrStatus:
+        """Build from the API object."""
+        return cls(
+            version=to_str(data.get("version")),
+            commit_tag=opt_str(data.get("commitTag")),
+            update_available=to_bool(data.get("updateAvailable")),
+            commits_behind=to_int(data.get("commitsBehind")),
+            restart_required=to_bool(data.get("restartRequired")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OverseerrUser:
+    """A user."""
+
+    id: int
+    display_name: str
+    email: str | None
+    username: str | None
+    plex_username: str | None
+    plex_id: int | None
+    user_type: int | None
+    permissions: int
+    request_count: int
+    avatar: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> OverseerrUser:
+        """Build from the API object."""
+        username = opt_str(data.get("username"))
+        plex_username = opt_str(data.get("plexUsername"))
+        email = opt_str(data.get("email"))
+        return cls(
+            id=to_int(data.get("id")),
+            display_name=to_str(data.get("displayName"))
+            or username
+            or plex_username
+            or email
+            or "",
+            email=email,
+            username=username,
+            plex_username=plex_username,
+            plex_id=opt_int(data.get("plexId")),
+            user_type=opt_int(data.get("userType")),
+            permissions=to_int(data.get("permissions")),
+            request_count=to_int(data.get("requestCount")),
+            avatar=opt_str(data.get("avatar")),
+            created_at=opt_datetime(data.get("createdAt")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OverseerrMedia:
+    """What Overseerr knows about a title (availability and external ids)."""
+
+    id: int
+    media_type: str
+    tmdb_id: int | None
+    tvdb_id: int | None
+    imdb_id: str | None
+    status: int
+    status_4k: int
+    rating_key: str | None
+    created_at: datetime | None
+    media_added_at: datetime | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> OverseerrMedia:
+        """Build from the API object."""
+        return cls(
+            id=to_int(data.get("id")),
+            media_type=to_str(data.get("mediaType")),
+            tmdb_id=opt_int(data.get("tmdbId")),
+            tvdb_id=opt_int(data.get("tvdbId")),
+            imdb_id=opt_str(data.get("imdbId")),
+            status=to_int(data.get("status"), MediaStatus.UNKNOWN),
+            status_4k=to_int(data.get("status4k"), MediaStatus.UNKNOWN),
+            rating_key=opt_str(data.get("ratingKey")),
+            created_at=opt_datetime(data.get("createdAt")),
+            media_added_at=opt_datetime(data.get("mediaAddedAt")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OverseerrRequest:
+    """A media request."""
+
+    id: int
+    status: int
+    media_type: str
+    is_4k: bool
+    created_at: datetime | None
+    updated_at: datetime | None
+    media: OverseerrMedia | None
+    requested_by: OverseerrUser | None
+    modified_by: OverseerrUser | None
+    seasons: tuple[int, ...]
+    profile_id: int | None
+    root_folder: str | None
+    tags: tuple[int, ...]
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> OverseerrRequest:
+        """Build from the API object."""
+        media = data.get("media")
+        requested_by = data.get("requestedBy")
+        modified_by = data.get("modifiedBy")
+        media_type = opt_str(data.get("type")) or to_str(
+            as_dict(media).get("mediaType")
+        )
+        return cls(
+            id=to_int(data.get("id")),
+            status=to_int(data.get("status")),
+            media_type=media_type,
+            is_4k=to_bool(data.get("is4k")),
+            created_at=opt_datetime(data.get("createdAt")),
+            updated_at=opt_datetime(data.get("updatedAt")),
+            media=OverseerrMedia.from_dict(media) if isinstance(media, dict) else None,
+            requested_by=OverseerrUser.from_dict(requested_by)
+            if isinstance(requested_by, dict)
+            else None,
+            modified_by=OverseerrUser.from_dict(modified_by)
+            if isinstance(modified_by, dict)
+            else None,
+            seasons=tuple(
+                to_int(season.get("seasonNumber"))
+                for season in dict_list(data.get("seasons"))
+            ),
+            profile_id=opt_int(data.get("profileId")),
+            root_folder=opt_str(data.get("rootFolder")),
+            tags=int_tuple(data.get("tags")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCounts:
+    """Request totals by type and status (`completed` only on Jellyseerr/Seerr)."""
+
+    total: int
+    movie: int
+    tv: int
+    pending: int
+    approved: int
+    declined: int
+    processing: int
+    available: int
+    completed: int | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> RequestCounts:
+        """Build from the API object."""
+        return cls(
+            total=to_int(data.get("total")),
+            movie=to_int(data.get("movie")),
+            tv=to_int(data.get("tv")),
+            pending=to_int(data.get("pending")),
+            approved=to_int(data.get("approved")),
+            declined=to_int(data.get("declined")),
+            processing=to_int(data.get("processing")),
+            available=to_int(data.get("available")),
+            completed=opt_int(data.get("completed")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WatchData:
+    """A user's play count and recently watched media (needs Plex + Tautulli in Overseerr)."""
+
+    play_count: int
+    recently_watched: tuple[OverseerrMedia, ...]
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> WatchData:
+        """Build from the API object."""
+        return cls(
+            play_count=to_int(data.get("playCount")),
+            recently_watched=tuple(
+                OverseerrMedia.from_dict(item)
+                for item in dict_list(data.get("recentlyWatched"))
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """A search hit (movie, tv or person) with Overseerr's media info if known."""
+
+    id: int
+    media_type: str
+    title: str
+    release_date: str | None
+    overview: str | None
+    poster_path: str | None
+    popularity: float | None
+    vote_average: float | None
+    media_info: OverseerrMedia | None
+
+    @property
+    def year(self) -> int | None:
+        """Return the release year."""
+        day = opt_date(self.release_date)
+        return day.year if day else None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> SearchResult:
+        """Build from the API object."""
+        media_info = data.get("mediaInfo")
+        return cls(
+            id=to_int(data.get("id")),
+            media_type=to_str(data.get("mediaType")),
+            title=to_str(data.get("title") or data.get("name")),
+            release_date=opt_str(data.get("releaseDate") or data.get("firstAirDate")),
+            overview=opt_str(data.get("overview")),
+            poster_path=opt_str(data.get("posterPath") or data.get("profilePath")),
+            popularity=opt_float(data.get("popularity")),
+            vote_average=opt_float(data.get("voteAverage")),
+            media_info=OverseerrMedia.from_dict(media_info)
+            if isinstance(media_info, dict)
+            else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """The webhook notification agent (types is a bit mask of notification types)."""
+
+    enabled: bool
+    types: int
+    webhook_url: str | None
+    json_payload: str | None
+    authorization_header: str | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> WebhookSettings:
+        """Build from the API object."""
+        options = as_dict(data.get("options"))
+        return cls(
+            enabled=to_bool(data.get("enabled")),
+            types=to_int(data.get("types")),
+            webhook_url=opt_str(options.get("webhookUrl")),
+            json_payload=opt_str(options.get("jsonPayload")),
+            authorization_header=opt_str(options.get("authHeader")),
+        )
+
+
+class OverseerrClient(ApiClient):
+    """Async client for the Overseerr/Jellyseerr/Seerr API v1."""
+
+    service = "Overseerr"
+
+    async def status(self) -> OverseerrStatus:
+        """Return the unauthenticated /status."""
+        return OverseerrStatus.from_dict(await self._get_dict("/api/v1/status"))
+
+    async def validate(self) -> ServerInfo:
+        """Check identity via /status, the key via /settings/main, and the version."""
+        try:
+            status = await self.status()
+        except SmartPlexNotFoundError:
+            raise SmartPlexWrongServiceError(
+                self.service,
+                "no Overseerr/Jellyseerr/Seerr API at this URL (check the base path)",
+            ) from None
+        if not status.version:
+            raise SmartPlexWrongServiceError(
+                self.service, "the URL does not answer like Overseerr/Jellyseerr/Seerr"
+            )
+        settings = await self._get_dict("/api/v1/settings/main")
+        major = major_version(status.version)
+        if major is not None and major not in SUPPORTED_MAJOR_VERSIONS:
+            raise SmartPlexUnsupportedVersionError(
+                self.service,
+                f"version {status.version} is not supported (need 1.x to 3.x)",
+                version=status.version,
+            )
+        return ServerInfo(
+            service=self.service,
+            name=self._flavour(settings, major),
+            version=status.version,
+            instance_id=None,
+        )
+
+    @staticmethod
+    def _flavour(settings: JsonDict, major: int | None) -> str:
+        """Name the fork: only Jellyseerr and Seerr have mediaServerType; Seerr starts at 3.x."""
+        if "mediaServerType" not in settings:
+            return "Overseerr"
+        return "Seerr" if major is not None and major >= 3 else "Jellyseerr"
+
+    async def requests(
+        self,
+        *,
+        take: int = 20,
+        skip: int = 0,
+        request_filter: RequestFilter = "all",
+        sort: Literal["added", "modified"] = "added",
+        requested_by: int | None = None,
+    ) -> Page[OverseerrRequest]:
+        """Return one page of requests, filtered and sorted."""
+        params: dict[str, QueryValue] = {
+            "take": take,
+            "skip": skip,
+            "filter": request_filter,
+            "sort": sort,
+            "requestedBy": requested_by,
+        }
+        return Page.from_overseerr(
+            await self._get_dict("/api/v1/request", params), OverseerrRequest.from_dict
+        )
+
+    async def request_counts(self) -> RequestCounts:
+        """Return request totals by status."""
+        return RequestCounts.from_dict(await self._get_dict("/api/v1/request/count"))
+
+    async def request(self, request_id: int) -> OverseerrRequest:
+        """Return one request."""
+        return OverseerrRequest.from_dict(
+            await self._get_dict(f"/api/v1/request/{request_id}")
+        )
+
+    async def approve_request(self, request_id: int) -> OverseerrRequest:
+        """Approve a pending request."""
+        return await self._set_request_status(request_id, "approve")
+
+    async def decline_request(self, request_id: int) -> OverseerrRequest:
+        """Decline a pending request."""
+        return await self._set_request_status(request_id, "decline")
+
+    async def _set_request_status(
+        self, request_id: int, status: str
+    ) -> OverseerrRequest:
+        """POST /request/{id}/{approve|decline}."""
+        path = f"/api/v1/request/{request_id}/{status}"
+        payload = await self._request("POST", path)
+        return OverseerrRequest.from_dict(self._expect_dict(payload, path))
+
+    async def delete_request(self, request_id: int) -> None:
+        """Delete a request."""
+        await self._request("DELETE", f"/api/v1/request/{request_id}")
+
+    async def create_request(
+        self,
+        media_type: Literal["movie", "tv"],
+        tmdb_id: int,
+        *,
+        seasons: Iterable[int] | Literal["all"] | None = None,
+        is_4k: bool = False,
+        user_id: int | None = None,
+    ) -> OverseerrRequest:
+        """Request a movie or series (tv: `seasons` numbers or "all"; default all)."""
+        body: dict[str, Any] = {
+            "mediaType": media_type,
+            "mediaId": tmdb_id,
+            "is4k": is_4k,
+        }
+        if media_type == "tv":
+            body["seasons"] = "all" if seasons in (None, "all") else list(seasons or ())
+        if user_id is not None:
+            body["userId"] = user_id
+        payload = await self._request("POST", "/api/v1/request", json_body=body)
+        return OverseerrRequest.from_dict(
+            self._expect_dict(payload, "POST /api/v1/request")
+        )
+
+    async def users(self, *, take: int = 100, skip: int = 0) -> Page[OverseerrUser]:
+        """Return one page of users."""
+        return Page.from_overseerr(
+            await self._get_dict("/api/v1/user", {"take": take, "skip": skip}),
+            OverseerrUser.from_dict,
+        )
+
+    async def user_requests(
+        self, user_id: int, *, take: int = 20, skip: int = 0
+    ) -> Page[OverseerrRequest]:
+        """Return one page of a user's requests."""
+        return Page.from_overseerr(
+            await self._get_dict(
+                f"/api/v1/user/{user_id}/requests", {"take": take, "skip": skip}
+            ),
+            OverseerrRequest.from_dict,
+        )
+
+    async def user_watch_data(self, user_id: int) -> WatchData:
+        """Return a user's play count and recently watched media."""
+        return WatchData.from_dict(
+            await self._get_dict(f"/api/v1/user/{user_id}/watch_data")
+        )
+
+    async def media(
+        self,
+        *,
+        take: int = 20,
+        skip: int = 0,
+        media_filter: str = "all",
+        sort: Literal["added", "modified", "mediaAdded"] = "added",
+    ) -> Page[OverseerrMedia]:
+        """Return one page of known media."""
+        params: dict[str, QueryValue] = {
+            "take": take,
+            "skip": skip,
+            "filter": media_filter,
+            "sort": sort,
+        }
+        return Page.from_overseerr(
+            await self._get_dict("/api/v1/media", params), OverseerrMedia.from_dict
+        )
+
+    async def search(self, query: str, *, page: int = 1) -> Page[SearchResult]:
+        """Search movies, series and people."""
+        return Page.from_search(
+            await self._get_dict("/api/v1/search", {"query": query, "page": page}),
+            SearchResult.from_dict,
+        )
+
+    async def webhook_settings(self) -> WebhookSettings:
+        """Return the webhook agent settings."""
+        return WebhookSettings.from_dict(
+            await self._get_dict("/api/v1/settings/notifications/webhook")
+        )
+
+    async def set_webhook_settings(
+        self,
+        *,
+        enabled: bool,
+        webhook_url: str,
+        types: int,
+        json_payload: str,
+        authorization_header: str | None = None,
+    ) -> WebhookSettings:
+        """Configure the webhook agent (json_payload is the template text)."""
+        options: dict[str, Any] = {
+            "webhookUrl": webhook_url,
+            "jsonPayload": json_payload,
+        }
+        if authorization_header is not None:
+            options["authHeader"] = authorization_header
+        path = "/api/v1/settings/notifications/webhook"
+        payload = await self._request(
+            "POST",
+            path,
+            json_body={"enabled": enabled, "types": types, "options": options},
+        )
+        return WebhookSettings.from_dict(self._expect_dict(payload, path))
