@@ -1,0 +1,63 @@
+"""The SmartPlex integration: a Plex media stack in Home Assistant."""
+
+from __future__ import annotations
+
+import asyncio
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+import homeassistant.helpers.config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .coordinator import async_start_service, create_service
+from .models import SmartPlexConfigEntry, SmartPlexData
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up SmartPlex; actions are registered here in a later release."""
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> bool:
+    """Connect every configured service; a service that is down does not block the others."""
+    services = [
+        create_service(hass, entry, subentry) for subentry in entry.subentries.values()
+    ]
+    results = await asyncio.gather(
+        *(async_start_service(hass, entry, service) for service in services),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    entry.runtime_data = SmartPlexData(
+        services={
+            service.subentry_id: service
+            for service, started in zip(services, results, strict=True)
+            if started
+        }
+    )
+    # Subentries added, changed or removed and new options take effect by a reload.
+    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_reload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> None:
+    """Reload the entry after its subentries or options changed."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> bool:
+    """Unload the platforms; coordinators stop themselves through the entry's unload hooks."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

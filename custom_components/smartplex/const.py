@@ -1,0 +1,52 @@
+"""Constants for the SmartPlex integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "smartplex"
+LOGGER = logging.getLogger(__package__)
+
+CONF_SUBENTRY_ID: Final = "subentry_id"
+CONF_UPCOMING_DAYS: Final = "upcoming_days"
+
+DEFAULT_NAME: Final = "SmartPlex"
+DEFAULT_TMDB_URL: Final = "https://api.themoviedb.org"
+DEFAULT_UPCOMING_DAYS: Final = 7
+MAX_UPCOMING_DAYS: Final = 60
+
+SERVICE_OVERSEERR: Final = "overseerr"
+SERVICE_RADARR: Final = "radarr"
+SERVICE_SONARR: Final = "sonarr"
+SERVICE_TAUTULLI: Final = "tautulli"
+SERVICE_TMDB: Final = "tmdb"
+SERVICE_TYPES: Final = (
+    SERVICE_SONARR,
+    SERVICE_RADARR,
+    SERVICE_OVERSEERR,
+    SERVICE_TAUTULLI,
+    SERVICE_TMDB,
+)
+
+# Live streams change by the second; 15 s keeps "who is watching" current for
+# automations (lights, notifications) at 240 small requests an hour.
+INTERVAL_ACTIVITY: Final = timedelta(seconds=15)
+# Download progress is only interesting at minute granularity.
+INTERVAL_QUEUE: Final = timedelta(minutes=1)
+# Requests are made by people; 5 minutes is fast enough to react and cheap.
+INTERVAL_REQUESTS: Final = timedelta(minutes=5)
+# New plays arrive when a stream ends; history is fetched incrementally.
+INTERVAL_HISTORY: Final = timedelta(minutes=5)
+# Health checks and disk space move slowly; *arr itself re-checks health on a schedule.
+INTERVAL_SYSTEM: Final = timedelta(minutes=15)
+# Calendars and the wanted lists only change when the *arr refreshes metadata or searches.
+INTERVAL_CALENDAR: Final = timedelta(hours=1)
+INTERVAL_WANTED: Final = timedelta(hours=1)
+# Full library listings are the largest responses; their counts change a few times a day.
+INTERVAL_LIBRARY: Final = timedelta(minutes=30)
+# Tautulli users are added or removed by hand, rarely.
+INTERVAL_USERS: Final = timedelta(minutes=30)
+# TMDB is a remote, shared, rate-limited API: only a reachability check here.
+INTERVAL_TMDB: Final = timedelta(hours=6)

@@ -1,0 +1,604 @@
+"""Coordinators that poll each SmartPlex service, one per service instance and data kind."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    OverseerrClient,
+    RadarrClient,
+    ServerInfo,
+    SmartPlexAuthError,
+    SmartPlexError,
+    SmartPlexRateLimitError,
+    SmartPlexUnsupportedVersionError,
+    SonarrClient,
+    TautulliClient,
+    TmdbClient,
+)
+from .api.arr import HealthCheck, RootFolder
+from .api.overseerr import (
+    IssueCounts,
+    MediaStatus,
+    OverseerrRequest,
+    RequestCounts,
+    RequestStatus,
+)
+from .api.radarr import Movie
+from .api.sonarr import Episode
+from .api.tautulli import Activity, HistoryRow, TautulliUser
+from .const import (
+    CONF_SUBENTRY_ID,
+    CONF_UPCOMING_DAYS,
+    DEFAULT_TMDB_URL,
+    DEFAULT_UPCOMING_DAYS,
+    DOMAIN,
+    INTERVAL_ACTIVITY,
+    INTERVAL_CALENDAR,
+    INTERVAL_HISTORY,
+    INTERVAL_LIBRARY,
+    INTERVAL_QUEUE,
+    INTERVAL_REQUESTS,
+    INTERVAL_SYSTEM,
+    INTERVAL_TMDB,
+    INTERVAL_USERS,
+    INTERVAL_WANTED,
+    LOGGER,
+    SERVICE_OVERSEERR,
+    SERVICE_RADARR,
+    SERVICE_SONARR,
+    SERVICE_TAUTULLI,
+    SERVICE_TMDB,
+)
+from .models import SmartPlexConfigEntry, SmartPlexService
+
+type ArrClient = SonarrClient | RadarrClient
+type ServiceClient = ArrClient | OverseerrClient | TautulliClient | TmdbClient
+type CalendarItem = Episode | Movie
+
+# A failing service is retried sooner than a slow interval, so it recovers quickly.
+RETRY_INTERVAL = timedelta(minutes=2)
+RECENT_REQUESTS = 20
+# A day of plays on a big server fits in one page; later polls are incremental.
+HISTORY_DAY_LIMIT = 1000
+STATUS_EVENTS: dict[int, str] = {
+    RequestStatus.APPROVED: "approved",
+    RequestStatus.DECLINED: "declined",
+    RequestStatus.FAILED: "failed",
+}
+
+
+def create_client(
+    hass: HomeAssistant, service_type: str, data: Mapping[str, Any]
+) -> ServiceClient:
+    """Return a client for a service, on Home Assistant's shared HTTP session."""
+    session = async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL])
+    url: str = data[CONF_URL]
+    api_key: str = data[CONF_API_KEY]
+    verify_ssl: bool = data[CONF_VERIFY_SSL]
+    if service_type == SERVICE_TMDB:
+        return TmdbClient(
+            session, api_key, url=url or DEFAULT_TMDB_URL, verify_ssl=verify_ssl
+        )
+    if service_type == SERVICE_SONARR:
+        return SonarrClient(session, url, api_key, verify_ssl=verify_ssl)
+    if service_type == SERVICE_RADARR:
+        return RadarrClient(session, url, api_key, verify_ssl=verify_ssl)
+    if service_type == SERVICE_OVERSEERR:
+        return OverseerrClient(session, url, api_key, verify_ssl=verify_ssl)
+    return TautulliClient(session, url, api_key, verify_ssl=verify_ssl)
+
+
+class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """Poll one kind of data from one service and map its errors."""
+
+    config_entry: SmartPlexConfigEntry
+    kind: str
+    interval: timedelta
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        service: SmartPlexService,
+    ) -> None:
+        """Set up polling at the interval that fits this kind of data."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{service.title} {self.kind}",
+            update_interval=self.interval,
+        )
+        self.service = service
+
+    async def _async_update_data(self) -> DataT:
+        """Fetch the data, turning client errors into coordinator errors."""
+        try:
+            data = await self._async_fetch()
+        except SmartPlexAuthError as err:
+            # Name the failing service so the reauth flow can ask for its key.
+            self.config_entry.async_start_reauth(
+                self.hass, data={CONF_SUBENTRY_ID: self.service.subentry_id}
+            )
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"service": self.service.title},
+            ) from err
+        except SmartPlexError as err:
+            retry_after = (
+                err.retry_after
+                if isinstance(err, SmartPlexRateLimitError) and err.retry_after
+                else min(self.interval, RETRY_INTERVAL).total_seconds()
+            )
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={
+                    "service": self.service.title,
+                    "error": str(err),
+                },
+                retry_after=retry_after,
+            ) from err
+        self.service.last_success = dt_util.utcnow()
+        return data
+
+    @abstractmethod
+    async def _async_fetch(self) -> DataT:
+        """Fetch this coordinator's data from the service."""
+
+
+class ArrCoordinator[DataT](SmartPlexCoordinator[DataT]):
+    """A coordinator for Sonarr or Radarr."""
+
+    @property
+    def client(self) -> ArrClient:
+        """Return the Sonarr or Radarr client."""
+        client = self.service.client
+        assert isinstance(client, SonarrClient | RadarrClient)
+        return client
+
+
+class ArrQueueCoordinator(ArrCoordinator[int]):
+    """Count the download queue."""
+
+    kind = "queue"
+    interval = INTERVAL_QUEUE
+
+    async def _async_fetch(self) -> int:
+        """Return the number of queue records (one record per page is enough)."""
+        return (await self.client.queue(page_size=1)).total_records
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrSystem:
+    """Health problems and root folders of a Sonarr or Radarr."""
+
+    health: list[HealthCheck]
+    root_folders: list[RootFolder]
+
+
+class ArrSystemCoordinator(ArrCoordinator[ArrSystem]):
+    """Fetch health checks and root folders, and raise repairs for missing folders."""
+
+    kind = "system"
+    interval = INTERVAL_SYSTEM
+
+    async def _async_fetch(self) -> ArrSystem:
+        """Return health and root folders."""
+        health, folders = await asyncio.gather(
+            self.client.health(), self.client.root_folders()
+        )
+        self._update_root_folder_issues(folders)
+        return ArrSystem(health=health, root_folders=folders)
+
+    def _update_root_folder_issues(self, folders: list[RootFolder]) -> None:
+        """Create a repair issue per inaccessible root folder and drop fixed ones."""
+        prefix = f"root_folder_{self.service.subentry_id}_"
+        wanted = {
+            f"{prefix}{folder.id}": folder
+            for folder in folders
+            if not folder.accessible
+        }
+        registry = ir.async_get(self.hass)
+        for issue_id, _domain in list(registry.issues):
+            if (
+                _domain == DOMAIN
+                and issue_id.startswith(prefix)
+                and issue_id not in wanted
+            ):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        for issue_id, folder in wanted.items():
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="root_folder_missing",
+                translation_placeholders={
+                    "service": self.service.title,
+                    "path": folder.path,
+                },
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrLibrary:
+    """Size of a Sonarr or Radarr library."""
+
+    count: int
+    size_on_disk: int
+
+
+class ArrLibraryCoordinator(ArrCoordinator[ArrLibrary]):
+    """Count series or movies and the bytes they use."""
+
+    kind = "library"
+    interval = INTERVAL_LIBRARY
+
+    async def _async_fetch(self) -> ArrLibrary:
+        """Return the library size."""
+        client = self.client
+        if isinstance(client, SonarrClient):
+            series = await client.series()
+            return ArrLibrary(
+                count=len(series),
+                size_on_disk=sum(item.statistics.size_on_disk for item in series),
+            )
+        movies = await client.movies()
+        return ArrLibrary(
+            count=len(movies), size_on_disk=sum(movie.size_on_disk for movie in movies)
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrWanted:
+    """Totals of the wanted lists."""
+
+    missing: int
+    cutoff_unmet: int
+
+
+class ArrWantedCoordinator(ArrCoordinator[ArrWanted]):
+    """Count missing and cutoff-unmet items."""
+
+    kind = "wanted"
+    interval = INTERVAL_WANTED
+
+    async def _async_fetch(self) -> ArrWanted:
+        """Return both totals; one record per page is enough for the counts."""
+        missing = await self.client.wanted_missing(page_size=1)
+        cutoff = await self.client.cutoff_unmet(page_size=1)
+        return ArrWanted(
+            missing=missing.total_records, cutoff_unmet=cutoff.total_records
+        )
+
+
+class ArrCalendarCoordinator(ArrCoordinator[list[CalendarItem]]):
+    """Fetch what airs or is released in the upcoming window."""
+
+    kind = "calendar"
+    interval = INTERVAL_CALENDAR
+
+    async def _async_fetch(self) -> list[CalendarItem]:
+        """Return the episodes or movies of the next days."""
+        days = self.config_entry.options.get(CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS)
+        start = dt_util.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return await self.async_get_range(start, start + timedelta(days=days))
+
+    async def async_get_range(
+        self, start: datetime, end: datetime
+    ) -> list[CalendarItem]:
+        """Return the calendar items between two times."""
+        return list(await self.client.calendar(start, end))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestEvent:
+    """A change of an Overseerr request seen between two polls."""
+
+    event_type: str
+    request: OverseerrRequest
+
+
+@dataclass(frozen=True, kw_only=True)
+class OverseerrData:
+    """Request totals and the request changes since the previous poll."""
+
+    counts: RequestCounts
+    issues: IssueCounts
+    events: list[RequestEvent]
+
+
+class OverseerrCoordinator(SmartPlexCoordinator[OverseerrData]):
+    """Poll request totals and detect request changes for the event entity."""
+
+    kind = "requests"
+    interval = INTERVAL_REQUESTS
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        service: SmartPlexService,
+    ) -> None:
+        """Start without knowledge of earlier requests."""
+        super().__init__(hass, entry, service)
+        self._seen: dict[int, tuple[int, int | None]] | None = None
+        self._last_poll: datetime | None = None
+
+    @property
+    def client(self) -> OverseerrClient:
+        """Return the Overseerr client."""
+        client = self.service.client
+        assert isinstance(client, OverseerrClient)
+        return client
+
+    async def _async_fetch(self) -> OverseerrData:
+        """Return the totals and the events derived from recently modified requests."""
+        counts, issues, recent = await asyncio.gather(
+            self.client.request_counts(),
+            self.client.issue_counts(),
+            self.client.requests(take=RECENT_REQUESTS, sort="modified"),
+        )
+        now = dt_util.utcnow()
+        events = self._diff(list(recent.records))
+        self._last_poll = now
+        return OverseerrData(counts=counts, issues=issues, events=events)
+
+    def _diff(self, requests: list[OverseerrRequest]) -> list[RequestEvent]:
+        """Compare requests with the previous poll and return what changed, oldest first."""
+        previous = self._seen
+        self._seen = {
+            request.id: (
+                request.status,
+                request.media.status if request.media else None,
+            )
+            for request in requests
+        }
+        if previous is None:
+            # The first poll only learns the current state; it is not news.
+            return []
+        events = []
+        for request in reversed(requests):
+            state = self._seen[request.id]
+            if previous.get(request.id) == state:
+                continue
+            if event_type := self._event_type(request, request.id in previous):
+                events.append(RequestEvent(event_type=event_type, request=request))
+        return events
+
+    def _event_type(self, request: OverseerrRequest, known: bool) -> str | None:
+        """Name what happened to a request that is new or changed."""
+        if (
+            not known
+            and self._last_poll is not None
+            and request.created_at is not None
+            and request.created_at >= self._last_poll
+        ):
+            return "created"
+        if request.media is not None and request.media.status == MediaStatus.AVAILABLE:
+            return "available"
+        return STATUS_EVENTS.get(request.status)
+
+
+class TautulliCoordinator[DataT](SmartPlexCoordinator[DataT]):
+    """A coordinator for Tautulli."""
+
+    @property
+    def client(self) -> TautulliClient:
+        """Return the Tautulli client."""
+        client = self.service.client
+        assert isinstance(client, TautulliClient)
+        return client
+
+
+class TautulliActivityCoordinator(TautulliCoordinator[Activity]):
+    """Poll the live streams."""
+
+    kind = "activity"
+    interval = INTERVAL_ACTIVITY
+
+    async def _async_fetch(self) -> Activity:
+        """Return the current activity."""
+        return await self.client.activity()
+
+
+class TautulliHistoryCoordinator(TautulliCoordinator[list[HistoryRow]]):
+    """Keep today's plays, fetching only rows newer than the last one seen."""
+
+    kind = "history"
+    interval = INTERVAL_HISTORY
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        service: SmartPlexService,
+    ) -> None:
+        """Start without history."""
+        super().__init__(hass, entry, service)
+        self._rows: dict[int, HistoryRow] = {}
+        self._last_row_id: int | None = None
+
+    async def _async_fetch(self) -> list[HistoryRow]:
+        """Return the plays that started today (local time)."""
+        today = dt_util.start_of_local_day()
+        if self._last_row_id is None:
+            latest, todays = await asyncio.gather(
+                self.client.history(length=1, order_column="stopped"),
+                self.client.history(
+                    after=today.date().isoformat(), length=HISTORY_DAY_LIMIT
+                ),
+            )
+            rows = [*latest.rows, *todays.rows]
+        else:
+            rows = await self.client.history_since(self._last_row_id)
+        self._rows.update((row.row_id, row) for row in rows)
+        self._last_row_id = max(self._rows, default=self._last_row_id or 0)
+        self._rows = {
+            row_id: row
+            for row_id, row in self._rows.items()
+            if row.date is not None and row.date >= today
+        }
+        return sorted(self._rows.values(), key=lambda row: row.row_id)
+
+
+class TautulliUsersCoordinator(TautulliCoordinator[list[TautulliUser]]):
+    """Fetch the users Tautulli knows, for the per-user sensors."""
+
+    kind = "users"
+    interval = INTERVAL_USERS
+
+    async def _async_fetch(self) -> list[TautulliUser]:
+        """Return the active users."""
+        return [user for user in await self.client.users() if user.is_active]
+
+
+class TmdbCoordinator(SmartPlexCoordinator[ServerInfo]):
+    """Check that TMDB is reachable and the key still works."""
+
+    kind = "status"
+    interval = INTERVAL_TMDB
+
+    async def _async_fetch(self) -> ServerInfo:
+        """Return TMDB's identity."""
+        return await self.service.client.validate()
+
+
+@dataclass(kw_only=True)
+class ArrCoordinators:
+    """The coordinators of a Sonarr or Radarr."""
+
+    queue: ArrQueueCoordinator
+    system: ArrSystemCoordinator
+    library: ArrLibraryCoordinator
+    wanted: ArrWantedCoordinator
+    calendar: ArrCalendarCoordinator
+
+
+@dataclass(kw_only=True)
+class OverseerrCoordinators:
+    """The coordinators of an Overseerr, Jellyseerr or Seerr."""
+
+    requests: OverseerrCoordinator
+
+
+@dataclass(kw_only=True)
+class TautulliCoordinators:
+    """The coordinators of a Tautulli."""
+
+    activity: TautulliActivityCoordinator
+    history: TautulliHistoryCoordinator
+    users: TautulliUsersCoordinator
+
+
+@dataclass(kw_only=True)
+class TmdbCoordinators:
+    """The coordinator of TMDB."""
+
+    status: TmdbCoordinator
+
+
+type ServiceCoordinators = (
+    ArrCoordinators | OverseerrCoordinators | TautulliCoordinators | TmdbCoordinators
+)
+
+
+def all_coordinators(service: SmartPlexService) -> list[SmartPlexCoordinator[Any]]:
+    """Return every coordinator of a service."""
+    return list(vars(service.coordinators).values())
+
+
+def create_service(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, subentry: ConfigSubentry
+) -> SmartPlexService:
+    """Create the client and coordinators of one configured service."""
+    service = SmartPlexService(
+        subentry=subentry,
+        client=create_client(hass, subentry.subentry_type, subentry.data),
+    )
+    coordinators: ServiceCoordinators
+    if subentry.subentry_type in (SERVICE_SONARR, SERVICE_RADARR):
+        coordinators = ArrCoordinators(
+            queue=ArrQueueCoordinator(hass, entry, service),
+            system=ArrSystemCoordinator(hass, entry, service),
+            library=ArrLibraryCoordinator(hass, entry, service),
+            wanted=ArrWantedCoordinator(hass, entry, service),
+            calendar=ArrCalendarCoordinator(hass, entry, service),
+        )
+    elif subentry.subentry_type == SERVICE_OVERSEERR:
+        coordinators = OverseerrCoordinators(
+            requests=OverseerrCoordinator(hass, entry, service)
+        )
+    elif subentry.subentry_type == SERVICE_TAUTULLI:
+        coordinators = TautulliCoordinators(
+            activity=TautulliActivityCoordinator(hass, entry, service),
+            history=TautulliHistoryCoordinator(hass, entry, service),
+            users=TautulliUsersCoordinator(hass, entry, service),
+        )
+    else:
+        coordinators = TmdbCoordinators(status=TmdbCoordinator(hass, entry, service))
+    service.coordinators = coordinators
+    return service
+
+
+async def async_start_service(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, service: SmartPlexService
+) -> bool:
+    """Identify a service and fetch its data once; return False if it cannot be used.
+
+    A service that is unreachable still starts: its entities are unavailable until
+    the coordinators reach it. Only a rejected key fails the whole entry (reauth).
+    """
+    coordinators = all_coordinators(service)
+    validation, *_ = await asyncio.gather(
+        service.client.validate(),
+        *(coordinator.async_refresh() for coordinator in coordinators),
+        return_exceptions=True,
+    )
+    issue_id = f"unsupported_version_{service.subentry_id}"
+    if isinstance(validation, SmartPlexUnsupportedVersionError):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="unsupported_version",
+            translation_placeholders={
+                "service": service.title,
+                "version": validation.version,
+            },
+        )
+        return False
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
+    if isinstance(validation, SmartPlexAuthError) or any(
+        isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
+        for coordinator in coordinators
+    ):
+        entry.async_start_reauth(hass, data={CONF_SUBENTRY_ID: service.subentry_id})
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="auth_failed",
+            translation_placeholders={"service": service.title},
+        )
+    if isinstance(validation, ServerInfo):
+        service.info = validation
+    return True

@@ -1,0 +1,63 @@
+"""Diagnostics for SmartPlex, with every key and credential-bearing URL part redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.core import HomeAssistant
+
+from .coordinator import all_coordinators
+from .entity import safe_url
+from .models import SmartPlexConfigEntry
+
+TO_REDACT = {CONF_API_KEY, "apikey", "api_key", "email", "ip_address", "token"}
+
+
+def _jsonable(value: Any) -> Any:
+    """Return coordinator data as plain JSON-like values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry
+) -> dict[str, Any]:
+    """Return the entry, its services and what each coordinator last fetched."""
+    services = []
+    for subentry in entry.subentries.values():
+        service = entry.runtime_data.services.get(subentry.subentry_id)
+        coordinators = all_coordinators(service) if service else []
+        services.append(
+            {
+                "type": subentry.subentry_type,
+                "title": subentry.title,
+                "config": {
+                    **async_redact_data(dict(subentry.data), TO_REDACT),
+                    CONF_URL: safe_url(subentry.data[CONF_URL]),
+                },
+                "started": service is not None,
+                "server": _jsonable(service.info) if service else None,
+                "last_success": service.last_success.isoformat()
+                if service and service.last_success
+                else None,
+                "coordinators": {
+                    coordinator.kind: {
+                        "last_update_success": coordinator.last_update_success,
+                        "last_exception": repr(coordinator.last_exception)
+                        if coordinator.last_exception
+                        else None,
+                        "data": async_redact_data(
+                            _jsonable(coordinator.data), TO_REDACT
+                        ),
+                    }
+                    for coordinator in coordinators
+                },
+            }
+        )
+    return {"options": dict(entry.options), "services": services}

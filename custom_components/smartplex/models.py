@@ -1,0 +1,49 @@
+"""Runtime data of a SmartPlex hub entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+
+from .api import ServerInfo
+
+if TYPE_CHECKING:
+    from .coordinator import ServiceClient, ServiceCoordinators
+
+type SmartPlexConfigEntry = ConfigEntry[SmartPlexData]
+
+
+@dataclass(kw_only=True)
+class SmartPlexService:
+    """One connected service instance (a config subentry) and its coordinators."""
+
+    subentry: ConfigSubentry
+    client: ServiceClient
+    coordinators: ServiceCoordinators = field(init=False)
+    info: ServerInfo | None = None
+    last_success: datetime | None = None
+
+    @property
+    def subentry_id(self) -> str:
+        """Return the id of the subentry, which also identifies the device."""
+        return self.subentry.subentry_id
+
+    @property
+    def service_type(self) -> str:
+        """Return the kind of service: sonarr, radarr, overseerr, tautulli or tmdb."""
+        return self.subentry.subentry_type
+
+    @property
+    def title(self) -> str:
+        """Return the user-facing name of the service instance."""
+        return self.subentry.title
+
+
+@dataclass
+class SmartPlexData:
+    """Everything a loaded hub entry holds."""
+
+    services: dict[str, SmartPlexService] = field(default_factory=dict)
