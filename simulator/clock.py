@@ -1,0 +1,28 @@
+"""Simulated time: starts at the world's reference time and moves only when told."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+class Clock:
+    """A monotonic simulated clock."""
+
+    def __init__(self, start: datetime) -> None:
+        """Start the clock at a reference time."""
+        self.start = start
+        self.elapsed = 0.0
+
+    def now(self) -> datetime:
+        """Return the current simulated time."""
+        return self.start + timedelta(seconds=self.elapsed)
+
+    def timestamp(self) -> int:
+        """Return the current simulated time as Unix seconds."""
+        return int(self.now().timestamp())
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        self.elapsed += seconds

@@ -1,0 +1,374 @@
+"""Shared simulator state and the cross-service events (grabs, imports, approvals, plays)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import hashlib
+from typing import Any
+
+from . import webhooks
+from .clock import Clock
+from .faults import FaultController
+from .webhooks import WebhookSender
+from .world import Movie, Request, Series, Title, World
+
+SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb", "openai")
+COMMAND_START_SECONDS = 1.0
+COMMAND_END_SECONDS = 3.0
+
+
+@dataclass(slots=True)
+class Command:
+    """A Sonarr/Radarr command and its timeline."""
+
+    id: int
+    name: str
+    body: dict[str, Any]
+    queued: datetime
+    applied: bool = False
+
+
+@dataclass(slots=True)
+class Session:
+    """A live Plex stream shown by Tautulli's get_activity."""
+
+    session_key: int
+    user_index: int
+    kind: str
+    ref_id: int
+    started: datetime
+    duration: int
+    platform: int
+    transcode: bool
+
+
+@dataclass(slots=True)
+class Notifications:
+    """Webhook configuration made through each service's own API."""
+
+    arr: dict[str, dict[int, dict[str, Any]]] = field(default_factory=lambda: {"sonarr": {}, "radarr": {}})
+    overseerr: dict[str, Any] = field(
+        default_factory=lambda: {
+            "enabled": False,
+            "embedPoster": True,
+            "types": 0,
+            "options": {"webhookUrl": "", "authHeader": "", "jsonPayload": ""},
+        }
+    )
+    tautulli: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def make_key(seed: int, service: str) -> str:
+    """Return a deterministic 32-hex-digit API key."""
+    return hashlib.sha256(f"smartplex-sim:{seed}:{service}".encode()).hexdigest()[:32]
+
+
+class Stack:
+    """State shared by all simulated services."""
+
+    def __init__(self, world: World, download_speed: int = 50_000_000) -> None:
+        """Wire the world to a clock, faults, webhooks and settings."""
+        self.world = world
+        self.clock = Clock(world.start)
+        self.faults = FaultController()
+        self.webhooks = WebhookSender()
+        self.notifications = Notifications()
+        self.download_speed = download_speed
+        self.keys = {service: make_key(world.seed, service) for service in SERVICES}
+        self.keys["openai"] = "sk-sim-" + self.keys["openai"]
+        self.tmdb_bearer = "eyJhbGciOiJIUzI1NiJ9." + make_key(world.seed, "tmdb-bearer") + ".sim"
+        self.commands: dict[str, dict[int, Command]] = {"sonarr": {}, "radarr": {}}
+        self.sessions: dict[int, Session] = {}
+        self.health: dict[str, list[tuple[str, str, str]]] = {
+            "sonarr": [],
+            "radarr": [("warning", "IndexerStatusCheck", "Indexers unavailable due to failures: SimIndexer")],
+        }
+        self._start_sessions()
+
+    # -- Tautulli streams --------------------------------------------------------------------
+
+    def _start_sessions(self) -> None:
+        """Start a deterministic set of live streams."""
+        world = self.world
+        count = {"tiny": 1, "home": 2}.get(world.scale, 6)
+        movies = [m for m in world.movies.values() if m.has_file]
+        for index in range(min(count, len(movies), len(world.users))):
+            movie = movies[(index * 7919 + world.seed) % len(movies)]
+            self.start_session(index, "movie", movie.id, offset=movie.info.runtime * 60 // 3)
+
+    def start_session(self, user_index: int, kind: str, ref_id: int, offset: int = 0) -> Session:
+        """Start a stream and fire Tautulli's playback start notification."""
+        world = self.world
+        if kind == "movie":
+            duration = world.movies[ref_id].info.runtime * 60
+        else:
+            duration = world.series[world.episodes[ref_id][1]].info.runtime * 60
+        key = max(self.sessions, default=0) + 1
+        session = Session(
+            session_key=key,
+            user_index=user_index,
+            kind=kind,
+            ref_id=ref_id,
+            started=self.clock.now() - timedelta(seconds=offset),
+            duration=duration,
+            platform=user_index % 6,
+            transcode=bool((user_index + ref_id) % 3 == 0),
+        )
+        self.sessions[key] = session
+        self._notify_tautulli("on_play", session)
+        return session
+
+    def session_values(self, session: Session) -> dict[str, Any]:
+        """Return the notification parameters of a stream (Tautulli names)."""
+        world = self.world
+        user = world.users[session.user_index]
+        if session.kind == "movie":
+            movie = world.movies[session.ref_id]
+            info, rating_key, title = movie.info, movie.rating_key, movie.info.title
+        else:
+            episode = world.episodes[session.ref_id]
+            info = world.series[episode[1]].info
+            rating_key = 2_000_000 + episode[0]
+            title = f"{info.title} - S{episode[2]:02d}E{episode[3]:02d}"
+        offset = min(session.duration, int((self.clock.now() - session.started).total_seconds()))
+        return {
+            "user": user.username,
+            "username": user.username,
+            "user_id": user.plex_id,
+            "session_key": session.session_key,
+            "rating_key": rating_key,
+            "media_type": "movie" if session.kind == "movie" else "episode",
+            "title": title,
+            "full_title": title,
+            "year": info.year,
+            "tmdb_id": info.tmdb_id,
+            "imdb_id": info.imdb_id,
+            "thetvdb_id": info.tvdb_id or "",
+            "progress_percent": 100 * offset // max(1, session.duration),
+            "transcode_decision": "transcode" if session.transcode else "direct play",
+            "player": "SimPlayer",
+            "platform": ("Roku", "Android", "iOS", "Chrome", "Windows", "tvOS")[session.platform],
+        }
+
+    def _notify_tautulli(self, action: str, session: Session) -> None:
+        """Send Tautulli webhook notifications configured for an action."""
+        for notifier in self.notifications.tautulli.values():
+            if not notifier["actions"].get(action) or not notifier["config"].get("hook"):
+                continue
+            values = {"action": action.removeprefix("on_"), **self.session_values(session)}
+            body = notifier["notify_text"].get(action, {}).get("body", "")
+            self.webhooks.send(
+                "tautulli",
+                notifier["config"]["hook"],
+                webhooks.tautulli_payload(body, values),
+                method=notifier["config"].get("method") or "POST",
+            )
+
+    def _finish_sessions(self) -> None:
+        """End streams that reached their end and record them in the history."""
+        now = self.clock.now()
+        for session in list(self.sessions.values()):
+            if (now - session.started).total_seconds() < session.duration:
+                continue
+            self._notify_tautulli("on_stop", session)
+            del self.sessions[session.session_key]
+            started = int(session.started.timestamp())
+            self.world.plays.append(
+                (
+                    self.world.next_id("play"),
+                    started,
+                    started + session.duration,
+                    session.user_index,
+                    session.kind if session.kind == "movie" else "episode",
+                    session.ref_id,
+                    100,
+                    0,
+                    session.platform,
+                )
+            )
+
+    # -- *arr events -------------------------------------------------------------------------
+
+    def notify_arr(self, service: str, flag: str, payload: dict[str, Any]) -> None:
+        """Send a payload to every *arr webhook notification subscribed to an event."""
+        for notification in self.notifications.arr[service].values():
+            if notification.get("implementation") != "Webhook" or not notification.get(flag):
+                continue
+            fields = {f.get("name"): f.get("value") for f in notification.get("fields") or []}
+            if not fields.get("url"):
+                continue
+            method = "PUT" if str(fields.get("method")) in {"2", "PUT"} else "POST"
+            self.webhooks.send(service, str(fields["url"]), payload, method=method)
+
+    def add_movie(self, info: Title, *, monitored: bool, quality_id: int, tags: list[int], search: bool) -> Movie:
+        """Add a movie to Radarr, optionally searching (grabbing) it at once."""
+        movie = self.world.add_movie(info, monitored=monitored, quality_id=quality_id, tags=tags, now=self.clock.now())
+        self.notify_arr("radarr", "onMovieAdded", webhooks.radarr_added(self.world, movie))
+        if search and monitored:
+            self.grab_movie(movie)
+        return movie
+
+    def add_series(self, info: Title, *, monitored: bool, quality_id: int, tags: list[int], search: bool) -> Series:
+        """Add a series to Sonarr, optionally searching its aired episodes."""
+        series = self.world.add_series(info, monitored=monitored, quality_id=quality_id, tags=tags, now=self.clock.now())
+        self.notify_arr("sonarr", "onSeriesAdd", webhooks.sonarr_added(self.world, series))
+        if search and monitored:
+            self.grab_episodes(series, series.episode_ids)
+        return series
+
+    def grab_movie(self, movie: Movie) -> None:
+        """Queue a movie download unless it has a file or is already queued."""
+        queued = {q.media_id for q in self.world.queue.values() if q.service == "radarr"}
+        if movie.has_file or movie.id in queued or movie.info.release > self.clock.now():
+            return
+        item = self.world.enqueue_movie(movie, now=self.clock.now())
+        self.notify_arr("radarr", "onGrab", webhooks.arr_grab(self.world, item))
+
+    def grab_episodes(self, series: Series, episode_ids: list[int]) -> None:
+        """Queue downloads of aired, monitored episodes without files."""
+        world = self.world
+        queued = {q.episode_id for q in world.queue.values() if q.service == "sonarr"}
+        now = self.clock.now()
+        for eid in episode_ids:
+            episode = world.episodes.get(eid)
+            if episode is None or episode[5] or not episode[7] or episode[4] > now or eid in queued:
+                continue
+            item = world.enqueue_episode(series, eid, now=now)
+            self.notify_arr("sonarr", "onGrab", webhooks.arr_grab(world, item))
+
+    def add_command(self, service: str, name: str, body: dict[str, Any]) -> Command:
+        """Accept a command; it starts and completes as simulated time passes."""
+        command = Command(id=self.world.next_id("command"), name=name, body=body, queued=self.clock.now())
+        self.commands[service][command.id] = command
+        return command
+
+    def command_status(self, command: Command) -> str:
+        """Return a command's status at the current simulated time."""
+        age = (self.clock.now() - command.queued).total_seconds()
+        if age >= COMMAND_END_SECONDS:
+            return "completed"
+        return "started" if age >= COMMAND_START_SECONDS else "queued"
+
+    def _run_command(self, service: str, command: Command) -> None:
+        """Apply a completed search command's effect."""
+        world = self.world
+        body = command.body
+        name = command.name
+        if service == "radarr":
+            if name == "MoviesSearch":
+                targets = [world.movies[i] for i in body.get("movieIds") or [] if i in world.movies]
+            elif name == "MissingMoviesSearch":
+                targets = [m for m in world.movies.values() if m.monitored and not m.has_file]
+            else:
+                return
+            for movie in targets:
+                self.grab_movie(movie)
+            return
+        if name == "SeriesSearch" and body.get("seriesId") in world.series:
+            series = world.series[body["seriesId"]]
+            self.grab_episodes(series, series.episode_ids)
+        elif name == "SeasonSearch" and body.get("seriesId") in world.series:
+            series = world.series[body["seriesId"]]
+            season = body.get("seasonNumber")
+            self.grab_episodes(series, [e for e in series.episode_ids if world.episodes[e][2] == season])
+        elif name == "EpisodeSearch":
+            for eid in body.get("episodeIds") or []:
+                if eid in world.episodes:
+                    self.grab_episodes(world.series[world.episodes[eid][1]], [eid])
+        elif name == "MissingEpisodeSearch":
+            for series in list(world.series.values()):
+                if series.monitored:
+                    self.grab_episodes(series, series.episode_ids)
+
+    # -- Overseerr events --------------------------------------------------------------------
+
+    def notify_overseerr(self, event: str, request: Request | None, subject: str = "") -> None:
+        """Send Overseerr's webhook if enabled for this notification type."""
+        settings = self.notifications.overseerr
+        options = settings["options"]
+        if not settings["enabled"] or not options.get("webhookUrl"):
+            return
+        if not settings["types"] & webhooks.OVERSEERR_TYPES[event] and event != "TEST_NOTIFICATION":
+            return
+        if request is not None and not subject:
+            subject = f"{self.world.titles[request.kind, request.tmdb_id].title}"
+        template = webhooks.decode_overseerr_template(options.get("jsonPayload") or "") or webhooks.OVERSEERR_DEFAULT_PAYLOAD
+        headers = {"Authorization": options["authHeader"]} if options.get("authHeader") else None
+        self.webhooks.send(
+            "overseerr",
+            options["webhookUrl"],
+            webhooks.overseerr_payload(self.world, template, event, request, subject),
+            headers=headers,
+        )
+
+    def create_request(self, user_index: int, info: Title) -> Request:
+        """Record a pending request and notify."""
+        request = self.world.add_request(user_index, info, self.clock.now())
+        self.notify_overseerr("MEDIA_PENDING", request)
+        return request
+
+    def approve_request(self, request: Request, by_user: int) -> None:
+        """Approve a request and send the title to Radarr or Sonarr with a search."""
+        request.status = 2
+        request.modified_by = by_user
+        request.updated = self.clock.now()
+        info = self.world.titles[request.kind, request.tmdb_id]
+        if request.kind == "movie":
+            movie = self.world.movie_by_tmdb(info.tmdb_id)
+            if movie is None:
+                self.add_movie(info, monitored=True, quality_id=3, tags=[], search=True)
+            else:
+                self.grab_movie(movie)
+        else:
+            series = self.world.series_by_tmdb(info.tmdb_id)
+            if series is None:
+                self.add_series(info, monitored=True, quality_id=3, tags=[], search=True)
+            else:
+                self.grab_episodes(series, series.episode_ids)
+        self.notify_overseerr("MEDIA_APPROVED", request)
+
+    def decline_request(self, request: Request, by_user: int) -> None:
+        """Decline a request."""
+        request.status = 3
+        request.modified_by = by_user
+        request.updated = self.clock.now()
+        self.notify_overseerr("MEDIA_DECLINED", request)
+
+    # -- time --------------------------------------------------------------------------------
+
+    def tick(self, seconds: float) -> None:
+        """Advance time: commands run, downloads progress and import, streams end."""
+        self.clock.advance(seconds)
+        for service, commands in self.commands.items():
+            for command in commands.values():
+                if not command.applied and self.command_status(command) == "completed":
+                    command.applied = True
+                    self._run_command(service, command)
+        done = []
+        budget = int(self.download_speed * seconds)
+        for item in self.world.queue.values():
+            item.sizeleft = max(0, item.sizeleft - budget)
+            if item.sizeleft == 0:
+                done.append(item)
+        for item in done:
+            self._import(item)
+        self._finish_sessions()
+
+    def _import(self, item: Any) -> None:
+        """Import a finished download and announce it."""
+        world = self.world
+        world.import_item(item)
+        if item.service == "radarr" and item.media_id not in world.movies:
+            return
+        if item.service == "sonarr" and item.media_id not in world.series:
+            return
+        self.notify_arr(item.service, "onDownload", webhooks.arr_download(world, item, self.clock.now()))
+        if item.service == "radarr":
+            kind, tmdb_id = "movie", world.movies[item.media_id].info.tmdb_id
+        else:
+            kind, tmdb_id = "tv", world.series[item.media_id].info.tmdb_id
+        if world.media_status(kind, tmdb_id) == 5:  # type: ignore[arg-type]
+            for request in world.requests.values():
+                if request.kind == kind and request.tmdb_id == tmdb_id and request.status == 2:
+                    self.notify_overseerr("MEDIA_AVAILABLE", request)

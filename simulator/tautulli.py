@@ -1,0 +1,735 @@
+"""Simulated Tautulli API v2 (/api/v2?apikey=&cmd=)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from .core import Session, Stack
+from .world import Play, Title
+
+VERSION = "v2.15.2"
+OLD_VERSION = "v1.4.25"
+WEBHOOK_AGENT_ID = 25
+_PLATFORMS = (
+    ("Roku", "Plex for Roku", "Living Room Roku"),
+    ("Android", "Plex for Android (TV)", "SHIELD Android TV"),
+    ("iOS", "Plex for iOS", "iPhone"),
+    ("Chrome", "Plex Web", "Chrome"),
+    ("Windows", "Plex for Windows", "Desktop-PC"),
+    ("tvOS", "Plex for Apple TV", "Apple TV"),
+)
+_QUOTES = ("I'll be back.", "Get to the chopper!", "Hasta la vista, baby.", "Consider that a divorce.")
+
+Command = Callable[[web.Request], Awaitable[Any]]
+
+
+class TautulliError(Exception):
+    """A handler-level error reported in the envelope with HTTP 400."""
+
+
+def envelope(data: Any, result: str = "success", message: str | None = None, status: int = 200) -> web.Response:
+    """Wrap data in Tautulli's response envelope."""
+    return web.json_response({"response": {"result": result, "message": message, "data": data}}, status=status)
+
+
+def error_response(status: int) -> web.Response:
+    """Return Tautulli's error envelope for a status."""
+    messages = {401: "Invalid apikey", 403: "Forbidden", 404: "API not enabled", 429: "Too Many Requests", 500: "Check the logs for errors", 503: "Service Unavailable"}
+    return envelope({}, "error", messages.get(status, "Error"), status)
+
+
+class TautulliApi:
+    """Command handlers of the Tautulli API."""
+
+    def __init__(self, stack: Stack) -> None:
+        """Bind handlers to the shared state."""
+        self.stack = stack
+        self.commands: dict[str, Command] = {
+            "status": self.status,
+            "arnold": self.arnold,
+            "get_tautulli_info": self.tautulli_info,
+            "get_server_info": self.server_info,
+            "get_server_friendly_name": self.server_friendly_name,
+            "get_activity": self.activity,
+            "get_history": self.history,
+            "get_home_stats": self.home_stats,
+            "get_libraries": self.libraries,
+            "get_library_media_info": self.library_media_info,
+            "get_users": self.users,
+            "get_user_watch_time_stats": self.user_watch_time_stats,
+            "get_plays_by_date": self.plays_by_date,
+            "get_plays_by_stream_type": self.plays_by_stream_type,
+            "get_geoip_lookup": self.geoip_lookup,
+            "get_notifiers": self.notifiers,
+            "get_notifier_config": self.notifier_config,
+            "add_notifier_config": self.add_notifier,
+            "set_notifier_config": self.set_notifier,
+            "delete_notifier": self.delete_notifier,
+        }
+
+    def routes(self) -> list[web.RouteDef]:
+        """Return the route table (one endpoint, GET and POST)."""
+        return [web.get("/api/v2", self.dispatch), web.post("/api/v2", self.dispatch)]
+
+    async def dispatch(self, request: web.Request) -> web.Response:
+        """Check the key and run the command."""
+        params = dict(request.query)
+        if request.method == "POST":
+            params.update({k: str(v) for k, v in (await request.post()).items()})
+        if not params.get("apikey"):
+            return envelope({}, "error", "Parameter apikey is required", 401)
+        if params["apikey"] != self.stack.keys["tautulli"]:
+            return error_response(401)
+        cmd = params.get("cmd")
+        possible = ", ".join(sorted(self.commands))
+        if not cmd:
+            return envelope({}, "error", f"Parameter cmd is required. Possible commands are: {possible}", 400)
+        handler = self.commands.get(cmd)
+        if handler is None:
+            return envelope({}, "error", f"Unknown command: {cmd}. Possible commands are: {possible}", 400)
+        try:
+            data = await handler(request)
+        except TautulliError as err:
+            return envelope({}, "error", str(err), 400)
+        if isinstance(data, tuple):
+            return envelope({} if data[0] is None else data[0], message=data[1])
+        return envelope(data)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _play_item(self, play: Play) -> tuple[Title, int, int, int, int, int, str]:
+        """Return (title info, rating key, parent key, grandparent key, season, episode, episode title)."""
+        world = self.stack.world
+        if play[4] == "movie":
+            movie = world.movies.get(play[5])
+            if movie is None:
+                info = next(iter(world.titles.values()))
+                return info, 50_000 + play[5], 0, 0, 0, 0, ""
+            return movie.info, movie.rating_key, 0, 0, 0, 0, ""
+        episode = world.episodes.get(play[5])
+        if episode is None:
+            info = next(t for t in world.titles.values() if t.kind == "tv")
+            return info, 2_000_000 + play[5], 0, 0, 0, 0, ""
+        series = world.series[episode[1]]
+        return (
+            series.info,
+            2_000_000 + episode[0],
+            950_000 + series.id * 100 + episode[2],
+            series.rating_key,
+            episode[2],
+            episode[3],
+            f"Episode {episode[3]}",
+        )
+
+    @staticmethod
+    def _int(request: web.Request, name: str, default: int) -> int:
+        """Read an integer parameter."""
+        try:
+            return int(request.query.get(name, default))
+        except ValueError:
+            raise TautulliError(f"Invalid {name}") from None
+
+    def _user_by_id(self, user_id: str | None) -> int | None:
+        """Return a user index by Plex user id."""
+        if user_id is None:
+            return None
+        for user in self.stack.world.users:
+            if str(user.plex_id) == user_id:
+                return user.index
+        return -1
+
+    # -- commands ----------------------------------------------------------------------------
+
+    async def status(self, request: web.Request) -> Any:
+        """Report Tautulli is up."""
+        return {}, "Ok"
+
+    async def arnold(self, request: web.Request) -> Any:
+        """Return a quote (deterministic)."""
+        return _QUOTES[self.stack.world.seed % len(_QUOTES)]
+
+    async def tautulli_info(self, request: web.Request) -> Any:
+        """Return Tautulli's own version info."""
+        version = OLD_VERSION if self.stack.faults.old_version("tautulli") else VERSION
+        return {
+            "tautulli_install_type": "docker",
+            "tautulli_version": version,
+            "tautulli_branch": "master",
+            "tautulli_commit": "0" * 40,
+            "tautulli_platform": "Linux",
+            "tautulli_platform_release": "6.8.0",
+            "tautulli_platform_version": "#1 SMP",
+            "tautulli_platform_linux_distro": "Ubuntu 24.04",
+            "tautulli_platform_device_name": "simulator",
+            "tautulli_python_version": "3.12.3",
+        }
+
+    async def server_info(self, request: web.Request) -> Any:
+        """Return the Plex server's info."""
+        return {
+            "pms_identifier": f"sim{self.stack.world.seed:08d}",
+            "pms_ip": "127.0.0.1",
+            "pms_is_remote": 0,
+            "pms_name": "SmartPlex Simulated Plex",
+            "pms_platform": "Linux",
+            "pms_plexpass": 1,
+            "pms_port": 32400,
+            "pms_ssl": 0,
+            "pms_url": "http://127.0.0.1:32400",
+            "pms_url_manual": 0,
+            "pms_version": "1.41.3.9314-a0bfb8370",
+        }
+
+    async def server_friendly_name(self, request: web.Request) -> Any:
+        """Return the Plex server name."""
+        return "SmartPlex Simulated Plex"
+
+    def session_body(self, session: Session) -> dict[str, Any]:
+        """Return one get_activity session (numbers as strings where Tautulli sends them)."""
+        stack = self.stack
+        world = stack.world
+        user = world.users[session.user_index]
+        values = stack.session_values(session)
+        play: Play = (0, 0, 0, session.user_index, values["media_type"], session.ref_id, 0, 0, session.platform)
+        info, rating_key, parent_key, grandparent_key, season, number, episode_title = self._play_item(play)
+        offset = min(session.duration, int((stack.clock.now() - session.started).total_seconds()))
+        platform, product, player = _PLATFORMS[session.platform]
+        bandwidth = 12_000 if session.transcode else 8_000
+        movie = session.kind == "movie"
+        decision = "transcode" if session.transcode else "direct play"
+        full_title = info.title if movie else f"{info.title} - {episode_title}"
+        return {
+            "session_key": str(session.session_key),
+            "session_id": f"sim-session-{session.session_key}",
+            "media_type": values["media_type"],
+            "rating_key": str(rating_key),
+            "parent_rating_key": str(parent_key) if parent_key else "",
+            "grandparent_rating_key": str(grandparent_key) if grandparent_key else "",
+            "title": info.title if movie else episode_title,
+            "parent_title": "" if movie else f"Season {season}",
+            "grandparent_title": "" if movie else info.title,
+            "full_title": full_title,
+            "original_title": "",
+            "sort_title": info.title.lower(),
+            "media_index": "" if movie else str(number),
+            "parent_media_index": "" if movie else str(season),
+            "year": str(info.year),
+            "originally_available_at": info.release.strftime("%Y-%m-%d"),
+            "guid": f"plex://{'movie' if movie else 'episode'}/sim{rating_key}",
+            "thumb": f"/library/metadata/{rating_key}/thumb/1700000000",
+            "section_id": "1" if movie else "2",
+            "library_name": "Movies" if movie else "TV Shows",
+            "genres": [],
+            "actors": [world.people[p] for p in info.cast],
+            "directors": [world.people[p] for p in info.crew],
+            "studio": info.studio,
+            "content_rating": info.certification,
+            "summary": info.overview,
+            "duration": str(session.duration * 1000),
+            "view_offset": str(offset * 1000),
+            "progress_percent": str(100 * offset // max(1, session.duration)),
+            "state": "playing",
+            "user": user.username,
+            "username": user.username,
+            "friendly_name": user.username,
+            "user_id": user.plex_id,
+            "email": user.email,
+            "user_thumb": f"https://plex.tv/users/{user.plex_id}/avatar",
+            "is_admin": int(user.index == 0),
+            "is_home_user": 1,
+            "ip_address": user.ip,
+            "ip_address_public": "203.0.113.10",
+            "location": "lan",
+            "local": "1",
+            "relay": 0,
+            "secure": 1,
+            "live": 0,
+            "platform": platform,
+            "platform_name": platform.lower(),
+            "product": product,
+            "player": player,
+            "device": player,
+            "machine_id": f"sim-device-{session.platform}",
+            "quality_profile": "Original" if not session.transcode else "4 Mbps 720p",
+            "bandwidth": str(bandwidth),
+            "bitrate": str(bandwidth),
+            "stream_bitrate": str(4000 if session.transcode else bandwidth),
+            "transcode_decision": decision,
+            "video_decision": "transcode" if session.transcode else "direct play",
+            "audio_decision": "direct play",
+            "container": "mkv",
+            "video_codec": "h264",
+            "audio_codec": "eac3",
+            "video_resolution": "1080",
+            "video_full_resolution": "1080p",
+            "stream_video_resolution": "720" if session.transcode else "1080",
+            "stream_video_full_resolution": "720p" if session.transcode else "1080p",
+            "stream_video_decision": "transcode" if session.transcode else "direct play",
+            "transcode_hw_encoding": int(session.transcode),
+            "transcode_speed": "2.1" if session.transcode else "",
+            "file": f"/media/{info.title}.mkv",
+            "file_size": str(3_000_000_000),
+        }
+
+    async def activity(self, request: web.Request) -> Any:
+        """Return current streams and bandwidth."""
+        sessions = [self.session_body(s) for s in self.stack.sessions.values()]
+        total = sum(int(s["bandwidth"]) for s in sessions)
+        return {
+            "stream_count": str(len(sessions)),
+            "stream_count_direct_play": sum(s["transcode_decision"] == "direct play" for s in sessions),
+            "stream_count_direct_stream": 0,
+            "stream_count_transcode": sum(s["transcode_decision"] == "transcode" for s in sessions),
+            "total_bandwidth": total,
+            "lan_bandwidth": total,
+            "wan_bandwidth": 0,
+            "sessions": sessions,
+        }
+
+    def history_row(self, play: Play) -> dict[str, Any]:
+        """Return one get_history row."""
+        world = self.stack.world
+        row_id, started, stopped, user_index, kind, _, percent, paused, platform_index = play
+        user = world.users[user_index]
+        info, rating_key, parent_key, grandparent_key, season, number, episode_title = self._play_item(play)
+        platform, product, player = _PLATFORMS[platform_index % len(_PLATFORMS)]
+        movie = kind == "movie"
+        return {
+            "date": started,
+            "started": started,
+            "stopped": stopped,
+            "paused_counter": paused,
+            "play_duration": stopped - started - paused,
+            "friendly_name": user.username,
+            "user": user.username,
+            "user_id": user.plex_id,
+            "full_title": info.title if movie else f"{info.title} - {episode_title}",
+            "title": info.title if movie else episode_title,
+            "parent_title": "" if movie else f"Season {season}",
+            "grandparent_title": "" if movie else info.title,
+            "original_title": "",
+            "rating_key": rating_key,
+            "parent_rating_key": parent_key or "",
+            "grandparent_rating_key": grandparent_key or "",
+            "media_index": number or "",
+            "parent_media_index": season or "",
+            "media_type": "movie" if movie else "episode",
+            "year": info.year,
+            "originally_available_at": info.release.strftime("%Y-%m-%d"),
+            "guid": f"plex://{'movie' if movie else 'episode'}/sim{rating_key}",
+            "thumb": f"/library/metadata/{rating_key}/thumb/1700000000",
+            "group_count": 1,
+            "group_ids": str(row_id),
+            "reference_id": row_id,
+            "row_id": row_id,
+            "id": row_id,
+            "ip_address": user.ip,
+            "live": 0,
+            "location": "lan",
+            "machine_id": f"sim-device-{platform_index}",
+            "percent_complete": percent,
+            "watched_status": 1 if percent >= 90 else 0.5 if percent >= 50 else 0,
+            "platform": platform,
+            "product": product,
+            "player": player,
+            "relayed": 0,
+            "secure": 1,
+            "session_key": None,
+            "state": None,
+            "transcode_decision": "transcode" if (user_index + row_id) % 4 == 0 else "direct play",
+        }
+
+    def _filtered_plays(self, request: web.Request) -> list[Play]:
+        """Apply get_history filters."""
+        plays = self.stack.world.plays
+        query = request.query
+        user_index = self._user_by_id(query.get("user_id"))
+        if user_index is not None:
+            plays = [p for p in plays if p[3] == user_index]
+        if "media_type" in query:
+            plays = [p for p in plays if p[4] == query["media_type"]]
+        if "rating_key" in query:
+            plays = [p for p in plays if str(self._play_item(p)[1]) == query["rating_key"]]
+        if "grandparent_rating_key" in query:
+            plays = [p for p in plays if str(self._play_item(p)[3]) == query["grandparent_rating_key"]]
+        for name, check in (
+            ("after", lambda day, p: day <= p),
+            ("before", lambda day, p: p < day + 86_400),
+            ("start_date", lambda day, p: day <= p < day + 86_400),
+        ):
+            if name in query:
+                try:
+                    day = int(datetime.strptime(query[name], "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+                except ValueError:
+                    raise TautulliError(f"Invalid {name}") from None
+                plays = [p for p in plays if check(day, p[1])]
+        return plays
+
+    async def history(self, request: web.Request) -> Any:
+        """Return paged history, newest first unless order_dir=asc."""
+        plays = self._filtered_plays(request)
+        if request.query.get("order_dir", "desc") == "desc":
+            plays = plays[::-1]
+        start = max(0, self._int(request, "start", 0))
+        length = max(1, self._int(request, "length", 25))
+        total = len(self.stack.world.plays)
+        seconds = sum(p[2] - p[1] for p in plays)
+        return {
+            "draw": self._int(request, "draw", 1),
+            "recordsTotal": total,
+            "recordsFiltered": len(plays),
+            "total_duration": _duration_text(sum(p[2] - p[1] for p in self.stack.world.plays)),
+            "filter_duration": _duration_text(seconds),
+            "data": [self.history_row(p) for p in plays[start : start + length]],
+        }
+
+    def _recent_plays(self, request: web.Request) -> list[Play]:
+        """Return plays inside time_range days."""
+        days = self._int(request, "time_range", 30)
+        since = self.stack.clock.timestamp() - days * 86_400
+        return [p for p in self.stack.world.plays if p[1] >= since]
+
+    async def home_stats(self, request: web.Request) -> Any:
+        """Return the home page statistics."""
+        world = self.stack.world
+        plays = self._recent_plays(request)
+        count = self._int(request, "stats_count", 10)
+        stats: list[dict[str, Any]] = []
+        for stat_id, kind, title in (("top_movies", "movie", "Most Watched Movies"), ("top_tv", "episode", "Most Watched TV Shows")):
+            grouped: dict[int, list[Play]] = {}
+            for play in plays:
+                if play[4] == kind:
+                    key = self._play_item(play)[1 if kind == "movie" else 3]
+                    grouped.setdefault(key, []).append(play)
+            ranked = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))[:count]
+            rows = []
+            for key, group in ranked:
+                info = self._play_item(group[-1])[0]
+                rows.append(
+                    {
+                        "title": info.title,
+                        "year": info.year,
+                        "total_plays": len(group),
+                        "total_duration": sum(p[2] - p[1] for p in group),
+                        "users_watched": "",
+                        "rating_key": key,
+                        "last_play": max(p[1] for p in group),
+                        "grandparent_thumb": "",
+                        "thumb": f"/library/metadata/{key}/thumb/1700000000",
+                        "section_id": 1 if kind == "movie" else 2,
+                        "media_type": kind,
+                        "content_rating": info.certification,
+                        "labels": [],
+                        "user": "",
+                        "friendly_name": "",
+                        "platform": "",
+                        "live": 0,
+                        "guid": f"plex://{kind}/sim{key}",
+                        "row_id": group[-1][0],
+                    }
+                )
+            stats.append({"stat_id": stat_id, "stat_type": "total_plays", "stat_title": title, "rows": rows})
+        by_user = Counter(p[3] for p in plays)
+        user_rows = []
+        for index, total in sorted(by_user.items(), key=lambda item: (-item[1], item[0]))[:count]:
+            user = world.users[index]
+            user_rows.append(
+                {
+                    "user": user.username,
+                    "user_id": user.plex_id,
+                    "friendly_name": user.username,
+                    "total_plays": total,
+                    "total_duration": sum(p[2] - p[1] for p in plays if p[3] == index),
+                    "last_play": max(p[1] for p in plays if p[3] == index),
+                    "user_thumb": "",
+                    "platform": _PLATFORMS[index % len(_PLATFORMS)][0],
+                    "row_id": index + 1,
+                }
+            )
+        stats.append({"stat_id": "top_users", "stat_type": "total_plays", "stat_title": "Most Active Users", "rows": user_rows})
+        wanted = request.query.get("stat_id")
+        if wanted:
+            match = next((s for s in stats if s["stat_id"] == wanted), None)
+            if match is None:
+                raise TautulliError(f"Invalid stat_id {wanted}")
+            return match
+        return stats
+
+    async def libraries(self, request: web.Request) -> Any:
+        """Return the Plex libraries."""
+        world = self.stack.world
+        return [
+            {
+                "section_id": "1",
+                "section_name": "Movies",
+                "section_type": "movie",
+                "count": str(sum(m.has_file for m in world.movies.values())),
+                "parent_count": "",
+                "child_count": "",
+                "is_active": 1,
+                "art": "/:/resources/movie-fanart.jpg",
+                "thumb": "/:/resources/movie.png",
+            },
+            {
+                "section_id": "2",
+                "section_name": "TV Shows",
+                "section_type": "show",
+                "count": str(len(world.series)),
+                "parent_count": str(sum(len(s.info.seasons) for s in world.series.values())),
+                "child_count": str(sum(e[5] for e in world.episodes.values())),
+                "is_active": 1,
+                "art": "/:/resources/show-fanart.jpg",
+                "thumb": "/:/resources/show.png",
+            },
+        ]
+
+    async def library_media_info(self, request: web.Request) -> Any:
+        """Return items of a library with file size, play count and last play."""
+        world = self.stack.world
+        section = request.query.get("section_id")
+        if section not in {"1", "2"}:
+            raise TautulliError("Invalid section_id")
+        counts: Counter[int] = Counter()
+        last: dict[int, int] = {}
+        for play in world.plays:
+            key = self._play_item(play)[1 if section == "1" else 3]
+            counts[key] += 1
+            last[key] = play[1]
+        rows: list[dict[str, Any]] = []
+        if section == "1":
+            for movie in world.movies.values():
+                if movie.has_file:
+                    rows.append(self._media_row(movie.info, movie.rating_key, movie.size, movie.added, "movie", counts, last))
+        else:
+            for series in world.series.values():
+                size = world.series_stats(series)[3]
+                rows.append(self._media_row(series.info, series.rating_key, size, series.added, "show", counts, last))
+        if request.query.get("order_column") == "file_size":
+            rows.sort(key=lambda r: r["file_size"], reverse=request.query.get("order_dir") != "asc")
+        start = max(0, self._int(request, "start", 0))
+        length = max(1, self._int(request, "length", 25))
+        return {
+            "draw": self._int(request, "draw", 1),
+            "last_refreshed": self.stack.clock.timestamp(),
+            "recordsTotal": len(rows),
+            "recordsFiltered": len(rows),
+            "filtered_file_size": sum(r["file_size"] for r in rows),
+            "total_file_size": sum(r["file_size"] for r in rows),
+            "data": rows[start : start + length],
+        }
+
+    @staticmethod
+    def _media_row(info: Title, rating_key: int, size: int, added: datetime, media_type: str, counts: Counter[int], last: dict[int, int]) -> dict[str, Any]:
+        """Return one get_library_media_info row."""
+        return {
+            "section_id": 1 if media_type == "movie" else 2,
+            "section_type": media_type,
+            "added_at": str(int(added.timestamp())),
+            "media_type": media_type,
+            "rating_key": str(rating_key),
+            "parent_rating_key": "",
+            "grandparent_rating_key": "",
+            "title": info.title,
+            "sort_title": info.title.lower(),
+            "year": str(info.year),
+            "media_index": "",
+            "parent_media_index": "",
+            "thumb": f"/library/metadata/{rating_key}/thumb/1700000000",
+            "container": "mkv" if media_type == "movie" else "",
+            "bitrate": "8000" if media_type == "movie" else "",
+            "video_codec": "h264" if media_type == "movie" else "",
+            "video_resolution": "1080" if media_type == "movie" else "",
+            "video_framerate": "24p" if media_type == "movie" else "",
+            "audio_codec": "eac3" if media_type == "movie" else "",
+            "audio_channels": "6" if media_type == "movie" else "",
+            "file_size": size,
+            "last_played": last.get(rating_key),
+            "play_count": counts.get(rating_key),
+        }
+
+    async def users(self, request: web.Request) -> Any:
+        """Return Plex users."""
+        return [
+            {
+                "row_id": user.index + 1,
+                "user_id": user.plex_id,
+                "username": user.username,
+                "friendly_name": user.username,
+                "thumb": f"https://plex.tv/users/{user.plex_id}/avatar",
+                "email": user.email,
+                "is_active": 1,
+                "is_admin": int(user.index == 0),
+                "is_home_user": int(user.index < 3),
+                "is_allow_sync": 1,
+                "is_restricted": 0,
+                "do_notify": 1,
+                "keep_history": 1,
+                "allow_guest": 0,
+                "shared_libraries": ["1", "2"],
+                "filter_all": "",
+                "filter_movies": "",
+                "filter_tv": "",
+                "filter_music": "",
+                "filter_photos": "",
+            }
+            for user in self.stack.world.users
+        ]
+
+    async def user_watch_time_stats(self, request: web.Request) -> Any:
+        """Return a user's plays and watch time over 1, 7, 30 days and all time."""
+        user_index = self._user_by_id(request.query.get("user_id"))
+        if user_index is None:
+            raise TautulliError("No user id received.")
+        plays = [p for p in self.stack.world.plays if p[3] == user_index]
+        now = self.stack.clock.timestamp()
+        result = []
+        for days in (1, 7, 30, 0):
+            window = [p for p in plays if days == 0 or p[1] >= now - days * 86_400]
+            result.append({"query_days": days, "total_plays": len(window), "total_time": sum(p[2] - p[1] for p in window)})
+        return result
+
+    async def plays_by_date(self, request: web.Request) -> Any:
+        """Return plays per day (TV, Movies, Total series)."""
+        days = self._int(request, "time_range", 30)
+        today = self.stack.clock.now().date()
+        categories = [(today - timedelta(days=offset)).isoformat() for offset in range(days - 1, -1, -1)]
+        index = {day: i for i, day in enumerate(categories)}
+        tv, movies = [0] * days, [0] * days
+        duration = request.query.get("y_axis") == "duration"
+        for play in self._recent_plays(request):
+            day = datetime.fromtimestamp(play[1], UTC).date().isoformat()
+            if day in index:
+                value = play[2] - play[1] if duration else 1
+                (movies if play[4] == "movie" else tv)[index[day]] += value
+        return {
+            "categories": categories,
+            "series": [
+                {"name": "TV", "data": tv},
+                {"name": "Movies", "data": movies},
+                {"name": "Total", "data": [a + b for a, b in zip(tv, movies, strict=True)]},
+            ],
+        }
+
+    async def plays_by_stream_type(self, request: web.Request) -> Any:
+        """Return plays per day by transcode decision."""
+        days = self._int(request, "time_range", 30)
+        today = self.stack.clock.now().date()
+        categories = [(today - timedelta(days=offset)).isoformat() for offset in range(days - 1, -1, -1)]
+        index = {day: i for i, day in enumerate(categories)}
+        direct, stream, transcode = [0] * days, [0] * days, [0] * days
+        for play in self._recent_plays(request):
+            day = datetime.fromtimestamp(play[1], UTC).date().isoformat()
+            if day in index:
+                (transcode if (play[3] + play[0]) % 4 == 0 else direct)[index[day]] += 1
+        return {
+            "categories": categories,
+            "series": [
+                {"name": "Direct Play", "data": direct},
+                {"name": "Direct Stream", "data": stream},
+                {"name": "Transcode", "data": transcode},
+            ],
+        }
+
+    async def geoip_lookup(self, request: web.Request) -> Any:
+        """Return a deterministic location for an IP address."""
+        address = request.query.get("ip_address")
+        if not address:
+            raise TautulliError("No IP address provided.")
+        parts = address.split(".")
+        if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
+            raise TautulliError(f"Invalid IP address provided: {address}")
+        cities = (("Amsterdam", "NL", "Netherlands", 52.37, 4.89), ("Berlin", "DE", "Germany", 52.52, 13.40), ("Denver", "US", "United States", 39.74, -104.99))
+        city, code, country, lat, lon = cities[int(parts[-1]) % len(cities)]
+        return {
+            "city": city,
+            "code": code,
+            "continent": "EU" if code != "US" else "NA",
+            "country": country,
+            "latitude": lat,
+            "longitude": lon,
+            "postal_code": "1000",
+            "region": city,
+            "timezone": "Europe/Amsterdam" if code != "US" else "America/Denver",
+            "accuracy": None,
+        }
+
+    # -- notifiers (webhook agent) -----------------------------------------------------------
+
+    def _notifier_summary(self, notifier_id: int, notifier: dict[str, Any]) -> dict[str, Any]:
+        """Return one get_notifiers row."""
+        return {
+            "id": notifier_id,
+            "agent_id": notifier["agent_id"],
+            "agent_name": "webhook",
+            "agent_label": "Webhook",
+            "friendly_name": notifier["friendly_name"],
+            "active": int(any(notifier["actions"].values())),
+        }
+
+    async def notifiers(self, request: web.Request) -> Any:
+        """List configured notifiers."""
+        return [self._notifier_summary(i, n) for i, n in self.stack.notifications.tautulli.items()]
+
+    def _notifier(self, request: web.Request) -> tuple[int, dict[str, Any]]:
+        """Return the notifier named by notifier_id."""
+        notifier_id = self._int(request, "notifier_id", 0)
+        notifier = self.stack.notifications.tautulli.get(notifier_id)
+        if notifier is None:
+            raise TautulliError("Invalid notifier_id")
+        return notifier_id, notifier
+
+    async def notifier_config(self, request: web.Request) -> Any:
+        """Return one notifier's configuration."""
+        notifier_id, notifier = self._notifier(request)
+        return {**self._notifier_summary(notifier_id, notifier), "config": notifier["config"], "actions": notifier["actions"], "notify_text": notifier["notify_text"]}
+
+    async def add_notifier(self, request: web.Request) -> Any:
+        """Add a notifier; only the webhook agent (id 25) is simulated."""
+        if request.query.get("agent_id") != str(WEBHOOK_AGENT_ID):
+            raise TautulliError("Failed to add notification agent.")
+        stored = self.stack.notifications.tautulli
+        notifier_id = max(stored, default=0) + 1
+        stored[notifier_id] = {
+            "agent_id": WEBHOOK_AGENT_ID,
+            "friendly_name": "",
+            "config": {"hook": "", "method": "POST"},
+            "actions": {"on_play": 0, "on_stop": 0, "on_pause": 0, "on_resume": 0, "on_created": 0},
+            "notify_text": {},
+        }
+        return {"notifier_id": notifier_id}, "Added notification agent: Webhook."
+
+    async def set_notifier(self, request: web.Request) -> Any:
+        """Update a notifier from webhook_* settings, on_* flags and on_*_body templates."""
+        _, notifier = self._notifier(request)
+        query = request.query
+        notifier["friendly_name"] = query.get("friendly_name", notifier["friendly_name"])
+        notifier["config"]["hook"] = query.get("webhook_hook", notifier["config"]["hook"])
+        notifier["config"]["method"] = query.get("webhook_method", notifier["config"]["method"])
+        for action in notifier["actions"]:
+            if action in query:
+                notifier["actions"][action] = int(query[action] in {"1", "true", "on"})
+            if f"{action}_body" in query:
+                notifier["notify_text"][action] = {"subject": query.get(f"{action}_subject", ""), "body": query[f"{action}_body"]}
+        return None, "Saved notification agent."
+
+    async def delete_notifier(self, request: web.Request) -> Any:
+        """Delete a notifier."""
+        notifier_id, _ = self._notifier(request)
+        del self.stack.notifications.tautulli[notifier_id]
+        return None, "Deleted notifier."
+
+
+def _duration_text(seconds: int) -> str:
+    """Format a duration like Tautulli ("3 days 4 hrs 5 mins")."""
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    parts = [f"{days} days"] if days else []
+    if hours:
+        parts.append(f"{hours} hrs")
+    parts.append(f"{rest // 60} mins")
+    return " ".join(parts)
