@@ -107,6 +107,8 @@ class SmartPlexCalendar(SmartPlexEntity[ArrCalendarCoordinator], CalendarEntity)
     @property
     def event(self) -> CalendarEvent | None:
         """Return the current or next event in the upcoming window."""
+        if self.coordinator.data is None:
+            return None
         now = dt_util.now()
         return next(
             (

@@ -35,6 +35,7 @@ from .api import (
     SmartPlexCertificateError,
     SmartPlexConnectionError,
     SmartPlexInvalidResponseError,
+    SmartPlexNotFoundError,
     SmartPlexUnsupportedVersionError,
     SmartPlexWrongServiceError,
 )
@@ -86,7 +87,7 @@ async def async_validate_service(
         return None, "certificate"
     except SmartPlexConnectionError:
         return None, "cannot_connect"
-    except SmartPlexInvalidResponseError:
+    except (SmartPlexInvalidResponseError, SmartPlexNotFoundError):
         # Something answered, but not with this service's API: most often a wrong path.
         return None, "wrong_service"
     except Exception:  # noqa: BLE001
@@ -316,8 +317,6 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
                 }
             )
             if info is not None:
-                if info.instance_id not in (None, subentry.unique_id):
-                    return self.async_abort(reason="wrong_instance")
                 if self._duplicate(data[CONF_URL], info):
                     return self.async_abort(reason="already_configured")
                 return self.async_update_and_abort(

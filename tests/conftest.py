@@ -1,0 +1,110 @@
+"""Shared fixtures: the simulated media stack and a SmartPlex hub entry pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+
+# HA's test config puts its own custom_components first on sys.path: import ours first.
+import custom_components.smartplex  # noqa: F401
+from custom_components.smartplex.const import (
+    CONF_UPCOMING_DAYS,
+    DOMAIN,
+    SERVICE_TYPES,
+)
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from simulator import Simulator
+
+TITLES = {
+    "overseerr": "Overseerr",
+    "radarr": "Radarr",
+    "sonarr": "Sonarr",
+    "tautulli": "Tautulli",
+    "tmdb": "TMDB",
+}
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Enable loading SmartPlex from custom_components in every test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return snapshot assertion fixture with the Home Assistant extension."""
+    from pytest_homeassistant_custom_component.syrupy import (
+        HomeAssistantSnapshotExtension,
+    )
+
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
+    """Run the simulated media stack on loopback for one test."""
+    async with Simulator(scale="tiny") as sim:
+        yield sim
+
+
+def service_data(simulator: Simulator, service: str) -> dict[str, Any]:
+    """Return subentry data connecting to one simulated service."""
+    return {
+        CONF_URL: simulator.url(service),
+        CONF_API_KEY: simulator.api_key(service),
+        CONF_VERIFY_SSL: True,
+    }
+
+
+def hub_with_services(
+    simulator: Simulator, **overrides: dict[str, Any]
+) -> MockConfigEntry:
+    """Return a hub entry with one subentry per simulated service (data overridable)."""
+    subentries: list[ConfigSubentryDataWithId] = [
+        ConfigSubentryDataWithId(
+            data=MappingProxyType(
+                {**service_data(simulator, service), **overrides.get(service, {})}
+            ),
+            subentry_id=f"sub_{service}",
+            subentry_type=service,
+            title=TITLES[service],
+            unique_id=None,
+        )
+        for service in SERVICE_TYPES
+    ]
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="SmartPlex",
+        data={},
+        options={CONF_UPCOMING_DAYS: 7},
+        entry_id="01JSMARTPLEXHUB0000000000",
+        subentries_data=subentries,
+    )
+
+
+@pytest.fixture
+def config_entry(simulator: Simulator) -> MockConfigEntry:
+    """Return a hub entry with one subentry per simulated service."""
+    return hub_with_services(simulator)
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add the entry to Home Assistant and set it up."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the hub entry, set up against the simulator."""
+    await setup_entry(hass, config_entry)
+    return config_entry

@@ -1,0 +1,333 @@
+"""Tests for the SmartPlex config flow, subentry flows, options and reauth."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smartplex.const import CONF_SUBENTRY_ID, CONF_UPCOMING_DAYS, DOMAIN
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from simulator import Simulator
+
+from .conftest import hub_with_services, service_data, setup_entry
+
+
+def closed_port_url() -> str:
+    """Return a loopback URL on which nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def hub_entry() -> MockConfigEntry:
+    """Return a hub entry without services."""
+    return MockConfigEntry(
+        domain=DOMAIN, title="SmartPlex", data={}, options={CONF_UPCOMING_DAYS: 7}
+    )
+
+
+async def start_subentry_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, service: str
+) -> dict[str, Any]:
+    """Start adding a service to the hub."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, service), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return dict(result)
+
+
+async def test_user_creates_hub(hass: HomeAssistant) -> None:
+    """The user step creates the hub with default options."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Media"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Media"
+    assert result["options"] == {CONF_UPCOMING_DAYS: 7}
+
+
+async def test_single_hub(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
+    """Only one hub can be set up."""
+    hub_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "single_instance_allowed"
+
+
+async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
+    """The options flow stores the upcoming window."""
+    await setup_entry(hass, hub_entry)
+    result = await hass.config_entries.options.async_init(hub_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPCOMING_DAYS: 14}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert hub_entry.options == {CONF_UPCOMING_DAYS: 14}
+
+
+@pytest.mark.parametrize(
+    ("service", "title"),
+    [
+        ("sonarr", "Sonarr"),
+        ("radarr", "Radarr"),
+        ("overseerr", "Overseerr"),
+        ("tautulli", "Tautulli"),
+        ("tmdb", "TMDB"),
+    ],
+)
+async def test_add_service(
+    hass: HomeAssistant,
+    hub_entry: MockConfigEntry,
+    simulator: Simulator,
+    service: str,
+    title: str,
+) -> None:
+    """Each service type is tested and added as a subentry."""
+    await setup_entry(hass, hub_entry)
+    result = await start_subentry_flow(hass, hub_entry, service)
+    data = service_data(simulator, service)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**data, CONF_URL: data[CONF_URL] + "/"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == title
+    (subentry,) = hub_entry.subentries.values()
+    assert subentry.subentry_type == service
+    assert dict(subentry.data) == data
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"kind": "status", "status": 401}, "invalid_auth"),
+        ({"kind": "old_version"}, "unsupported_version"),
+        ({"kind": "html_login"}, "wrong_service"),
+        ({"kind": "malformed_json"}, "wrong_service"),
+        ({"kind": "status", "status": 500}, "cannot_connect"),
+    ],
+)
+async def test_add_service_errors_recover(
+    hass: HomeAssistant,
+    hub_entry: MockConfigEntry,
+    simulator: Simulator,
+    fault: dict[str, Any],
+    error: str,
+) -> None:
+    """A failing test shows a distinct error, and the flow recovers once fixed."""
+    await setup_entry(hass, hub_entry)
+    result = await start_subentry_flow(hass, hub_entry, "sonarr")
+    simulator.faults.inject("sonarr", **fault)
+    data = service_data(simulator, "sonarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], data
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    simulator.faults.clear()
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], data
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("url_fn", "key_of", "error"),
+    [
+        (lambda sim: closed_port_url(), "sonarr", "cannot_connect"),
+        (lambda sim: sim.url("radarr"), "radarr", "wrong_service"),
+        (lambda sim: sim.url("sonarr") + "/wrong/base", "sonarr", "wrong_service"),
+        (
+            lambda sim: sim.url("sonarr").replace("http://", "https://"),
+            "sonarr",
+            "certificate",
+        ),
+    ],
+)
+async def test_add_service_bad_url(
+    hass: HomeAssistant,
+    hub_entry: MockConfigEntry,
+    simulator: Simulator,
+    url_fn: Any,
+    key_of: str,
+    error: str,
+) -> None:
+    """Wrong addresses, wrong services, wrong paths and TLS problems are told apart."""
+    await setup_entry(hass, hub_entry)
+    result = await start_subentry_flow(hass, hub_entry, "sonarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**service_data(simulator, key_of), CONF_URL: url_fn(simulator)},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+
+async def test_add_service_unexpected_error(
+    hass: HomeAssistant, hub_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A bug while testing shows unknown and is logged."""
+    await setup_entry(hass, hub_entry)
+    result = await start_subentry_flow(hass, hub_entry, "tautulli")
+    with patch(
+        "custom_components.smartplex.api.TautulliClient.validate",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], service_data(simulator, "tautulli")
+        )
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_second_instance_and_duplicate(
+    hass: HomeAssistant, hub_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """The same URL is refused; a second instance is named after its address."""
+    await setup_entry(hass, hub_entry)
+    data = service_data(simulator, "radarr")
+    result = await start_subentry_flow(hass, hub_entry, "radarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], data
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    result = await start_subentry_flow(hass, hub_entry, "radarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], data
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+    async with Simulator(scale="tiny") as other:
+        result = await start_subentry_flow(hass, hub_entry, "radarr")
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], service_data(other, "radarr")
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    port = other.url("radarr").rsplit(":", 1)[1]
+    assert result["title"] == f"Radarr (127.0.0.1:{port})"
+
+
+async def test_reconfigure(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Reconfigure tests the new settings, keeps the key when left empty and reloads."""
+    subentry = loaded_entry.subentries["sub_sonarr"]
+    result = await loaded_entry.start_subentry_reconfigure_flow(hass, "sub_sonarr")
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    # The stored key is never sent to the form.
+    key_field = next(k for k in result["data_schema"].schema if k == CONF_API_KEY)
+    assert not (key_field.description or {}).get("suggested_value")
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_URL: closed_port_url(), CONF_VERIFY_SSL: True},
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    # Its own address with the key left empty succeeds and keeps the key.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_URL: simulator.url("sonarr"), CONF_VERIFY_SSL: True}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_entry.subentries["sub_sonarr"].data == subentry.data
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_duplicate(
+    hass: HomeAssistant, hub_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A reconfigured service may not point at another configured instance."""
+    await setup_entry(hass, hub_entry)
+    data = service_data(simulator, "sonarr")
+    async with Simulator(scale="tiny") as other:
+        for sim in (simulator, other):
+            result = await start_subentry_flow(hass, hub_entry, "sonarr")
+            await hass.config_entries.subentries.async_configure(
+                result["flow_id"], service_data(sim, "sonarr")
+            )
+        second = next(
+            s for s in hub_entry.subentries.values() if s.data[CONF_URL] != data[CONF_URL]
+        )
+        result = await hub_entry.start_subentry_reconfigure_flow(hass, second.subentry_id)
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**data, CONF_VERIFY_SSL: False}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth_loaded(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Reauth names the service, rejects a bad key and stores a good one."""
+    result = await loaded_entry.start_reauth_flow(
+        hass, data={CONF_SUBENTRY_ID: "sub_tautulli"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["service"] == "Tautulli"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: simulator.api_key("tautulli")}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_after_failed_setup(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """A rejected key fails setup, starts reauth for that service, and a new key loads it."""
+    config_entry = hub_with_services(simulator, sonarr={CONF_API_KEY: "expired"})
+    await setup_entry(hass, config_entry)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert flow["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: simulator.api_key("sonarr")}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.subentries["sub_sonarr"].data[CONF_API_KEY] == simulator.api_key(
+        "sonarr"
+    )
+
+
+async def test_reauth_unknown_service(
+    hass: HomeAssistant, hub_entry: MockConfigEntry
+) -> None:
+    """Reauth without a known service aborts."""
+    hub_entry.add_to_hass(hass)
+    result = await hub_entry.start_reauth_flow(hass, data={CONF_SUBENTRY_ID: "gone"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_service_unknown"
+
