@@ -162,7 +162,7 @@ class TautulliApi:
             "tautulli_branch": "master",
             "tautulli_commit": "0" * 40,
             "tautulli_platform": "Linux",
-            "tautulli_platform_release": "6.8.0",
+            "tautulli_platform_release": "6",
             "tautulli_platform_version": "#1 SMP",
             "tautulli_platform_linux_distro": "Ubuntu 24.04",
             "tautulli_platform_device_name": "simulator",

@@ -393,7 +393,8 @@ class World:
             "queue": 1,
             "command": 1,
             "notification": 1,
-            "exclusion": 1,
+            "sonarr_exclusion": 1,
+            "radarr_exclusion": 1,
             "play": 1,
             "tag": 4,
         }
@@ -844,7 +845,7 @@ class World:
         for exclusion_id, (ext_id, _, _) in self.exclusions[service].items():
             if ext_id == (info.tmdb_id if service == "radarr" else info.tvdb_id):
                 return exclusion_id
-        exclusion_id = self.next_id("exclusion")
+        exclusion_id = self.next_id(f"{service}_exclusion")
         external = info.tmdb_id if service == "radarr" else info.tvdb_id
         self.exclusions[service][exclusion_id] = (external, info.title, info.year)
         return exclusion_id
