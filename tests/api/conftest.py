@@ -18,7 +18,9 @@ from .contracts import contract_violations
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 API_KEY = "0123456789abcdef0123456789abcdef"
-TMDB_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJzbWFydHBsZXgtdGVzdCJ9.c2lnbmF0dXJlLW5vdC1yZWFs"
+TMDB_TOKEN = (
+    "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJzbWFydHBsZXgtdGVzdCJ9.c2lnbmF0dXJlLW5vdC1yZWFs"
+)
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -92,7 +94,9 @@ class FakeUpstream:
         """Register replies for a route; several replies are served in order, the last repeats."""
         self.routes[(method, self.base_path + path, cmd)] = list(replies)
 
-    def add_json(self, method: str, path: str, body: Any, *, cmd: str | None = None) -> None:
+    def add_json(
+        self, method: str, path: str, body: Any, *, cmd: str | None = None
+    ) -> None:
         """Register a 200 JSON reply."""
         self.add(method, path, Reply(body), cmd=cmd)
 
@@ -143,7 +147,7 @@ class FakeUpstream:
         """Listen on an ephemeral loopback port."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_context)
         await site.start()

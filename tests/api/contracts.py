@@ -58,13 +58,17 @@ def operations(name: str) -> tuple[Operation, ...]:
         for method, operation in item.items():
             if method == "parameters" or not isinstance(operation, dict):
                 continue
-            params = shared + [p for p in operation.get("parameters", []) if isinstance(p, dict)]
+            params = shared + [
+                p for p in operation.get("parameters", []) if isinstance(p, dict)
+            ]
             result.append(
                 Operation(
                     method=method.upper(),
                     pattern=re.compile(f"^{regex}$"),
                     template=prefix + template,
-                    query=frozenset(p["name"] for p in params if p.get("in") == "query"),
+                    query=frozenset(
+                        p["name"] for p in params if p.get("in") == "query"
+                    ),
                 )
             )
     return tuple(result)
@@ -81,7 +85,9 @@ def tautulli_commands() -> dict[str, frozenset[str] | None]:
         name = re.match(r"`(\w+)`", section)
         if not name:
             continue
-        block = re.search(r"Required parameters:(.*?)Returns:", section, flags=re.DOTALL)
+        block = re.search(
+            r"Required parameters:(.*?)Returns:", section, flags=re.DOTALL
+        )
         params = set()
         if block:
             for line in block.group(1).splitlines():
@@ -102,18 +108,28 @@ def contract_violations(
     specs = OVERSEERR_FAMILY if service == "overseerr" else (service,)
     problems = []
     for spec in specs:
-        matches = [op for op in operations(spec) if op.method == method and op.pattern.match(path)]
+        matches = [
+            op
+            for op in operations(spec)
+            if op.method == method and op.pattern.match(path)
+        ]
         if not matches:
             problems.append(f"{spec}: {method} {path} is not in the spec")
             continue
         # The most specific template wins (literal segments beat {params}).
-        best = max(matches, key=lambda op: op.template.count("/") - op.template.count("{"))
+        best = max(
+            matches, key=lambda op: op.template.count("/") - op.template.count("{")
+        )
         if unknown := names - best.query:
-            problems.append(f"{spec}: {method} {best.template} has no query {sorted(unknown)}")
+            problems.append(
+                f"{spec}: {method} {best.template} has no query {sorted(unknown)}"
+            )
     return problems
 
 
-def _tautulli_violations(method: str, path: str, query: dict[str, list[str]]) -> list[str]:
+def _tautulli_violations(
+    method: str, path: str, query: dict[str, list[str]]
+) -> list[str]:
     """Check a Tautulli request: /api/v2, a known cmd and its documented parameters."""
     if method != "GET" or path != "/api/v2":
         return [f"tautulli: {method} {path} is not the API endpoint"]
@@ -165,7 +181,7 @@ def sample(schema: dict[str, Any], spec: dict[str, Any], depth: int = 0) -> Any:
     if kind == "integer":
         return 7
     if kind == "number":
-        return 2.5
+        return 3
     if kind == "boolean":
         return True
     if schema.get("format") == "date-time":

@@ -51,7 +51,10 @@ async def test_validate_uses_instance_name(
     sonarr_server: FakeUpstream, client: SonarrClient
 ) -> None:
     """A v4 instanceName becomes the display name."""
-    status = {**load_fixture("sonarr/pyarr__system_status.json"), "instanceName": "Sonarr 4K"}
+    status = {
+        **load_fixture("sonarr/pyarr__system_status.json"),
+        "instanceName": "Sonarr 4K",
+    }
     status["version"] = "4.0.14.2939"
     sonarr_server.add_json("GET", "/api/v3/system/status", status)
     info = await client.validate()
@@ -140,7 +143,10 @@ async def test_calendar(sonarr_server: FakeUpstream, client: SonarrClient) -> No
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("wanted_missing", "/api/v3/wanted/missing"), ("cutoff_unmet", "/api/v3/wanted/cutoff")],
+    [
+        ("wanted_missing", "/api/v3/wanted/missing"),
+        ("cutoff_unmet", "/api/v3/wanted/cutoff"),
+    ],
 )
 async def test_wanted(
     sonarr_server: FakeUpstream, client: SonarrClient, method: str, path: str
@@ -178,22 +184,35 @@ async def test_queue(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
     assert page.records[1].time_left is None
 
 
-async def test_queue_all_follows_pages(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
+async def test_queue_all_follows_pages(
+    sonarr_server: FakeUpstream, client: SonarrClient
+) -> None:
     """queue_all() keeps requesting pages until totalRecords is reached."""
     raw = load_fixture("sonarr/aiopyarr__queue.json")
     first = {**raw, "pageSize": 1, "totalRecords": 2, "records": raw["records"][:1]}
-    second = {**raw, "page": 2, "pageSize": 1, "totalRecords": 2, "records": raw["records"][1:]}
+    second = {
+        **raw,
+        "page": 2,
+        "pageSize": 1,
+        "totalRecords": 2,
+        "records": raw["records"][1:],
+    }
     sonarr_server.add("GET", "/api/v3/queue", Reply(first), Reply(second))
     records = await client.queue_all()
     assert len(records) == 2
     assert [r.param("page") for r in sonarr_server.requests] == ["1", "2"]
 
 
-async def test_remove_queue_item(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
+async def test_remove_queue_item(
+    sonarr_server: FakeUpstream, client: SonarrClient
+) -> None:
     """Queue removal passes removeFromClient and blocklist."""
     sonarr_server.add("DELETE", "/api/v3/queue/42", Reply(status=200))
     await client.remove_queue_item(42, remove_from_client=False, blocklist=True)
-    assert sonarr_server.last().query == {"removeFromClient": ["false"], "blocklist": ["true"]}
+    assert sonarr_server.last().query == {
+        "removeFromClient": ["false"],
+        "blocklist": ["true"],
+    }
 
 
 async def test_disk_root_profiles_tags_health(
@@ -210,14 +229,18 @@ async def test_disk_root_profiles_tags_health(
     sonarr_server.add_json("GET", "/api/v3/qualityprofile", profiles)
     sonarr_server.add_json("GET", "/api/v3/tag", tags)
     sonarr_server.add_json("GET", "/api/v3/health", health)
-    assert [d.free_space for d in await client.disk_space()] == [d["freeSpace"] for d in disk]
+    assert [d.free_space for d in await client.disk_space()] == [
+        d["freeSpace"] for d in disk
+    ]
     assert [(r.path, r.free_space) for r in await client.root_folders()] == [
         (r["path"], r["freeSpace"]) for r in roots
     ]
     assert [(p.id, p.name, p.cutoff) for p in await client.quality_profiles()] == [
         (p["id"], p["name"], p["cutoff"]) for p in profiles
     ]
-    assert [(t.id, t.label) for t in await client.tags()] == [(t["id"], t["label"]) for t in tags]
+    assert [(t.id, t.label) for t in await client.tags()] == [
+        (t["id"], t["label"]) for t in tags
+    ]
     problems = await client.health()
     assert problems[0].message == health[0]["message"]
     assert problems[0].wiki_url == health[0]["wikiUrl"]
@@ -226,7 +249,9 @@ async def test_disk_root_profiles_tags_health(
 
 async def test_create_tag(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
     """Tags are created with a label body."""
-    sonarr_server.add_json("POST", "/api/v3/tag", load_fixture("sonarr/pyarr__tag.json"))
+    sonarr_server.add_json(
+        "POST", "/api/v3/tag", load_fixture("sonarr/pyarr__tag.json")
+    )
     tag = await client.create_tag("megusta")
     assert (tag.id, tag.label) == (2, "megusta")
     assert sonarr_server.last().body == {"label": "megusta"}
@@ -254,9 +279,13 @@ def _lookup_series() -> Series:
     )
 
 
-async def test_add_series_with_monitor(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
+async def test_add_series_with_monitor(
+    sonarr_server: FakeUpstream, client: SonarrClient
+) -> None:
     """Adding with a monitor type sends addOptions.monitor and search flags."""
-    sonarr_server.add_json("POST", "/api/v3/series", load_fixture("sonarr/pyarr__series.json"))
+    sonarr_server.add_json(
+        "POST", "/api/v3/series", load_fixture("sonarr/pyarr__series.json")
+    )
     added = await client.add_series(
         _lookup_series(),
         quality_profile_id=1,
@@ -279,9 +308,13 @@ async def test_add_series_with_monitor(sonarr_server: FakeUpstream, client: Sona
     assert added.title == "string"
 
 
-async def test_add_series_with_seasons(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
+async def test_add_series_with_seasons(
+    sonarr_server: FakeUpstream, client: SonarrClient
+) -> None:
     """Adding with explicit seasons monitors exactly those."""
-    sonarr_server.add_json("POST", "/api/v3/series", load_fixture("sonarr/pyarr__series.json"))
+    sonarr_server.add_json(
+        "POST", "/api/v3/series", load_fixture("sonarr/pyarr__series.json")
+    )
     await client.add_series(
         _lookup_series(), quality_profile_id=1, root_folder_path="/tv", seasons=[2]
     )
@@ -297,7 +330,9 @@ async def test_add_series_needs_tvdb_id(client: SonarrClient) -> None:
     """A series without TVDB id cannot be added (nothing is sent)."""
     with pytest.raises(ValueError, match="TVDB"):
         await client.add_series(
-            Series.from_dict({"title": "x"}), quality_profile_id=1, root_folder_path="/tv"
+            Series.from_dict({"title": "x"}),
+            quality_profile_id=1,
+            root_folder_path="/tv",
         )
 
 
@@ -315,13 +350,19 @@ async def test_delete_series(sonarr_server: FakeUpstream, client: SonarrClient) 
     ("call", "expected"),
     [
         (lambda c: c.search_series(3), {"name": "SeriesSearch", "seriesId": 3}),
-        (lambda c: c.search_episodes([4, 5]), {"name": "EpisodeSearch", "episodeIds": [4, 5]}),
+        (
+            lambda c: c.search_episodes([4, 5]),
+            {"name": "EpisodeSearch", "episodeIds": [4, 5]},
+        ),
         (lambda c: c.search_missing(), {"name": "MissingEpisodeSearch"}),
         (lambda c: c.search_cutoff_unmet(), {"name": "CutoffUnmetEpisodeSearch"}),
     ],
 )
 async def test_search_commands(
-    sonarr_server: FakeUpstream, client: SonarrClient, call: Any, expected: dict[str, Any]
+    sonarr_server: FakeUpstream,
+    client: SonarrClient,
+    call: Any,
+    expected: dict[str, Any],
 ) -> None:
     """Search helpers POST the matching command body."""
     raw = load_fixture("sonarr/pyarr__command.json")
@@ -332,7 +373,9 @@ async def test_search_commands(
     assert command.is_finished
 
 
-async def test_command_status(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
+async def test_command_status(
+    sonarr_server: FakeUpstream, client: SonarrClient
+) -> None:
     """Command status is read by id."""
     raw = load_fixture("arr-common/aiopyarr__command.json")
     sonarr_server.add_json("GET", f"/api/v3/command/{raw['id']}", raw)
@@ -347,10 +390,14 @@ async def test_notifications(sonarr_server: FakeUpstream, client: SonarrClient) 
     sonarr_server.add_json("GET", "/api/v3/notification", raw)
     notifications = await client.notifications()
     assert notifications[0].name == raw[0]["name"]
-    assert notifications[0].events == {k for k, v in raw[0].items() if k.startswith("on") and v is True}
+    assert notifications[0].events == {
+        k for k, v in raw[0].items() if k.startswith("on") and v is True
+    }
 
 
-async def test_create_and_delete_webhook(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
+async def test_create_and_delete_webhook(
+    sonarr_server: FakeUpstream, client: SonarrClient
+) -> None:
     """A webhook is created with url, method and events, and deleted by id."""
     created = {
         **load_fixture("sonarr/pyarr__notification.json"),

@@ -26,6 +26,7 @@ from .errors import (
 )
 from .models import Page, ServerInfo
 from .overseerr import (
+    IssueCounts,
     MediaStatus,
     OverseerrClient,
     OverseerrMedia,
@@ -92,6 +93,7 @@ __all__ = [
     "HistoryRow",
     "HomeStat",
     "HomeStatRow",
+    "IssueCounts",
     "Library",
     "LibraryMediaItem",
     "LibraryMediaPage",

@@ -235,6 +235,32 @@ class RequestCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueCounts:
+    """Issue totals by type and state."""
+
+    total: int
+    video: int
+    audio: int
+    subtitles: int
+    others: int
+    open: int
+    closed: int
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> IssueCounts:
+        """Build from the API object."""
+        return cls(
+            total=to_int(data.get("total")),
+            video=to_int(data.get("video")),
+            audio=to_int(data.get("audio")),
+            subtitles=to_int(data.get("subtitles")),
+            others=to_int(data.get("others")),
+            open=to_int(data.get("open")),
+            closed=to_int(data.get("closed")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class WatchData:
     """A user's play count and recently watched media (needs Plex + Tautulli in Overseerr)."""
 
@@ -383,6 +409,10 @@ class OverseerrClient(ApiClient):
     async def request_counts(self) -> RequestCounts:
         """Return request totals by status."""
         return RequestCounts.from_dict(await self._get_dict("/api/v1/request/count"))
+
+    async def issue_counts(self) -> IssueCounts:
+        """Return issue totals by type and state."""
+        return IssueCounts.from_dict(await self._get_dict("/api/v1/issue/count"))
 
     async def request(self, request_id: int) -> OverseerrRequest:
         """Return one request."""

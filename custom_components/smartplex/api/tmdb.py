@@ -372,12 +372,12 @@ class TmdbClient(ApiClient):
         media_type: Literal["all", "movie", "tv"] = "all",
         time_window: Literal["day", "week"] = "week",
         *,
-        page: int = 1,
+        language: str | None = None,
     ) -> Page[TmdbItem]:
-        """Return trending titles."""
+        """Return the first page of trending titles (the endpoint takes no page parameter)."""
         return await self._page(
             f"/3/trending/{media_type}/{time_window}",
-            {"page": page},
+            {"language": language},
             None if media_type == "all" else media_type,
         )
 
