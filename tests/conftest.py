@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
+from unittest.mock import PropertyMock, patch
 
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 # HA's test config puts its own custom_components first on sys.path: import ours first.
 import custom_components.smartplex  # noqa: F401
-from custom_components.smartplex.const import (
-    CONF_UPCOMING_DAYS,
-    DOMAIN,
-    SERVICE_TYPES,
-)
-from homeassistant.config_entries import ConfigSubentryDataWithId
-from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
+from custom_components.smartplex.const import CONF_UPCOMING_DAYS, DOMAIN, SERVICE_TYPES
 from simulator import Simulator
 
+NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 TITLES = {
     "overseerr": "Overseerr",
     "radarr": "Radarr",
@@ -49,7 +48,7 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 @pytest.fixture
 async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
     """Run the simulated media stack on loopback for one test."""
-    async with Simulator(scale="tiny") as sim:
+    async with Simulator(scale="tiny", now=NOW) as sim:
         yield sim
 
 
@@ -108,3 +107,14 @@ async def loaded_entry(
     """Return the hub entry, set up against the simulator."""
     await setup_entry(hass, config_entry)
     return config_entry
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield

@@ -6,14 +6,18 @@ import socket
 from typing import Any
 from unittest.mock import patch
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.smartplex.const import CONF_SUBENTRY_ID, CONF_UPCOMING_DAYS, DOMAIN
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smartplex.const import (
+    CONF_SUBENTRY_ID,
+    CONF_UPCOMING_DAYS,
+    DOMAIN,
+)
 from simulator import Simulator
 
 from .conftest import hub_with_services, service_data, setup_entry
@@ -266,9 +270,13 @@ async def test_reconfigure_duplicate(
                 result["flow_id"], service_data(sim, "sonarr")
             )
         second = next(
-            s for s in hub_entry.subentries.values() if s.data[CONF_URL] != data[CONF_URL]
+            s
+            for s in hub_entry.subentries.values()
+            if s.data[CONF_URL] != data[CONF_URL]
         )
-        result = await hub_entry.start_subentry_reconfigure_flow(hass, second.subentry_id)
+        result = await hub_entry.start_subentry_reconfigure_flow(
+            hass, second.subentry_id
+        )
         result = await hass.config_entries.subentries.async_configure(
             result["flow_id"], {**data, CONF_VERIFY_SSL: False}
         )
@@ -317,9 +325,9 @@ async def test_reauth_after_failed_setup(
     assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
-    assert config_entry.subentries["sub_sonarr"].data[CONF_API_KEY] == simulator.api_key(
-        "sonarr"
-    )
+    assert config_entry.subentries["sub_sonarr"].data[
+        CONF_API_KEY
+    ] == simulator.api_key("sonarr")
 
 
 async def test_reauth_unknown_service(
@@ -330,4 +338,3 @@ async def test_reauth_unknown_service(
     result = await hub_entry.start_reauth_flow(hass, data={CONF_SUBENTRY_ID: "gone"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_service_unknown"
-
