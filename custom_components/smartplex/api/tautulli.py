@@ -616,10 +616,9 @@ class TautulliClient(ApiClient):
         return None
 
     def _upstream_message(self, payload: Any) -> str:
-        """Read the message out of the response envelope."""
-        return self._clean(
-            to_str(as_dict(as_dict(payload).get("response")).get("message"))
-        )
+        """Read the message out of the response envelope (or a proxy's plain JSON error)."""
+        message = to_str(as_dict(as_dict(payload).get("response")).get("message"))
+        return self._clean(message) if message else super()._upstream_message(payload)
 
     async def _command(self, cmd: str, **params: QueryValue) -> Any:
         """Run an API command and return the envelope's data."""

@@ -1,0 +1,528 @@
+"""Every error class for every client, and no API key in any message or log record."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+import ipaddress
+import logging
+import ssl
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+import pytest
+
+from custom_components.smartplex.api import (
+    OverseerrClient,
+    RadarrClient,
+    SmartPlexAuthError,
+    SmartPlexCertificateError,
+    SmartPlexConnectionError,
+    SmartPlexError,
+    SmartPlexInvalidResponseError,
+    SmartPlexNotFoundError,
+    SmartPlexRateLimitError,
+    SmartPlexRequestError,
+    SmartPlexTimeoutError,
+    SmartPlexUnsupportedVersionError,
+    SmartPlexWrongServiceError,
+    SonarrClient,
+    TautulliClient,
+    TmdbClient,
+)
+from custom_components.smartplex.api import base
+from custom_components.smartplex.api.base import ApiClient, parse_retry_after
+
+from .conftest import API_KEY, FakeUpstream, Reply
+
+
+def tautulli_ok(data: Any) -> dict[str, Any]:
+    """Wrap data in a Tautulli success envelope."""
+    return {"response": {"result": "success", "message": None, "data": data}}
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """How to build a client and which data call to probe it with."""
+
+    name: str
+    make: Callable[[aiohttp.ClientSession, str, bool, float], ApiClient]
+    path: str
+    call: Callable[[Any], Awaitable[Any]]
+    ok_body: Any
+    wrong_shape: Any
+    cmd: str | None = None
+
+
+CASES = [
+    Case(
+        "sonarr",
+        lambda s, u, v, t: SonarrClient(s, u, API_KEY, verify_ssl=v, timeout=t),
+        "/api/v3/series",
+        lambda c: c.series(),
+        [],
+        {"records": []},
+    ),
+    Case(
+        "radarr",
+        lambda s, u, v, t: RadarrClient(s, u, API_KEY, verify_ssl=v, timeout=t),
+        "/api/v3/movie",
+        lambda c: c.movies(),
+        [],
+        {"records": []},
+    ),
+    Case(
+        "overseerr",
+        lambda s, u, v, t: OverseerrClient(s, u, API_KEY, verify_ssl=v, timeout=t),
+        "/api/v1/request/count",
+        lambda c: c.request_counts(),
+        {"total": 1},
+        [1, 2],
+    ),
+    Case(
+        "tautulli",
+        lambda s, u, v, t: TautulliClient(s, u, API_KEY, verify_ssl=v, timeout=t),
+        "/api/v2",
+        lambda c: c.activity(),
+        tautulli_ok({"stream_count": "0"}),
+        tautulli_ok([]),
+        cmd="get_activity",
+    ),
+    Case(
+        "tmdb",
+        lambda s, u, v, t: TmdbClient(s, API_KEY, url=u, verify_ssl=v, timeout=t),
+        "/3/genre/movie/list",
+        lambda c: c.genres("movie"),
+        {"genres": []},
+        [],
+    ),
+]
+IDS = [case.name for case in CASES]
+
+
+def assert_no_secret(err: BaseException, caplog: pytest.LogCaptureFixture) -> None:
+    """The key appears in no message, cause or log record."""
+    assert isinstance(err, SmartPlexError)
+    assert err.service in str(err)
+    texts = [str(err), repr(err), str(err.__cause__), repr(err.__cause__)]
+    texts += [record.getMessage() for record in caplog.records]
+    for text in texts:
+        assert API_KEY not in text
+
+
+async def expect(
+    case: Case,
+    client: ApiClient,
+    error: type[SmartPlexError],
+    caplog: pytest.LogCaptureFixture,
+) -> SmartPlexError:
+    """Run the probe call, expect exactly `error` (not a sibling), check secrecy."""
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(error) as info:
+        await case.call(client)
+    assert_no_secret(info.value, caplog)
+    return info.value
+
+
+@pytest.fixture
+def make_client(
+    upstream: FakeUpstream, session: aiohttp.ClientSession
+) -> Callable[[Case], ApiClient]:
+    """Build a client for a case against the fake upstream."""
+
+    def build(case: Case) -> ApiClient:
+        upstream.service = case.name
+        return case.make(session, upstream.url, True, 5.0)
+
+    return build
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_connection_refused(
+    case: Case,
+    session: aiohttp.ClientSession,
+    closed_port: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A closed port is a connection error, not a timeout or certificate error."""
+    client = case.make(session, f"http://127.0.0.1:{closed_port}", True, 5.0)
+    err = await expect(case, client, SmartPlexConnectionError, caplog)
+    assert not isinstance(err, (SmartPlexTimeoutError, SmartPlexCertificateError))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_invalid_url(
+    case: Case, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A URL without scheme is reported as a connection problem before any request."""
+    client = case.make(session, "192.168.1.5:8989", True, 5.0)
+    await expect(case, client, SmartPlexConnectionError, caplog)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_timeout(
+    case: Case,
+    upstream: FakeUpstream,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A hanging server trips the per-request timeout."""
+
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.json_response(case.ok_body)
+
+    upstream.add("GET", case.path, hang)
+    client = case.make(session, upstream.url, True, 0.05)
+    await expect(case, client, SmartPlexTimeoutError, caplog)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (401, SmartPlexAuthError),
+        (403, SmartPlexAuthError),
+        (404, SmartPlexNotFoundError),
+        (400, SmartPlexRequestError),
+        (500, SmartPlexConnectionError),
+        (503, SmartPlexConnectionError),
+    ],
+)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_http_status(
+    case: Case,
+    status: int,
+    error: type[SmartPlexError],
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """HTTP error statuses map to the taxonomy, echoing the upstream message without the key."""
+    body = {"message": f"denied for {API_KEY}"}
+    upstream.add("GET", case.path, Reply(body, status=status))
+    err = await expect(case, make_client(case), error, caplog)
+    assert "denied for ***" in str(err)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_rate_limit_retried(
+    case: Case,
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+) -> None:
+    """A short Retry-After is waited out and the request succeeds."""
+    upstream.add(
+        "GET",
+        case.path,
+        Reply({"status_code": 25}, status=429, headers={"Retry-After": "0"}),
+        Reply(case.ok_body),
+    )
+    await case.call(make_client(case))
+    assert len(upstream.requests) == 2
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_rate_limit_raised(
+    case: Case,
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A long Retry-After is not waited: the error carries it."""
+    upstream.add(
+        "GET", case.path, Reply({}, status=429, headers={"Retry-After": "120"})
+    )
+    err = await expect(case, make_client(case), SmartPlexRateLimitError, caplog)
+    assert isinstance(err, SmartPlexRateLimitError)
+    assert err.retry_after == 120
+    assert len(upstream.requests) == 1
+
+
+async def test_rate_limit_retries_are_bounded(
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without Retry-After the client retries a bounded number of times, then raises."""
+    monkeypatch.setattr(base, "DEFAULT_RETRY_AFTER", 0.0)
+    case = CASES[-1]
+    upstream.add("GET", case.path, Reply({}, status=429))
+    err = await expect(case, make_client(case), SmartPlexRateLimitError, caplog)
+    assert isinstance(err, SmartPlexRateLimitError)
+    assert err.retry_after is None
+    assert len(upstream.requests) == base.MAX_RATE_LIMIT_RETRIES + 1
+
+
+def test_parse_retry_after() -> None:
+    """Retry-After accepts seconds and HTTP dates; garbage is ignored."""
+    future = datetime.now(UTC) + timedelta(seconds=90)
+    seconds = parse_retry_after(future.strftime("%a, %d %b %Y %H:%M:%S GMT"))
+    assert seconds is not None and 80 < seconds <= 90
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00") == 0.0
+    assert parse_retry_after("5") == 5.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "match"),
+    [
+        (Reply(text="{not json", content_type="application/json"), "malformed JSON"),
+        (
+            Reply(
+                text="<html><form>Authelia login</form></html>",
+                content_type="text/html",
+            ),
+            "HTML page",
+        ),
+        (
+            Reply(text="<!doctype html><html></html>", content_type="text/plain"),
+            "HTML page",
+        ),
+    ],
+    ids=["malformed", "html-login", "html-mislabelled"],
+)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_invalid_body(
+    case: Case,
+    reply: Reply,
+    match: str,
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Malformed JSON and HTML login pages are invalid responses."""
+    upstream.add("GET", case.path, reply)
+    err = await expect(case, make_client(case), SmartPlexInvalidResponseError, caplog)
+    assert match in str(err)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_wrong_shape(
+    case: Case,
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """JSON of the wrong shape is an invalid response."""
+    upstream.add("GET", case.path, Reply(case.wrong_shape))
+    await expect(case, make_client(case), SmartPlexInvalidResponseError, caplog)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_empty_body(
+    case: Case,
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An empty 200 where data was expected is an invalid response."""
+    upstream.add("GET", case.path, Reply(status=200))
+    await expect(case, make_client(case), SmartPlexInvalidResponseError, caplog)
+
+
+# --- identity checks (validate) -------------------------------------------------------------
+
+ARR_STATUS = "/api/v3/system/status"
+VALIDATE: dict[str, list[tuple[str, list[tuple[str, Any]], type[SmartPlexError]]]] = {
+    "sonarr": [
+        (
+            "other-app",
+            [(ARR_STATUS, {"appName": "Radarr", "version": "5.0.0"})],
+            SmartPlexWrongServiceError,
+        ),
+        (
+            "old",
+            [(ARR_STATUS, {"appName": "Sonarr", "version": "2.0.0.5344"})],
+            SmartPlexUnsupportedVersionError,
+        ),
+        (
+            "no-version",
+            [(ARR_STATUS, {"appName": "Sonarr"})],
+            SmartPlexUnsupportedVersionError,
+        ),
+        ("wrong-path", [], SmartPlexWrongServiceError),
+        (
+            "legacy-v2",
+            [("/api/system/status", {"version": "2.0.0.5344"})],
+            SmartPlexUnsupportedVersionError,
+        ),
+        ("legacy-empty", [("/api/system/status", {})], SmartPlexWrongServiceError),
+        (
+            "html",
+            [(ARR_STATUS, Reply(text="<html>login</html>", content_type="text/html"))],
+            SmartPlexInvalidResponseError,
+        ),
+    ],
+    "radarr": [
+        (
+            "other-app",
+            [(ARR_STATUS, {"appName": "Sonarr", "version": "4.0.0"})],
+            SmartPlexWrongServiceError,
+        ),
+        (
+            "old",
+            [(ARR_STATUS, {"appName": "Radarr", "version": "0.2.0.1504"})],
+            SmartPlexUnsupportedVersionError,
+        ),
+        ("wrong-path", [], SmartPlexWrongServiceError),
+    ],
+    "overseerr": [
+        ("wrong-path", [], SmartPlexWrongServiceError),
+        (
+            "not-overseerr",
+            [("/api/v1/status", {"status": "ok"})],
+            SmartPlexWrongServiceError,
+        ),
+        (
+            "too-new",
+            [("/api/v1/status", {"version": "4.0.0"}), ("/api/v1/settings/main", {})],
+            SmartPlexUnsupportedVersionError,
+        ),
+    ],
+    "tautulli": [
+        ("wrong-path", [], SmartPlexWrongServiceError),
+        ("no-envelope", [("/api/v2", {"version": "2"})], SmartPlexWrongServiceError),
+        (
+            "old",
+            [("/api/v2", tautulli_ok({"tautulli_version": "v1.4.25"}))],
+            SmartPlexUnsupportedVersionError,
+        ),
+        (
+            "no-version",
+            [("/api/v2", tautulli_ok({}))],
+            SmartPlexUnsupportedVersionError,
+        ),
+    ],
+    "tmdb": [
+        ("wrong-path", [], SmartPlexWrongServiceError),
+        (
+            "not-tmdb",
+            [("/3/configuration", {"change_keys": []})],
+            SmartPlexWrongServiceError,
+        ),
+    ],
+}
+VALIDATE_CASES = [
+    (case, scenario, routes, error)
+    for case in CASES
+    for scenario, routes, error in VALIDATE[case.name]
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "scenario", "routes", "error"),
+    VALIDATE_CASES,
+    ids=[f"{case.name}-{scenario}" for case, scenario, _, _ in VALIDATE_CASES],
+)
+async def test_validate_identity(
+    case: Case,
+    scenario: str,
+    routes: list[tuple[str, Any]],
+    error: type[SmartPlexError],
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """validate() tells wrong services, wrong base paths and unsupported versions apart."""
+    client = make_client(case)
+    upstream.off_contract = {("GET", "/api/system/status")}  # the pre-v3 probe
+    for path, body in routes:
+        upstream.add("GET", path, body if isinstance(body, Reply) else Reply(body))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(error) as info:
+        await client.validate()
+    assert_no_secret(info.value, caplog)
+    if (
+        isinstance(info.value, SmartPlexUnsupportedVersionError)
+        and scenario != "no-version"
+    ):
+        assert info.value.version in str(info.value)
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    """Return a server SSL context with a freshly generated self-signed certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
+@pytest.fixture
+async def tls_upstream(
+    socket_enabled: None, self_signed: ssl.SSLContext
+) -> AsyncIterator[FakeUpstream]:
+    """Yield a fake upstream serving HTTPS with the self-signed certificate."""
+    server = FakeUpstream()
+    await server.start(ssl_context=self_signed)
+    yield server
+    await server.stop()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_self_signed_certificate(
+    case: Case,
+    tls_upstream: FakeUpstream,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A self-signed certificate fails verification, and works with verify_ssl=False."""
+    tls_upstream.add("GET", case.path, Reply(case.ok_body))
+    url = tls_upstream.url.replace("http://", "https://")
+    await expect(
+        case, case.make(session, url, True, 5.0), SmartPlexCertificateError, caplog
+    )
+    await case.call(case.make(session, url, False, 5.0))
+    assert len(tls_upstream.requests) == 1
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_https_to_plain_http_port(
+    case: Case,
+    upstream: FakeUpstream,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """https:// against a plain-HTTP port fails the TLS handshake."""
+    client = case.make(session, upstream.url.replace("http://", "https://"), True, 5.0)
+    await expect(case, client, SmartPlexCertificateError, caplog)
