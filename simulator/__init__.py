@@ -13,7 +13,12 @@ from . import arr, overseerr, tautulli, tmdb
 from .control import ControlRoutes
 from .core import SERVICES, Stack
 from .faults import FaultController
-from .openai import OpenAIRoutes, OpenAIScript, auth_middleware as openai_auth, error_response as openai_error
+from .openai import (
+    OpenAIRoutes,
+    OpenAIScript,
+    auth_middleware as openai_auth,
+    error_response as openai_error,
+)
 from .radarr import RadarrRoutes
 from .sonarr import SonarrRoutes
 from .world import World
@@ -43,7 +48,10 @@ class Simulator:
         self.stack = Stack(self.world, download_speed)
         self.openai = OpenAIScript()
         self.port_base = port_base
-        self.url_base = {service: (url_base or {}).get(service, "").rstrip("/") for service in SERVICES}
+        self.url_base = {
+            service: (url_base or {}).get(service, "").rstrip("/")
+            for service in SERVICES
+        }
         self.realtime_speed = realtime_speed
         self.apps: dict[str, web.Application] = {}
         self._runners: list[web.AppRunner] = []
@@ -81,20 +89,36 @@ class Simulator:
         stack = self.stack
         base = self.url_base[service]
         if service in {"sonarr", "radarr"}:
-            routes: Any = (SonarrRoutes if service == "sonarr" else RadarrRoutes)(service, stack)
-            middlewares = [stack.faults.middleware(service, base, arr.error_response), arr.auth_middleware(service, stack.keys[service], base)]
+            routes: Any = (SonarrRoutes if service == "sonarr" else RadarrRoutes)(
+                service, stack
+            )
+            middlewares = [
+                stack.faults.middleware(service, base, arr.error_response),
+                arr.auth_middleware(service, stack.keys[service], base),
+            ]
         elif service == "overseerr":
             routes = overseerr.OverseerrRoutes(stack)
-            middlewares = [stack.faults.middleware(service, base, overseerr.error_response), overseerr.auth_middleware(stack.keys[service], base)]
+            middlewares = [
+                stack.faults.middleware(service, base, overseerr.error_response),
+                overseerr.auth_middleware(stack.keys[service], base),
+            ]
         elif service == "tautulli":
             routes = tautulli.TautulliApi(stack)
-            middlewares = [stack.faults.middleware(service, base, tautulli.error_response)]
+            middlewares = [
+                stack.faults.middleware(service, base, tautulli.error_response)
+            ]
         elif service == "tmdb":
             routes = tmdb.TmdbRoutes(stack)
-            middlewares = [stack.faults.middleware(service, base, tmdb.error_response), tmdb.auth_middleware(stack, base)]
+            middlewares = [
+                stack.faults.middleware(service, base, tmdb.error_response),
+                tmdb.auth_middleware(stack, base),
+            ]
         else:
             routes = OpenAIRoutes(self.openai)
-            middlewares = [stack.faults.middleware(service, base, openai_error), openai_auth(stack.keys[service], base)]
+            middlewares = [
+                stack.faults.middleware(service, base, openai_error),
+                openai_auth(stack.keys[service], base),
+            ]
         app = web.Application(middlewares=middlewares)
         app[arr.URL_BASE_KEY] = base
         app.add_routes(routes.routes())
@@ -145,7 +169,10 @@ class Simulator:
 
     def describe(self) -> dict[str, dict[str, str]]:
         """Return URL and key of every service."""
-        return {service: {"url": self.url(service), "api_key": self.api_key(service)} for service in SERVICES}
+        return {
+            service: {"url": self.url(service), "api_key": self.api_key(service)}
+            for service in SERVICES
+        }
 
     async def __aenter__(self) -> Self:
         """Start the services."""

@@ -37,8 +37,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="home")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--port-base", type=int, default=None, help="first port (services use 6 consecutive ports); free ports when omitted")
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall-clock second (0 freezes time)")
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=None,
+        help="first port (services use 6 consecutive ports); free ports when omitted",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per wall-clock second (0 freezes time)",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args))

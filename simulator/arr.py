@@ -57,7 +57,9 @@ def bad_request(message: str) -> web.HTTPBadRequest:
 
 def not_found() -> web.HTTPNotFound:
     """Return the *arr 404 shape."""
-    return web.HTTPNotFound(text='{"message": "NotFound"}', content_type="application/json")
+    return web.HTTPNotFound(
+        text='{"message": "NotFound"}', content_type="application/json"
+    )
 
 
 def error_response(status: int) -> web.Response:
@@ -65,7 +67,13 @@ def error_response(status: int) -> web.Response:
     if status == 401:
         # Sonarr v4 / Radarr answer a bad key with an empty 401.
         return web.Response(status=401)
-    reasons = {403: "Forbidden", 404: "NotFound", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+    reasons = {
+        403: "Forbidden",
+        404: "NotFound",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    }
     return web.json_response({"message": reasons.get(status, "Error")}, status=status)
 
 
@@ -91,7 +99,12 @@ def quality(quality_id: int, radarr: bool) -> dict[str, Any]:
     _, name, source, resolution = next(q for q in QUALITIES if q[0] == quality_id)
     if radarr:
         source = {"web": "webdl", "television": "tv"}.get(source, source)
-    body: dict[str, Any] = {"id": quality_id, "name": name, "source": source, "resolution": resolution}
+    body: dict[str, Any] = {
+        "id": quality_id,
+        "name": name,
+        "source": source,
+        "resolution": resolution,
+    }
     if radarr:
         body["modifier"] = "none"
     return {"quality": body, "revision": {"version": 1, "real": 0, "isRepack": False}}
@@ -109,7 +122,12 @@ def images(kind: str, tmdb_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def paged(request: web.Request, records: Sequence[Any], build: Callable[[Any], dict[str, Any]], sort_key: str) -> dict[str, Any]:
+def paged(
+    request: web.Request,
+    records: Sequence[Any],
+    build: Callable[[Any], dict[str, Any]],
+    sort_key: str,
+) -> dict[str, Any]:
     """Return a *PagingResource page."""
     page = max(1, query_int(request, "page", 1))
     size = max(1, query_int(request, "pageSize", 10))
@@ -169,7 +187,11 @@ class ArrRoutes:
     async def system_status(self, request: web.Request) -> web.Response:
         """Return SystemResource."""
         stack = self.stack
-        version = OLD_VERSION if stack.faults.old_version(self.service) else VERSIONS[self.service]
+        version = (
+            OLD_VERSION
+            if stack.faults.old_version(self.service)
+            else VERSIONS[self.service]
+        )
         body: dict[str, Any] = {
             "appName": self.service.capitalize(),
             "instanceName": self.service.capitalize(),
@@ -217,7 +239,9 @@ class ArrRoutes:
                     "message": message,
                     "wikiUrl": f"https://wiki.servarr.com/{self.service}/system#{source.lower()}",
                 }
-                for index, (level, source, message) in enumerate(self.stack.health[self.service], 1)
+                for index, (level, source, message) in enumerate(
+                    self.stack.health[self.service], 1
+                )
             ]
         )
 
@@ -227,8 +251,20 @@ class ArrRoutes:
         disk = world.disks[self.root]
         return web.json_response(
             [
-                {"id": 1, "path": "/config", "label": "config", "freeSpace": 40_000_000_000, "totalSpace": 64_000_000_000},
-                {"id": 2, "path": self.root, "label": "media", "freeSpace": world.free_space(self.root), "totalSpace": disk.total},
+                {
+                    "id": 1,
+                    "path": "/config",
+                    "label": "config",
+                    "freeSpace": 40_000_000_000,
+                    "totalSpace": 64_000_000_000,
+                },
+                {
+                    "id": 2,
+                    "path": self.root,
+                    "label": "media",
+                    "freeSpace": world.free_space(self.root),
+                    "totalSpace": disk.total,
+                },
             ]
         )
 
@@ -249,9 +285,17 @@ class ArrRoutes:
     async def quality_profiles(self, request: web.Request) -> web.Response:
         """Return QualityProfileResource list."""
         profiles = []
-        for profile_id, name, cutoff in ((1, "Any", 7), (2, "HD-1080p", 3), (3, "Ultra-HD", 19)):
+        for profile_id, name, cutoff in (
+            (1, "Any", 7),
+            (2, "HD-1080p", 3),
+            (3, "Ultra-HD", 19),
+        ):
             items = [
-                {"quality": quality(q[0], self.radarr)["quality"], "items": [], "allowed": True}
+                {
+                    "quality": quality(q[0], self.radarr)["quality"],
+                    "items": [],
+                    "allowed": True,
+                }
                 for q in QUALITIES
             ]
             profile: dict[str, Any] = {
@@ -272,7 +316,12 @@ class ArrRoutes:
 
     async def tags(self, request: web.Request) -> web.Response:
         """Return TagResource list."""
-        return web.json_response([{"id": i, "label": label} for i, label in sorted(self.stack.world.tags.items())])
+        return web.json_response(
+            [
+                {"id": i, "label": label}
+                for i, label in sorted(self.stack.world.tags.items())
+            ]
+        )
 
     async def add_tag(self, request: web.Request) -> web.Response:
         """Create a tag (or return the existing one with that label)."""
@@ -291,8 +340,21 @@ class ArrRoutes:
 
     def _notification_body(self, notification: dict[str, Any]) -> dict[str, Any]:
         """Return a NotificationResource with only known fields."""
-        events = ("onGrab", "onDownload", "onUpgrade", "onRename", "onHealthIssue", "onHealthRestored", "onApplicationUpdate", "onManualInteractionRequired")
-        added = ("onMovieAdded", "onMovieDelete", "onMovieFileDelete") if self.radarr else ("onSeriesAdd", "onSeriesDelete", "onEpisodeFileDelete")
+        events = (
+            "onGrab",
+            "onDownload",
+            "onUpgrade",
+            "onRename",
+            "onHealthIssue",
+            "onHealthRestored",
+            "onApplicationUpdate",
+            "onManualInteractionRequired",
+        )
+        added = (
+            ("onMovieAdded", "onMovieDelete", "onMovieFileDelete")
+            if self.radarr
+            else ("onSeriesAdd", "onSeriesDelete", "onEpisodeFileDelete")
+        )
         body: dict[str, Any] = {
             "id": notification["id"],
             "name": notification.get("name") or "Webhook",
@@ -319,7 +381,9 @@ class ArrRoutes:
 
     async def notification(self, request: web.Request) -> web.Response:
         """Return one notification."""
-        return web.json_response(self._notification_body(self._stored_notification(request)))
+        return web.json_response(
+            self._notification_body(self._stored_notification(request))
+        )
 
     def _stored_notification(self, request: web.Request) -> dict[str, Any]:
         """Return the stored notification named by the path id."""
@@ -357,7 +421,9 @@ class ArrRoutes:
         body = await json_body(request)
         fields = {f.get("name"): f.get("value") for f in body.get("fields") or []}
         if body.get("implementation") == "Webhook" and fields.get("url"):
-            self.stack.webhooks.send(self.service, str(fields["url"]), arr_envelope(self.service, "Test", {}))
+            self.stack.webhooks.send(
+                self.service, str(fields["url"]), arr_envelope(self.service, "Test", {})
+            )
         return web.json_response({})
 
     # -- commands ----------------------------------------------------------------------------
@@ -401,7 +467,9 @@ class ArrRoutes:
 
     async def commands(self, request: web.Request) -> web.Response:
         """List commands."""
-        return web.json_response([self._command_body(c) for c in self.stack.commands[self.service].values()])
+        return web.json_response(
+            [self._command_body(c) for c in self.stack.commands[self.service].values()]
+        )
 
     async def command(self, request: web.Request) -> web.Response:
         """Return one command's current status."""
@@ -416,7 +484,9 @@ class ArrRoutes:
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise bad_request("Command name is required")
-        command = self.stack.add_command(self.service, name, {k: v for k, v in body.items() if k != "name"})
+        command = self.stack.add_command(
+            self.service, name, {k: v for k, v in body.items() if k != "name"}
+        )
         return web.json_response(self._command_body(command), status=201)
 
     # -- queue -------------------------------------------------------------------------------
@@ -463,8 +533,17 @@ class ArrRoutes:
 
     async def queue(self, request: web.Request) -> web.Response:
         """Return the paged queue."""
-        include = query_bool(request, "includeMovie" if self.radarr else "includeSeries")
-        return web.json_response(paged(request, self.queue_items(), lambda q: self.queue_body(q, include), "timeleft"))
+        include = query_bool(
+            request, "includeMovie" if self.radarr else "includeSeries"
+        )
+        return web.json_response(
+            paged(
+                request,
+                self.queue_items(),
+                lambda q: self.queue_body(q, include),
+                "timeleft",
+            )
+        )
 
     async def queue_status(self, request: web.Request) -> web.Response:
         """Return QueueStatusResource."""
@@ -492,7 +571,6 @@ class ArrRoutes:
         if query_bool(request, "blocklist"):
             world.blocklist.append((self.service, item.media_id, item.title))
         return web.json_response({})
-
 
 
 def path_int(request: web.Request, name: str = "id") -> int:

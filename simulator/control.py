@@ -75,7 +75,18 @@ class ControlRoutes:
             fault = self.stack.faults.inject(
                 str(body.pop("service")),
                 str(body.pop("kind")),
-                **{k: body[k] for k in ("path", "cmd", "status", "seconds", "retry_after", "times") if k in body},
+                **{
+                    k: body[k]
+                    for k in (
+                        "path",
+                        "cmd",
+                        "status",
+                        "seconds",
+                        "retry_after",
+                        "times",
+                    )
+                    if k in body
+                },
             )
         except (KeyError, TypeError, ValueError) as err:
             raise web.HTTPBadRequest(text=f"invalid fault: {err}") from None
@@ -117,5 +128,7 @@ class ControlRoutes:
         elif body.get("episode_id") in world.episodes:
             session = self.stack.start_session(user, "episode", body["episode_id"])
         else:
-            raise web.HTTPBadRequest(text="movie_id or episode_id must name a library item")
+            raise web.HTTPBadRequest(
+                text="movie_id or episode_id must name a library item"
+            )
         return web.json_response({"session_key": session.session_key}, status=201)

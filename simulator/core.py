@@ -47,7 +47,9 @@ class Session:
 class Notifications:
     """Webhook configuration made through each service's own API."""
 
-    arr: dict[str, dict[int, dict[str, Any]]] = field(default_factory=lambda: {"sonarr": {}, "radarr": {}})
+    arr: dict[str, dict[int, dict[str, Any]]] = field(
+        default_factory=lambda: {"sonarr": {}, "radarr": {}}
+    )
     overseerr: dict[str, Any] = field(
         default_factory=lambda: {
             "enabled": False,
@@ -77,12 +79,20 @@ class Stack:
         self.download_speed = download_speed
         self.keys = {service: make_key(world.seed, service) for service in SERVICES}
         self.keys["openai"] = "sk-sim-" + self.keys["openai"]
-        self.tmdb_bearer = "eyJhbGciOiJIUzI1NiJ9." + make_key(world.seed, "tmdb-bearer") + ".sim"
+        self.tmdb_bearer = (
+            "eyJhbGciOiJIUzI1NiJ9." + make_key(world.seed, "tmdb-bearer") + ".sim"
+        )
         self.commands: dict[str, dict[int, Command]] = {"sonarr": {}, "radarr": {}}
         self.sessions: dict[int, Session] = {}
         self.health: dict[str, list[tuple[str, str, str]]] = {
             "sonarr": [],
-            "radarr": [("warning", "IndexerStatusCheck", "Indexers unavailable due to failures: SimIndexer")],
+            "radarr": [
+                (
+                    "warning",
+                    "IndexerStatusCheck",
+                    "Indexers unavailable due to failures: SimIndexer",
+                )
+            ],
         }
         self._start_sessions()
 
@@ -95,9 +105,13 @@ class Stack:
         movies = [m for m in world.movies.values() if m.has_file]
         for index in range(min(count, len(movies), len(world.users))):
             movie = movies[(index * 7919 + world.seed) % len(movies)]
-            self.start_session(index, "movie", movie.id, offset=movie.info.runtime * 60 // 3)
+            self.start_session(
+                index, "movie", movie.id, offset=movie.info.runtime * 60 // 3
+            )
 
-    def start_session(self, user_index: int, kind: str, ref_id: int, offset: int = 0) -> Session:
+    def start_session(
+        self, user_index: int, kind: str, ref_id: int, offset: int = 0
+    ) -> Session:
         """Start a stream and fire Tautulli's playback start notification."""
         world = self.world
         if kind == "movie":
@@ -131,7 +145,9 @@ class Stack:
             info = world.series[episode[1]].info
             rating_key = 2_000_000 + episode[0]
             title = f"{info.title} - S{episode[2]:02d}E{episode[3]:02d}"
-        offset = min(session.duration, int((self.clock.now() - session.started).total_seconds()))
+        offset = min(
+            session.duration, int((self.clock.now() - session.started).total_seconds())
+        )
         return {
             "user": user.username,
             "username": user.username,
@@ -148,15 +164,22 @@ class Stack:
             "progress_percent": 100 * offset // max(1, session.duration),
             "transcode_decision": "transcode" if session.transcode else "direct play",
             "player": "SimPlayer",
-            "platform": ("Roku", "Android", "iOS", "Chrome", "Windows", "tvOS")[session.platform],
+            "platform": ("Roku", "Android", "iOS", "Chrome", "Windows", "tvOS")[
+                session.platform
+            ],
         }
 
     def _notify_tautulli(self, action: str, session: Session) -> None:
         """Send Tautulli webhook notifications configured for an action."""
         for notifier in self.notifications.tautulli.values():
-            if not notifier["actions"].get(action) or not notifier["config"].get("hook"):
+            if not notifier["actions"].get(action) or not notifier["config"].get(
+                "hook"
+            ):
                 continue
-            values = {"action": action.removeprefix("on_"), **self.session_values(session)}
+            values = {
+                "action": action.removeprefix("on_"),
+                **self.session_values(session),
+            }
             body = notifier["notify_text"].get(action, {}).get("body", "")
             self.webhooks.send(
                 "tautulli",
@@ -193,34 +216,76 @@ class Stack:
     def notify_arr(self, service: str, flag: str, payload: dict[str, Any]) -> None:
         """Send a payload to every *arr webhook notification subscribed to an event."""
         for notification in self.notifications.arr[service].values():
-            if notification.get("implementation") != "Webhook" or not notification.get(flag):
+            if notification.get("implementation") != "Webhook" or not notification.get(
+                flag
+            ):
                 continue
-            fields = {f.get("name"): f.get("value") for f in notification.get("fields") or []}
+            fields = {
+                f.get("name"): f.get("value") for f in notification.get("fields") or []
+            }
             if not fields.get("url"):
                 continue
             method = "PUT" if str(fields.get("method")) in {"2", "PUT"} else "POST"
             self.webhooks.send(service, str(fields["url"]), payload, method=method)
 
-    def add_movie(self, info: Title, *, monitored: bool, quality_id: int, tags: list[int], search: bool) -> Movie:
+    def add_movie(
+        self,
+        info: Title,
+        *,
+        monitored: bool,
+        quality_id: int,
+        tags: list[int],
+        search: bool,
+    ) -> Movie:
         """Add a movie to Radarr, optionally searching (grabbing) it at once."""
-        movie = self.world.add_movie(info, monitored=monitored, quality_id=quality_id, tags=tags, now=self.clock.now())
-        self.notify_arr("radarr", "onMovieAdded", webhooks.radarr_added(self.world, movie))
+        movie = self.world.add_movie(
+            info,
+            monitored=monitored,
+            quality_id=quality_id,
+            tags=tags,
+            now=self.clock.now(),
+        )
+        self.notify_arr(
+            "radarr", "onMovieAdded", webhooks.radarr_added(self.world, movie)
+        )
         if search and monitored:
             self.grab_movie(movie)
         return movie
 
-    def add_series(self, info: Title, *, monitored: bool, quality_id: int, tags: list[int], search: bool) -> Series:
+    def add_series(
+        self,
+        info: Title,
+        *,
+        monitored: bool,
+        quality_id: int,
+        tags: list[int],
+        search: bool,
+    ) -> Series:
         """Add a series to Sonarr, optionally searching its aired episodes."""
-        series = self.world.add_series(info, monitored=monitored, quality_id=quality_id, tags=tags, now=self.clock.now())
-        self.notify_arr("sonarr", "onSeriesAdd", webhooks.sonarr_added(self.world, series))
+        series = self.world.add_series(
+            info,
+            monitored=monitored,
+            quality_id=quality_id,
+            tags=tags,
+            now=self.clock.now(),
+        )
+        self.notify_arr(
+            "sonarr", "onSeriesAdd", webhooks.sonarr_added(self.world, series)
+        )
         if search and monitored:
             self.grab_episodes(series, series.episode_ids)
         return series
 
     def grab_movie(self, movie: Movie) -> None:
         """Queue a movie download unless it has a file or is already queued."""
-        queued = {q.media_id for q in self.world.queue.values() if q.service == "radarr"}
-        if movie.has_file or movie.id in queued or movie.info.release > self.clock.now():
+        queued = {
+            q.media_id for q in self.world.queue.values() if q.service == "radarr"
+        }
+        if (
+            movie.has_file
+            or movie.id in queued
+            or movie.info.release > self.clock.now()
+        ):
             return
         item = self.world.enqueue_movie(movie, now=self.clock.now())
         self.notify_arr("radarr", "onGrab", webhooks.arr_grab(self.world, item))
@@ -232,14 +297,25 @@ class Stack:
         now = self.clock.now()
         for eid in episode_ids:
             episode = world.episodes.get(eid)
-            if episode is None or episode[5] or not episode[7] or episode[4] > now or eid in queued:
+            if (
+                episode is None
+                or episode[5]
+                or not episode[7]
+                or episode[4] > now
+                or eid in queued
+            ):
                 continue
             item = world.enqueue_episode(series, eid, now=now)
             self.notify_arr("sonarr", "onGrab", webhooks.arr_grab(world, item))
 
     def add_command(self, service: str, name: str, body: dict[str, Any]) -> Command:
         """Accept a command; it starts and completes as simulated time passes."""
-        command = Command(id=self.world.next_id("command"), name=name, body=body, queued=self.clock.now())
+        command = Command(
+            id=self.world.next_id("command"),
+            name=name,
+            body=body,
+            queued=self.clock.now(),
+        )
         self.commands[service][command.id] = command
         return command
 
@@ -252,49 +328,79 @@ class Stack:
 
     def _run_command(self, service: str, command: Command) -> None:
         """Apply a completed search command's effect."""
+        if service == "radarr":
+            self._run_radarr_command(command)
+        else:
+            self._run_sonarr_command(command)
+
+    def _run_radarr_command(self, command: Command) -> None:
+        """Grab the movies a Radarr search command names."""
+        world = self.world
+        if command.name == "MoviesSearch":
+            targets = [
+                world.movies[i]
+                for i in command.body.get("movieIds") or []
+                if i in world.movies
+            ]
+        elif command.name == "MissingMoviesSearch":
+            targets = [
+                m for m in world.movies.values() if m.monitored and not m.has_file
+            ]
+        else:
+            targets = []
+        for movie in targets:
+            self.grab_movie(movie)
+
+    def _run_sonarr_command(self, command: Command) -> None:
+        """Grab the episodes a Sonarr search command names."""
         world = self.world
         body = command.body
-        name = command.name
-        if service == "radarr":
-            if name == "MoviesSearch":
-                targets = [world.movies[i] for i in body.get("movieIds") or [] if i in world.movies]
-            elif name == "MissingMoviesSearch":
-                targets = [m for m in world.movies.values() if m.monitored and not m.has_file]
-            else:
-                return
-            for movie in targets:
-                self.grab_movie(movie)
-            return
-        if name == "SeriesSearch" and body.get("seriesId") in world.series:
-            series = world.series[body["seriesId"]]
-            self.grab_episodes(series, series.episode_ids)
-        elif name == "SeasonSearch" and body.get("seriesId") in world.series:
-            series = world.series[body["seriesId"]]
+        targets: list[tuple[Series, list[int]]] = []
+        series = world.series.get(body.get("seriesId", 0))
+        if command.name == "SeriesSearch" and series is not None:
+            targets = [(series, series.episode_ids)]
+        elif command.name == "SeasonSearch" and series is not None:
             season = body.get("seasonNumber")
-            self.grab_episodes(series, [e for e in series.episode_ids if world.episodes[e][2] == season])
-        elif name == "EpisodeSearch":
-            for eid in body.get("episodeIds") or []:
-                if eid in world.episodes:
-                    self.grab_episodes(world.series[world.episodes[eid][1]], [eid])
-        elif name == "MissingEpisodeSearch":
-            for series in list(world.series.values()):
-                if series.monitored:
-                    self.grab_episodes(series, series.episode_ids)
+            targets = [
+                (
+                    series,
+                    [e for e in series.episode_ids if world.episodes[e][2] == season],
+                )
+            ]
+        elif command.name == "EpisodeSearch":
+            ids = [e for e in body.get("episodeIds") or [] if e in world.episodes]
+            targets = [(world.series[world.episodes[e][1]], [e]) for e in ids]
+        elif command.name == "MissingEpisodeSearch":
+            targets = [(s, s.episode_ids) for s in world.series.values() if s.monitored]
+        for owner, episode_ids in targets:
+            self.grab_episodes(owner, episode_ids)
 
     # -- Overseerr events --------------------------------------------------------------------
 
-    def notify_overseerr(self, event: str, request: Request | None, subject: str = "") -> None:
+    def notify_overseerr(
+        self, event: str, request: Request | None, subject: str = ""
+    ) -> None:
         """Send Overseerr's webhook if enabled for this notification type."""
         settings = self.notifications.overseerr
         options = settings["options"]
         if not settings["enabled"] or not options.get("webhookUrl"):
             return
-        if not settings["types"] & webhooks.OVERSEERR_TYPES[event] and event != "TEST_NOTIFICATION":
+        if (
+            not settings["types"] & webhooks.OVERSEERR_TYPES[event]
+            and event != "TEST_NOTIFICATION"
+        ):
             return
         if request is not None and not subject:
             subject = f"{self.world.titles[request.kind, request.tmdb_id].title}"
-        template = webhooks.decode_overseerr_template(options.get("jsonPayload") or "") or webhooks.OVERSEERR_DEFAULT_PAYLOAD
-        headers = {"Authorization": options["authHeader"]} if options.get("authHeader") else None
+        template = (
+            webhooks.decode_overseerr_template(options.get("jsonPayload") or "")
+            or webhooks.OVERSEERR_DEFAULT_PAYLOAD
+        )
+        headers = (
+            {"Authorization": options["authHeader"]}
+            if options.get("authHeader")
+            else None
+        )
         self.webhooks.send(
             "overseerr",
             options["webhookUrl"],
@@ -323,7 +429,9 @@ class Stack:
         else:
             series = self.world.series_by_tmdb(info.tmdb_id)
             if series is None:
-                self.add_series(info, monitored=True, quality_id=3, tags=[], search=True)
+                self.add_series(
+                    info, monitored=True, quality_id=3, tags=[], search=True
+                )
             else:
                 self.grab_episodes(series, series.episode_ids)
         self.notify_overseerr("MEDIA_APPROVED", request)
@@ -363,12 +471,20 @@ class Stack:
             return
         if item.service == "sonarr" and item.media_id not in world.series:
             return
-        self.notify_arr(item.service, "onDownload", webhooks.arr_download(world, item, self.clock.now()))
+        self.notify_arr(
+            item.service,
+            "onDownload",
+            webhooks.arr_download(world, item, self.clock.now()),
+        )
         if item.service == "radarr":
             kind, tmdb_id = "movie", world.movies[item.media_id].info.tmdb_id
         else:
             kind, tmdb_id = "tv", world.series[item.media_id].info.tmdb_id
         if world.media_status(kind, tmdb_id) == 5:  # type: ignore[arg-type]
             for request in world.requests.values():
-                if request.kind == kind and request.tmdb_id == tmdb_id and request.status == 2:
+                if (
+                    request.kind == kind
+                    and request.tmdb_id == tmdb_id
+                    and request.status == 2
+                ):
                     self.notify_overseerr("MEDIA_AVAILABLE", request)

@@ -9,7 +9,15 @@ from typing import Any
 
 from aiohttp import web
 
-FAULT_KINDS = ("latency", "hang", "drop", "status", "malformed_json", "html_login", "old_version")
+FAULT_KINDS = (
+    "latency",
+    "hang",
+    "drop",
+    "status",
+    "malformed_json",
+    "html_login",
+    "old_version",
+)
 FAULT_STATUSES = (401, 403, 404, 429, 500, 503)
 CONTROL_PREFIX = "/_sim/"
 
@@ -67,7 +75,9 @@ class FaultController:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose from {FAULT_KINDS}")
         if kind == "status" and status not in FAULT_STATUSES:
-            raise ValueError(f"unsupported status {status}; choose from {FAULT_STATUSES}")
+            raise ValueError(
+                f"unsupported status {status}; choose from {FAULT_STATUSES}"
+            )
         default_seconds = 3600.0 if kind == "hang" else 0.0
         fault = Fault(
             kind=kind,
@@ -119,7 +129,9 @@ class FaultController:
         """Return an aiohttp middleware applying this service's faults."""
 
         @web.middleware
-        async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        async def fault_middleware(
+            request: web.Request, handler: Handler
+        ) -> web.StreamResponse:
             """Apply the first matching fault before the real handler."""
             path = request.path.removeprefix(url_base) or "/"
             if path.startswith(CONTROL_PREFIX):
@@ -151,7 +163,10 @@ class FaultController:
                 request.transport.abort()
             raise ConnectionResetError("fault: connection dropped")
         if fault.kind == "malformed_json":
-            return web.Response(text='{"records": [{"id": 1, "title": "trunc', content_type="application/json")
+            return web.Response(
+                text='{"records": [{"id": 1, "title": "trunc',
+                content_type="application/json",
+            )
         if fault.kind == "html_login":
             return web.Response(text=HTML_LOGIN, content_type="text/html")
         response = error(fault.status)

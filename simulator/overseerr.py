@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from .world import Request, Title, User
 
 VERSION = "1.34.0"
 OLD_VERSION = "1.0.0"
-_REQUEST_FILTERS = {
+_REQUEST_FILTERS: dict[str, Callable[[Request, int], bool]] = {
     "all": lambda r, s: True,
     "approved": lambda r, s: r.status == 2,
     "pending": lambda r, s: r.status == 1,
@@ -40,20 +41,29 @@ def error_response(status: int) -> web.Response:
         500: "Internal Server Error",
         503: "Service Unavailable",
     }
-    return web.json_response({"status": status, "error": messages.get(status, "Error")}, status=status)
+    return web.json_response(
+        {"status": status, "error": messages.get(status, "Error")}, status=status
+    )
 
 
 def _fail(status: int, message: str) -> web.HTTPException:
     """Return an HTTP error carrying Overseerr's {status, message} body."""
-    cls = {400: web.HTTPBadRequest, 404: web.HTTPNotFound, 409: web.HTTPConflict}[status]
-    return cls(text=f'{{"status": {status}, "message": "{message}"}}', content_type="application/json")
+    cls = {400: web.HTTPBadRequest, 404: web.HTTPNotFound, 409: web.HTTPConflict}[
+        status
+    ]
+    return cls(
+        text=f'{{"status": {status}, "message": "{message}"}}',
+        content_type="application/json",
+    )
 
 
 def auth_middleware(key: str, url_base: str) -> Any:
     """Return a middleware requiring X-Api-Key except on the public status route."""
 
     @web.middleware
-    async def overseerr_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def overseerr_auth(
+        request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
         """Reject requests without the right API key."""
         path = request.path.removeprefix(url_base)
         if path.startswith(CONTROL_PREFIX) or path == "/api/v1/status":
@@ -91,7 +101,9 @@ class OverseerrRoutes:
             web.get("/api/v1/media", self.media),
             web.get("/api/v1/search", self.search),
             web.get("/api/v1/settings/notifications/webhook", self.webhook_settings),
-            web.post("/api/v1/settings/notifications/webhook", self.set_webhook_settings),
+            web.post(
+                "/api/v1/settings/notifications/webhook", self.set_webhook_settings
+            ),
             web.post("/api/v1/settings/notifications/webhook/test", self.test_webhook),
         ]
 
@@ -113,14 +125,22 @@ class OverseerrRoutes:
             "displayName": user.username,
             "createdAt": ts(created),
             "updatedAt": ts(created),
-            "requestCount": sum(1 for r in world.requests.values() if r.user_index == user.index),
+            "requestCount": sum(
+                1 for r in world.requests.values() if r.user_index == user.index
+            ),
         }
 
-    def media_body(self, title: Title, requests: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def media_body(
+        self, title: Title, requests: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         """Return a MediaInfo."""
         world = self.stack.world
         created = world.start
-        library = world.movie_by_tmdb(title.tmdb_id) if title.kind == "movie" else world.series_by_tmdb(title.tmdb_id)
+        library = (
+            world.movie_by_tmdb(title.tmdb_id)
+            if title.kind == "movie"
+            else world.series_by_tmdb(title.tmdb_id)
+        )
         if library is not None:
             created = library.added
         body: dict[str, Any] = {
@@ -152,7 +172,9 @@ class OverseerrRoutes:
             "createdAt": ts(request.created),
             "updatedAt": ts(request.updated),
             "requestedBy": self.user_body(world.users[request.user_index]),
-            "modifiedBy": self.user_body(world.users[request.modified_by]) if request.modified_by is not None else None,
+            "modifiedBy": self.user_body(world.users[request.modified_by])
+            if request.modified_by is not None
+            else None,
             "is4k": False,
             "serverId": 0,
             "profileId": 4,
@@ -160,7 +182,11 @@ class OverseerrRoutes:
         }
         if request.kind == "tv":
             body["seasons"] = [
-                {"id": request.id * 100 + n, "seasonNumber": n, "status": request.status}
+                {
+                    "id": request.id * 100 + n,
+                    "seasonNumber": n,
+                    "status": request.status,
+                }
                 for n in range(1, len(title.seasons) + 1)
             ]
         return body
@@ -204,12 +230,19 @@ class OverseerrRoutes:
             body["mediaInfo"] = self.media_body(title)
         return body
 
-    def _page(self, request: web.Request, items: list[Any], build: Any) -> dict[str, Any]:
+    def _page(
+        self, request: web.Request, items: list[Any], build: Any
+    ) -> dict[str, Any]:
         """Return {pageInfo, results} for take/skip paging."""
         take = max(1, int(float(request.query.get("take") or 20)))
         skip = max(0, int(float(request.query.get("skip") or 0)))
         return {
-            "pageInfo": {"page": skip // take + 1, "pages": -(-len(items) // take), "results": len(items), "pageSize": take},
+            "pageInfo": {
+                "page": skip // take + 1,
+                "pages": -(-len(items) // take),
+                "results": len(items),
+                "pageSize": take,
+            },
             "results": [build(item) for item in items[skip : skip + take]],
         }
 
@@ -268,12 +301,21 @@ class OverseerrRoutes:
         check = _REQUEST_FILTERS.get(request.query.get("filter") or "all")
         if check is None:
             raise _fail(400, "Invalid filter.")
-        found = [r for r in world.requests.values() if check(r, world.media_status(r.kind, r.tmdb_id))]
+        found = [
+            r
+            for r in world.requests.values()
+            if check(r, world.media_status(r.kind, r.tmdb_id))
+        ]
         if "requestedBy" in request.query:
             user_id = int(float(request.query["requestedBy"]))
-            found = [r for r in found if world.users[r.user_index].overseerr_id == user_id]
+            found = [
+                r for r in found if world.users[r.user_index].overseerr_id == user_id
+            ]
         sort = request.query.get("sort", "added")
-        found.sort(key=lambda r: (r.updated if sort == "modified" else r.created, r.id), reverse=True)
+        found.sort(
+            key=lambda r: (r.updated if sort == "modified" else r.created, r.id),
+            reverse=True,
+        )
         return web.json_response(self._page(request, found, self.request_body))
 
     async def request_count(self, request: web.Request) -> web.Response:
@@ -289,7 +331,9 @@ class OverseerrRoutes:
                 "pending": sum(r.status == 1 for r in items),
                 "approved": sum(r.status == 2 for r in items),
                 "declined": sum(r.status == 3 for r in items),
-                "processing": sum(r.status == 2 and status[r.id] in {3, 4} for r in items),
+                "processing": sum(
+                    r.status == 2 and status[r.id] in {3, 4} for r in items
+                ),
                 "available": sum(status[r.id] == 5 for r in items),
             }
         )
@@ -324,20 +368,29 @@ class OverseerrRoutes:
             raise _fail(400, "Invalid JSON body.") from None
         world = self.stack.world
         kind = body.get("mediaType")
-        title = world.titles.get((kind, int(body.get("mediaId") or 0))) if kind in {"movie", "tv"} else None
+        title = (
+            world.titles.get((kind, int(body.get("mediaId") or 0)))
+            if kind in {"movie", "tv"}
+            else None
+        )
         if title is None:
             raise _fail(404, "Media does not exist.")
         if world.media_status(title.kind, title.tmdb_id) != 1:
             raise _fail(409, "Request for this media already exists.")
         user_index = 0
         if body.get("userId") is not None:
-            user_index = next((u.index for u in world.users if u.overseerr_id == int(body["userId"])), 0)
+            user_index = next(
+                (u.index for u in world.users if u.overseerr_id == int(body["userId"])),
+                0,
+            )
         created = self.stack.create_request(user_index, title)
         return web.json_response(self.request_body(created), status=201)
 
     async def users(self, request: web.Request) -> web.Response:
         """Return users (paged)."""
-        return web.json_response(self._page(request, self.stack.world.users, self.user_body))
+        return web.json_response(
+            self._page(request, self.stack.world.users, self.user_body)
+        )
 
     async def user(self, request: web.Request) -> web.Response:
         """Return one user."""
@@ -346,7 +399,9 @@ class OverseerrRoutes:
     async def user_requests(self, request: web.Request) -> web.Response:
         """Return one user's requests (paged, newest first)."""
         user = self._user(request)
-        found = [r for r in self.stack.world.requests.values() if r.user_index == user.index]
+        found = [
+            r for r in self.stack.world.requests.values() if r.user_index == user.index
+        ]
         found.sort(key=lambda r: (r.created, r.id), reverse=True)
         return web.json_response(self._page(request, found, self.request_body))
 
@@ -368,19 +423,41 @@ class OverseerrRoutes:
                 recent.append(info)
             if len(recent) == 20:
                 break
-        return web.json_response({"recentlyWatched": [self.media_body(t) for t in recent], "playCount": len(plays)})
+        return web.json_response(
+            {
+                "recentlyWatched": [self.media_body(t) for t in recent],
+                "playCount": len(plays),
+            }
+        )
 
     async def media(self, request: web.Request) -> web.Response:
         """Return media Overseerr tracks (library titles and requested ones)."""
         world = self.stack.world
-        titles = [m.info for m in world.movies.values()] + [s.info for s in world.series.values()]
+        titles = [m.info for m in world.movies.values()] + [
+            s.info for s in world.series.values()
+        ]
         owned = {(t.kind, t.tmdb_id) for t in titles}
-        titles += [world.titles[r.kind, r.tmdb_id] for r in world.requests.values() if (r.kind, r.tmdb_id) not in owned]
+        titles += [
+            world.titles[r.kind, r.tmdb_id]
+            for r in world.requests.values()
+            if (r.kind, r.tmdb_id) not in owned
+        ]
         wanted = request.query.get("filter") or "all"
-        allowed = {"all": {1, 2, 3, 4, 5}, "available": {5}, "partial": {4}, "allavailable": {4, 5}, "processing": {3}, "pending": {2}}
+        allowed = {
+            "all": {1, 2, 3, 4, 5},
+            "available": {5},
+            "partial": {4},
+            "allavailable": {4, 5},
+            "processing": {3},
+            "pending": {2},
+        }
         if wanted not in allowed:
             raise _fail(400, "Invalid filter.")
-        found = [t for t in titles if world.media_status(t.kind, t.tmdb_id) in allowed[wanted]]
+        found = [
+            t
+            for t in titles
+            if world.media_status(t.kind, t.tmdb_id) in allowed[wanted]
+        ]
         return web.json_response(self._page(request, found, self.media_body))
 
     async def search(self, request: web.Request) -> web.Response:
@@ -395,7 +472,9 @@ class OverseerrRoutes:
                 "page": page,
                 "totalPages": max(1, -(-len(found) // 20)),
                 "totalResults": len(found),
-                "results": [self.result_body(t) for t in found[(page - 1) * 20 : page * 20]],
+                "results": [
+                    self.result_body(t) for t in found[(page - 1) * 20 : page * 20]
+                ],
             }
         )
 
@@ -413,10 +492,15 @@ class OverseerrRoutes:
         settings["enabled"] = bool(body.get("enabled", settings["enabled"]))
         settings["types"] = int(body.get("types", settings["types"]))
         options = body.get("options") or {}
-        settings["options"] = {key: str(options.get(key, settings["options"].get(key, ""))) for key in ("webhookUrl", "authHeader", "jsonPayload")}
+        settings["options"] = {
+            key: str(options.get(key, settings["options"].get(key, "")))
+            for key in ("webhookUrl", "authHeader", "jsonPayload")
+        }
         return web.json_response(settings)
 
     async def test_webhook(self, request: web.Request) -> web.Response:
         """Send a test notification using the stored settings."""
-        self.stack.notify_overseerr("TEST_NOTIFICATION", None, subject="Test Notification")
+        self.stack.notify_overseerr(
+            "TEST_NOTIFICATION", None, subject="Test Notification"
+        )
         return web.Response(status=204)

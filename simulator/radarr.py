@@ -56,7 +56,9 @@ class RadarrRoutes(ArrRoutes):
             "secondaryYearSourceId": 0,
             "sortTitle": info.title.lower().removeprefix("the "),
             "sizeOnDisk": movie.size if movie else 0,
-            "status": "released" if info.release <= self.stack.clock.now() else "announced",
+            "status": "released"
+            if info.release <= self.stack.clock.now()
+            else "announced",
             "overview": info.overview,
             "inCinemas": iso(info.release),
             "digitalRelease": iso(info.release),
@@ -73,7 +75,9 @@ class RadarrRoutes(ArrRoutes):
             "monitored": bool(movie and movie.monitored),
             "minimumAvailability": "released",
             "isAvailable": info.release <= self.stack.clock.now(),
-            "folderName": movie.path if movie else f"/movies/{info.title} ({info.year})",
+            "folderName": movie.path
+            if movie
+            else f"/movies/{info.title} ({info.year})",
             "runtime": info.runtime,
             "cleanTitle": info.title.lower().replace(" ", ""),
             "imdbId": info.imdb_id,
@@ -85,8 +89,16 @@ class RadarrRoutes(ArrRoutes):
             "tags": list(movie.tags) if movie else [],
             "added": iso(movie.added) if movie else "0001-01-01T00:00:00Z",
             "ratings": {
-                "imdb": {"votes": info.vote_count * 3, "value": info.vote_average, "type": "user"},
-                "tmdb": {"votes": info.vote_count, "value": info.vote_average, "type": "user"},
+                "imdb": {
+                    "votes": info.vote_count * 3,
+                    "value": info.vote_average,
+                    "type": "user",
+                },
+                "tmdb": {
+                    "votes": info.vote_count,
+                    "value": info.vote_average,
+                    "type": "user",
+                },
             },
             "popularity": info.popularity,
             "statistics": {
@@ -132,7 +144,9 @@ class RadarrRoutes(ArrRoutes):
         """List library movies (optionally one TMDB id)."""
         movies = list(self.stack.world.movies.values())
         if "tmdbId" in request.query:
-            movies = [m for m in movies if str(m.info.tmdb_id) == request.query["tmdbId"]]
+            movies = [
+                m for m in movies if str(m.info.tmdb_id) == request.query["tmdbId"]
+            ]
         return web.json_response([self.movie_body(m.info, m) for m in movies])
 
     async def movie(self, request: web.Request) -> web.Response:
@@ -149,7 +163,11 @@ class RadarrRoutes(ArrRoutes):
         term = request.query.get("term", "")
         world = self.stack.world
         if term.startswith("tmdb:"):
-            info = world.titles.get(("movie", int(term[5:]))) if term[5:].isdigit() else None
+            info = (
+                world.titles.get(("movie", int(term[5:])))
+                if term[5:].isdigit()
+                else None
+            )
             found = [info] if info else []
         elif term.startswith("imdb:"):
             match = world.title_by_imdb(term[5:])
@@ -161,7 +179,9 @@ class RadarrRoutes(ArrRoutes):
     async def lookup_tmdb(self, request: web.Request) -> web.Response:
         """Look up one movie by TMDB id."""
         raw = request.query.get("tmdbId", "")
-        info = self.stack.world.titles.get(("movie", int(raw))) if raw.isdigit() else None
+        info = (
+            self.stack.world.titles.get(("movie", int(raw))) if raw.isdigit() else None
+        )
         if info is None:
             raise not_found()
         return web.json_response(self._lookup_result(info))
@@ -224,12 +244,30 @@ class RadarrRoutes(ArrRoutes):
             for m in self.stack.world.movies.values()
             if not m.has_file and m.monitored == monitored and m.info.release <= now
         ]
-        return web.json_response(paged(request, found, lambda m: self.movie_body(m.info, m), "movieMetadata.sortTitle"))
+        return web.json_response(
+            paged(
+                request,
+                found,
+                lambda m: self.movie_body(m.info, m),
+                "movieMetadata.sortTitle",
+            )
+        )
 
     async def cutoff(self, request: web.Request) -> web.Response:
         """Return movies whose file is below the profile cutoff (paged)."""
-        found = [m for m in self.stack.world.movies.values() if m.has_file and m.quality_id not in {7, 18, 19}]
-        return web.json_response(paged(request, found, lambda m: self.movie_body(m.info, m), "movieMetadata.sortTitle"))
+        found = [
+            m
+            for m in self.stack.world.movies.values()
+            if m.has_file and m.quality_id not in {7, 18, 19}
+        ]
+        return web.json_response(
+            paged(
+                request,
+                found,
+                lambda m: self.movie_body(m.info, m),
+                "movieMetadata.sortTitle",
+            )
+        )
 
     def queue_media(self, item: QueueItem, include_media: bool) -> dict[str, Any]:
         """Return Radarr's queue media fields."""
@@ -239,15 +277,24 @@ class RadarrRoutes(ArrRoutes):
             body["movie"] = self.movie_body(movie.info, movie)
         return body
 
-    def _exclusion_body(self, exclusion_id: int, value: tuple[int, str, int]) -> dict[str, Any]:
+    def _exclusion_body(
+        self, exclusion_id: int, value: tuple[int, str, int]
+    ) -> dict[str, Any]:
         """Return an ImportListExclusionResource."""
         tmdb_id, title, year = value
-        return {"id": exclusion_id, "tmdbId": tmdb_id, "movieTitle": title, "movieYear": year}
+        return {
+            "id": exclusion_id,
+            "tmdbId": tmdb_id,
+            "movieTitle": title,
+            "movieYear": year,
+        }
 
     async def exclusions(self, request: web.Request) -> web.Response:
         """List import exclusions."""
         stored = self.stack.world.exclusions["radarr"]
-        return web.json_response([self._exclusion_body(i, v) for i, v in stored.items()])
+        return web.json_response(
+            [self._exclusion_body(i, v) for i, v in stored.items()]
+        )
 
     async def add_exclusion(self, request: web.Request) -> web.Response:
         """Add an import exclusion."""
@@ -257,7 +304,12 @@ class RadarrRoutes(ArrRoutes):
         if info is None:
             raise bad_request("TmdbId must be set")
         exclusion_id = world.add_exclusion("radarr", info)
-        return web.json_response(self._exclusion_body(exclusion_id, world.exclusions["radarr"][exclusion_id]), status=201)
+        return web.json_response(
+            self._exclusion_body(
+                exclusion_id, world.exclusions["radarr"][exclusion_id]
+            ),
+            status=201,
+        )
 
     async def delete_exclusion(self, request: web.Request) -> web.Response:
         """Remove an import exclusion."""

@@ -55,7 +55,9 @@ class SonarrRoutes(ArrRoutes):
         last_air = next_air = None
         if series is not None:
             for eid in series.episode_ids:
-                _, _, season, _, air, has_file, file_size, monitored = world.episodes[eid]
+                _, _, season, _, air, has_file, file_size, monitored = world.episodes[
+                    eid
+                ]
                 stats = season_stats.setdefault(season, [0, 0, 0, 0])
                 stats[0] += has_file
                 stats[1] += air <= now and monitored
@@ -80,7 +82,9 @@ class SonarrRoutes(ArrRoutes):
                         "totalEpisodeCount": stats[2],
                         "sizeOnDisk": stats[3],
                         "releaseGroups": ["SIM"] if stats[0] else [],
-                        "percentOfEpisodes": 100.0 * stats[0] / stats[1] if stats[1] else 0.0,
+                        "percentOfEpisodes": 100.0 * stats[0] / stats[1]
+                        if stats[1]
+                        else 0.0,
                     },
                 }
             )
@@ -140,7 +144,9 @@ class SonarrRoutes(ArrRoutes):
                 body["nextAiring"] = iso(next_air)
         return body
 
-    def episode_body(self, episode: Episode, include_series: bool = False) -> dict[str, Any]:
+    def episode_body(
+        self, episode: Episode, include_series: bool = False
+    ) -> dict[str, Any]:
         """Return an EpisodeResource."""
         eid, series_id, season, number, air, has_file, size, monitored = episode
         series = self.stack.world.series[series_id]
@@ -220,7 +226,9 @@ class SonarrRoutes(ArrRoutes):
             found = [info] if info and info.kind == "tv" else []
         elif term:
             found = world.search("tv", term)[:20]
-        return web.json_response([self.series_body(t, world.series_by_tvdb(t.tvdb_id)) for t in found])
+        return web.json_response(
+            [self.series_body(t, world.series_by_tvdb(t.tvdb_id)) for t in found]
+        )
 
     async def add_series(self, request: web.Request) -> web.Response:
         """Add a series; searchForMissingEpisodes queues aired episodes."""
@@ -234,7 +242,8 @@ class SonarrRoutes(ArrRoutes):
         options = body.get("addOptions") or {}
         series = self.stack.add_series(
             info,
-            monitored=bool(body.get("monitored", True)) and options.get("monitor") != "none",
+            monitored=bool(body.get("monitored", True))
+            and options.get("monitor") != "none",
             quality_id=3,
             tags=[int(t) for t in body.get("tags") or []],
             search=bool(options.get("searchForMissingEpisodes")),
@@ -263,11 +272,17 @@ class SonarrRoutes(ArrRoutes):
                 season = int(request.query["seasonNumber"])
                 ids = [e for e in ids if world.episodes[e][2] == season]
         elif "episodeIds" in request.query:
-            ids = [int(v) for v in request.query.getall("episodeIds") if int(v) in world.episodes]
+            ids = [
+                int(v)
+                for v in request.query.getall("episodeIds")
+                if int(v) in world.episodes
+            ]
         else:
             raise bad_request("seriesId or episodeIds must be provided")
         include = query_bool(request, "includeSeries")
-        return web.json_response([self.episode_body(world.episodes[e], include) for e in ids])
+        return web.json_response(
+            [self.episode_body(world.episodes[e], include) for e in ids]
+        )
 
     async def episode(self, request: web.Request) -> web.Response:
         """Return one episode."""
@@ -286,7 +301,8 @@ class SonarrRoutes(ArrRoutes):
         found = [
             e
             for e in world.episodes.values()
-            if start <= e[4] <= end and (unmonitored or (e[7] and world.series[e[1]].monitored))
+            if start <= e[4] <= end
+            and (unmonitored or (e[7] and world.series[e[1]].monitored))
         ]
         found.sort(key=lambda e: (e[4], e[0]))
         return web.json_response([self.episode_body(e, include) for e in found])
@@ -297,16 +313,29 @@ class SonarrRoutes(ArrRoutes):
         now = self.stack.clock.now()
         monitored = query_bool(request, "monitored", default=True)
         include = query_bool(request, "includeSeries")
-        found = [e for e in world.episodes.values() if not e[5] and e[4] <= now and e[7] == monitored]
+        found = [
+            e
+            for e in world.episodes.values()
+            if not e[5] and e[4] <= now and e[7] == monitored
+        ]
         found.sort(key=lambda e: e[4], reverse=True)
-        return web.json_response(paged(request, found, lambda e: self.episode_body(e, include), "episodes.airDateUtc"))
+        return web.json_response(
+            paged(
+                request,
+                found,
+                lambda e: self.episode_body(e, include),
+                "episodes.airDateUtc",
+            )
+        )
 
     async def cutoff(self, request: web.Request) -> web.Response:
         """Return episodes whose file is below the profile cutoff (paged)."""
         world = self.stack.world
         low = {s.id for s in world.series.values() if s.quality_id in {4, 5}}
         found = [e for e in world.episodes.values() if e[5] and e[1] in low]
-        return web.json_response(paged(request, found, self.episode_body, "episodes.airDateUtc"))
+        return web.json_response(
+            paged(request, found, self.episode_body, "episodes.airDateUtc")
+        )
 
     def queue_media(self, item: QueueItem, include_media: bool) -> dict[str, Any]:
         """Return Sonarr's queue media fields."""
@@ -327,7 +356,9 @@ class SonarrRoutes(ArrRoutes):
     async def exclusions(self, request: web.Request) -> web.Response:
         """List import list exclusions."""
         stored = self.stack.world.exclusions["sonarr"]
-        return web.json_response([{"id": i, "tvdbId": v[0], "title": v[1]} for i, v in stored.items()])
+        return web.json_response(
+            [{"id": i, "tvdbId": v[0], "title": v[1]} for i, v in stored.items()]
+        )
 
     async def add_exclusion(self, request: web.Request) -> web.Response:
         """Add an import list exclusion."""
@@ -337,7 +368,10 @@ class SonarrRoutes(ArrRoutes):
         if info is None:
             raise bad_request("TvdbId must be set")
         exclusion_id = world.add_exclusion("sonarr", info)
-        return web.json_response({"id": exclusion_id, "tvdbId": info.tvdb_id, "title": info.title}, status=201)
+        return web.json_response(
+            {"id": exclusion_id, "tvdbId": info.tvdb_id, "title": info.title},
+            status=201,
+        )
 
     async def delete_exclusion(self, request: web.Request) -> web.Response:
         """Remove an import list exclusion."""

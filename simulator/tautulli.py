@@ -23,23 +23,45 @@ _PLATFORMS = (
     ("Windows", "Plex for Windows", "Desktop-PC"),
     ("tvOS", "Plex for Apple TV", "Apple TV"),
 )
-_QUOTES = ("I'll be back.", "Get to the chopper!", "Hasta la vista, baby.", "Consider that a divorce.")
+_QUOTES = (
+    "I'll be back.",
+    "Get to the chopper!",
+    "Hasta la vista, baby.",
+    "Consider that a divorce.",
+)
 
 Command = Callable[[web.Request], Awaitable[Any]]
+_DATE_FILTERS: dict[str, Callable[[int, int], bool]] = {
+    "after": lambda day, started: day <= started,
+    "before": lambda day, started: started < day + 86_400,
+    "start_date": lambda day, started: day <= started < day + 86_400,
+}
 
 
 class TautulliError(Exception):
     """A handler-level error reported in the envelope with HTTP 400."""
 
 
-def envelope(data: Any, result: str = "success", message: str | None = None, status: int = 200) -> web.Response:
+def envelope(
+    data: Any, result: str = "success", message: str | None = None, status: int = 200
+) -> web.Response:
     """Wrap data in Tautulli's response envelope."""
-    return web.json_response({"response": {"result": result, "message": message, "data": data}}, status=status)
+    return web.json_response(
+        {"response": {"result": result, "message": message, "data": data}},
+        status=status,
+    )
 
 
 def error_response(status: int) -> web.Response:
     """Return Tautulli's error envelope for a status."""
-    messages = {401: "Invalid apikey", 403: "Forbidden", 404: "API not enabled", 429: "Too Many Requests", 500: "Check the logs for errors", 503: "Service Unavailable"}
+    messages = {
+        401: "Invalid apikey",
+        403: "Forbidden",
+        404: "API not enabled",
+        429: "Too Many Requests",
+        500: "Check the logs for errors",
+        503: "Service Unavailable",
+    }
     return envelope({}, "error", messages.get(status, "Error"), status)
 
 
@@ -88,10 +110,20 @@ class TautulliApi:
         cmd = params.get("cmd")
         possible = ", ".join(sorted(self.commands))
         if not cmd:
-            return envelope({}, "error", f"Parameter cmd is required. Possible commands are: {possible}", 400)
+            return envelope(
+                {},
+                "error",
+                f"Parameter cmd is required. Possible commands are: {possible}",
+                400,
+            )
         handler = self.commands.get(cmd)
         if handler is None:
-            return envelope({}, "error", f"Unknown command: {cmd}. Possible commands are: {possible}", 400)
+            return envelope(
+                {},
+                "error",
+                f"Unknown command: {cmd}. Possible commands are: {possible}",
+                400,
+            )
         try:
             data = await handler(request)
         except TautulliError as err:
@@ -195,9 +227,23 @@ class TautulliApi:
         world = stack.world
         user = world.users[session.user_index]
         values = stack.session_values(session)
-        play: Play = (0, 0, 0, session.user_index, values["media_type"], session.ref_id, 0, 0, session.platform)
-        info, rating_key, parent_key, grandparent_key, season, number, episode_title = self._play_item(play)
-        offset = min(session.duration, int((stack.clock.now() - session.started).total_seconds()))
+        play: Play = (
+            0,
+            0,
+            0,
+            session.user_index,
+            values["media_type"],
+            session.ref_id,
+            0,
+            0,
+            session.platform,
+        )
+        info, rating_key, parent_key, grandparent_key, season, number, episode_title = (
+            self._play_item(play)
+        )
+        offset = min(
+            session.duration, int((stack.clock.now() - session.started).total_seconds())
+        )
         platform, product, player = _PLATFORMS[session.platform]
         bandwidth = 12_000 if session.transcode else 8_000
         movie = session.kind == "movie"
@@ -269,7 +315,9 @@ class TautulliApi:
             "video_full_resolution": "1080p",
             "stream_video_resolution": "720" if session.transcode else "1080",
             "stream_video_full_resolution": "720p" if session.transcode else "1080p",
-            "stream_video_decision": "transcode" if session.transcode else "direct play",
+            "stream_video_decision": "transcode"
+            if session.transcode
+            else "direct play",
             "transcode_hw_encoding": int(session.transcode),
             "transcode_speed": "2.1" if session.transcode else "",
             "file": f"/media/{info.title}.mkv",
@@ -282,9 +330,13 @@ class TautulliApi:
         total = sum(int(s["bandwidth"]) for s in sessions)
         return {
             "stream_count": str(len(sessions)),
-            "stream_count_direct_play": sum(s["transcode_decision"] == "direct play" for s in sessions),
+            "stream_count_direct_play": sum(
+                s["transcode_decision"] == "direct play" for s in sessions
+            ),
             "stream_count_direct_stream": 0,
-            "stream_count_transcode": sum(s["transcode_decision"] == "transcode" for s in sessions),
+            "stream_count_transcode": sum(
+                s["transcode_decision"] == "transcode" for s in sessions
+            ),
             "total_bandwidth": total,
             "lan_bandwidth": total,
             "wan_bandwidth": 0,
@@ -294,9 +346,21 @@ class TautulliApi:
     def history_row(self, play: Play) -> dict[str, Any]:
         """Return one get_history row."""
         world = self.stack.world
-        row_id, started, stopped, user_index, kind, _, percent, paused, platform_index = play
+        (
+            row_id,
+            started,
+            stopped,
+            user_index,
+            kind,
+            _,
+            percent,
+            paused,
+            platform_index,
+        ) = play
         user = world.users[user_index]
-        info, rating_key, parent_key, grandparent_key, season, number, episode_title = self._play_item(play)
+        info, rating_key, parent_key, grandparent_key, season, number, episode_title = (
+            self._play_item(play)
+        )
         platform, product, player = _PLATFORMS[platform_index % len(_PLATFORMS)]
         movie = kind == "movie"
         return {
@@ -341,7 +405,9 @@ class TautulliApi:
             "secure": 1,
             "session_key": None,
             "state": None,
-            "transcode_decision": "transcode" if (user_index + row_id) % 4 == 0 else "direct play",
+            "transcode_decision": "transcode"
+            if (user_index + row_id) % 4 == 0
+            else "direct play",
         }
 
     def _filtered_plays(self, request: web.Request) -> list[Play]:
@@ -354,17 +420,23 @@ class TautulliApi:
         if "media_type" in query:
             plays = [p for p in plays if p[4] == query["media_type"]]
         if "rating_key" in query:
-            plays = [p for p in plays if str(self._play_item(p)[1]) == query["rating_key"]]
+            plays = [
+                p for p in plays if str(self._play_item(p)[1]) == query["rating_key"]
+            ]
         if "grandparent_rating_key" in query:
-            plays = [p for p in plays if str(self._play_item(p)[3]) == query["grandparent_rating_key"]]
-        for name, check in (
-            ("after", lambda day, p: day <= p),
-            ("before", lambda day, p: p < day + 86_400),
-            ("start_date", lambda day, p: day <= p < day + 86_400),
-        ):
+            plays = [
+                p
+                for p in plays
+                if str(self._play_item(p)[3]) == query["grandparent_rating_key"]
+            ]
+        for name, check in _DATE_FILTERS.items():
             if name in query:
                 try:
-                    day = int(datetime.strptime(query[name], "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+                    day = int(
+                        datetime.strptime(query[name], "%Y-%m-%d")
+                        .replace(tzinfo=UTC)
+                        .timestamp()
+                    )
                 except ValueError:
                     raise TautulliError(f"Invalid {name}") from None
                 plays = [p for p in plays if check(day, p[1])]
@@ -383,7 +455,9 @@ class TautulliApi:
             "draw": self._int(request, "draw", 1),
             "recordsTotal": total,
             "recordsFiltered": len(plays),
-            "total_duration": _duration_text(sum(p[2] - p[1] for p in self.stack.world.plays)),
+            "total_duration": _duration_text(
+                sum(p[2] - p[1] for p in self.stack.world.plays)
+            ),
             "filter_duration": _duration_text(seconds),
             "data": [self.history_row(p) for p in plays[start : start + length]],
         }
@@ -400,13 +474,19 @@ class TautulliApi:
         plays = self._recent_plays(request)
         count = self._int(request, "stats_count", 10)
         stats: list[dict[str, Any]] = []
-        for stat_id, kind, title in (("top_movies", "movie", "Most Watched Movies"), ("top_tv", "episode", "Most Watched TV Shows")):
+        for stat_id, kind, title in (
+            ("top_movies", "movie", "Most Watched Movies"),
+            ("top_tv", "episode", "Most Watched TV Shows"),
+        ):
             grouped: dict[int, list[Play]] = {}
             for play in plays:
                 if play[4] == kind:
-                    key = self._play_item(play)[1 if kind == "movie" else 3]
+                    item = self._play_item(play)
+                    key = item[1] if kind == "movie" else item[3]
                     grouped.setdefault(key, []).append(play)
-            ranked = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))[:count]
+            ranked = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))[
+                :count
+            ]
             rows = []
             for key, group in ranked:
                 info = self._play_item(group[-1])[0]
@@ -433,10 +513,19 @@ class TautulliApi:
                         "row_id": group[-1][0],
                     }
                 )
-            stats.append({"stat_id": stat_id, "stat_type": "total_plays", "stat_title": title, "rows": rows})
+            stats.append(
+                {
+                    "stat_id": stat_id,
+                    "stat_type": "total_plays",
+                    "stat_title": title,
+                    "rows": rows,
+                }
+            )
         by_user = Counter(p[3] for p in plays)
         user_rows = []
-        for index, total in sorted(by_user.items(), key=lambda item: (-item[1], item[0]))[:count]:
+        for index, total in sorted(
+            by_user.items(), key=lambda item: (-item[1], item[0])
+        )[:count]:
             user = world.users[index]
             user_rows.append(
                 {
@@ -451,7 +540,14 @@ class TautulliApi:
                     "row_id": index + 1,
                 }
             )
-        stats.append({"stat_id": "top_users", "stat_type": "total_plays", "stat_title": "Most Active Users", "rows": user_rows})
+        stats.append(
+            {
+                "stat_id": "top_users",
+                "stat_type": "total_plays",
+                "stat_title": "Most Active Users",
+                "rows": user_rows,
+            }
+        )
         wanted = request.query.get("stat_id")
         if wanted:
             match = next((s for s in stats if s["stat_id"] == wanted), None)
@@ -480,7 +576,9 @@ class TautulliApi:
                 "section_name": "TV Shows",
                 "section_type": "show",
                 "count": str(len(world.series)),
-                "parent_count": str(sum(len(s.info.seasons) for s in world.series.values())),
+                "parent_count": str(
+                    sum(len(s.info.seasons) for s in world.series.values())
+                ),
                 "child_count": str(sum(e[5] for e in world.episodes.values())),
                 "is_active": 1,
                 "art": "/:/resources/show-fanart.jpg",
@@ -497,20 +595,38 @@ class TautulliApi:
         counts: Counter[int] = Counter()
         last: dict[int, int] = {}
         for play in world.plays:
-            key = self._play_item(play)[1 if section == "1" else 3]
+            item = self._play_item(play)
+            key = item[1] if section == "1" else item[3]
             counts[key] += 1
             last[key] = play[1]
         rows: list[dict[str, Any]] = []
         if section == "1":
-            for movie in world.movies.values():
-                if movie.has_file:
-                    rows.append(self._media_row(movie.info, movie.rating_key, movie.size, movie.added, "movie", counts, last))
+            rows.extend(
+                self._media_row(
+                    m.info, m.rating_key, m.size, m.added, "movie", counts, last
+                )
+                for m in world.movies.values()
+                if m.has_file
+            )
         else:
             for series in world.series.values():
                 size = world.series_stats(series)[3]
-                rows.append(self._media_row(series.info, series.rating_key, size, series.added, "show", counts, last))
+                rows.append(
+                    self._media_row(
+                        series.info,
+                        series.rating_key,
+                        size,
+                        series.added,
+                        "show",
+                        counts,
+                        last,
+                    )
+                )
         if request.query.get("order_column") == "file_size":
-            rows.sort(key=lambda r: r["file_size"], reverse=request.query.get("order_dir") != "asc")
+            rows.sort(
+                key=lambda r: r["file_size"],
+                reverse=request.query.get("order_dir") != "asc",
+            )
         start = max(0, self._int(request, "start", 0))
         length = max(1, self._int(request, "length", 25))
         return {
@@ -524,7 +640,15 @@ class TautulliApi:
         }
 
     @staticmethod
-    def _media_row(info: Title, rating_key: int, size: int, added: datetime, media_type: str, counts: Counter[int], last: dict[int, int]) -> dict[str, Any]:
+    def _media_row(
+        info: Title,
+        rating_key: int,
+        size: int,
+        added: datetime,
+        media_type: str,
+        counts: Counter[int],
+        last: dict[int, int],
+    ) -> dict[str, Any]:
         """Return one get_library_media_info row."""
         return {
             "section_id": 1 if media_type == "movie" else 2,
@@ -590,14 +714,23 @@ class TautulliApi:
         result = []
         for days in (1, 7, 30, 0):
             window = [p for p in plays if days == 0 or p[1] >= now - days * 86_400]
-            result.append({"query_days": days, "total_plays": len(window), "total_time": sum(p[2] - p[1] for p in window)})
+            result.append(
+                {
+                    "query_days": days,
+                    "total_plays": len(window),
+                    "total_time": sum(p[2] - p[1] for p in window),
+                }
+            )
         return result
 
     async def plays_by_date(self, request: web.Request) -> Any:
         """Return plays per day (TV, Movies, Total series)."""
         days = self._int(request, "time_range", 30)
         today = self.stack.clock.now().date()
-        categories = [(today - timedelta(days=offset)).isoformat() for offset in range(days - 1, -1, -1)]
+        categories = [
+            (today - timedelta(days=offset)).isoformat()
+            for offset in range(days - 1, -1, -1)
+        ]
         index = {day: i for i, day in enumerate(categories)}
         tv, movies = [0] * days, [0] * days
         duration = request.query.get("y_axis") == "duration"
@@ -611,7 +744,10 @@ class TautulliApi:
             "series": [
                 {"name": "TV", "data": tv},
                 {"name": "Movies", "data": movies},
-                {"name": "Total", "data": [a + b for a, b in zip(tv, movies, strict=True)]},
+                {
+                    "name": "Total",
+                    "data": [a + b for a, b in zip(tv, movies, strict=True)],
+                },
             ],
         }
 
@@ -619,7 +755,10 @@ class TautulliApi:
         """Return plays per day by transcode decision."""
         days = self._int(request, "time_range", 30)
         today = self.stack.clock.now().date()
-        categories = [(today - timedelta(days=offset)).isoformat() for offset in range(days - 1, -1, -1)]
+        categories = [
+            (today - timedelta(days=offset)).isoformat()
+            for offset in range(days - 1, -1, -1)
+        ]
         index = {day: i for i, day in enumerate(categories)}
         direct, stream, transcode = [0] * days, [0] * days, [0] * days
         for play in self._recent_plays(request):
@@ -643,7 +782,11 @@ class TautulliApi:
         parts = address.split(".")
         if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
             raise TautulliError(f"Invalid IP address provided: {address}")
-        cities = (("Amsterdam", "NL", "Netherlands", 52.37, 4.89), ("Berlin", "DE", "Germany", 52.52, 13.40), ("Denver", "US", "United States", 39.74, -104.99))
+        cities = (
+            ("Amsterdam", "NL", "Netherlands", 52.37, 4.89),
+            ("Berlin", "DE", "Germany", 52.52, 13.40),
+            ("Denver", "US", "United States", 39.74, -104.99),
+        )
         city, code, country, lat, lon = cities[int(parts[-1]) % len(cities)]
         return {
             "city": city,
@@ -660,7 +803,9 @@ class TautulliApi:
 
     # -- notifiers (webhook agent) -----------------------------------------------------------
 
-    def _notifier_summary(self, notifier_id: int, notifier: dict[str, Any]) -> dict[str, Any]:
+    def _notifier_summary(
+        self, notifier_id: int, notifier: dict[str, Any]
+    ) -> dict[str, Any]:
         """Return one get_notifiers row."""
         return {
             "id": notifier_id,
@@ -673,7 +818,10 @@ class TautulliApi:
 
     async def notifiers(self, request: web.Request) -> Any:
         """List configured notifiers."""
-        return [self._notifier_summary(i, n) for i, n in self.stack.notifications.tautulli.items()]
+        return [
+            self._notifier_summary(i, n)
+            for i, n in self.stack.notifications.tautulli.items()
+        ]
 
     def _notifier(self, request: web.Request) -> tuple[int, dict[str, Any]]:
         """Return the notifier named by notifier_id."""
@@ -686,7 +834,12 @@ class TautulliApi:
     async def notifier_config(self, request: web.Request) -> Any:
         """Return one notifier's configuration."""
         notifier_id, notifier = self._notifier(request)
-        return {**self._notifier_summary(notifier_id, notifier), "config": notifier["config"], "actions": notifier["actions"], "notify_text": notifier["notify_text"]}
+        return {
+            **self._notifier_summary(notifier_id, notifier),
+            "config": notifier["config"],
+            "actions": notifier["actions"],
+            "notify_text": notifier["notify_text"],
+        }
 
     async def add_notifier(self, request: web.Request) -> Any:
         """Add a notifier; only the webhook agent (id 25) is simulated."""
@@ -698,7 +851,13 @@ class TautulliApi:
             "agent_id": WEBHOOK_AGENT_ID,
             "friendly_name": "",
             "config": {"hook": "", "method": "POST"},
-            "actions": {"on_play": 0, "on_stop": 0, "on_pause": 0, "on_resume": 0, "on_created": 0},
+            "actions": {
+                "on_play": 0,
+                "on_stop": 0,
+                "on_pause": 0,
+                "on_resume": 0,
+                "on_created": 0,
+            },
             "notify_text": {},
         }
         return {"notifier_id": notifier_id}, "Added notification agent: Webhook."
@@ -707,14 +866,23 @@ class TautulliApi:
         """Update a notifier from webhook_* settings, on_* flags and on_*_body templates."""
         _, notifier = self._notifier(request)
         query = request.query
-        notifier["friendly_name"] = query.get("friendly_name", notifier["friendly_name"])
-        notifier["config"]["hook"] = query.get("webhook_hook", notifier["config"]["hook"])
-        notifier["config"]["method"] = query.get("webhook_method", notifier["config"]["method"])
+        notifier["friendly_name"] = query.get(
+            "friendly_name", notifier["friendly_name"]
+        )
+        notifier["config"]["hook"] = query.get(
+            "webhook_hook", notifier["config"]["hook"]
+        )
+        notifier["config"]["method"] = query.get(
+            "webhook_method", notifier["config"]["method"]
+        )
         for action in notifier["actions"]:
             if action in query:
                 notifier["actions"][action] = int(query[action] in {"1", "true", "on"})
             if f"{action}_body" in query:
-                notifier["notify_text"][action] = {"subject": query.get(f"{action}_subject", ""), "body": query[f"{action}_body"]}
+                notifier["notify_text"][action] = {
+                    "subject": query.get(f"{action}_subject", ""),
+                    "body": query[f"{action}_body"],
+                }
         return None, "Saved notification agent."
 
     async def delete_notifier(self, request: web.Request) -> Any:

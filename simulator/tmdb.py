@@ -13,7 +13,10 @@ from .world import MOVIE_GENRES, TV_GENRES, Kind, Title
 PAGE_SIZE = 20
 _ERRORS = {
     401: (7, "Invalid API key: You must be granted a valid key."),
-    403: (3, "Authentication failed: You do not have permissions to access the service."),
+    403: (
+        3,
+        "Authentication failed: You do not have permissions to access the service.",
+    ),
     404: (34, "The resource you requested could not be found."),
     429: (25, "Your request count (#) is over the allowed limit of (40)."),
     500: (11, "Internal error: Something went wrong, contact TMDB."),
@@ -23,8 +26,13 @@ _ERRORS = {
 
 def error_response(status: int) -> web.Response:
     """Return TMDB's error body for a status."""
-    code, message = _ERRORS.get(status, (11, "Internal error: Something went wrong, contact TMDB."))
-    return web.json_response({"success": False, "status_code": code, "status_message": message}, status=status)
+    code, message = _ERRORS.get(
+        status, (11, "Internal error: Something went wrong, contact TMDB.")
+    )
+    return web.json_response(
+        {"success": False, "status_code": code, "status_message": message},
+        status=status,
+    )
 
 
 def auth_middleware(stack: Stack, url_base: str) -> Any:
@@ -36,7 +44,10 @@ def auth_middleware(stack: Stack, url_base: str) -> Any:
         if request.path.removeprefix(url_base).startswith(CONTROL_PREFIX):
             return await handler(request)
         bearer = request.headers.get("Authorization", "")
-        if request.query.get("api_key") == stack.keys["tmdb"] or bearer == f"Bearer {stack.tmdb_bearer}":
+        if (
+            request.query.get("api_key") == stack.keys["tmdb"]
+            or bearer == f"Bearer {stack.tmdb_bearer}"
+        ):
             return await handler(request)
         return error_response(401)
 
@@ -89,7 +100,13 @@ class TmdbRoutes:
 
     def _kind(self, request: web.Request) -> Kind:
         """Return movie or tv from the request path."""
-        return "tv" if "/3/tv/" in request.path or request.path.endswith("/tv") or "/search/tv" in request.path else "movie"
+        return (
+            "tv"
+            if "/3/tv/" in request.path
+            or request.path.endswith("/tv")
+            or "/search/tv" in request.path
+            else "movie"
+        )
 
     def _title(self, request: web.Request) -> Title:
         """Return the title named by the path id."""
@@ -133,7 +150,9 @@ class TmdbRoutes:
             body["media_type"] = title.kind
         return body
 
-    def _page(self, request: web.Request, titles: list[Title], with_media_type: bool = False) -> dict[str, Any]:
+    def _page(
+        self, request: web.Request, titles: list[Title], with_media_type: bool = False
+    ) -> dict[str, Any]:
         """Return a paged result list."""
         raw = request.query.get("page", "1")
         page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
@@ -148,7 +167,13 @@ class TmdbRoutes:
     def _credits(self, title: Title) -> dict[str, Any]:
         """Return credits (cast and crew)."""
         people = self.stack.world.people
-        person = {"adult": False, "gender": 0, "original_name": "", "popularity": 1.0, "profile_path": None}
+        person = {
+            "adult": False,
+            "gender": 0,
+            "original_name": "",
+            "popularity": 1.0,
+            "profile_path": None,
+        }
         cast = [
             {
                 **person,
@@ -181,15 +206,33 @@ class TmdbRoutes:
     def _keywords(self, title: Title) -> dict[str, Any]:
         """Return keywords (movies under "keywords", TV under "results")."""
         words = self.stack.world.keywords
-        items = [{"id": 9_000 + k, "name": words[k].replace("-", " ")} for k in title.keywords]
-        return {"id": title.tmdb_id, "keywords" if title.kind == "movie" else "results": items}
+        items = [
+            {"id": 9_000 + k, "name": words[k].replace("-", " ")}
+            for k in title.keywords
+        ]
+        return {
+            "id": title.tmdb_id,
+            "keywords" if title.kind == "movie" else "results": items,
+        }
 
     @staticmethod
     def _external_ids(title: Title) -> dict[str, Any]:
         """Return external ids."""
-        body: dict[str, Any] = {"id": title.tmdb_id, "imdb_id": title.imdb_id, "wikidata_id": None, "facebook_id": None, "instagram_id": None, "twitter_id": None}
+        body: dict[str, Any] = {
+            "id": title.tmdb_id,
+            "imdb_id": title.imdb_id,
+            "wikidata_id": None,
+            "facebook_id": None,
+            "instagram_id": None,
+            "twitter_id": None,
+        }
         if title.kind == "tv":
-            body.update(tvdb_id=title.tvdb_id, freebase_mid=None, freebase_id=None, tvrage_id=None)
+            body.update(
+                tvdb_id=title.tvdb_id,
+                freebase_mid=None,
+                freebase_id=None,
+                tvrage_id=None,
+            )
         return body
 
     def details_body(self, title: Title) -> dict[str, Any]:
@@ -206,8 +249,17 @@ class TmdbRoutes:
             "overview": title.overview,
             "popularity": title.popularity,
             "poster_path": f"/sim{title.kind}{title.tmdb_id}.jpg",
-            "production_companies": [{"id": 1, "logo_path": None, "name": title.studio, "origin_country": "US"}],
-            "status": "Released" if title.kind == "movie" else ("Ended" if title.ended else "Returning Series"),
+            "production_companies": [
+                {
+                    "id": 1,
+                    "logo_path": None,
+                    "name": title.studio,
+                    "origin_country": "US",
+                }
+            ],
+            "status": "Released"
+            if title.kind == "movie"
+            else ("Ended" if title.ended else "Returning Series"),
             "tagline": "",
             "vote_average": title.vote_average,
             "vote_count": title.vote_count,
@@ -231,12 +283,28 @@ class TmdbRoutes:
                 first_air_date=title.release.strftime("%Y-%m-%d"),
                 in_production=not title.ended,
                 name=title.title,
-                networks=[{"id": 1, "logo_path": None, "name": title.studio, "origin_country": "US"}],
+                networks=[
+                    {
+                        "id": 1,
+                        "logo_path": None,
+                        "name": title.studio,
+                        "origin_country": "US",
+                    }
+                ],
                 number_of_episodes=episodes,
                 number_of_seasons=len(title.seasons),
                 original_name=title.title,
                 seasons=[
-                    {"air_date": None, "episode_count": count, "id": title.tmdb_id * 100 + n, "name": f"Season {n}", "overview": "", "poster_path": None, "season_number": n, "vote_average": 0}
+                    {
+                        "air_date": None,
+                        "episode_count": count,
+                        "id": title.tmdb_id * 100 + n,
+                        "name": f"Season {n}",
+                        "overview": "",
+                        "poster_path": None,
+                        "season_number": n,
+                        "vote_average": 0,
+                    }
                     for n, count in enumerate(title.seasons, 1)
                 ],
                 type="Scripted",
@@ -253,23 +321,50 @@ class TmdbRoutes:
                     "base_url": "http://image.tmdb.org/t/p/",
                     "secure_base_url": "https://image.tmdb.org/t/p/",
                     "backdrop_sizes": ["w300", "w780", "w1280", "original"],
-                    "logo_sizes": ["w45", "w92", "w154", "w185", "w300", "w500", "original"],
-                    "poster_sizes": ["w92", "w154", "w185", "w342", "w500", "w780", "original"],
+                    "logo_sizes": [
+                        "w45",
+                        "w92",
+                        "w154",
+                        "w185",
+                        "w300",
+                        "w500",
+                        "original",
+                    ],
+                    "poster_sizes": [
+                        "w92",
+                        "w154",
+                        "w185",
+                        "w342",
+                        "w500",
+                        "w780",
+                        "original",
+                    ],
                     "profile_sizes": ["w45", "w185", "h632", "original"],
                     "still_sizes": ["w92", "w185", "w300", "original"],
                 },
-                "change_keys": ["adult", "genres", "images", "keywords", "overview", "title"],
+                "change_keys": [
+                    "adult",
+                    "genres",
+                    "images",
+                    "keywords",
+                    "overview",
+                    "title",
+                ],
             }
         )
 
     async def authentication(self, request: web.Request) -> web.Response:
         """Validate the key."""
-        return web.json_response({"success": True, "status_code": 1, "status_message": "Success."})
+        return web.json_response(
+            {"success": True, "status_code": 1, "status_message": "Success."}
+        )
 
     async def genres(self, request: web.Request) -> web.Response:
         """Return the genre list."""
         genres = TV_GENRES if request.path.endswith("/tv/list") else MOVIE_GENRES
-        return web.json_response({"genres": [{"id": g, "name": n} for g, n in genres.items()]})
+        return web.json_response(
+            {"genres": [{"id": g, "name": n} for g, n in genres.items()]}
+        )
 
     async def search(self, request: web.Request) -> web.Response:
         """Search titles by name."""
@@ -284,10 +379,14 @@ class TmdbRoutes:
     async def trending(self, request: web.Request) -> web.Response:
         """Return trending titles."""
         media_type = request.match_info["media_type"]
-        if media_type not in {"all", "movie", "tv"} or request.match_info["time_window"] not in {"day", "week"}:
+        if media_type not in {"all", "movie", "tv"} or request.match_info[
+            "time_window"
+        ] not in {"day", "week"}:
             raise _not_found()
         kind: Kind | None = None if media_type == "all" else media_type  # type: ignore[assignment]
-        return web.json_response(self._page(request, self.stack.world.trending(kind), with_media_type=True))
+        return web.json_response(
+            self._page(request, self.stack.world.trending(kind), with_media_type=True)
+        )
 
     async def discover(self, request: web.Request) -> web.Response:
         """Discover titles filtered by genre, sorted by popularity."""
@@ -311,9 +410,17 @@ class TmdbRoutes:
             match = world.title_by_tvdb(int(external))
         elif source is None:
             return error_response(404)
-        body: dict[str, Any] = {"movie_results": [], "person_results": [], "tv_results": [], "tv_episode_results": [], "tv_season_results": []}
+        body: dict[str, Any] = {
+            "movie_results": [],
+            "person_results": [],
+            "tv_results": [],
+            "tv_episode_results": [],
+            "tv_season_results": [],
+        }
         if match is not None:
-            body["movie_results" if match.kind == "movie" else "tv_results"].append(self.result(match, with_media_type=True))
+            body["movie_results" if match.kind == "movie" else "tv_results"].append(
+                self.result(match, with_media_type=True)
+            )
         return web.json_response(body)
 
     async def details(self, request: web.Request) -> web.Response:
@@ -344,6 +451,12 @@ class TmdbRoutes:
     async def related(self, request: web.Request) -> web.Response:
         """Return recommendations or similar titles (genre, people and keyword overlap)."""
         title = self._title(request)
-        mode = "recommendations" if request.path.endswith("/recommendations") else "similar"
+        mode = (
+            "recommendations"
+            if request.path.endswith("/recommendations")
+            else "similar"
+        )
         found = self.stack.world.related(title, mode)  # type: ignore[arg-type]
-        return web.json_response(self._page(request, found, with_media_type=mode == "recommendations"))
+        return web.json_response(
+            self._page(request, found, with_media_type=mode == "recommendations")
+        )

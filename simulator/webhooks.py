@@ -54,7 +54,13 @@ OVERSEERR_DEFAULT_PAYLOAD = json.dumps(
         "{{extra}}": [],
     }
 )
-_MEDIA_STATUS_NAMES = {1: "UNKNOWN", 2: "PENDING", 3: "PROCESSING", 4: "PARTIALLY_AVAILABLE", 5: "AVAILABLE"}
+_MEDIA_STATUS_NAMES = {
+    1: "UNKNOWN",
+    2: "PENDING",
+    3: "PROCESSING",
+    4: "PARTIALLY_AVAILABLE",
+    5: "AVAILABLE",
+}
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 _TAUTULLI_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -78,20 +84,35 @@ class WebhookSender:
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def send(self, service: str, url: str, payload: Any, method: str = "POST", headers: dict[str, str] | None = None) -> None:
+    def send(
+        self,
+        service: str,
+        url: str,
+        payload: Any,
+        method: str = "POST",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Schedule a delivery."""
         delivery = Delivery(service=service, url=url, payload=payload)
         self.deliveries.append(delivery)
-        task = asyncio.get_running_loop().create_task(self._post(delivery, method, headers or {}))
+        task = asyncio.get_running_loop().create_task(
+            self._post(delivery, method, headers or {})
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _post(self, delivery: Delivery, method: str, headers: dict[str, str]) -> None:
+    async def _post(
+        self, delivery: Delivery, method: str, headers: dict[str, str]
+    ) -> None:
         """Deliver one payload, recording the HTTP status (0 when unreachable)."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=10)
+            )
         try:
-            async with self._session.request(method, delivery.url, json=delivery.payload, headers=headers) as response:
+            async with self._session.request(
+                method, delivery.url, json=delivery.payload, headers=headers
+            ) as response:
                 delivery.status = response.status
         except (aiohttp.ClientError, TimeoutError):
             delivery.status = 0
@@ -190,7 +211,12 @@ def _episode(world: World, episode_id: int) -> dict[str, Any]:
 
 def arr_envelope(service: str, event: str, body: dict[str, Any]) -> dict[str, Any]:
     """Add the fields every *arr webhook carries."""
-    return {**body, "eventType": event, "instanceName": service.capitalize(), "applicationUrl": ""}
+    return {
+        **body,
+        "eventType": event,
+        "instanceName": service.capitalize(),
+        "applicationUrl": "",
+    }
 
 
 def arr_grab(world: World, item: QueueItem) -> dict[str, Any]:
@@ -229,12 +255,26 @@ def arr_download(world: World, item: QueueItem, now: Any) -> dict[str, Any]:
         "size": item.size,
         "dateAdded": _iso(now),
     }
-    body: dict[str, Any] = {"isUpgrade": False, "downloadClient": "SABnzbd", "downloadClientType": "SABnzbd", "downloadId": item.download_id}
+    body: dict[str, Any] = {
+        "isUpgrade": False,
+        "downloadClient": "SABnzbd",
+        "downloadClientType": "SABnzbd",
+        "downloadId": item.download_id,
+    }
     if item.service == "radarr":
         movie = world.movies[item.media_id]
         body["movie"] = arr_movie(world, movie)
-        body["remoteMovie"] = {"tmdbId": movie.info.tmdb_id, "imdbId": movie.info.imdb_id, "title": movie.info.title, "year": movie.info.year}
-        body["movieFile"] = {**file, "path": f"{movie.path}/{item.title}.mkv", "indexerFlags": "0"}
+        body["remoteMovie"] = {
+            "tmdbId": movie.info.tmdb_id,
+            "imdbId": movie.info.imdb_id,
+            "title": movie.info.title,
+            "year": movie.info.year,
+        }
+        body["movieFile"] = {
+            **file,
+            "path": f"{movie.path}/{item.title}.mkv",
+            "indexerFlags": "0",
+        }
     else:
         series = world.series[item.media_id]
         body["series"] = arr_series(world, series)
@@ -245,7 +285,11 @@ def arr_download(world: World, item: QueueItem, now: Any) -> dict[str, Any]:
 
 def radarr_added(world: World, movie: Movie) -> dict[str, Any]:
     """Return a Radarr MovieAdded payload."""
-    return arr_envelope("radarr", "MovieAdded", {"movie": arr_movie(world, movie), "addMethod": "manual"})
+    return arr_envelope(
+        "radarr",
+        "MovieAdded",
+        {"movie": arr_movie(world, movie), "addMethod": "manual"},
+    )
 
 
 def sonarr_added(world: World, series: Series) -> dict[str, Any]:
@@ -258,7 +302,12 @@ def arr_health(service: str, level: str, message: str, source: str) -> dict[str,
     return arr_envelope(
         service,
         "Health",
-        {"level": level, "message": message, "type": source, "wikiUrl": f"https://wiki.servarr.com/{service}/system#{source.lower()}"},
+        {
+            "level": level,
+            "message": message,
+            "type": source,
+            "wikiUrl": f"https://wiki.servarr.com/{service}/system#{source.lower()}",
+        },
     )
 
 
@@ -272,7 +321,9 @@ def decode_overseerr_template(stored: str) -> str:
     return text
 
 
-def overseerr_payload(world: World, template: str, event: str, request: Request | None, subject: str) -> Any:
+def overseerr_payload(
+    world: World, template: str, event: str, request: Request | None, subject: str
+) -> Any:
     """Render Overseerr's webhook template for a notification."""
     values: dict[str, str] = {
         "notification_type": event,
@@ -287,7 +338,13 @@ def overseerr_payload(world: World, template: str, event: str, request: Request 
         "message": "",
         "image": "",
     }
-    entities = {"media": request is not None, "request": request is not None, "issue": False, "comment": False, "extra": True}
+    entities = {
+        "media": request is not None,
+        "request": request is not None,
+        "issue": False,
+        "comment": False,
+        "extra": True,
+    }
     if request is not None:
         if request.kind == "tv":
             values["event"] = values["event"].replace("Movie", "Series")
@@ -333,7 +390,9 @@ def tautulli_payload(body_template: str, values: dict[str, Any]) -> Any:
     """Render a Tautulli webhook body template ({placeholder} syntax) or a default body."""
     if not body_template.strip():
         return dict(values)
-    text = _TAUTULLI_PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), body_template)
+    text = _TAUTULLI_PLACEHOLDER.sub(
+        lambda m: str(values.get(m.group(1), "")), body_template
+    )
     try:
         return json.loads(text)
     except ValueError:

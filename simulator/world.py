@@ -75,36 +75,223 @@ TASTE_TO_TV: dict[int, int] = {
     10770: 18,
 }
 
-_ADJECTIVES = (
-    "Silent Crimson Hidden Broken Golden Last Dark Distant Frozen Burning Lost Secret Wild Quiet "
-    "Endless Hollow Iron Paper Electric Velvet Midnight Northern Savage Gentle Bitter Shattered "
-    "Restless Fading Rising Scarlet Glass Silver Hungry Lonely Brave Stolen Forgotten Sacred"
-).split()
-_NOUNS = (
-    "Harbor Empire Garden Signal Orbit River Kingdom Witness Frontier Legacy Horizon Machine "
-    "Tide Lantern Canyon Citadel Echo Verdict Station Meridian Covenant Cipher Summit Archive "
-    "Voyage Outpost Dynasty Mirror Protocol Reckoning Sanctuary Paradox Inheritance Wolves Storm"
-).split()
-_PLACES = (
-    "Avalon Brighton Cairo Dover Everton Fairhaven Granite Falls Hollowell Ironwood Juniper "
-    "Kingsport Lakemont Marrow Bay Northgate Oakridge Port Elise Quarry Hill Redwater Stonebridge"
-).split(" ")
-_FIRST = (
-    "Anna Ben Clara David Elena Felix Grace Hugo Iris Jonas Kate Liam Maya Noah Olivia Paul "
-    "Quinn Rosa Sam Tara Uma Victor Wendy Xavier Yara Zane Alba Bruno Chloe Dario Eva Finn"
-).split()
-_LAST = (
-    "Adler Brooks Carter Dalton Ellis Fischer Garcia Hale Ito Jensen Keller Lopez Moreau Novak "
-    "Okafor Patel Quint Rossi Silva Tanaka Ueda Vance Walsh Xu Young Zimmer Berg Costa Duval"
-).split()
-_KEYWORDS = (
-    "heist revenge time-travel dystopia small-town coming-of-age space-station serial-killer "
-    "courtroom road-trip haunted-house artificial-intelligence undercover-cop family-secret "
-    "post-apocalypse royal-court high-school alien-invasion treasure-hunt survival politics "
-    "friendship based-on-novel sports-team island whodunit musician cold-war monster spy"
-).split()
-_NETWORKS = ("HBO", "Netflix", "BBC One", "AMC", "FX", "Apple TV+", "Prime Video", "Hulu")
-_STUDIOS = ("Warner Bros.", "Universal", "A24", "Paramount", "Lionsgate", "Focus Features")
+_ADJECTIVES = [
+    "Silent",
+    "Crimson",
+    "Hidden",
+    "Broken",
+    "Golden",
+    "Last",
+    "Dark",
+    "Distant",
+    "Frozen",
+    "Burning",
+    "Lost",
+    "Secret",
+    "Wild",
+    "Quiet",
+    "Endless",
+    "Hollow",
+    "Iron",
+    "Paper",
+    "Electric",
+    "Velvet",
+    "Midnight",
+    "Northern",
+    "Savage",
+    "Gentle",
+    "Bitter",
+    "Shattered",
+    "Restless",
+    "Fading",
+    "Rising",
+    "Scarlet",
+    "Glass",
+    "Silver",
+    "Hungry",
+    "Lonely",
+    "Brave",
+    "Stolen",
+    "Forgotten",
+    "Sacred",
+]
+_NOUNS = [
+    "Harbor",
+    "Empire",
+    "Garden",
+    "Signal",
+    "Orbit",
+    "River",
+    "Kingdom",
+    "Witness",
+    "Frontier",
+    "Legacy",
+    "Horizon",
+    "Machine",
+    "Tide",
+    "Lantern",
+    "Canyon",
+    "Citadel",
+    "Echo",
+    "Verdict",
+    "Station",
+    "Meridian",
+    "Covenant",
+    "Cipher",
+    "Summit",
+    "Archive",
+    "Voyage",
+    "Outpost",
+    "Dynasty",
+    "Mirror",
+    "Protocol",
+    "Reckoning",
+    "Sanctuary",
+    "Paradox",
+    "Inheritance",
+    "Wolves",
+    "Storm",
+]
+_PLACES = [
+    "Avalon",
+    "Brighton",
+    "Cairo",
+    "Dover",
+    "Everton",
+    "Fairhaven",
+    "Granite",
+    "Falls",
+    "Hollowell",
+    "Ironwood",
+    "Juniper",
+    "Kingsport",
+    "Lakemont",
+    "Marrow",
+    "Bay",
+    "Northgate",
+    "Oakridge",
+    "Port",
+    "Elise",
+    "Quarry",
+    "Hill",
+    "Redwater",
+    "Stonebridge",
+]
+_FIRST = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Elena",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Iris",
+    "Jonas",
+    "Kate",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wendy",
+    "Xavier",
+    "Yara",
+    "Zane",
+    "Alba",
+    "Bruno",
+    "Chloe",
+    "Dario",
+    "Eva",
+    "Finn",
+]
+_LAST = [
+    "Adler",
+    "Brooks",
+    "Carter",
+    "Dalton",
+    "Ellis",
+    "Fischer",
+    "Garcia",
+    "Hale",
+    "Ito",
+    "Jensen",
+    "Keller",
+    "Lopez",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Patel",
+    "Quint",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Vance",
+    "Walsh",
+    "Xu",
+    "Young",
+    "Zimmer",
+    "Berg",
+    "Costa",
+    "Duval",
+]
+_KEYWORDS = [
+    "heist",
+    "revenge",
+    "time-travel",
+    "dystopia",
+    "small-town",
+    "coming-of-age",
+    "space-station",
+    "serial-killer",
+    "courtroom",
+    "road-trip",
+    "haunted-house",
+    "artificial-intelligence",
+    "undercover-cop",
+    "family-secret",
+    "post-apocalypse",
+    "royal-court",
+    "high-school",
+    "alien-invasion",
+    "treasure-hunt",
+    "survival",
+    "politics",
+    "friendship",
+    "based-on-novel",
+    "sports-team",
+    "island",
+    "whodunit",
+    "musician",
+    "cold-war",
+    "monster",
+    "spy",
+]
+_NETWORKS = (
+    "HBO",
+    "Netflix",
+    "BBC One",
+    "AMC",
+    "FX",
+    "Apple TV+",
+    "Prime Video",
+    "Hulu",
+)
+_STUDIOS = (
+    "Warner Bros.",
+    "Universal",
+    "A24",
+    "Paramount",
+    "Lionsgate",
+    "Focus Features",
+)
 _PLATFORMS = (
     ("Roku", "Plex for Roku", "Living Room Roku"),
     ("Android", "Plex for Android (TV)", "SHIELD Android TV"),
@@ -113,10 +300,38 @@ _PLATFORMS = (
     ("Windows", "Plex for Windows", "Desktop-PC"),
     ("tvOS", "Plex for Apple TV", "Apple TV"),
 )
-_USERNAMES = (
-    "anna Ben clara dave elena felix grace hugo iris jonas kate liam maya noah olivia paul quinn "
-    "rosa sam tara uma victor wendy xavier yara zane alba bruno chloe dario"
-).split()
+_USERNAMES = [
+    "anna",
+    "Ben",
+    "clara",
+    "dave",
+    "elena",
+    "felix",
+    "grace",
+    "hugo",
+    "iris",
+    "jonas",
+    "kate",
+    "liam",
+    "maya",
+    "noah",
+    "olivia",
+    "paul",
+    "quinn",
+    "rosa",
+    "sam",
+    "tara",
+    "uma",
+    "victor",
+    "wendy",
+    "xavier",
+    "yara",
+    "zane",
+    "alba",
+    "bruno",
+    "chloe",
+    "dario",
+]
 QUALITIES: tuple[tuple[int, str, str, int], ...] = (
     # (id, name, source, resolution)
     (4, "HDTV-720p", "television", 720),
@@ -294,14 +509,18 @@ class Disk:
 class World:
     """Everything the simulated services know, generated from a seed."""
 
-    def __init__(self, scale: str = "tiny", seed: int = 1, now: datetime | None = None) -> None:
+    def __init__(
+        self, scale: str = "tiny", seed: int = 1, now: datetime | None = None
+    ) -> None:
         """Generate the world for a scale and seed at a fixed reference time."""
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}; choose from {sorted(SCALES)}")
         self.scale = scale
         self.seed = seed
         self.spec = SCALES[scale]
-        self.start = now or datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+        self.start = now or datetime.now(UTC).replace(
+            hour=12, minute=0, second=0, microsecond=0
+        )
         self.rng = random.Random(seed)
         self.people: list[str] = []
         self.keywords: list[str] = list(_KEYWORDS)
@@ -313,7 +532,10 @@ class World:
         self.plays: list[Play] = []
         self.requests: dict[int, Request] = {}
         self.queue: dict[int, QueueItem] = {}
-        self.exclusions: dict[str, dict[int, tuple[int, str, int]]] = {"sonarr": {}, "radarr": {}}
+        self.exclusions: dict[str, dict[int, tuple[int, str, int]]] = {
+            "sonarr": {},
+            "radarr": {},
+        }
         self.tags: dict[int, str] = {1: "keep", 2: "kids", 3: "4k"}
         self.disks: dict[str, Disk] = {}
         self.blocklist: list[tuple[str, int, str]] = []
@@ -331,16 +553,26 @@ class World:
         rng = self.rng
         self.people = [
             f"{_FIRST[i % len(_FIRST)]} {_LAST[(i // len(_FIRST) + i) % len(_LAST)]}"
-            + ("" if i < len(_FIRST) * len(_LAST) else f" {i // (len(_FIRST) * len(_LAST)) + 1}")
+            + (
+                ""
+                if i < len(_FIRST) * len(_LAST)
+                else f" {i // (len(_FIRST) * len(_LAST)) + 1}"
+            )
             for i in range(spec.people)
         ]
-        movie_titles = [self._make_title("movie", i) for i in range(spec.movies + spec.extra_movies)]
-        tv_titles = [self._make_title("tv", i) for i in range(spec.series + spec.extra_series)]
+        movie_titles = [
+            self._make_title("movie", i) for i in range(spec.movies + spec.extra_movies)
+        ]
+        tv_titles = [
+            self._make_title("tv", i) for i in range(spec.series + spec.extra_series)
+        ]
         # The library holds a deterministic sample; the rest are TMDB-only candidates.
         owned_movies = rng.sample(movie_titles, spec.movies)
         owned_series = rng.sample(tv_titles, spec.series)
         oldest = self.start - timedelta(days=spec.history_days + 400)
-        for movie_id, info in enumerate(sorted(owned_movies, key=lambda t: t.tmdb_id), 1):
+        for movie_id, info in enumerate(
+            sorted(owned_movies, key=lambda t: t.tmdb_id), 1
+        ):
             quality = rng.choice(QUALITIES[1:])
             has_file = info.release < self.start and rng.random() < 0.95
             self.movies[movie_id] = Movie(
@@ -350,11 +582,14 @@ class World:
                 has_file=has_file,
                 size=self._movie_size(info, quality[0]) if has_file else 0,
                 quality_id=quality[0],
-                added=max(oldest, info.release) + timedelta(hours=rng.randrange(1, 2000)),
+                added=max(oldest, info.release)
+                + timedelta(hours=rng.randrange(1, 2000)),
                 tags=[1] if rng.random() < 0.03 else [],
             )
         episode_id = 1
-        for series_id, info in enumerate(sorted(owned_series, key=lambda t: t.tmdb_id), 1):
+        for series_id, info in enumerate(
+            sorted(owned_series, key=lambda t: t.tmdb_id), 1
+        ):
             quality = rng.choice(QUALITIES[:4])
             ids = []
             air = info.release
@@ -381,7 +616,8 @@ class World:
                 id=series_id,
                 info=info,
                 monitored=rng.random() < 0.9,
-                added=max(oldest, info.release) + timedelta(hours=rng.randrange(1, 2000)),
+                added=max(oldest, info.release)
+                + timedelta(hours=rng.randrange(1, 2000)),
                 episode_ids=ids,
                 quality_id=quality[0],
             )
@@ -418,11 +654,15 @@ class World:
         people = len(self.people)
         band = max(1, people // len(genre_pool))
         base = genre_pool.index(genres[0]) * band
-        cast = tuple(sorted({(base + rng.randrange(band * 2)) % people for _ in range(4)}))
+        cast = tuple(
+            sorted({(base + rng.randrange(band * 2)) % people for _ in range(4)})
+        )
         crew = ((base + rng.randrange(band)) % people,)
         kw_base = genre_pool.index(genres[0]) % len(self.keywords)
         keywords = tuple(
-            sorted({(kw_base + rng.randrange(6)) % len(self.keywords) for _ in range(3)})
+            sorted(
+                {(kw_base + rng.randrange(6)) % len(self.keywords) for _ in range(3)}
+            )
         )
         name = rng.choice(
             (
@@ -432,7 +672,9 @@ class World:
                 f"{rng.choice(_NOUNS)} of {rng.choice(_PLACES)}",
             )
         )
-        release = self.start - timedelta(days=rng.randrange(-120, 365 * 40), hours=rng.randrange(24))
+        release = self.start - timedelta(
+            days=rng.randrange(-120, 365 * 40), hours=rng.randrange(24)
+        )
         release = release.replace(hour=0, minute=0, second=0, microsecond=0)
         if kind == "movie":
             tmdb_id = 10_000 + index * 3
@@ -459,7 +701,9 @@ class World:
             popularity=round(rng.paretovariate(1.5) * 10, 3),
             runtime=runtime,
             studio=rng.choice(_STUDIOS if kind == "movie" else _NETWORKS),
-            certification=rng.choice(("PG", "PG-13", "R") if kind == "movie" else ("TV-14", "TV-MA")),
+            certification=rng.choice(
+                ("PG", "PG-13", "R") if kind == "movie" else ("TV-14", "TV-MA")
+            ),
             seasons=seasons,
             ended=rng.random() < 0.5,
         )
@@ -480,7 +724,7 @@ class World:
                 "" if index < len(_USERNAMES) else str(index // len(_USERNAMES))
             )
             favourites = rng.sample(genres, 3)
-            taste = {genre: 0.2 for genre in genres}
+            taste = dict.fromkeys(genres, 0.2)
             for rank, genre in enumerate(favourites):
                 taste[genre] = 6.0 - rank * 1.5
             self.users.append(
@@ -524,7 +768,6 @@ class World:
         watched: dict[int, list[int]] = {}
         plays: list[Play] = []
         row = 1
-        episodes = self.episodes
         while len(plays) < spec.plays:
             user_index = rng.randrange(len(self.users))
             genres, cumulative = user_genres[user_index]
@@ -532,52 +775,107 @@ class World:
             started = rng.randrange(begin, end)
             platform = (user_index + rng.randrange(2)) % len(_PLATFORMS)
             if rng.random() < 0.45 and movies_by_genre:
-                seen = watched.get(user_index)
-                if seen and rng.random() < 0.05:
-                    movie = self.movies[rng.choice(seen)]  # a rewatch
-                else:
-                    pool = movies_by_genre.get(genre) or movies_by_genre[next(iter(movies_by_genre))]
-                    movie = rng.choice(pool)
-                percent = rng.randrange(92, 101) if rng.random() < 0.8 else rng.randrange(5, 60)
-                duration = movie.info.runtime * 60 * percent // 100
-                plays.append(
-                    (row, started, started + duration, user_index, "movie", movie.id, percent, 0, platform)
+                pool = (
+                    movies_by_genre.get(genre)
+                    or movies_by_genre[next(iter(movies_by_genre))]
                 )
-                watched.setdefault(user_index, []).append(movie.id)
+                plays.append(
+                    self._movie_play(row, pool, watched, user_index, started, platform)
+                )
                 row += 1
                 continue
             pool_s = series_by_genre.get(genre)
-            if not pool_s:
-                continue
-            series = rng.choice(pool_s)
-            available = [eid for eid in series.episode_ids if episodes[eid][5]]
-            if not available:
-                continue
-            # Abandoned pilots stop after one partial episode; binges run several in order.
-            if rng.random() < 0.2:
-                length, first = 1, 0
-            else:
-                first = rng.randrange(len(available))
-                length = rng.randrange(1, 7)
-            for offset, eid in enumerate(available[first : first + length]):
-                percent = rng.randrange(10, 50) if length == 1 and first == 0 else rng.randrange(90, 101)
-                duration = series.info.runtime * 60 * percent // 100
-                plays.append(
-                    (row, started, started + duration, user_index, "episode", eid, percent, 0, platform)
+            if pool_s:
+                row = self._series_session(
+                    plays, rng.choice(pool_s), row, user_index, started, platform
                 )
-                row += 1
-                started += duration + 120
-                if offset and len(plays) >= spec.plays:
-                    break
+
         plays.sort(key=lambda play: play[1])
         self.plays = [(i, *play[1:]) for i, play in enumerate(plays[: spec.plays], 1)]
         self._next_id["play"] = len(self.plays) + 1
+
+    def _movie_play(
+        self,
+        row: int,
+        pool: list[Movie],
+        watched: dict[int, list[int]],
+        user_index: int,
+        started: int,
+        platform: int,
+    ) -> Play:
+        """Return one movie play: mostly finished, sometimes abandoned, occasionally a rewatch."""
+        rng = self.rng
+        seen = watched.get(user_index)
+        movie = (
+            self.movies[rng.choice(seen)]
+            if seen and rng.random() < 0.05
+            else rng.choice(pool)
+        )
+        percent = rng.randrange(92, 101) if rng.random() < 0.8 else rng.randrange(5, 60)
+        watched.setdefault(user_index, []).append(movie.id)
+        duration = movie.info.runtime * 60 * percent // 100
+        return (
+            row,
+            started,
+            started + duration,
+            user_index,
+            "movie",
+            movie.id,
+            percent,
+            0,
+            platform,
+        )
+
+    def _series_session(
+        self,
+        plays: list[Play],
+        series: Series,
+        row: int,
+        user_index: int,
+        started: int,
+        platform: int,
+    ) -> int:
+        """Append one viewing session of a series (an abandoned pilot or a binge); return the next row id."""
+        rng = self.rng
+        available = [eid for eid in series.episode_ids if self.episodes[eid][5]]
+        if not available:
+            return row
+        if rng.random() < 0.2:
+            length, first = 1, 0
+        else:
+            first = rng.randrange(len(available))
+            length = rng.randrange(1, 7)
+        for eid in available[first : first + length]:
+            percent = (
+                rng.randrange(10, 50)
+                if length == 1 and first == 0
+                else rng.randrange(90, 101)
+            )
+            duration = series.info.runtime * 60 * percent // 100
+            plays.append(
+                (
+                    row,
+                    started,
+                    started + duration,
+                    user_index,
+                    "episode",
+                    eid,
+                    percent,
+                    0,
+                    platform,
+                )
+            )
+            row += 1
+            started += duration + 120
+        return row
 
     def _make_requests(self) -> None:
         """Create Overseerr requests for titles TMDB knows, mostly outside the library."""
         rng = self.rng
         owned = self.owned_tmdb_ids()
-        candidates = [t for t in self.titles.values() if (t.kind, t.tmdb_id) not in owned]
+        candidates = [
+            t for t in self.titles.values() if (t.kind, t.tmdb_id) not in owned
+        ]
         candidates.sort(key=lambda t: (t.kind, t.tmdb_id))
         statuses = (1, 1, 1, 2, 3)
         primary = [self.taste_genres(t)[0] for t in candidates]
@@ -585,9 +883,13 @@ class World:
         for _ in range(self.spec.requests):
             user = rng.choice(self.users)
             if user.index not in cum_weights:
-                cum_weights[user.index] = list(itertools.accumulate(user.taste.get(g, 0.2) for g in primary))
+                cum_weights[user.index] = list(
+                    itertools.accumulate(user.taste.get(g, 0.2) for g in primary)
+                )
             title = rng.choices(candidates, cum_weights=cum_weights[user.index])[0]
-            created = self.start - timedelta(days=rng.randrange(0, 60), minutes=rng.randrange(1440))
+            created = self.start - timedelta(
+                days=rng.randrange(0, 60), minutes=rng.randrange(1440)
+            )
             status = rng.choice(statuses)
             self.add_request(user.index, title, created, status=status)
 
@@ -605,9 +907,14 @@ class World:
     def _make_disks(self) -> None:
         """Size disks so each is about 80% full."""
         step = 100_000_000_000
-        for path, used in (("/movies", self.movies_size()), ("/tv", self.series_size())):
+        for path, used in (
+            ("/movies", self.movies_size()),
+            ("/tv", self.series_size()),
+        ):
             total = max(1, -(-used * 10 // 8 // step)) * step
-            self.disks[path] = Disk(path=path, total=total, other_used=int(total * 0.05))
+            self.disks[path] = Disk(
+                path=path, total=total, other_used=int(total * 0.05)
+            )
 
     # -- ids and lookups ---------------------------------------------------------------------
 
@@ -619,25 +926,40 @@ class World:
 
     def owned_tmdb_ids(self) -> set[tuple[Kind, int]]:
         """Return (kind, tmdb id) of every title in Radarr or Sonarr."""
-        owned: set[tuple[Kind, int]] = {("movie", m.info.tmdb_id) for m in self.movies.values()}
+        owned: set[tuple[Kind, int]] = {
+            ("movie", m.info.tmdb_id) for m in self.movies.values()
+        }
         owned.update(("tv", s.info.tmdb_id) for s in self.series.values())
         return owned
 
     def movie_by_tmdb(self, tmdb_id: int) -> Movie | None:
         """Return the library movie with a TMDB id."""
-        return next((m for m in self.movies.values() if m.info.tmdb_id == tmdb_id), None)
+        return next(
+            (m for m in self.movies.values() if m.info.tmdb_id == tmdb_id), None
+        )
 
     def series_by_tvdb(self, tvdb_id: int) -> Series | None:
         """Return the library series with a TVDB id."""
-        return next((s for s in self.series.values() if s.info.tvdb_id == tvdb_id), None)
+        return next(
+            (s for s in self.series.values() if s.info.tvdb_id == tvdb_id), None
+        )
 
     def series_by_tmdb(self, tmdb_id: int) -> Series | None:
         """Return the library series with a TMDB id."""
-        return next((s for s in self.series.values() if s.info.tmdb_id == tmdb_id), None)
+        return next(
+            (s for s in self.series.values() if s.info.tmdb_id == tmdb_id), None
+        )
 
     def title_by_tvdb(self, tvdb_id: int) -> Title | None:
         """Return the TMDB TV title with a TVDB id."""
-        return next((t for t in self.titles.values() if t.tvdb_id == tvdb_id and t.kind == "tv"), None)
+        return next(
+            (
+                t
+                for t in self.titles.values()
+                if t.tvdb_id == tvdb_id and t.kind == "tv"
+            ),
+            None,
+        )
 
     def title_by_imdb(self, imdb_id: str) -> Title | None:
         """Return the title with an IMDb id."""
@@ -653,7 +975,9 @@ class World:
         ]
         return sorted(found, key=lambda t: (-t.popularity, t.tmdb_id))
 
-    def related(self, title: Title, mode: Literal["similar", "recommendations"]) -> list[Title]:
+    def related(
+        self, title: Title, mode: Literal["similar", "recommendations"]
+    ) -> list[Title]:
         """Return titles sharing genres (similar) or people and genres (recommendations)."""
         candidates: dict[int, Title] = {}
         for genre in title.genre_ids:
@@ -665,14 +989,21 @@ class World:
                     if other.kind == title.kind:
                         candidates[other.tmdb_id] = other
         candidates.pop(title.tmdb_id, None)
-        genres, people, keywords = set(title.genre_ids), set(title.cast + title.crew), set(title.keywords)
+        genres, people, keywords = (
+            set(title.genre_ids),
+            set(title.cast + title.crew),
+            set(title.keywords),
+        )
 
         def score(other: Title) -> tuple[float, int]:
             shared = 2.0 * len(genres.intersection(other.genre_ids)) + len(
                 keywords.intersection(other.keywords)
             )
             if mode == "recommendations":
-                shared += 3.0 * len(people.intersection(other.cast + other.crew)) + other.vote_average / 5
+                shared += (
+                    3.0 * len(people.intersection(other.cast + other.crew))
+                    + other.vote_average / 5
+                )
             return (-shared, other.tmdb_id)
 
         return sorted(candidates.values(), key=score)[:40]
@@ -710,7 +1041,9 @@ class World:
 
     # -- mutations ---------------------------------------------------------------------------
 
-    def add_request(self, user_index: int, title: Title, created: datetime, status: int = 1) -> Request:
+    def add_request(
+        self, user_index: int, title: Title, created: datetime, status: int = 1
+    ) -> Request:
         """Record a new Overseerr request."""
         request = Request(
             id=self.next_id("request"),
@@ -725,7 +1058,15 @@ class World:
         self.requests[request.id] = request
         return request
 
-    def add_movie(self, info: Title, *, monitored: bool, quality_id: int, tags: list[int], now: datetime) -> Movie:
+    def add_movie(
+        self,
+        info: Title,
+        *,
+        monitored: bool,
+        quality_id: int,
+        tags: list[int],
+        now: datetime,
+    ) -> Movie:
         """Put a movie into Radarr's library without a file."""
         movie = Movie(
             id=self.next_id("movie"),
@@ -740,7 +1081,15 @@ class World:
         self.movies[movie.id] = movie
         return movie
 
-    def add_series(self, info: Title, *, monitored: bool, quality_id: int, tags: list[int], now: datetime) -> Series:
+    def add_series(
+        self,
+        info: Title,
+        *,
+        monitored: bool,
+        quality_id: int,
+        tags: list[int],
+        now: datetime,
+    ) -> Series:
         """Put a series and its (file-less) episodes into Sonarr's library."""
         series_id = self.next_id("series")
         ids = []
@@ -748,7 +1097,16 @@ class World:
         for season, count in enumerate(info.seasons, 1):
             for number in range(1, count + 1):
                 eid = self.next_id("episode")
-                self.episodes[eid] = (eid, series_id, season, number, air, False, 0, monitored)
+                self.episodes[eid] = (
+                    eid,
+                    series_id,
+                    season,
+                    number,
+                    air,
+                    False,
+                    0,
+                    monitored,
+                )
                 ids.append(eid)
                 air += timedelta(days=7)
             air += timedelta(days=300)
@@ -764,7 +1122,9 @@ class World:
         self.series[series_id] = series
         return series
 
-    def enqueue_movie(self, movie: Movie, progress: float = 0.0, now: datetime | None = None) -> QueueItem:
+    def enqueue_movie(
+        self, movie: Movie, progress: float = 0.0, now: datetime | None = None
+    ) -> QueueItem:
         """Start a download of a movie."""
         size = self._movie_size(movie.info, movie.quality_id)
         item = QueueItem(
@@ -782,7 +1142,13 @@ class World:
         self.queue[item.id] = item
         return item
 
-    def enqueue_episode(self, series: Series, episode_id: int, progress: float = 0.0, now: datetime | None = None) -> QueueItem:
+    def enqueue_episode(
+        self,
+        series: Series,
+        episode_id: int,
+        progress: float = 0.0,
+        now: datetime | None = None,
+    ) -> QueueItem:
         """Start a download of one episode."""
         episode = self.episodes[episode_id]
         size = series.info.runtime * 25_000_000
@@ -814,7 +1180,9 @@ class World:
             episode = self.episodes[item.episode_id]
             self.episodes[item.episode_id] = (*episode[:5], True, item.size, episode[7])
 
-    def delete_movie(self, movie_id: int, *, delete_files: bool, exclude: bool) -> Movie:
+    def delete_movie(
+        self, movie_id: int, *, delete_files: bool, exclude: bool
+    ) -> Movie:
         """Remove a movie (and optionally its file) from Radarr."""
         movie = self.movies.pop(movie_id)
         if not delete_files:
@@ -822,11 +1190,17 @@ class World:
             self.disks["/movies"].other_used += movie.size
         if exclude:
             self.add_exclusion("radarr", movie.info)
-        for item in [q for q in self.queue.values() if q.service == "radarr" and q.media_id == movie_id]:
+        for item in [
+            q
+            for q in self.queue.values()
+            if q.service == "radarr" and q.media_id == movie_id
+        ]:
             del self.queue[item.id]
         return movie
 
-    def delete_series(self, series_id: int, *, delete_files: bool, exclude: bool) -> Series:
+    def delete_series(
+        self, series_id: int, *, delete_files: bool, exclude: bool
+    ) -> Series:
         """Remove a series (and optionally its files) from Sonarr."""
         series = self.series.pop(series_id)
         size = 0
@@ -836,7 +1210,11 @@ class World:
             self.disks["/tv"].other_used += size
         if exclude:
             self.add_exclusion("sonarr", series.info)
-        for item in [q for q in self.queue.values() if q.service == "sonarr" and q.media_id == series_id]:
+        for item in [
+            q
+            for q in self.queue.values()
+            if q.service == "sonarr" and q.media_id == series_id
+        ]:
             del self.queue[item.id]
         return series
 
@@ -862,6 +1240,8 @@ class World:
                 have, _, total, _ = self.series_stats(series)
                 return 5 if have == total else 4 if have else 3
         pending = any(
-            r.status == 1 for r in self.requests.values() if r.kind == kind and r.tmdb_id == tmdb_id
+            r.status == 1
+            for r in self.requests.values()
+            if r.kind == kind and r.tmdb_id == tmdb_id
         )
         return 2 if pending else 1

@@ -23,5 +23,7 @@ async def sim(socket_enabled: None) -> AsyncIterator[Simulator]:
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     """Return a client session."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=10)
+    ) as session:
         yield session

@@ -1,0 +1,708 @@
+"""State transitions, faults, webhooks, determinism, scales and CLI of the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+import signal
+import sys
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from simulator import Simulator
+from simulator.openai import example_for
+from simulator.world import World
+
+from .conftest import FIXED_NOW
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def call(
+    http: aiohttp.ClientSession,
+    sim: Simulator,
+    service: str,
+    method: str,
+    path: str,
+    **kwargs: Any,
+) -> tuple[int, Any]:
+    """Call a service with its credentials and return (status, JSON or text)."""
+    headers = (
+        {"X-Api-Key": sim.api_key(service)}
+        if service in {"sonarr", "radarr", "overseerr"}
+        else {}
+    )
+    async with http.request(
+        method, sim.url(service) + path, headers=headers, **kwargs
+    ) as response:
+        text = await response.text()
+        try:
+            return response.status, json.loads(text) if text else None
+        except ValueError:
+            return response.status, text
+
+
+class Receiver:
+    """A loopback aiohttp server collecting webhook posts."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.received: list[Any] = []
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        """Listen on a free port."""
+        app = web.Application()
+
+        async def hook(request: web.Request) -> web.Response:
+            self.received.append(await request.json())
+            return web.Response(status=200)
+
+        app.router.add_route("*", "/hook", hook)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/hook"
+
+    async def stop(self) -> None:
+        """Stop the server."""
+        assert self.runner is not None
+        await self.runner.cleanup()
+
+
+@pytest.fixture
+async def receiver(socket_enabled: None) -> Any:
+    """Run a webhook receiver."""
+    hooks = Receiver()
+    await hooks.start()
+    yield hooks
+    await hooks.stop()
+
+
+def test_same_seed_same_world() -> None:
+    """Generation is deterministic per seed and differs between seeds."""
+    first, second, other = (
+        World("home", 7, FIXED_NOW),
+        World("home", 7, FIXED_NOW),
+        World("home", 8, FIXED_NOW),
+    )
+    assert [m.info.title for m in first.movies.values()] == [
+        m.info.title for m in second.movies.values()
+    ]
+    assert first.plays == second.plays
+    assert [(r.tmdb_id, r.status) for r in first.requests.values()] == [
+        (r.tmdb_id, r.status) for r in second.requests.values()
+    ]
+    assert first.plays != other.plays
+
+
+def test_scales_and_consistency() -> None:
+    """Home scale has the promised sizes, and history follows library and tastes."""
+    world = World("home", 1, FIXED_NOW)
+    assert (len(world.movies), len(world.series), len(world.users)) == (300, 60, 5)
+    assert len(world.plays) == 4000
+    assert len(world.titles) > len(world.movies) + len(
+        world.series
+    )  # TMDB knows more than the library
+    span = (world.plays[-1][1] - world.plays[0][1]) / 86_400
+    assert 300 < span <= 365
+    for play in world.plays[:500]:
+        if play[4] == "movie":
+            assert world.movies[play[5]].has_file
+        else:
+            assert world.episodes[play[5]][5]
+    # Each user's most watched genre is one of their favourites.
+    for user in world.users:
+        counts: dict[int, int] = {}
+        for play in world.plays:
+            if play[3] == user.index and play[4] == "movie":
+                for genre in world.movies[play[5]].info.genre_ids:
+                    counts[genre] = counts.get(genre, 0) + 1
+        favourites = sorted(user.taste, key=user.taste.__getitem__, reverse=True)[:3]
+        assert max(counts, key=counts.__getitem__) in favourites
+    assert any(p[6] < 50 for p in world.plays) and any(p[6] >= 90 for p in world.plays)
+    assert (
+        world.free_space("/movies") > 0
+        and world.free_space("/movies") < world.disks["/movies"].total
+    )
+    with pytest.raises(ValueError, match="unknown scale"):
+        World("huge")
+
+
+def test_related_titles_share_genres() -> None:
+    """Similar and recommended titles overlap the seed's genres or people."""
+    world = World("home", 3, FIXED_NOW)
+    seed = next(iter(world.movies.values())).info
+    similar = world.related(seed, "similar")
+    assert similar and all(set(seed.genre_ids) & set(t.genre_ids) for t in similar[:10])
+    recommended = world.related(seed, "recommendations")
+    owned = world.owned_tmdb_ids()
+    assert any(("movie", t.tmdb_id) not in owned for t in recommended)
+
+
+async def test_auth_errors(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    """Wrong keys get each service's real error status and body."""
+    async with http.get(
+        sim.url("sonarr") + "/api/v3/system/status", headers={"X-Api-Key": "wrong"}
+    ) as r:
+        assert r.status == 401
+    async with http.get(
+        sim.url("radarr") + "/api/v3/system/status",
+        params={"apikey": sim.api_key("radarr")},
+    ) as r:
+        assert r.status == 200
+    async with http.get(
+        sim.url("overseerr") + "/api/v1/request", headers={"X-Api-Key": "wrong"}
+    ) as r:
+        assert r.status == 403
+        assert (await r.json())[
+            "error"
+        ] == "You do not have permission to access this endpoint"
+    async with http.get(sim.url("overseerr") + "/api/v1/status") as r:
+        assert r.status == 200
+    async with http.get(
+        sim.url("tautulli") + "/api/v2", params={"apikey": "wrong", "cmd": "arnold"}
+    ) as r:
+        assert r.status == 401
+        assert await r.json() == {
+            "response": {"result": "error", "message": "Invalid apikey", "data": {}}
+        }
+    async with http.get(sim.url("tautulli") + "/api/v2", params={"cmd": "arnold"}) as r:
+        assert r.status == 401
+    for params, status in (
+        ({}, 400),
+        ({"cmd": "nope"}, 400),
+        ({"cmd": "get_geoip_lookup", "ip_address": "x"}, 400),
+    ):
+        async with http.get(
+            sim.url("tautulli") + "/api/v2",
+            params={"apikey": sim.api_key("tautulli"), **params},
+        ) as r:
+            assert r.status == status
+            assert (await r.json())["response"]["result"] == "error"
+    async with http.get(
+        sim.url("tmdb") + "/3/configuration", params={"api_key": "wrong"}
+    ) as r:
+        assert r.status == 401
+        assert (await r.json())["status_code"] == 7
+    async with http.get(
+        sim.url("tmdb") + "/3/configuration", params={"api_key": sim.api_key("tmdb")}
+    ) as r:
+        assert r.status == 200
+    async with http.get(
+        sim.url("openai") + "/v1/models", headers={"Authorization": "Bearer nope"}
+    ) as r:
+        assert r.status == 401
+        assert (await r.json())["error"]["code"] == "invalid_api_key"
+
+
+async def test_add_movie_downloads_and_fires_webhooks(
+    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """Adding with search queues the movie; advancing time imports it and frees less disk."""
+    world = sim.world
+    hook = {
+        "implementation": "Webhook",
+        "configContract": "WebhookSettings",
+        "onGrab": True,
+        "onDownload": True,
+        "onMovieAdded": True,
+        "fields": [
+            {"name": "url", "value": receiver.url},
+            {"name": "method", "value": 1},
+        ],
+    }
+    status, _ = await call(
+        http, sim, "radarr", "POST", "/api/v3/notification", json=hook
+    )
+    assert status == 201
+    free_before = world.free_space("/movies")
+    title = next(
+        t
+        for t in world.titles.values()
+        if t.kind == "movie"
+        and world.movie_by_tmdb(t.tmdb_id) is None
+        and t.release < FIXED_NOW
+    )
+    status, movie = await call(
+        http,
+        sim,
+        "radarr",
+        "POST",
+        "/api/v3/movie",
+        json={
+            "tmdbId": title.tmdb_id,
+            "monitored": True,
+            "addOptions": {"searchForMovie": True},
+        },
+    )
+    assert status == 201 and movie["monitored"] and not movie["hasFile"]
+    status, queue = await call(
+        http, sim, "radarr", "GET", "/api/v3/queue", params={"pageSize": "100"}
+    )
+    assert movie["id"] in [r["movieId"] for r in queue["records"]]
+    await sim.advance(3600)
+    status, after = await call(
+        http, sim, "radarr", "GET", f"/api/v3/movie/{movie['id']}"
+    )
+    assert after["hasFile"] and after["sizeOnDisk"] > 0
+    free_after_import = world.free_space("/movies")
+    assert (
+        free_after_import <= free_before - after["sizeOnDisk"]
+    )  # other queued downloads may finish too
+    events = [p["eventType"] for p in receiver.received]
+    assert events[:2] == ["MovieAdded", "Grab"] and "Download" in events
+    download = next(
+        p
+        for p in receiver.received
+        if p["eventType"] == "Download" and p["movie"]["tmdbId"] == title.tmdb_id
+    )
+    assert download["movieFile"]["size"] == after["sizeOnDisk"]
+    status, dup = await call(
+        http, sim, "radarr", "POST", "/api/v3/movie", json={"tmdbId": title.tmdb_id}
+    )
+    assert status == 400
+    # Deleting with files frees the space again and keeps an exclusion.
+    await call(
+        http,
+        sim,
+        "radarr",
+        "DELETE",
+        f"/api/v3/movie/{movie['id']}",
+        params={"deleteFiles": "true", "addImportExclusion": "true"},
+    )
+    assert world.free_space("/movies") == free_after_import + after["sizeOnDisk"]
+    status, exclusions = await call(http, sim, "radarr", "GET", "/api/v3/exclusions")
+    assert [e["tmdbId"] for e in exclusions] == [title.tmdb_id]
+
+
+async def test_series_add_commands_and_queue_removal(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """Sonarr: add with search, command status progression, queue delete with blocklist."""
+    world = sim.world
+    title = next(
+        t
+        for t in world.titles.values()
+        if t.kind == "tv"
+        and world.series_by_tmdb(t.tmdb_id) is None
+        and t.release < FIXED_NOW
+    )
+    status, series = await call(
+        http,
+        sim,
+        "sonarr",
+        "POST",
+        "/api/v3/series",
+        json={
+            "tvdbId": title.tvdb_id,
+            "addOptions": {"monitor": "all", "searchForMissingEpisodes": True},
+        },
+    )
+    assert status == 201
+    queued = [
+        q
+        for q in world.queue.values()
+        if q.service == "sonarr" and q.media_id == series["id"]
+    ]
+    assert queued
+    status, removed = await call(
+        http,
+        sim,
+        "sonarr",
+        "DELETE",
+        f"/api/v3/queue/{queued[0].id}",
+        params={"blocklist": "true"},
+    )
+    assert status == 200 and world.blocklist[-1][2] == queued[0].title
+    status, command = await call(
+        http,
+        sim,
+        "sonarr",
+        "POST",
+        "/api/v3/command",
+        json={"name": "EpisodeSearch", "episodeIds": [queued[0].episode_id]},
+    )
+    assert command["status"] == "queued"
+    await sim.advance(1.5)
+    assert (await call(http, sim, "sonarr", "GET", f"/api/v3/command/{command['id']}"))[
+        1
+    ]["status"] == "started"
+    await sim.advance(2)
+    done = (await call(http, sim, "sonarr", "GET", f"/api/v3/command/{command['id']}"))[
+        1
+    ]
+    assert done["status"] == "completed" and done["result"] == "successful"
+    assert any(q.episode_id == queued[0].episode_id for q in world.queue.values())
+    await sim.advance(86_400)
+    status, body = await call(
+        http, sim, "sonarr", "GET", f"/api/v3/series/{series['id']}"
+    )
+    assert (
+        body["statistics"]["episodeFileCount"] == body["statistics"]["episodeCount"] > 0
+    )
+    assert (await call(http, sim, "sonarr", "GET", "/api/v3/series/999999"))[0] == 404
+
+
+async def test_overseerr_approve_decline_and_webhooks(
+    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """Approving sends the title to Radarr/Sonarr; declining changes status; webhooks render."""
+    world = sim.world
+    settings = {
+        "enabled": True,
+        "types": 2 | 4 | 8 | 64,
+        "options": {"webhookUrl": receiver.url, "jsonPayload": "", "authHeader": ""},
+    }
+    assert (
+        await call(
+            http,
+            sim,
+            "overseerr",
+            "POST",
+            "/api/v1/settings/notifications/webhook",
+            json=settings,
+        )
+    )[0] == 200
+    title = next(
+        t
+        for t in world.titles.values()
+        if t.kind == "movie"
+        and world.media_status("movie", t.tmdb_id) == 1
+        and t.release < FIXED_NOW
+    )
+    status, created = await call(
+        http,
+        sim,
+        "overseerr",
+        "POST",
+        "/api/v1/request",
+        json={"mediaType": "movie", "mediaId": title.tmdb_id, "userId": 2},
+    )
+    assert (
+        status == 201 and created["status"] == 1 and created["requestedBy"]["id"] == 2
+    )
+    status, approved = await call(
+        http, sim, "overseerr", "POST", f"/api/v1/request/{created['id']}/approve"
+    )
+    assert approved["status"] == 2 and world.movie_by_tmdb(title.tmdb_id) is not None
+    await sim.advance(3600)
+    status, again = await call(
+        http, sim, "overseerr", "GET", f"/api/v1/request/{created['id']}"
+    )
+    assert again["media"]["status"] == 5
+    types = [p["notification_type"] for p in receiver.received]
+    assert types == ["MEDIA_PENDING", "MEDIA_APPROVED", "MEDIA_AVAILABLE"]
+    assert receiver.received[0]["media"]["tmdbId"] == str(title.tmdb_id)
+    assert (
+        receiver.received[0]["request"]["requestedBy_username"]
+        == world.users[1].username
+    )
+    pending = next(r for r in world.requests.values() if r.status == 1)
+    status, declined = await call(
+        http, sim, "overseerr", "POST", f"/api/v1/request/{pending.id}/decline"
+    )
+    assert declined["status"] == 3
+    assert (
+        await call(
+            http, sim, "overseerr", "POST", f"/api/v1/request/{pending.id}/maybe"
+        )
+    )[0] == 400
+    assert (await call(http, sim, "overseerr", "GET", "/api/v1/request/999"))[0] == 404
+    count = (await call(http, sim, "overseerr", "GET", "/api/v1/request/count"))[1]
+    assert count["total"] == len(world.requests)
+
+
+async def test_tautulli_webhooks_on_play_and_stop(
+    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """A configured webhook notifier gets playback start and stop; stops land in history."""
+    base = {"apikey": sim.api_key("tautulli")}
+    added = (
+        await call(
+            http,
+            sim,
+            "tautulli",
+            "GET",
+            "/api/v2",
+            params={**base, "cmd": "add_notifier_config", "agent_id": "25"},
+        )
+    )[1]
+    notifier_id = added["response"]["data"]["notifier_id"]
+    body = '{"event": "{action}", "who": "{user}", "key": "{rating_key}"}'
+    params = {
+        **base,
+        "cmd": "set_notifier_config",
+        "notifier_id": str(notifier_id),
+        "webhook_hook": receiver.url,
+        "webhook_method": "POST",
+        "on_play": "1",
+        "on_stop": "1",
+        "on_play_body": body,
+        "on_stop_body": body,
+    }
+    assert (await call(http, sim, "tautulli", "GET", "/api/v2", params=params))[
+        0
+    ] == 200
+    movie = next(m for m in sim.world.movies.values() if m.has_file)
+    status, started = await call(
+        http,
+        sim,
+        "openai",
+        "POST",
+        "/_sim/play",
+        json={"user": 1, "movie_id": movie.id},
+    )
+    assert status == 201
+    plays_before = len(sim.world.plays)
+    await sim.advance(movie.info.runtime * 60 + 1)
+    assert {(p["event"], p["who"]) for p in receiver.received} >= {
+        ("play", sim.world.users[1].username),
+        ("stop", sim.world.users[1].username),
+    }
+    assert len(sim.world.plays) > plays_before
+    activity = (
+        await call(
+            http,
+            sim,
+            "tautulli",
+            "GET",
+            "/api/v2",
+            params={**base, "cmd": "get_activity"},
+        )
+    )[1]
+    assert activity["response"]["data"]["stream_count"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("fault", "expect"),
+    [
+        ({"kind": "status", "status": 429, "retry_after": 7}, (429, "7")),
+        ({"kind": "status", "status": 503}, (503, None)),
+        ({"kind": "html_login"}, (200, None)),
+        ({"kind": "malformed_json"}, (200, None)),
+    ],
+)
+async def test_status_faults(
+    sim: Simulator,
+    http: aiohttp.ClientSession,
+    fault: dict[str, Any],
+    expect: tuple[int, str | None],
+) -> None:
+    """Status, HTML and malformed faults hit only their path, and only `times` times."""
+    sim.faults.inject("sonarr", path="/api/v3/system/status", times=1, **fault)
+    headers = {"X-Api-Key": sim.api_key("sonarr")}
+    async with http.get(sim.url("sonarr") + "/api/v3/health", headers=headers) as r:
+        assert r.status == 200
+    async with http.get(
+        sim.url("sonarr") + "/api/v3/system/status", headers=headers
+    ) as r:
+        assert r.status == expect[0]
+        assert r.headers.get("Retry-After") == expect[1]
+        text = await r.text()
+        if fault["kind"] == "html_login":
+            assert r.content_type == "text/html" and "<form" in text
+        if fault["kind"] == "malformed_json":
+            with pytest.raises(ValueError):
+                json.loads(text)
+    async with http.get(
+        sim.url("sonarr") + "/api/v3/system/status", headers=headers
+    ) as r:
+        assert r.status == 200
+
+
+async def test_latency_hang_drop_and_old_version(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """Latency delays, hang times out the client, drop resets, old_version reports 2.x."""
+    sim.faults.inject("tautulli", kind="latency", seconds=0.2, cmd="arnold")
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await call(
+        http,
+        sim,
+        "tautulli",
+        "GET",
+        "/api/v2",
+        params={"apikey": sim.api_key("tautulli"), "cmd": "arnold"},
+    )
+    assert loop.time() - began >= 0.2
+    sim.faults.clear("tautulli")
+    sim.faults.inject("tmdb", kind="hang")
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await call(http, sim, "tmdb", "GET", "/3/configuration")
+    sim.faults.clear()
+    sim.faults.inject("overseerr", kind="drop")
+    with pytest.raises(aiohttp.ClientError):
+        await call(http, sim, "overseerr", "GET", "/api/v1/status")
+    sim.faults.clear("overseerr")
+    for service, path, key in (
+        ("radarr", "/api/v3/system/status", "version"),
+        ("overseerr", "/api/v1/status", "version"),
+    ):
+        sim.faults.inject(service, kind="old_version")
+        assert (await call(http, sim, service, "GET", path))[1][key].split(".")[0] in {
+            "2",
+            "1",
+        }
+    sim.faults.inject("tautulli", kind="old_version")
+    info = (
+        await call(
+            http,
+            sim,
+            "tautulli",
+            "GET",
+            "/api/v2",
+            params={"apikey": sim.api_key("tautulli"), "cmd": "get_tautulli_info"},
+        )
+    )[1]
+    assert info["response"]["data"]["tautulli_version"].startswith("v1.")
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        sim.faults.inject("sonarr", kind="explode")
+    with pytest.raises(ValueError, match="unsupported status"):
+        sim.faults.inject("sonarr", kind="status", status=418)
+
+
+async def test_control_endpoints_and_openai_script(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """/_sim/ drives faults, time and scripted OpenAI replies over HTTP."""
+    url = sim.url("radarr")
+    async with http.post(
+        url + "/_sim/faults", json={"service": "tmdb", "kind": "status", "status": 500}
+    ) as r:
+        assert r.status == 201
+    async with http.get(url + "/_sim/faults", params={"service": "tmdb"}) as r:
+        assert [f["status"] for f in await r.json()] == [500]
+    assert (
+        await call(
+            http,
+            sim,
+            "tmdb",
+            "GET",
+            "/3/configuration",
+            params={"api_key": sim.api_key("tmdb")},
+        )
+    )[0] == 500
+    async with http.delete(url + "/_sim/faults") as r:
+        assert r.status == 200
+    async with http.post(url + "/_sim/faults", json={"kind": "status"}) as r:
+        assert r.status == 400
+    async with http.post(url + "/_sim/advance", json={"seconds": 60}) as r:
+        assert (await r.json())["now"].startswith("2026-06-01T12:01")
+    async with http.post(url + "/_sim/advance", json={"seconds": -1}) as r:
+        assert r.status == 400
+    async with http.get(url + "/_sim/state") as r:
+        assert (await r.json())["movies"] == len(sim.world.movies)
+    tool_reply = {"tool_calls": [{"name": "search", "arguments": {"query": "x"}}]}
+    async with http.post(
+        url + "/_sim/openai/script", json={"replies": ["first", tool_reply]}
+    ) as r:
+        assert (await r.json())["queued"] == 2
+    sim.openai.script([{"json": {"ok": True}}])
+    headers = {"Authorization": f"Bearer {sim.api_key('openai')}"}
+    request = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "hello"}],
+    }
+    replies = []
+    for _ in range(4):
+        async with http.post(
+            sim.url("openai") + "/v1/chat/completions", json=request, headers=headers
+        ) as r:
+            replies.append((await r.json())["choices"][0])
+    assert replies[0]["message"]["content"] == "first"
+    assert replies[1]["finish_reason"] == "tool_calls"
+    assert json.loads(
+        replies[1]["message"]["tool_calls"][0]["function"]["arguments"]
+    ) == {"query": "x"}
+    assert json.loads(replies[2]["message"]["content"]) == {"ok": True}
+    assert replies[3]["message"]["content"] == "Simulated reply to: hello"
+    async with http.post(
+        sim.url("openai") + "/v1/chat/completions",
+        json={**request, "stream": True},
+        headers=headers,
+    ) as r:
+        stream = await r.text()
+    assert (
+        stream.rstrip().endswith("data: [DONE]") and "chat.completion.chunk" in stream
+    )
+    assert len(sim.openai.requests) == 5
+
+
+def test_example_for_schema() -> None:
+    """Unscripted structured replies satisfy simple schemas."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "integer", "minimum": 1},
+            "b": {"enum": ["x"]},
+            "c": {"type": ["null", "string"]},
+            "d": {"type": "array", "items": {"type": "boolean"}, "minItems": 1},
+            "e": {"anyOf": [{"type": "number"}]},
+        },
+    }
+    assert example_for(schema) == {"a": 1, "b": "x", "c": "", "d": [False], "e": 0}
+
+
+async def test_url_base(socket_enabled: None, http: aiohttp.ClientSession) -> None:
+    """A per-service URL base is honoured."""
+    async with Simulator(url_base={"sonarr": "/sonarr/"}, now=FIXED_NOW) as sim:
+        assert sim.url("sonarr").endswith("/sonarr")
+        status, body = await call(http, sim, "sonarr", "GET", "/api/v3/system/status")
+        assert status == 200 and body["urlBase"] == "/sonarr"
+        async with http.get(
+            sim.url("sonarr").removesuffix("/sonarr") + "/api/v3/system/status"
+        ) as r:
+            assert r.status == 404
+
+
+async def test_cli_prints_json_and_stops_on_sigint(socket_enabled: None) -> None:
+    """The CLI prints URLs/keys and a JSON line, then exits on SIGINT."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        "--scale",
+        "tiny",
+        "--seed",
+        "3",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    described: dict[str, Any] = {}
+    async with asyncio.timeout(30):
+        while not described:
+            line = (await process.stdout.readline()).decode()
+            assert line, "simulator exited early"
+            if line.startswith("{"):
+                described = json.loads(line)
+    assert set(described) == {
+        "sonarr",
+        "radarr",
+        "overseerr",
+        "tautulli",
+        "tmdb",
+        "openai",
+    }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
+            described["sonarr"]["url"] + "/api/v3/system/status",
+            headers={"X-Api-Key": described["sonarr"]["api_key"]},
+        ) as r,
+    ):
+        assert r.status == 200
+    process.send_signal(signal.SIGINT)
+    async with asyncio.timeout(15):
+        assert await process.wait() == 0
