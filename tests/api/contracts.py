@@ -9,7 +9,7 @@ from pathlib import Path
 import re
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 CONTRACTS = Path("/work/shared/contracts")
 AUTH_QUERY = {"sonarr": {"apikey"}, "radarr": {"apikey"}, "tmdb": {"api_key"}}
@@ -42,7 +42,10 @@ def load_spec(name: str) -> dict[str, Any]:
         path = CONTRACTS / f"{name}-openapi.{suffix}"
         if path.exists():
             text = path.read_text(encoding="utf-8")
-            return json.loads(text) if suffix == "json" else yaml.safe_load(text)
+            loaded: dict[str, Any] = (
+                json.loads(text) if suffix == "json" else yaml.safe_load(text)
+            )
+            return loaded
     raise FileNotFoundError(name)
 
 
@@ -147,6 +150,9 @@ def _tautulli_violations(
     return [f"tautulli: {cmd} has no parameter {sorted(unknown)}"] if unknown else []
 
 
+SCALARS: dict[str, Any] = {"integer": 7, "number": 3, "boolean": True}
+
+
 def sample(schema: dict[str, Any], spec: dict[str, Any], depth: int = 0) -> Any:
     """Build a spec-valid instance of a schema (examples first, every property filled)."""
     if "$ref" in schema:
@@ -155,38 +161,43 @@ def sample(schema: dict[str, Any], spec: dict[str, Any], depth: int = 0) -> Any:
     if "example" in schema:
         return schema["example"]
     if "allOf" in schema:
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            value = sample(part, spec, depth + 1)
-            if isinstance(value, dict):
-                merged.update(value)
-        return merged
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            return sample(schema[key][0], spec, depth + 1)
+        return _merged(schema["allOf"], spec, depth)
+    if alternatives := schema.get("oneOf") or schema.get("anyOf"):
+        return sample(alternatives[0], spec, depth + 1)
     if "enum" in schema:
         return schema["enum"][0]
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next(k for k in kind if k != "null")
     if kind == "object" or "properties" in schema:
-        if depth > 6:
-            return {}
-        return {
-            name: sample(sub, spec, depth + 1)
-            for name, sub in schema.get("properties", {}).items()
-        }
+        return _object(schema, spec, depth)
     if kind == "array":
         return [] if depth > 6 else [sample(schema.get("items", {}), spec, depth + 1)]
-    if kind == "integer":
-        return 7
-    if kind == "number":
-        return 3
-    if kind == "boolean":
-        return True
     if schema.get("format") == "date-time":
         return "2024-05-06T07:08:09Z"
-    return "text"
+    return SCALARS.get(str(kind), "text")
+
+
+def _merged(
+    parts: list[dict[str, Any]], spec: dict[str, Any], depth: int
+) -> dict[str, Any]:
+    """Merge the samples of allOf parts."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        value = sample(part, spec, depth + 1)
+        if isinstance(value, dict):
+            merged.update(value)
+    return merged
+
+
+def _object(schema: dict[str, Any], spec: dict[str, Any], depth: int) -> dict[str, Any]:
+    """Fill every property of an object schema (empty when nested too deep)."""
+    if depth > 6:
+        return {}
+    return {
+        name: sample(sub, spec, depth + 1)
+        for name, sub in schema.get("properties", {}).items()
+    }
 
 
 def response_schema(name: str, method: str, template: str) -> dict[str, Any]:
@@ -195,4 +206,5 @@ def response_schema(name: str, method: str, template: str) -> dict[str, Any]:
     responses = spec["paths"][template][method.lower()]["responses"]
     content = (responses.get("200") or responses.get("201"))["content"]
     media = content.get("application/json") or next(iter(content.values()))
-    return media["schema"]
+    schema: dict[str, Any] = media["schema"]
+    return schema

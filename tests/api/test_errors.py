@@ -36,8 +36,8 @@ from custom_components.smartplex.api import (
     SonarrClient,
     TautulliClient,
     TmdbClient,
+    base,
 )
-from custom_components.smartplex.api import base
 from custom_components.smartplex.api.base import ApiClient, parse_retry_after
 
 from .conftest import API_KEY, FakeUpstream, Reply

@@ -14,8 +14,8 @@ from custom_components.smartplex.api import (
     SmartPlexAuthError,
 )
 
-from .contracts import load_spec, response_schema, sample
 from .conftest import API_KEY, FakeUpstream, Reply, load_fixture
+from .contracts import load_spec, response_schema, sample
 
 
 @pytest.fixture
