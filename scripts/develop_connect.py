@@ -118,9 +118,8 @@ def connect(token: str, simulator: dict[str, dict[str, str]]) -> None:
             },
             token,
         )
-        print(
-            f"  {service:10} {result.get('type')}: {result.get('title') or result.get('errors') or result.get('reason')}"
-        )
+        outcome = result.get("title") or result.get("errors") or result.get("reason")
+        print(f"  {service:10} {result.get('type')}: {outcome}")  # noqa: T201
 
 
 def call_delete(path: str, token: str) -> None:
