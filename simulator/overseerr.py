@@ -87,6 +87,8 @@ class OverseerrRoutes:
         return [
             web.get("/api/v1/status", self.status),
             web.get("/api/v1/settings/about", self.about),
+            web.get("/api/v1/settings/main", self.main_settings),
+            web.get("/api/v1/issue/count", self.issue_count),
             web.get("/api/v1/auth/me", self.me),
             web.get("/api/v1/request", self.requests),
             web.post("/api/v1/request", self.create_request),
@@ -288,6 +290,38 @@ class OverseerrRoutes:
                 "totalMediaItems": len(world.movies) + len(world.series),
                 "tz": "Etc/UTC",
                 "appDataPath": "/app/config",
+            }
+        )
+
+    async def main_settings(self, request: web.Request) -> web.Response:
+        """Return the main settings (Overseerr flavour: no mediaServerType)."""
+        return web.json_response(
+            {
+                "apiKey": self.stack.keys["overseerr"],
+                "appLanguage": "en",
+                "applicationTitle": "Overseerr",
+                "applicationUrl": "",
+                "trustProxy": False,
+                "csrfProtection": False,
+                "hideAvailable": False,
+                "partialRequestsEnabled": True,
+                "localLogin": True,
+                "newPlexLogin": True,
+                "defaultPermissions": 32,
+            }
+        )
+
+    async def issue_count(self, request: web.Request) -> web.Response:
+        """Return issue counts (no issues are simulated)."""
+        return web.json_response(
+            {
+                "total": 0,
+                "video": 0,
+                "audio": 0,
+                "subtitles": 0,
+                "others": 0,
+                "open": 0,
+                "closed": 0,
             }
         )
 

@@ -439,6 +439,8 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     for route in (
         "/status",
         "/settings/about",
+        "/settings/main",
+        "/issue/count",
         "/auth/me",
         "/request/count",
         "/user",
@@ -836,6 +838,11 @@ READ_FIELDS: dict[tuple[str, str, str], tuple[str, ...]] = {
         "processing",
         "available",
     ),
+    (
+        "overseerr",
+        "/api/v1/issue/count",
+        "overseerr/python-overseerr__issue_count.json",
+    ): ("total", "open", "closed"),
     ("overseerr", "/api/v1/status", "overseerr/python-overseerr__status.json"): (
         "version",
         "commitTag",
