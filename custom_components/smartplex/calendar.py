@@ -107,13 +107,12 @@ class SmartPlexCalendar(SmartPlexEntity[ArrCalendarCoordinator], CalendarEntity)
     @property
     def event(self) -> CalendarEvent | None:
         """Return the current or next event in the upcoming window."""
-        if self.coordinator.data is None:
-            return None
         now = dt_util.now()
         return next(
             (
                 event
-                for event in calendar_events(self.coordinator.data)
+                # Before a first successful fetch there is no data yet.
+                for event in calendar_events(self.coordinator.data or [])
                 if event.end_datetime_local > now
             ),
             None,
