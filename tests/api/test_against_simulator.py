@@ -55,9 +55,15 @@ async def test_radarr_add_and_delete(
     client = RadarrClient(session, sim.url("radarr"), sim.api_key("radarr"))
     assert (await client.validate()).service == "Radarr"
     before = await client.movies()
-    candidates = [m for m in await client.lookup("the") if m.id == 0 and m.tmdb_id]
-    if not candidates:
-        pytest.skip("the tiny world has no movie to add for this term")
+    owned = sim.world.owned_tmdb_ids()
+    unowned = next(
+        t
+        for key, t in sorted(sim.world.titles.items())
+        if key[0] == "movie" and key not in owned
+    )
+    candidates = await client.lookup(f"tmdb:{unowned.tmdb_id}")
+    assert [m.tmdb_id for m in candidates] == [unowned.tmdb_id]
+    assert candidates[0].id == 0
     profile = (await client.quality_profiles())[0]
     root = (await client.root_folders())[0]
     added = await client.add_movie(
