@@ -147,7 +147,9 @@ class FakeUpstream:
         """Listen on an ephemeral loopback port."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1, access_log=None)
+        self._runner = web.AppRunner(
+            app, shutdown_timeout=0.1, access_log=None, handler_cancellation=True
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_context)
         await site.start()
@@ -173,6 +175,11 @@ class FakeUpstream:
                 contract_violations(self.service, recorded.method, path, recorded.query)
             )
         return problems
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Override the top-level autouse fixture: API tests need no Home Assistant instance."""
 
 
 @pytest.fixture
