@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+import json
+from typing import Any
 
 import aiohttp
+from aiohttp import web
 import pytest
 
 from simulator import Simulator
@@ -27,3 +30,67 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         timeout=aiohttp.ClientTimeout(total=10)
     ) as session:
         yield session
+
+
+async def call(
+    http: aiohttp.ClientSession,
+    sim: Simulator,
+    service: str,
+    method: str,
+    path: str,
+    **kwargs: Any,
+) -> tuple[int, Any]:
+    """Call a service with its credentials and return (status, JSON or text)."""
+    headers: dict[str, str] = {}
+    if service in {"sonarr", "radarr", "overseerr"}:
+        headers["X-Api-Key"] = sim.api_key(service)
+    elif service == "openai":
+        headers["Authorization"] = f"Bearer {sim.api_key(service)}"
+    headers.update(kwargs.pop("headers", {}))
+    async with http.request(
+        method, sim.url(service) + path, headers=headers, **kwargs
+    ) as response:
+        text = await response.text()
+        try:
+            return response.status, json.loads(text) if text else None
+        except ValueError:
+            return response.status, text
+
+
+class Receiver:
+    """A loopback aiohttp server collecting webhook posts."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.received: list[Any] = []
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        """Listen on a free port."""
+        app = web.Application()
+
+        async def hook(request: web.Request) -> web.Response:
+            self.received.append(await request.json())
+            return web.Response(status=200)
+
+        app.router.add_route("*", "/hook", hook)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/hook"
+
+    async def stop(self) -> None:
+        """Stop the server."""
+        assert self.runner is not None
+        await self.runner.cleanup()
+
+
+@pytest.fixture
+async def receiver(socket_enabled: None) -> Any:
+    """Run a webhook receiver."""
+    hooks = Receiver()
+    await hooks.start()
+    yield hooks
+    await hooks.stop()

@@ -11,79 +11,15 @@ import sys
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 import pytest
 
 from simulator import Simulator
 from simulator.openai import example_for
 from simulator.world import World
 
-from .conftest import FIXED_NOW
+from .conftest import FIXED_NOW, Receiver, call
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def call(
-    http: aiohttp.ClientSession,
-    sim: Simulator,
-    service: str,
-    method: str,
-    path: str,
-    **kwargs: Any,
-) -> tuple[int, Any]:
-    """Call a service with its credentials and return (status, JSON or text)."""
-    headers = (
-        {"X-Api-Key": sim.api_key(service)}
-        if service in {"sonarr", "radarr", "overseerr"}
-        else {}
-    )
-    async with http.request(
-        method, sim.url(service) + path, headers=headers, **kwargs
-    ) as response:
-        text = await response.text()
-        try:
-            return response.status, json.loads(text) if text else None
-        except ValueError:
-            return response.status, text
-
-
-class Receiver:
-    """A loopback aiohttp server collecting webhook posts."""
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self.received: list[Any] = []
-        self.runner: web.AppRunner | None = None
-        self.url = ""
-
-    async def start(self) -> None:
-        """Listen on a free port."""
-        app = web.Application()
-
-        async def hook(request: web.Request) -> web.Response:
-            self.received.append(await request.json())
-            return web.Response(status=200)
-
-        app.router.add_route("*", "/hook", hook)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/hook"
-
-    async def stop(self) -> None:
-        """Stop the server."""
-        assert self.runner is not None
-        await self.runner.cleanup()
-
-
-@pytest.fixture
-async def receiver(socket_enabled: None) -> Any:
-    """Run a webhook receiver."""
-    hooks = Receiver()
-    await hooks.start()
-    yield hooks
-    await hooks.stop()
 
 
 def test_same_seed_same_world() -> None:
@@ -706,3 +642,134 @@ async def test_cli_prints_json_and_stops_on_sigint(socket_enabled: None) -> None
     process.send_signal(signal.SIGINT)
     async with asyncio.timeout(15):
         assert await process.wait() == 0
+
+
+async def test_search_commands_grab_what_they_name(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """Each search command queues exactly the monitored, missing, released items it names."""
+    world = sim.world
+
+    def queued(service: str) -> set[int]:
+        """Return queued movie ids (Radarr) or episode ids (Sonarr)."""
+        return {
+            (q.media_id if service == "radarr" else q.episode_id or 0)
+            for q in world.queue.values()
+            if q.service == service
+        }
+
+    async def command(service: str, body: dict[str, Any]) -> None:
+        """Post a command and let it complete."""
+        status, _ = await call(http, sim, service, "POST", "/api/v3/command", json=body)
+        assert status == 201
+        await sim.advance(3)
+
+    sim.stack.download_speed = 0  # keep grabs in the queue
+    missing = [
+        m
+        for m in world.movies.values()
+        if m.monitored and not m.has_file and m.info.release < FIXED_NOW
+    ]
+    assert missing
+    world.queue.clear()
+    await command("radarr", {"name": "MoviesSearch", "movieIds": [missing[0].id, -5]})
+    assert queued("radarr") == {missing[0].id}
+    await command("radarr", {"name": "RssSync"})
+    assert queued("radarr") == {missing[0].id}
+    await command("radarr", {"name": "MissingMoviesSearch"})
+    assert queued("radarr") == {m.id for m in missing}
+
+    series = next(
+        s
+        for s in world.series.values()
+        if any(not world.episodes[e][5] and world.episodes[e][7] for e in s.episode_ids)
+    )
+    wanted = [
+        e
+        for e in series.episode_ids
+        if not world.episodes[e][5]
+        and world.episodes[e][7]
+        and world.episodes[e][4] <= sim.stack.clock.now()
+    ]
+    season = world.episodes[wanted[0]][2]
+    await command(
+        "sonarr",
+        {"name": "SeasonSearch", "seriesId": series.id, "seasonNumber": season},
+    )
+    assert queued("sonarr") >= {e for e in wanted if world.episodes[e][2] == season}
+    assert all(world.episodes[e][2] == season for e in queued("sonarr"))
+    await command("sonarr", {"name": "SeriesSearch", "seriesId": series.id})
+    assert queued("sonarr") >= set(wanted)
+    await command("sonarr", {"name": "MissingEpisodeSearch"})
+    assert len(queued("sonarr")) >= len(wanted)
+
+
+async def test_approving_a_series_request_adds_it_to_sonarr(
+    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """A TV request goes to Sonarr on approval; an episode stream reaches Tautulli webhooks."""
+    world = sim.world
+    title = next(
+        t
+        for t in world.titles.values()
+        if t.kind == "tv"
+        and world.media_status("tv", t.tmdb_id) == 1
+        and t.release < FIXED_NOW
+    )
+    status, created = await call(
+        http,
+        sim,
+        "overseerr",
+        "POST",
+        "/api/v1/request",
+        json={"mediaType": "tv", "mediaId": title.tmdb_id, "userId": 1},
+    )
+    assert status == 201
+    status, _ = await call(
+        http, sim, "overseerr", "POST", f"/api/v1/request/{created['id']}/approve"
+    )
+    assert status == 200
+    series = world.series_by_tmdb(title.tmdb_id)
+    assert series is not None and series.monitored
+    assert any(q.media_id == series.id for q in world.queue.values())
+    # Tautulli's default body (no template) carries the episode's parameters.
+    base = {"apikey": sim.api_key("tautulli")}
+    added = (
+        await call(
+            http,
+            sim,
+            "tautulli",
+            "GET",
+            "/api/v2",
+            params={**base, "cmd": "add_notifier_config", "agent_id": "25"},
+        )
+    )[1]
+    await call(
+        http,
+        sim,
+        "tautulli",
+        "GET",
+        "/api/v2",
+        params={
+            **base,
+            "cmd": "set_notifier_config",
+            "notifier_id": str(added["response"]["data"]["notifier_id"]),
+            "webhook_hook": receiver.url,
+            "on_play": "1",
+            "on_play_body": "",
+        },
+    )
+    episode_id = next(e for e in world.episodes if world.episodes[e][5])
+    status, _ = await call(
+        http,
+        sim,
+        "radarr",
+        "POST",
+        "/_sim/play",
+        json={"user": 2, "episode_id": episode_id},
+    )
+    await sim.advance(0)
+    assert status == 201
+    played = receiver.received[-1]
+    assert played["media_type"] == "episode" and played["action"] == "play"
+    assert played["user"] == world.users[2].username and " - S" in played["title"]

@@ -27,9 +27,6 @@ SPECS = {
     "seerr": ("seerr-openapi.yml", "http://localhost:5055", ""),
     "tmdb": ("tmdb-openapi.json", "https://api.themoviedb.org", ""),
 }
-pytestmark = pytest.mark.skipif(
-    not CONTRACTS.is_dir(), reason="shared contracts not available"
-)
 
 # Tolerated deviations between real servers and the published specs (never silent):
 # - Sonarr/Radarr answer POST with 201 Created (and PUT with 202) while the specs only declare
@@ -666,6 +663,15 @@ def auth(
     if service == "openai":
         return {"Authorization": f"Bearer {key}"}, query
     return {"X-Api-Key": key}, query
+
+
+def test_shared_contracts_present() -> None:
+    """The specs and recordings are required: a missing ../shared fails instead of skipping."""
+    missing = [
+        name for name, _, _ in SPECS.values() if not (CONTRACTS / name).is_file()
+    ]
+    assert not missing, f"missing contracts in {CONTRACTS}: {missing}"
+    assert (CONTRACTS / "tautulli-api.md").is_file() and REALWORLD.is_dir()
 
 
 async def test_every_route_matches_its_contract(
