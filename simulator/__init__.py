@@ -84,6 +84,13 @@ class Simulator:
         self.stack.tick(seconds)
         await self.stack.webhooks.drain()
 
+    async def set_health(
+        self, service: str, issues: list[tuple[str, str, str]]
+    ) -> None:
+        """Replace Sonarr/Radarr health checks ((level, source, message)), then deliver webhooks."""
+        self.stack.set_health(service, issues)
+        await self.stack.webhooks.drain()
+
     def _service_app(self, service: str) -> web.Application:
         """Build the aiohttp application of one service."""
         stack = self.stack

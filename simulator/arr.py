@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
-from .webhooks import arr_envelope
+from .webhooks import arr_envelope, health_wiki_url
 from .world import QUALITIES
 
 VERSIONS = {"sonarr": "4.0.14.2939", "radarr": "5.26.2.10099"}
@@ -237,7 +237,7 @@ class ArrRoutes:
                     "source": source,
                     "type": level,
                     "message": message,
-                    "wikiUrl": f"https://wiki.servarr.com/{self.service}/system#{source.lower()}",
+                    "wikiUrl": health_wiki_url(self.service, source),
                 }
                 for index, (level, source, message) in enumerate(
                     self.stack.health[self.service], 1

@@ -33,6 +33,7 @@ class ControlRoutes:
             web.post("/_sim/advance", self.advance_time),
             web.post("/_sim/openai/script", self.openai_script),
             web.post("/_sim/play", self.play),
+            web.post("/_sim/health", self.set_health),
         ]
 
     @staticmethod
@@ -132,3 +133,17 @@ class ControlRoutes:
                 text="movie_id or episode_id must name a library item"
             )
         return web.json_response({"session_key": session.session_key}, status=201)
+
+    async def set_health(self, request: web.Request) -> web.Response:
+        """Replace Sonarr/Radarr health checks: {"service", "issues": [{"type", "source", "message"}]}."""
+        body = await self._body(request)
+        try:
+            issues = [
+                (str(i["type"]), str(i["source"]), str(i["message"]))
+                for i in body["issues"]
+            ]
+            self.stack.set_health(str(body["service"]), issues)
+        except (KeyError, TypeError, ValueError) as err:
+            raise web.HTTPBadRequest(text=f"invalid health: {err}") from None
+        await self.stack.webhooks.drain()
+        return web.json_response({"issues": len(issues)})

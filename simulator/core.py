@@ -14,6 +14,8 @@ from .webhooks import WebhookSender
 from .world import Movie, Request, Series, Title, World
 
 SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb", "openai")
+HEALTH_LEVELS = ("notice", "warning", "error")
+HealthIssue = tuple[str, str, str]  # (level, source, message), as in HealthResource
 COMMAND_START_SECONDS = 1.0
 COMMAND_END_SECONDS = 3.0
 
@@ -84,7 +86,7 @@ class Stack:
         )
         self.commands: dict[str, dict[int, Command]] = {"sonarr": {}, "radarr": {}}
         self.sessions: dict[int, Session] = {}
-        self.health: dict[str, list[tuple[str, str, str]]] = {
+        self.health: dict[str, list[HealthIssue]] = {
             "sonarr": [],
             "radarr": [
                 (
@@ -213,11 +215,19 @@ class Stack:
 
     # -- *arr events -------------------------------------------------------------------------
 
-    def notify_arr(self, service: str, flag: str, payload: dict[str, Any]) -> None:
+    def notify_arr(
+        self,
+        service: str,
+        flag: str,
+        payload: dict[str, Any],
+        needs: str | None = None,
+    ) -> None:
         """Send a payload to every *arr webhook notification subscribed to an event."""
         for notification in self.notifications.arr[service].values():
-            if notification.get("implementation") != "Webhook" or not notification.get(
-                flag
+            if (
+                notification.get("implementation") != "Webhook"
+                or not notification.get(flag)
+                or (needs is not None and not notification.get(needs))
             ):
                 continue
             fields = {
@@ -227,6 +237,37 @@ class Stack:
                 continue
             method = "PUT" if str(fields.get("method")) in {"2", "PUT"} else "POST"
             self.webhooks.send(service, str(fields["url"]), payload, method=method)
+
+    def set_health(self, service: str, issues: list[HealthIssue]) -> None:
+        """Replace a service's health checks; new issues and restored ones fire webhooks."""
+        if service not in self.health:
+            raise ValueError(f"{service} has no health checks")
+        for level, source, message in issues:
+            if level not in HEALTH_LEVELS or not source or not message:
+                raise ValueError(f"invalid health issue: {level!r} {source!r}")
+        before = self.health[service]
+        self.health[service] = list(issues)
+        for issue in issues:
+            if issue not in before:
+                self._notify_health(service, "onHealthIssue", "Health", issue)
+        for issue in before:
+            if issue not in issues:
+                self._notify_health(
+                    service, "onHealthRestored", "HealthRestored", issue
+                )
+
+    def _notify_health(
+        self, service: str, flag: str, event: str, issue: HealthIssue
+    ) -> None:
+        """Send a health webhook; warnings only where includeHealthWarnings is set."""
+        level, source, message = issue
+        payload = webhooks.arr_health(service, event, level, source, message)
+        self.notify_arr(
+            service,
+            flag,
+            payload,
+            needs="includeHealthWarnings" if level == "warning" else None,
+        )
 
     def add_movie(
         self,

@@ -297,16 +297,23 @@ def sonarr_added(world: World, series: Series) -> dict[str, Any]:
     return arr_envelope("sonarr", "SeriesAdd", {"series": arr_series(world, series)})
 
 
-def arr_health(service: str, level: str, message: str, source: str) -> dict[str, Any]:
-    """Return a Health payload."""
+def health_wiki_url(service: str, source: str) -> str:
+    """Return the wiki link Sonarr/Radarr attach to a health check."""
+    return f"https://wiki.servarr.com/{service}/system#{source.lower()}"
+
+
+def arr_health(
+    service: str, event: str, level: str, source: str, message: str
+) -> dict[str, Any]:
+    """Return a Health (new issue) or HealthRestored (issue gone) payload."""
     return arr_envelope(
         service,
-        "Health",
+        event,
         {
             "level": level,
             "message": message,
             "type": source,
-            "wikiUrl": f"https://wiki.servarr.com/{service}/system#{source.lower()}",
+            "wikiUrl": health_wiki_url(service, source),
         },
     )
 

@@ -773,3 +773,74 @@ async def test_approving_a_series_request_adds_it_to_sonarr(
     played = receiver.received[-1]
     assert played["media_type"] == "episode" and played["action"] == "play"
     assert played["user"] == world.users[2].username and " - S" in played["title"]
+
+
+async def test_health_changes_fire_health_webhooks(
+    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """New issues send Health, gone ones HealthRestored; warnings need includeHealthWarnings."""
+    for service, warnings in (("sonarr", False), ("radarr", True)):
+        hook = {
+            "implementation": "Webhook",
+            "onHealthIssue": True,
+            "onHealthRestored": True,
+            "includeHealthWarnings": warnings,
+            "fields": [{"name": "url", "value": receiver.url}],
+        }
+        assert (
+            await call(http, sim, service, "POST", "/api/v3/notification", json=hook)
+        )[0] == 201
+    root_missing = ("error", "RootFolderCheck", "Missing root folder: /tv")
+    await sim.set_health("sonarr", [root_missing])
+    status, health = await call(http, sim, "sonarr", "GET", "/api/v3/health")
+    assert status == 200
+    assert [(h["type"], h["source"], h["message"]) for h in health] == [root_missing]
+    assert receiver.received == [
+        {
+            "eventType": "Health",
+            "level": "error",
+            "message": "Missing root folder: /tv",
+            "type": "RootFolderCheck",
+            "wikiUrl": health[0]["wikiUrl"],
+            "instanceName": "Sonarr",
+            "applicationUrl": "",
+        }
+    ]
+    # Over HTTP: the error is restored, a new warning is not sent (warnings not included).
+    async with http.post(
+        sim.url("sonarr") + "/_sim/health",
+        json={
+            "service": "sonarr",
+            "issues": [
+                {"type": "warning", "source": "DownloadClientCheck", "message": "x"}
+            ],
+        },
+    ) as r:
+        assert r.status == 200
+    assert [(p["eventType"], p["type"]) for p in receiver.received[1:]] == [
+        ("HealthRestored", "RootFolderCheck")
+    ]
+    assert (await call(http, sim, "sonarr", "GET", "/api/v3/health"))[1][0][
+        "source"
+    ] == "DownloadClientCheck"
+    # Radarr includes warnings: clearing its indexer warning is announced.
+    await sim.set_health("radarr", [])
+    restored = receiver.received[-1]
+    assert (restored["eventType"], restored["level"], restored["instanceName"]) == (
+        "HealthRestored",
+        "warning",
+        "Radarr",
+    )
+    assert (await call(http, sim, "radarr", "GET", "/api/v3/health"))[1] == []
+    for body in (
+        {"service": "tautulli", "issues": []},
+        {
+            "service": "sonarr",
+            "issues": [{"type": "fatal", "source": "A", "message": "b"}],
+        },
+        {"service": "sonarr", "issues": ["oops"]},
+        {"service": "sonarr"},
+    ):
+        async with http.post(sim.url("sonarr") + "/_sim/health", json=body) as r:
+            assert r.status == 400, body
+    assert len(receiver.received) == 3
