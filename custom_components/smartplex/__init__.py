@@ -12,6 +12,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .coordinator import async_start_service, create_service
 from .models import SmartPlexConfigEntry, SmartPlexData
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -24,7 +25,8 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up SmartPlex; actions are registered here in a later release."""
+    """Set up SmartPlex: register its actions."""
+    async_setup_services(hass)
     return True
 
 

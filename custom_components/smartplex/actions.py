@@ -1,0 +1,1172 @@
+"""What SmartPlex can do, shared by the actions, the intents and the LLM tools."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Coroutine, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import re
+from typing import Any, Literal, cast
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Episode,
+    Movie,
+    OverseerrClient,
+    OverseerrRequest,
+    QualityProfile,
+    RadarrClient,
+    RequestStatus,
+    RootFolder,
+    Series,
+    SmartPlexError,
+    SmartPlexNotFoundError,
+    SonarrClient,
+    TmdbClient,
+)
+from .api.overseerr import RequestFilter
+from .const import (
+    DOMAIN,
+    SERVICE_OVERSEERR,
+    SERVICE_RADARR,
+    SERVICE_SONARR,
+    SERVICE_TAUTULLI,
+    SERVICE_TMDB,
+    SERVICE_TYPES,
+)
+from .coordinator import all_coordinators
+from .models import SmartPlexConfigEntry, SmartPlexService
+from .store import async_add_audit
+
+SOURCE_INTENT = "intent"
+SOURCE_LLM = "llm"
+SOURCE_SERVICE = "service"
+
+EVENT_MOVIE_ADDED = f"{DOMAIN}_movie_added"
+EVENT_SERIES_ADDED = f"{DOMAIN}_series_added"
+EVENT_REQUEST_APPROVED = f"{DOMAIN}_request_approved"
+EVENT_REQUEST_DECLINED = f"{DOMAIN}_request_declined"
+EVENT_QUEUE_ITEM_REMOVED = f"{DOMAIN}_queue_item_removed"
+EVENT_SYNCED = f"{DOMAIN}_synced"
+
+SERVICE_NAMES = {
+    SERVICE_OVERSEERR: "Overseerr",
+    SERVICE_RADARR: "Radarr",
+    SERVICE_SONARR: "Sonarr",
+    SERVICE_TAUTULLI: "Tautulli",
+    SERVICE_TMDB: "TMDB",
+}
+ARR_TYPES = (SERVICE_RADARR, SERVICE_SONARR)
+REQUEST_STATUSES = (
+    "pending",
+    "approved",
+    "declined",
+    "processing",
+    "available",
+    "unavailable",
+    "failed",
+    "all",
+)
+REQUEST_STATUS_NAMES = {
+    RequestStatus.PENDING: "pending",
+    RequestStatus.APPROVED: "approved",
+    RequestStatus.DECLINED: "declined",
+    RequestStatus.FAILED: "failed",
+    RequestStatus.COMPLETED: "completed",
+}
+SERIES_MONITOR = {
+    "all": "all",
+    "existing": "existing",
+    "first_season": "firstSeason",
+    "future": "future",
+    "last_season": "lastSeason",
+    "missing": "missing",
+    "none": "none",
+    "pilot": "pilot",
+}
+MINIMUM_AVAILABILITY = ("announced", "in_cinemas", "released")
+# Requests older than the newest page are mostly settled; one page bounds the cost.
+SEARCH_REQUEST_PAGE = 100
+MAX_CANDIDATES = 8
+GIGABYTE = 1_000_000_000
+
+type MediaType = Literal["movie", "tv"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Caller:
+    """Who asked for an action and through which surface."""
+
+    source: str
+    context: Context | None = None
+
+    @property
+    def user_id(self) -> str | None:
+        """Return the Home Assistant user behind the call, if known."""
+        return self.context.user_id if self.context else None
+
+
+def client_of[ClientT](service: SmartPlexService, kind: type[ClientT]) -> ClientT:
+    """Return the client of a service, narrowed to the expected kind."""
+    client = service.client
+    assert isinstance(client, kind)
+    return client
+
+
+def arr_client(service: SmartPlexService) -> RadarrClient | SonarrClient:
+    """Return the client of a Sonarr or Radarr."""
+    client = service.client
+    assert isinstance(client, RadarrClient | SonarrClient)
+    return client
+
+
+def invalid(key: str, **placeholders: object) -> ServiceValidationError:
+    """Return a translated validation error."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={
+            name: str(value) for name, value in placeholders.items()
+        },
+    )
+
+
+@contextmanager
+def upstream(service: SmartPlexService) -> Iterator[None]:
+    """Turn a client error of one service into a translated Home Assistant error."""
+    try:
+        yield
+    except SmartPlexError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="service_error",
+            translation_placeholders={"service": service.title, "error": str(err)},
+        ) from err
+
+
+def resolve_entry(hass: HomeAssistant, entry_id: str | None) -> SmartPlexConfigEntry:
+    """Return the loaded hub entry asked for, or the only one when none is named."""
+    if entry_id is None:
+        entries = hass.config_entries.async_entries(DOMAIN)
+        if not entries:
+            raise invalid("entry_not_found", entry=DOMAIN)
+        entry = entries[0]
+    elif (found := hass.config_entries.async_get_entry(entry_id)) is None or (
+        found.domain != DOMAIN
+    ):
+        raise invalid("entry_not_found", entry=entry_id)
+    else:
+        entry = found
+    if entry.state is not ConfigEntryState.LOADED:
+        raise invalid("entry_not_loaded", entry=entry.title)
+    return cast("SmartPlexConfigEntry", entry)
+
+
+def resolve_services(
+    entry: SmartPlexConfigEntry, kinds: Sequence[str], name: str | None
+) -> list[SmartPlexService]:
+    """Return the named instance of the given kinds, or all of them when unnamed."""
+    services = [
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type in kinds
+    ]
+    if not services:
+        raise invalid(
+            "service_not_configured",
+            service=" / ".join(SERVICE_NAMES[kind] for kind in kinds),
+        )
+    if name is None:
+        return services
+    wanted = name.strip().casefold()
+    if matches := [s for s in services if s.title.casefold() == wanted]:
+        return matches
+    raise invalid(
+        "instance_not_found",
+        name=name,
+        candidates=", ".join(service.title for service in services),
+    )
+
+
+def resolve_service(
+    entry: SmartPlexConfigEntry, kind: str, name: str | None
+) -> SmartPlexService:
+    """Return the named instance of a kind, or the first configured one."""
+    return resolve_services(entry, (kind,), name)[0]
+
+
+def _normalize(text: str) -> str:
+    """Return a title reduced to lower-case words for matching."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def label(title: str, year: int | None) -> str:
+    """Return 'Title (year)'."""
+    return f"{title} ({year})" if year else title
+
+
+def pick_title[ItemT: (Movie, Series)](
+    items: Sequence[ItemT], title: str, year: int | None
+) -> ItemT:
+    """Return the lookup result whose title (and year) match, refusing to guess."""
+    wanted = _normalize(title)
+    matches = [item for item in items if _normalize(item.title) == wanted]
+    if year is not None:
+        matches = [item for item in matches if item.year == year]
+    if len(matches) == 1:
+        return matches[0]
+    candidates = ", ".join(
+        label(item.title, item.year) for item in (matches or items)[:MAX_CANDIDATES]
+    )
+    if matches:
+        raise invalid("ambiguous_title", title=title, candidates=candidates)
+    raise invalid(
+        "title_not_found", title=label(title, year), candidates=candidates or "-"
+    )
+
+
+def _pick_profile(
+    profiles: list[QualityProfile], wanted: str | None, used: Iterable[int | None]
+) -> QualityProfile:
+    """Return the named (or numbered) profile, else the one the library uses most."""
+    if not profiles:
+        raise invalid(
+            "quality_profile_not_found", profile=wanted or "-", candidates="-"
+        )
+    if wanted is None:
+        counts = Counter(profile_id for profile_id in used if profile_id is not None)
+        by_id = {profile.id: profile for profile in profiles}
+        for profile_id, _count in counts.most_common():
+            if profile_id in by_id:
+                return by_id[profile_id]
+        return profiles[0]
+    for profile in profiles:
+        if (
+            profile.name.casefold() == wanted.strip().casefold()
+            or str(profile.id) == wanted
+        ):
+            return profile
+    raise invalid(
+        "quality_profile_not_found",
+        profile=wanted,
+        candidates=", ".join(profile.name for profile in profiles),
+    )
+
+
+def _pick_folder(folders: list[RootFolder], wanted: str | None) -> RootFolder:
+    """Return the root folder asked for, else the reachable one with most free space."""
+    if wanted is not None:
+        for folder in folders:
+            if folder.path.rstrip("/") == wanted.strip().rstrip("/"):
+                return folder
+    elif usable := [folder for folder in folders if folder.accessible]:
+        return max(usable, key=lambda folder: folder.free_space or 0)
+    raise invalid(
+        "root_folder_not_found",
+        folder=wanted or "-",
+        candidates=", ".join(folder.path for folder in folders) or "-",
+    )
+
+
+async def _finish(
+    hass: HomeAssistant,
+    caller: Caller,
+    *,
+    event: str,
+    target: str,
+    data: dict[str, Any],
+) -> None:
+    """Record an action in the audit trail and announce it on the event bus."""
+    payload = {**data, "source": caller.source}
+    await async_add_audit(
+        hass,
+        action=event.removeprefix(f"{DOMAIN}_"),
+        target=target,
+        details=data,
+        source=caller.source,
+        user_id=caller.user_id,
+    )
+    hass.bus.async_fire(event, payload, context=caller.context)
+
+
+def _iso(value: datetime | None) -> str | None:
+    """Return an ISO timestamp or None."""
+    return value.isoformat() if value else None
+
+
+# -- search ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A search hit reduced to what is annotated and returned."""
+
+    tmdb_id: int
+    media_type: str
+    title: str
+    year: int | None
+    overview: str | None
+
+
+async def _search_hits(
+    entry: SmartPlexConfigEntry, query: str, media_type: str, year: int | None
+) -> list[_Hit]:
+    """Search TMDB, or Overseerr's TMDB proxy when no TMDB key is configured."""
+    try:
+        tmdb = resolve_service(entry, SERVICE_TMDB, None)
+    except ServiceValidationError:
+        overseerr = resolve_service(entry, SERVICE_OVERSEERR, None)
+        client = client_of(overseerr, OverseerrClient)
+        with upstream(overseerr):
+            page = await client.search(query)
+        return [
+            _Hit(hit.id, hit.media_type, hit.title, hit.year, hit.overview)
+            for hit in page.records
+            if hit.media_type in ("movie", "tv")
+            and (media_type in ("any", hit.media_type))
+            and (year is None or hit.year == year)
+        ]
+    tmdb_client = client_of(tmdb, TmdbClient)
+    kind = "multi" if media_type == "any" else media_type
+    with upstream(tmdb):
+        page_items = await tmdb_client.search(
+            query, media_type=cast("Literal['movie', 'tv', 'multi']", kind), year=year
+        )
+    return [
+        _Hit(item.id, item.media_type, item.title, item.year, item.overview)
+        for item in page_items.records
+        if item.media_type in ("movie", "tv")
+        and (year is None or kind != "multi" or item.year == year)
+    ]
+
+
+@dataclass(slots=True)
+class _LibraryState:
+    """What the media stack knows about titles, keyed by (media type, TMDB id)."""
+
+    owned: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    downloading: set[tuple[str, int]] = field(default_factory=set)
+    requested: dict[tuple[str, int], str] = field(default_factory=dict)
+    unavailable: list[str] = field(default_factory=list)
+
+    async def add_radarr(self, client: RadarrClient, instance: str) -> None:
+        """Add Radarr's movies and downloads."""
+        movies, queue = await asyncio.gather(client.movies(), client.queue_all())
+        for movie in movies:
+            if movie.tmdb_id:
+                self.owned[("movie", movie.tmdb_id)] = {
+                    "instance": instance,
+                    "monitored": movie.monitored,
+                    "has_file": movie.has_file,
+                }
+        self.downloading.update(
+            ("movie", item.movie.tmdb_id)
+            for item in queue
+            if item.movie is not None and item.movie.tmdb_id
+        )
+
+    async def add_sonarr(self, client: SonarrClient, instance: str) -> None:
+        """Add Sonarr's series and downloads."""
+        series, queue = await asyncio.gather(client.series(), client.queue_all())
+        for show in series:
+            if show.tmdb_id:
+                self.owned[("tv", show.tmdb_id)] = {
+                    "instance": instance,
+                    "monitored": show.monitored,
+                    "has_file": show.statistics.episode_file_count > 0,
+                }
+        self.downloading.update(
+            ("tv", item.series.tmdb_id)
+            for item in queue
+            if item.series is not None and item.series.tmdb_id
+        )
+
+    async def add_requests(self, client: OverseerrClient) -> None:
+        """Add the status of the most recent requests (the newest wins)."""
+        page = await client.requests(take=SEARCH_REQUEST_PAGE)
+        for request in reversed(page.records):
+            if key := _request_key(request):
+                self.requested[key] = request_status_name(request.status)
+
+
+async def _library_state(entry: SmartPlexConfigEntry) -> _LibraryState:
+    """Collect library, queue and request state from every reachable service."""
+    state = _LibraryState()
+    jobs: list[tuple[SmartPlexService, Coroutine[Any, Any, None]]] = []
+    for service in entry.runtime_data.services.values():
+        client = service.client
+        if isinstance(client, RadarrClient):
+            jobs.append((service, state.add_radarr(client, service.title)))
+        elif isinstance(client, SonarrClient):
+            jobs.append((service, state.add_sonarr(client, service.title)))
+        elif isinstance(client, OverseerrClient):
+            jobs.append((service, state.add_requests(client)))
+    results = await asyncio.gather(*(job for _, job in jobs), return_exceptions=True)
+    for (service, _), result in zip(jobs, results, strict=True):
+        if isinstance(result, SmartPlexError):
+            state.unavailable.append(service.title)
+        elif isinstance(result, BaseException):
+            raise result
+    return state
+
+
+async def async_search(
+    entry: SmartPlexConfigEntry,
+    *,
+    query: str,
+    media_type: str = "any",
+    year: int | None = None,
+    limit: int = 10,
+) -> dict[str, Any]:
+    """Search titles and say for each whether it is owned, monitored, requested or downloading."""
+    hits, state = await asyncio.gather(
+        _search_hits(entry, query, media_type, year), _library_state(entry)
+    )
+    results = []
+    for hit in hits[:limit]:
+        key = (hit.media_type, hit.tmdb_id)
+        owned = state.owned.get(key)
+        results.append(
+            {
+                "tmdb_id": hit.tmdb_id,
+                "media_type": hit.media_type,
+                "title": hit.title,
+                "year": hit.year,
+                "overview": hit.overview,
+                "owned": owned is not None,
+                "instance": owned["instance"] if owned else None,
+                "monitored": bool(owned and owned["monitored"]),
+                "has_file": bool(owned and owned["has_file"]),
+                "requested": state.requested.get(key),
+                "downloading": key in state.downloading,
+            }
+        )
+    return {"results": results, "unavailable": state.unavailable}
+
+
+# -- add ---------------------------------------------------------------------------------
+
+
+async def _find_movie(
+    client: RadarrClient,
+    *,
+    tmdb_id: int | None,
+    imdb_id: str | None,
+    title: str | None,
+    year: int | None,
+) -> Movie:
+    """Look a movie up by TMDB id, IMDb id or title and year."""
+    if tmdb_id is not None:
+        try:
+            return await client.lookup_tmdb(tmdb_id)
+        except SmartPlexNotFoundError:
+            raise invalid("id_not_found", id=f"TMDB {tmdb_id}") from None
+    if imdb_id is not None:
+        found = await client.lookup(f"imdb:{imdb_id.strip()}")
+        if not found:
+            raise invalid("id_not_found", id=f"IMDb {imdb_id}")
+        return found[0]
+    if not title:
+        raise invalid("missing_identifier")
+    return pick_title(await client.lookup(title), title, year)
+
+
+async def async_add_movie(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    tmdb_id: int | None = None,
+    imdb_id: str | None = None,
+    title: str | None = None,
+    year: int | None = None,
+    instance: str | None = None,
+    quality_profile: str | None = None,
+    root_folder: str | None = None,
+    monitored: bool = True,
+    minimum_availability: str = "released",
+    search: bool = True,
+) -> dict[str, Any]:
+    """Add a movie to Radarr with defaults taken from the instance."""
+    service = resolve_service(entry, SERVICE_RADARR, instance)
+    client = client_of(service, RadarrClient)
+    with upstream(service):
+        movie = await _find_movie(
+            client, tmdb_id=tmdb_id, imdb_id=imdb_id, title=title, year=year
+        )
+        if movie.id:
+            raise invalid(
+                "already_added",
+                title=label(movie.title, movie.year),
+                instance=service.title,
+            )
+        profiles, folders = await asyncio.gather(
+            client.quality_profiles(), client.root_folders()
+        )
+        used = (
+            [item.quality_profile_id for item in await client.movies()]
+            if quality_profile is None
+            else []
+        )
+        profile = _pick_profile(profiles, quality_profile, used)
+        folder = _pick_folder(folders, root_folder)
+        added = await client.add_movie(
+            movie,
+            quality_profile_id=profile.id,
+            root_folder_path=folder.path,
+            monitored=monitored,
+            minimum_availability=minimum_availability.replace("_", ""),
+            search=search,
+        )
+    result = {
+        "instance": service.title,
+        "movie_id": added.id,
+        "tmdb_id": movie.tmdb_id,
+        "imdb_id": movie.imdb_id,
+        "title": movie.title,
+        "year": movie.year,
+        "quality_profile": profile.name,
+        "root_folder": folder.path,
+        "monitored": monitored,
+        "searching": search,
+    }
+    await _finish(
+        hass,
+        caller,
+        event=EVENT_MOVIE_ADDED,
+        target=f"{service.title}: {label(movie.title, movie.year)}",
+        data=result,
+    )
+    return result
+
+
+async def _find_series(
+    client: SonarrClient,
+    *,
+    tvdb_id: int | None,
+    tmdb_id: int | None,
+    imdb_id: str | None,
+    title: str | None,
+    year: int | None,
+) -> Series:
+    """Look a series up by TVDB, TMDB or IMDb id, or by title and year."""
+    for prefix, value in (("tvdb", tvdb_id), ("tmdb", tmdb_id), ("imdb", imdb_id)):
+        if value is not None:
+            found = await client.lookup(f"{prefix}:{str(value).strip()}")
+            if not found:
+                raise invalid("id_not_found", id=f"{prefix.upper()} {value}")
+            return found[0]
+    if not title:
+        raise invalid("missing_identifier")
+    return pick_title(await client.lookup(title), title, year)
+
+
+async def async_add_series(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    tvdb_id: int | None = None,
+    tmdb_id: int | None = None,
+    imdb_id: str | None = None,
+    title: str | None = None,
+    year: int | None = None,
+    instance: str | None = None,
+    quality_profile: str | None = None,
+    root_folder: str | None = None,
+    monitor: str = "all",
+    seasons: list[int] | None = None,
+    search: bool = True,
+) -> dict[str, Any]:
+    """Add a series to Sonarr, monitoring a choice of seasons."""
+    service = resolve_service(entry, SERVICE_SONARR, instance)
+    client = client_of(service, SonarrClient)
+    with upstream(service):
+        series = await _find_series(
+            client,
+            tvdb_id=tvdb_id,
+            tmdb_id=tmdb_id,
+            imdb_id=imdb_id,
+            title=title,
+            year=year,
+        )
+        if series.id:
+            raise invalid(
+                "already_added",
+                title=label(series.title, series.year),
+                instance=service.title,
+            )
+        known = sorted(season.season_number for season in series.seasons)
+        if seasons is not None and (unknown := sorted(set(seasons) - set(known))):
+            raise invalid(
+                "season_not_found",
+                seasons=", ".join(map(str, unknown)),
+                title=label(series.title, series.year),
+                available=", ".join(map(str, known)) or "-",
+            )
+        profiles, folders = await asyncio.gather(
+            client.quality_profiles(), client.root_folders()
+        )
+        used = (
+            [item.quality_profile_id for item in await client.series()]
+            if quality_profile is None
+            else []
+        )
+        profile = _pick_profile(profiles, quality_profile, used)
+        folder = _pick_folder(folders, root_folder)
+        added = await client.add_series(
+            series,
+            quality_profile_id=profile.id,
+            root_folder_path=folder.path,
+            monitor=SERIES_MONITOR[monitor],
+            seasons=seasons,
+            search_for_missing=search,
+        )
+    result = {
+        "instance": service.title,
+        "series_id": added.id,
+        "tvdb_id": series.tvdb_id,
+        "tmdb_id": series.tmdb_id,
+        "title": series.title,
+        "year": series.year,
+        "quality_profile": profile.name,
+        "root_folder": folder.path,
+        "monitor": "seasons" if seasons is not None else monitor,
+        "seasons": sorted(seasons) if seasons is not None else None,
+        "searching": search,
+    }
+    await _finish(
+        hass,
+        caller,
+        event=EVENT_SERIES_ADDED,
+        target=f"{service.title}: {label(series.title, series.year)}",
+        data=result,
+    )
+    return result
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+async def _titles(
+    entry: SmartPlexConfigEntry, keys: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[str, int | None]]:
+    """Return (title, year) per (media type, TMDB id) from TMDB; unknown ones are left out."""
+    try:
+        tmdb = resolve_service(entry, SERVICE_TMDB, None)
+    except ServiceValidationError:
+        return {}
+    client = client_of(tmdb, TmdbClient)
+    wanted = sorted(set(keys))
+    details = await asyncio.gather(
+        *(
+            client.details(cast("MediaType", media_type), tmdb_id)
+            for media_type, tmdb_id in wanted
+        ),
+        return_exceptions=True,
+    )
+    titles: dict[tuple[str, int], tuple[str, int | None]] = {}
+    for key, detail in zip(wanted, details, strict=True):
+        if isinstance(detail, BaseException):
+            if not isinstance(detail, SmartPlexError):
+                raise detail
+            continue
+        titles[key] = (detail.title, detail.year)
+    return titles
+
+
+def _request_key(request: OverseerrRequest) -> tuple[str, int] | None:
+    """Return (media type, TMDB id) of a request."""
+    if request.media is None or not request.media.tmdb_id:
+        return None
+    return (request.media_type, request.media.tmdb_id)
+
+
+def request_status_name(status: int) -> str:
+    """Return the name of a request status."""
+    for value, name in REQUEST_STATUS_NAMES.items():
+        if value == status:
+            return name
+    return str(status)
+
+
+def _request_dict(
+    request: OverseerrRequest,
+    titles: dict[tuple[str, int], tuple[str, int | None]],
+    instance: str,
+) -> dict[str, Any]:
+    """Return a request as response data."""
+    key = _request_key(request)
+    title, year = titles.get(key, (None, None)) if key else (None, None)
+    return {
+        "request_id": request.id,
+        "instance": instance,
+        "status": request_status_name(request.status),
+        "media_type": request.media_type,
+        "tmdb_id": key[1] if key else None,
+        "title": title,
+        "year": year,
+        "requested_by": request.requested_by.display_name
+        if request.requested_by
+        else None,
+        "requested_at": _iso(request.created_at),
+        "is_4k": request.is_4k,
+        "seasons": list(request.seasons),
+    }
+
+
+def describe_request(request: dict[str, Any]) -> str:
+    """Return "Anna's request for Dune (2021)" for a request dict."""
+    what = (
+        label(request["title"], request["year"])
+        if request["title"]
+        else f"{request['media_type']} {request['tmdb_id']}"
+    )
+    who = request["requested_by"]
+    return (
+        f"{who}'s request for {what}"
+        if who
+        else f"request {request['request_id']} for {what}"
+    )
+
+
+async def async_get_requests(
+    entry: SmartPlexConfigEntry,
+    *,
+    status: str = "pending",
+    user: str | None = None,
+    media_type: str | None = None,
+    limit: int = 20,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """List requests by status, requester and type, with titles."""
+    service = resolve_service(entry, SERVICE_OVERSEERR, instance)
+    client = client_of(service, OverseerrClient)
+    with upstream(service):
+        user_id = None
+        if user is not None:
+            users = (await client.users(take=1000)).records
+            wanted = user.strip().casefold()
+            matches = [
+                item.id
+                for item in users
+                if wanted
+                in {
+                    (name or "").casefold()
+                    for name in (
+                        item.display_name,
+                        item.username,
+                        item.plex_username,
+                        item.email,
+                    )
+                }
+            ]
+            if not matches:
+                raise invalid(
+                    "user_not_found",
+                    user=user,
+                    candidates=", ".join(item.display_name for item in users) or "-",
+                )
+            user_id = matches[0]
+        # Overseerr has no "declined" filter: fetch everything and filter here.
+        request_filter = cast(
+            "RequestFilter", "all" if status == "declined" else status
+        )
+        page = await client.requests(
+            take=limit if status != "declined" and media_type is None else 1000,
+            request_filter=request_filter,
+            requested_by=user_id,
+        )
+        requests = [
+            request
+            for request in page.records
+            if (status != "declined" or request.status == RequestStatus.DECLINED)
+            and (media_type is None or request.media_type == media_type)
+        ][:limit]
+        titles = await _titles(entry, filter(None, map(_request_key, requests)))
+    return {
+        "requests": [
+            _request_dict(request, titles, service.title) for request in requests
+        ],
+        "total": len(requests),
+    }
+
+
+async def _pending_request(
+    entry: SmartPlexConfigEntry, service: SmartPlexService, request_id: int
+) -> dict[str, Any]:
+    """Fetch a request that can still be approved or declined."""
+    client = client_of(service, OverseerrClient)
+    with upstream(service):
+        try:
+            request = await client.request(request_id)
+        except SmartPlexNotFoundError:
+            raise invalid("request_not_found", request_id=request_id) from None
+        key = _request_key(request)
+        titles = await _titles(entry, [key] if key else [])
+    found = _request_dict(request, titles, service.title)
+    if request.status != RequestStatus.PENDING:
+        raise invalid(
+            "request_not_pending",
+            request=describe_request(found),
+            status=found["status"],
+        )
+    return found
+
+
+async def async_find_pending_request(
+    entry: SmartPlexConfigEntry, *, title: str, user: str | None = None
+) -> dict[str, Any]:
+    """Return the one pending request for a title (and requester); refuse to guess."""
+    listing = await async_get_requests(entry, status="pending", user=user, limit=1000)
+    pending: list[dict[str, Any]] = listing["requests"]
+    wanted = _normalize(title)
+    matches = [
+        request
+        for request in pending
+        if request["title"] and _normalize(request["title"]) == wanted
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    candidates = ", ".join(
+        describe_request(request) for request in (matches or pending)[:MAX_CANDIDATES]
+    )
+    if matches:
+        raise invalid("ambiguous_request", title=title, candidates=candidates)
+    raise invalid(
+        "pending_request_not_found", title=title, candidates=candidates or "-"
+    )
+
+
+async def async_approve_request(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    request_id: int,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """Approve a pending request (Overseerr then sends it to Radarr or Sonarr)."""
+    service = resolve_service(entry, SERVICE_OVERSEERR, instance)
+    request = await _pending_request(entry, service, request_id)
+    with upstream(service):
+        await client_of(service, OverseerrClient).approve_request(request_id)
+    result = {**request, "status": "approved"}
+    await _finish(
+        hass,
+        caller,
+        event=EVENT_REQUEST_APPROVED,
+        target=f"{service.title}: {describe_request(request)}",
+        data=_event_request(result),
+    )
+    return result
+
+
+def _event_request(request: dict[str, Any]) -> dict[str, Any]:
+    """Return the small event payload of a request."""
+    return {
+        key: request[key]
+        for key in (
+            "request_id",
+            "instance",
+            "media_type",
+            "tmdb_id",
+            "title",
+            "year",
+            "requested_by",
+        )
+    }
+
+
+async def async_decline_request(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    request_id: int,
+    reason: str | None = None,
+    instance: str | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Decline a pending request; with dry_run only say what would happen."""
+    service = resolve_service(entry, SERVICE_OVERSEERR, instance)
+    request = await _pending_request(entry, service, request_id)
+    summary = f"decline {describe_request(request)}"
+    if dry_run:
+        return {"planned": True, "summary": summary, "request": request}
+    with upstream(service):
+        await client_of(service, OverseerrClient).decline_request(request_id)
+    result = {**request, "status": "declined", "reason": reason}
+    await _finish(
+        hass,
+        caller,
+        event=EVENT_REQUEST_DECLINED,
+        target=f"{service.title}: {describe_request(request)}",
+        data={**_event_request(result), "reason": reason},
+    )
+    return result
+
+
+# -- queue -------------------------------------------------------------------------------
+
+
+def _queue_dict(service: SmartPlexService, item: Any) -> dict[str, Any]:
+    """Return a Radarr or Sonarr queue record as response data."""
+    media_title: str | None = None
+    if getattr(item, "movie", None) is not None:
+        media_title = label(item.movie.title, item.movie.year)
+    elif getattr(item, "series", None) is not None:
+        media_title = item.series.title
+        if item.episode is not None:
+            media_title += (
+                f" S{item.episode.season_number:02d}E{item.episode.episode_number:02d}"
+            )
+    return {
+        "instance": service.title,
+        "queue_id": item.id,
+        "title": media_title or item.title,
+        "release": item.title,
+        "status": item.status,
+        "tracked_state": item.tracked_download_state,
+        "progress": item.progress,
+        "size_bytes": int(item.size),
+        "size_left_bytes": int(item.size_left),
+        "time_left": item.time_left,
+        "estimated_completion": _iso(item.estimated_completion_time),
+        "quality": item.quality,
+        "error": item.error_message,
+    }
+
+
+async def _queues(
+    entry: SmartPlexConfigEntry, instance: str | None
+) -> list[tuple[SmartPlexService, list[dict[str, Any]]]]:
+    """Fetch the queues of the named or every Sonarr and Radarr."""
+    services = resolve_services(entry, ARR_TYPES, instance)
+
+    async def fetch(service: SmartPlexService) -> list[dict[str, Any]]:
+        client = arr_client(service)
+        with upstream(service):
+            items: Sequence[Any] = await client.queue_all()
+        return [_queue_dict(service, item) for item in items]
+
+    queues = await asyncio.gather(*(fetch(service) for service in services))
+    return list(zip(services, queues, strict=True))
+
+
+async def async_get_queue(
+    entry: SmartPlexConfigEntry, *, instance: str | None = None
+) -> dict[str, Any]:
+    """List what Sonarr and Radarr are downloading."""
+    items = [item for _, queue in await _queues(entry, instance) for item in queue]
+    return {"items": items, "total": len(items)}
+
+
+async def async_remove_queue_item(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    queue_id: int,
+    instance: str | None = None,
+    blocklist: bool = False,
+    remove_from_client: bool = True,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Remove a download from a queue; with dry_run only say what would happen."""
+    found = [
+        (service, item)
+        for service, queue in await _queues(entry, instance)
+        for item in queue
+        if item["queue_id"] == queue_id
+    ]
+    if not found:
+        raise invalid("queue_item_not_found", queue_id=queue_id)
+    if len(found) > 1:
+        raise invalid(
+            "ambiguous_queue_item",
+            queue_id=queue_id,
+            candidates=", ".join(service.title for service, _ in found),
+        )
+    service, item = found[0]
+    options = [
+        text
+        for text, wanted in (
+            ("delete it from the download client", remove_from_client),
+            ("blocklist the release", blocklist),
+        )
+        if wanted
+    ]
+    summary = f"remove {item['title']} from the {service.title} queue" + (
+        f" and {' and '.join(options)}" if options else ""
+    )
+    if dry_run:
+        return {"planned": True, "summary": summary, "item": item}
+    with upstream(service):
+        await arr_client(service).remove_queue_item(
+            queue_id, remove_from_client=remove_from_client, blocklist=blocklist
+        )
+    result = {
+        "instance": service.title,
+        "queue_id": queue_id,
+        "title": item["title"],
+        "release": item["release"],
+        "blocklist": blocklist,
+        "remove_from_client": remove_from_client,
+    }
+    await _finish(
+        hass,
+        caller,
+        event=EVENT_QUEUE_ITEM_REMOVED,
+        target=f"{service.title}: {item['release']}",
+        data=result,
+    )
+    return result
+
+
+# -- calendar, disk space, sync ------------------------------------------------------------
+
+
+def _movie_release(
+    movie: Movie, start: datetime, end: datetime
+) -> tuple[datetime, str] | None:
+    """Return the first release of a movie inside the window and its kind."""
+    releases = [
+        (moment, kind)
+        for moment, kind in (
+            (movie.in_cinemas, "cinema"),
+            (movie.digital_release, "digital"),
+            (movie.physical_release, "physical"),
+        )
+        if moment is not None and start <= moment < end
+    ]
+    return min(releases) if releases else None
+
+
+async def async_get_calendar(
+    entry: SmartPlexConfigEntry,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    days: int = 7,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """List episodes airing and movies released in a window, soonest first."""
+    start = dt_util.as_utc(start or dt_util.start_of_local_day())
+    end = dt_util.as_utc(end) if end else start + timedelta(days=days)
+    if end <= start:
+        raise invalid("invalid_window", start=start.isoformat(), end=end.isoformat())
+    services = resolve_services(entry, ARR_TYPES, instance)
+
+    async def fetch(service: SmartPlexService) -> list[dict[str, Any]]:
+        client = arr_client(service)
+        with upstream(service):
+            items: Sequence[Episode | Movie] = await client.calendar(start, end)
+        found = []
+        for item in items:
+            if isinstance(item, Movie):
+                if (release := _movie_release(item, start, end)) is None:
+                    continue
+                found.append(
+                    {
+                        "instance": service.title,
+                        "type": "movie",
+                        "title": label(item.title, item.year),
+                        "date": release[0].isoformat(),
+                        "release": release[1],
+                        "has_file": item.has_file,
+                    }
+                )
+            elif item.air_date_utc is not None:
+                found.append(
+                    {
+                        "instance": service.title,
+                        "type": "episode",
+                        "title": item.series.title if item.series else item.title,
+                        "episode": f"S{item.season_number:02d}E{item.episode_number:02d}",
+                        "episode_title": item.title,
+                        "date": item.air_date_utc.isoformat(),
+                        "has_file": item.has_file,
+                    }
+                )
+        return found
+
+    items = [
+        item
+        for found in await asyncio.gather(*(fetch(service) for service in services))
+        for item in found
+    ]
+    items.sort(key=lambda item: item["date"])
+    return {"start": start.isoformat(), "end": end.isoformat(), "items": items}
+
+
+async def async_disk_space(
+    entry: SmartPlexConfigEntry, *, instance: str | None = None
+) -> dict[str, Any]:
+    """Return the free space of every Sonarr and Radarr root folder."""
+    services = resolve_services(entry, ARR_TYPES, instance)
+
+    async def fetch(service: SmartPlexService) -> list[dict[str, Any]]:
+        client = arr_client(service)
+        with upstream(service):
+            folders = await client.root_folders()
+        return [
+            {
+                "instance": service.title,
+                "path": folder.path,
+                "accessible": folder.accessible,
+                "free_bytes": folder.free_space,
+                "free_gb": round(folder.free_space / GIGABYTE, 1)
+                if folder.free_space is not None
+                else None,
+            }
+            for folder in folders
+        ]
+
+    folders = [
+        folder
+        for found in await asyncio.gather(*(fetch(service) for service in services))
+        for folder in found
+    ]
+    return {"folders": folders}
+
+
+async def async_sync(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """Refresh every coordinator of the named or every service now."""
+    services = resolve_services(entry, SERVICE_TYPES, instance)
+    coordinators = [
+        (service, coordinator)
+        for service in services
+        for coordinator in all_coordinators(service)
+    ]
+    await asyncio.gather(
+        *(coordinator.async_refresh() for _, coordinator in coordinators)
+    )
+    failed = sorted(
+        {
+            service.title
+            for service, coordinator in coordinators
+            if not coordinator.last_update_success
+        }
+    )
+    result = {
+        "refreshed": sorted({service.title for service in services} - set(failed)),
+        "failed": failed,
+    }
+    hass.bus.async_fire(
+        EVENT_SYNCED, {**result, "source": caller.source}, context=caller.context
+    )
+    return result
