@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
-from .world import Request, Title, User
+from .world import MOVIE_GENRES, TV_GENRES, Kind, Request, Title, User
 
 VERSION = "1.34.0"
 OLD_VERSION = "1.0.0"
@@ -102,6 +102,8 @@ class OverseerrRoutes:
             web.get("/api/v1/user/{userId}/watch_data", self.watch_data),
             web.get("/api/v1/media", self.media),
             web.get("/api/v1/search", self.search),
+            web.get("/api/v1/movie/{movieId}", self.movie_details),
+            web.get("/api/v1/tv/{tvId}", self.tv_details),
             web.get("/api/v1/settings/notifications/webhook", self.webhook_settings),
             web.post(
                 "/api/v1/settings/notifications/webhook", self.set_webhook_settings
@@ -230,6 +232,144 @@ class OverseerrRoutes:
             )
         if world.media_status(title.kind, title.tmdb_id) != 1:
             body["mediaInfo"] = self.media_body(title)
+        return body
+
+    def details_body(self, title: Title) -> dict[str, Any]:
+        """Return MovieDetails or TvDetails (TMDB data in camelCase plus Overseerr's mediaInfo)."""
+        world = self.stack.world
+        genres = MOVIE_GENRES if title.kind == "movie" else TV_GENRES
+        company = {
+            "id": 1,
+            "name": title.studio,
+            "originCountry": "US",
+            "logoPath": None,
+        }
+        person = {"gender": 0, "profilePath": None}
+        body: dict[str, Any] = {
+            "id": title.tmdb_id,
+            "genres": [{"id": g, "name": genres[g]} for g in title.genre_ids],
+            "relatedVideos": [],
+            "originalLanguage": "en",
+            "overview": title.overview,
+            "popularity": title.popularity,
+            "productionCompanies": [company],
+            "productionCountries": [
+                {"iso_3166_1": "US", "name": "United States of America"}
+            ],
+            "spokenLanguages": [
+                {"englishName": "English", "iso_639_1": "en", "name": "English"}
+            ],
+            "tagline": "",
+            "voteAverage": title.vote_average,
+            "voteCount": title.vote_count,
+            "backdropPath": f"/sim{title.kind}{title.tmdb_id}b.jpg",
+            "posterPath": f"/sim{title.kind}{title.tmdb_id}.jpg",
+            "homepage": "",
+            "credits": {
+                "cast": [
+                    {
+                        **person,
+                        "id": 1_000 + pid,
+                        "castId": order + 1,
+                        "character": f"Role {order + 1}",
+                        "creditId": f"sim{title.tmdb_id:08x}{pid:08x}",
+                        "name": world.people[pid],
+                        "order": order,
+                    }
+                    for order, pid in enumerate(title.cast)
+                ],
+                "crew": [
+                    {
+                        **person,
+                        "id": 1_000 + pid,
+                        "creditId": f"sim{title.tmdb_id:08x}c{pid:07x}",
+                        "department": "Directing",
+                        "job": "Director"
+                        if title.kind == "movie"
+                        else "Executive Producer",
+                        "name": world.people[pid],
+                    }
+                    for pid in title.crew
+                ],
+            },
+            "externalIds": {
+                "facebookId": None,
+                "imdbId": title.imdb_id,
+                "instagramId": None,
+                "twitterId": None,
+            },
+            "keywords": [
+                {"id": 9_000 + k, "name": world.keywords[k].replace("-", " ")}
+                for k in title.keywords
+            ],
+            "watchProviders": [],
+        }
+        release = title.release.strftime("%Y-%m-%d")
+        if title.kind == "movie":
+            body.update(
+                {
+                    "adult": False,
+                    "budget": 0,
+                    "imdbId": title.imdb_id,
+                    "originalTitle": title.title,
+                    "releaseDate": release,
+                    "releases": {"results": []},
+                    "revenue": 0,
+                    "runtime": title.runtime,
+                    "status": "Released",
+                    "title": title.title,
+                    "video": False,
+                }
+            )
+        else:
+            body["externalIds"].update(
+                freebaseId=None, freebaseMid=None, tvdbId=title.tvdb_id, tvrageId=None
+            )
+            body.update(
+                {
+                    "createdBy": [],
+                    "contentRatings": {
+                        "results": [
+                            {
+                                "descriptors": [],
+                                "iso_3166_1": "US",
+                                "rating": title.certification,
+                            }
+                        ]
+                    },
+                    "episodeRunTime": [title.runtime],
+                    "firstAirDate": release,
+                    "inProduction": not title.ended,
+                    "languages": ["en"],
+                    "name": title.title,
+                    "networks": [company],
+                    "numberOfEpisodes": sum(title.seasons),
+                    "numberOfSeasons": len(title.seasons),
+                    "originCountry": ["US"],
+                    "originalName": title.title,
+                    "seasons": [
+                        {
+                            "airDate": None,
+                            "episodeCount": count,
+                            "id": title.tmdb_id * 100 + n,
+                            "name": f"Season {n}",
+                            "overview": "",
+                            "posterPath": f"/simtv{title.tmdb_id}s{n}.jpg",
+                            "seasonNumber": n,
+                        }
+                        for n, count in enumerate(title.seasons, 1)
+                    ],
+                    "status": "Ended" if title.ended else "Returning Series",
+                    "type": "Scripted",
+                }
+            )
+        requests = [
+            self.request_body(r)
+            for r in world.requests.values()
+            if r.kind == title.kind and r.tmdb_id == title.tmdb_id
+        ]
+        if requests or world.media_status(title.kind, title.tmdb_id) != 1:
+            body["mediaInfo"] = self.media_body(title, requests)
         return body
 
     def _page(
@@ -511,6 +651,25 @@ class OverseerrRoutes:
                 ],
             }
         )
+
+    def _details(self, request: web.Request, kind: Kind, name: str) -> web.Response:
+        """Return the details of the TMDB title named in the path, or Overseerr's 404."""
+        raw = request.match_info[name]
+        title = self.stack.world.titles.get((kind, int(raw))) if raw.isdigit() else None
+        if title is None:
+            raise _fail(
+                404,
+                "Unable to retrieve " + ("movie." if kind == "movie" else "series."),
+            )
+        return web.json_response(self.details_body(title))
+
+    async def movie_details(self, request: web.Request) -> web.Response:
+        """Return MovieDetails."""
+        return self._details(request, "movie", "movieId")
+
+    async def tv_details(self, request: web.Request) -> web.Response:
+        """Return TvDetails."""
+        return self._details(request, "tv", "tvId")
 
     async def webhook_settings(self, request: web.Request) -> web.Response:
         """Return the webhook agent settings."""

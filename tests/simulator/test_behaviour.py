@@ -844,3 +844,56 @@ async def test_health_changes_fire_health_webhooks(
         async with http.post(sim.url("sonarr") + "/_sim/health", json=body) as r:
             assert r.status == 400, body
     assert len(receiver.received) == 3
+
+
+async def test_overseerr_details_follow_requests_and_library(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """/movie/{id} and /tv/{id} show mediaInfo only once known, with its requests and status."""
+    world = sim.world
+    title = next(
+        t
+        for t in world.titles.values()
+        if t.kind == "movie"
+        and world.media_status("movie", t.tmdb_id) == 1
+        and not any(r.tmdb_id == t.tmdb_id for r in world.requests.values())
+        and t.release < FIXED_NOW
+    )
+    path = f"/api/v1/movie/{title.tmdb_id}"
+    status, details = await call(http, sim, "overseerr", "GET", path)
+    assert status == 200 and "mediaInfo" not in details
+    assert (details["id"], details["title"], details["runtime"]) == (
+        title.tmdb_id,
+        title.title,
+        title.runtime,
+    )
+    assert [c["name"] for c in details["credits"]["cast"]] == [
+        world.people[p] for p in title.cast
+    ]
+    _, created = await call(
+        http,
+        sim,
+        "overseerr",
+        "POST",
+        "/api/v1/request",
+        json={"mediaType": "movie", "mediaId": title.tmdb_id, "userId": 2},
+    )
+    details = (await call(http, sim, "overseerr", "GET", path))[1]
+    assert details["mediaInfo"]["status"] == 2
+    assert [r["id"] for r in details["mediaInfo"]["requests"]] == [created["id"]]
+    await call(
+        http, sim, "overseerr", "POST", f"/api/v1/request/{created['id']}/approve"
+    )
+    await sim.advance(3600)
+    details = (await call(http, sim, "overseerr", "GET", path))[1]
+    assert details["mediaInfo"]["status"] == 5
+    assert details["mediaInfo"]["requests"][0]["status"] == 2
+    series = next(iter(world.series.values()))
+    status, tv = await call(
+        http, sim, "overseerr", "GET", f"/api/v1/tv/{series.info.tmdb_id}"
+    )
+    assert status == 200 and tv["name"] == series.info.title
+    assert tv["numberOfSeasons"] == len(tv["seasons"]) == len(series.info.seasons)
+    assert tv["externalIds"]["tvdbId"] == series.info.tvdb_id
+    assert tv["mediaInfo"]["status"] == world.media_status("tv", series.info.tmdb_id)
+    assert tv["mediaInfo"]["externalServiceId"] == series.id

@@ -16,6 +16,7 @@ from openapi_core.testing import MockRequest, MockResponse
 import pytest
 
 from simulator import Simulator
+from simulator.world import Title, World
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 REALWORLD = CONTRACTS.parent / "realworld"
@@ -206,6 +207,26 @@ def validate_tautulli(cmd: str, payload: dict[str, Any]) -> None:
 
 
 # -- request samples: one or more per served route -------------------------------------------
+
+
+def details_samples(world: World, movie: Title, series: Title) -> list[tuple[str, str]]:
+    """Return Overseerr details routes and paths: a requested, an unknown and an owned title."""
+    paths = []
+    for kind, name, owned in (("movie", "movieId", movie), ("tv", "tvId", series)):
+        requested = next(r for r in world.requests.values() if r.kind == kind)
+        requested_ids = {r.tmdb_id for r in world.requests.values()}
+        unknown = next(
+            t
+            for t in world.titles.values()
+            if t.kind == kind
+            and world.media_status(kind, t.tmdb_id) == 1
+            and t.tmdb_id not in requested_ids
+        )
+        paths += [
+            (f"/{kind}/{{{name}}}", f"/{kind}/{tmdb_id}")
+            for tmdb_id in (requested.tmdb_id, unknown.tmdb_id, owned.tmdb_id)
+        ]
+    return paths
 
 
 def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
@@ -464,6 +485,8 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
         query={"query": movie.info.title.split()[-1]},
     )
     add("overseerr", "GET", v1 + "/request/{requestId}", f"{v1}/request/{request.id}")
+    for route, path in details_samples(world, movie.info, series.info):
+        add("overseerr", "GET", v1 + route, v1 + path)
     add(
         "overseerr",
         "POST",
@@ -849,6 +872,39 @@ READ_FIELDS: dict[tuple[str, str, str], tuple[str, ...]] = {
         "/api/v1/issue/count",
         "overseerr/python-overseerr__issue_count.json",
     ): ("total", "open", "closed"),
+    ("overseerr", "/api/v1/movie/{id}", "overseerr/python-overseerr__movie.json"): (
+        "id",
+        "title",
+        "imdbId",
+        "releaseDate",
+        "runtime",
+        "genres.name",
+        "posterPath",
+        "voteAverage",
+        "credits.cast.name",
+        "keywords.name",
+        "mediaInfo.status",
+        "mediaInfo.tmdbId",
+        "mediaInfo.requests.id",
+        "mediaInfo.requests.status",
+        "mediaInfo.requests.requestedBy.id",
+    ),
+    ("overseerr", "/api/v1/tv/{id}", "overseerr/python-overseerr__tv.json"): (
+        "id",
+        "name",
+        "firstAirDate",
+        "numberOfSeasons",
+        "genres.name",
+        "posterPath",
+        "voteAverage",
+        "externalIds.tvdbId",
+        "seasons.seasonNumber",
+        "seasons.episodeCount",
+        "mediaInfo.status",
+        "mediaInfo.tvdbId",
+        "mediaInfo.requests.id",
+        "mediaInfo.requests.status",
+    ),
     ("overseerr", "/api/v1/status", "overseerr/python-overseerr__status.json"): (
         "version",
         "commitTag",
@@ -945,6 +1001,11 @@ async def test_samples_match_recordings(
     if service == "tautulli":
         path, query = "/api/v2", {"cmd": target}
         recorded = recorded["response"]["data"]
+    elif target.startswith(("/api/v1/movie/", "/api/v1/tv/")):
+        # A title with a request, like the recordings (mediaInfo with requests).
+        wanted = "movie" if "/movie/" in target else "tv"
+        requested = next(r for r in sim.world.requests.values() if r.kind == wanted)
+        path = target.replace("{id}", str(requested.tmdb_id))
     elif target.startswith("/3/tv/"):
         path = target.replace(
             "{id}", str(next(iter(sim.world.series.values())).info.tmdb_id)

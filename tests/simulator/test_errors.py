@@ -86,6 +86,8 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, tuple[str | None, type]]] 
     ),
     ("overseerr", "GET", "/api/v1/media", {"params": {"filter": "nope"}}, 400, SEERR),
     ("overseerr", "GET", "/api/v1/search", {}, 400, SEERR),
+    ("overseerr", "GET", "/api/v1/movie/0", {}, 404, SEERR),
+    ("overseerr", "GET", "/api/v1/tv/abc", {}, 404, SEERR),
     (
         "overseerr",
         "POST",
