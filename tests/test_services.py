@@ -1,0 +1,620 @@
+"""Tests for the SmartPlex actions against the simulated media stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.smartplex.const import DOMAIN
+from simulator import Simulator
+
+from .conftest import NOW, setup_entry
+from .helpers_actions import (
+    EventLog,
+    audit_trail,
+    entry,  # noqa: F401
+    events,  # noqa: F401
+    hub,
+    world_state,
+)
+
+
+async def call(
+    hass: HomeAssistant, service: str, data: dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
+    """Call a SmartPlex action and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True, **kwargs
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+async def test_search_annotates_library_state(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Search results say what is owned, downloading and requested."""
+    results = {
+        (item["media_type"], item["title"]): item
+        for query in ("Lost Empire", "Hollow Orbit", "Rising Echo", "Brave Horizon")
+        for item in (await call(hass, "search", {"query": query}))["results"]
+    }
+    lost_empire = results[("movie", "Lost Empire")]
+    assert lost_empire["owned"] is True
+    assert lost_empire["instance"] == "Radarr"
+    assert lost_empire["monitored"] is True
+    assert lost_empire["downloading"] is True
+    assert lost_empire["has_file"] is False
+    assert results[("movie", "Hollow Orbit")]["requested"] == "pending"
+    assert results[("movie", "Hollow Orbit")]["owned"] is False
+    assert results[("tv", "Rising Echo")]["owned"] is True
+    assert results[("tv", "Rising Echo")]["downloading"] is True
+    assert results[("tv", "Brave Horizon")]["requested"] == "declined"
+
+
+async def test_search_filters(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Media type, year and limit narrow the results."""
+    response = await call(
+        hass, "search", {"query": "The Mirror", "media_type": "movie", "year": 2005}
+    )
+    assert [(r["title"], r["year"]) for r in response["results"]] == [
+        ("The Mirror", 2005)
+    ]
+    response = await call(hass, "search", {"query": "Mirror", "limit": 2})
+    assert len(response["results"]) == 2
+
+
+async def test_search_without_tmdb_uses_overseerr(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Without a TMDB key, Overseerr's search is used."""
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(
+        hass, hub(simulator, [("overseerr", "Overseerr"), ("radarr", "Radarr")])
+    )
+    response = await call(
+        hass, "search", {"query": "Hollow Orbit", "media_type": "movie"}
+    )
+    assert [(r["title"], r["requested"]) for r in response["results"]] == [
+        ("Hollow Orbit", "pending")
+    ]
+
+
+async def test_search_with_a_service_down_reports_it(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A failing Sonarr does not break the search; it is named as unavailable."""
+    simulator.faults.inject("sonarr", "status", status=500, path="/api/v3/series")
+    response = await call(hass, "search", {"query": "Lost Empire"})
+    assert response["unavailable"] == ["Sonarr"]
+    assert response["results"][0]["owned"] is True
+
+
+async def test_search_with_tmdb_down_fails(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A failing search service raises a translated error."""
+    simulator.faults.inject("tmdb", "status", status=500)
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "search", {"query": "Dune"})
+    assert err.value.translation_key == "service_error"
+    assert err.value.translation_placeholders["service"] == "TMDB"
+
+
+@pytest.mark.parametrize(
+    ("data", "tmdb_id"),
+    [
+        ({"title": "The Mirror", "year": 2008}, 10042),
+        ({"title": "THE MIRROR", "year": 2002}, 10102),
+        ({"title": "Scarlet Verdict"}, 10009),
+        ({"tmdb_id": 10006}, 10006),
+        ({"imdb_id": "tt1070168"}, 10024),
+    ],
+)
+async def test_add_movie(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+    data: dict[str, Any],
+    tmdb_id: int,
+) -> None:
+    """A movie found by title, year or id is added and searched for."""
+    response = await call(hass, "add_movie", data, context=Context(user_id="u1"))
+    movie = simulator.world.movie_by_tmdb(tmdb_id)
+    assert movie is not None
+    assert movie.monitored
+    assert any(item.media_id == movie.id for item in simulator.world.queue.values())
+    assert response["tmdb_id"] == tmdb_id
+    assert response["instance"] == "Radarr"
+    assert response["searching"] is True
+    assert response["root_folder"] == "/movies"
+    [event] = events.of("smartplex_movie_added")
+    assert event["tmdb_id"] == tmdb_id
+    assert event["source"] == "service"
+    [record] = await audit_trail(hass)
+    assert record.action == "movie_added"
+    assert record.source == "service"
+    assert record.user_id == "u1"
+    assert movie.info.title in record.target
+
+
+async def test_add_movie_options(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Profile, folder, monitoring and search-now are passed on."""
+    before = set(simulator.world.queue)
+    response = await call(
+        hass,
+        "add_movie",
+        {
+            "tmdb_id": 10006,
+            "quality_profile": "hd-1080p",
+            "root_folder": "/movies/",
+            "monitored": False,
+            "minimum_availability": "in_cinemas",
+            "search": False,
+        },
+    )
+    movie = simulator.world.movie_by_tmdb(10006)
+    assert movie is not None
+    assert not movie.monitored
+    assert set(simulator.world.queue) == before
+    assert response["quality_profile"] == "HD-1080p"
+    assert response["searching"] is False
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "placeholders"),
+    [
+        (
+            {"title": "The Mirror"},
+            "ambiguous_title",
+            {"candidates": "The Mirror (2002), The Mirror (2008), The Mirror (2005)"},
+        ),
+        ({"title": "Iron Lantern"}, "ambiguous_title", {}),
+        ({"title": "The Mirror", "year": 1999}, "title_not_found", {}),
+        ({"title": "Nothing Like This"}, "title_not_found", {"candidates": "-"}),
+        ({"tmdb_id": 99999}, "id_not_found", {"id": "TMDB 99999"}),
+        ({"imdb_id": "tt9999999"}, "id_not_found", {}),
+        ({"title": "Lost Empire"}, "already_added", {"instance": "Radarr"}),
+        ({"tmdb_id": 10006, "instance": "Radarr 4K"}, "instance_not_found", {}),
+        ({"tmdb_id": 10006, "quality_profile": "8K"}, "quality_profile_not_found", {}),
+        ({"tmdb_id": 10006, "root_folder": "/nope"}, "root_folder_not_found", {}),
+        ({}, "missing_identifier", {}),
+    ],
+)
+async def test_add_movie_refused(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+    data: dict[str, Any],
+    key: str,
+    placeholders: dict[str, str],
+) -> None:
+    """Bad input is refused with a translated message and changes nothing."""
+    before = world_state(simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "add_movie", data)
+    assert err.value.translation_key == key
+    assert err.value.translation_domain == DOMAIN
+    assert placeholders.items() <= err.value.translation_placeholders.items()
+    assert world_state(simulator) == before
+    assert events.events == []
+    assert await audit_trail(hass) == []
+
+
+async def test_add_movie_with_radarr_down(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A failing Radarr raises a translated error and nothing is added."""
+    before = world_state(simulator)
+    simulator.faults.inject("radarr", "status", status=503, path="/api/v3/movie")
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "add_movie", {"tmdb_id": 10006})
+    assert err.value.translation_key == "service_error"
+    assert world_state(simulator) == before
+
+
+async def test_invalid_imdb_id_is_rejected_by_the_schema(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """An IMDb id must look like one."""
+    with pytest.raises(vol.Invalid):
+        await call(hass, "add_movie", {"imdb_id": "1070168"})
+
+
+@pytest.mark.parametrize(
+    ("data", "tvdb_id", "monitor"),
+    [
+        ({"title": "Brave Horizon", "seasons": [1]}, 300000, "seasons"),
+        ({"tvdb_id": 300005, "monitor": "future"}, 300005, "future"),
+        ({"tmdb_id": 60006}, 300010, "all"),
+        ({"imdb_id": "tt1420063", "search": False}, 300015, "all"),
+    ],
+)
+async def test_add_series(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+    data: dict[str, Any],
+    tvdb_id: int,
+    monitor: str,
+) -> None:
+    """A series found by title or id is added with the chosen monitoring."""
+    response = await call(hass, "add_series", data)
+    assert simulator.world.series_by_tvdb(tvdb_id) is not None
+    assert response["tvdb_id"] == tvdb_id
+    assert response["monitor"] == monitor
+    [event] = events.of("smartplex_series_added")
+    assert event["tvdb_id"] == tvdb_id
+    assert event["instance"] == "Sonarr"
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"title": "Brave Horizon", "seasons": [1, 7]}, "season_not_found"),
+        ({"title": "Rising Echo"}, "already_added"),
+        ({"tvdb_id": 1}, "id_not_found"),
+        ({"title": "Nowhere Show"}, "title_not_found"),
+        ({"year": 2007}, "missing_identifier"),
+    ],
+)
+async def test_add_series_refused(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """Bad series input is refused and changes nothing."""
+    before = world_state(simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "add_series", data)
+    assert err.value.translation_key == key
+    assert world_state(simulator) == before
+
+
+async def test_approve_request(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator, events: EventLog
+) -> None:
+    """Approving sends the request on and announces it."""
+    response = await call(hass, "approve_request", {"request_id": 4})
+    assert simulator.world.requests[4].status == 2
+    assert response["status"] == "approved"
+    assert response["title"] == "Hollow Orbit"
+    assert response["requested_by"] == "Ben"
+    [event] = events.of("smartplex_request_approved")
+    assert event == {
+        "request_id": 4,
+        "instance": "Overseerr",
+        "media_type": "movie",
+        "tmdb_id": 10024,
+        "title": "Hollow Orbit",
+        "year": 2002,
+        "requested_by": "Ben",
+        "source": "service",
+    }
+
+
+async def test_approve_without_response(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A write action can be called without asking for a response."""
+    assert (
+        await hass.services.async_call(
+            DOMAIN, "approve_request", {"request_id": 1}, blocking=True
+        )
+        is None
+    )
+    assert simulator.world.requests[1].status == 2
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "key"),
+    [
+        ("approve_request", {"request_id": 99}, "request_not_found"),
+        ("approve_request", {"request_id": 2}, "request_not_pending"),
+        ("decline_request", {"request_id": 6}, "request_not_pending"),
+        ("decline_request", {"request_id": 99}, "request_not_found"),
+        (
+            "approve_request",
+            {"request_id": 4, "instance": "Jelly"},
+            "instance_not_found",
+        ),
+    ],
+)
+async def test_request_actions_refused(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    service: str,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """Unknown or settled requests are refused and nothing changes."""
+    before = world_state(simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, service, data)
+    assert err.value.translation_key == key
+    assert world_state(simulator) == before
+    assert await audit_trail(hass) == []
+
+
+async def test_request_not_pending_names_it(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """The refusal says whose request for what and its status."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "approve_request", {"request_id": 2})
+    assert err.value.translation_placeholders == {
+        "request": "anna's request for The Station (1992)",
+        "status": "declined",
+    }
+
+
+async def test_approve_with_overseerr_down(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A failing Overseerr raises a translated error."""
+    simulator.faults.inject("overseerr", "status", status=500, path="/api/v1/request")
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "approve_request", {"request_id": 4})
+    assert err.value.translation_key == "service_error"
+    assert simulator.world.requests[4].status == 1
+
+
+async def test_decline_request_is_audited(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator, events: EventLog
+) -> None:
+    """Declining changes the request, fires an event and writes the audit trail."""
+    response = await call(
+        hass,
+        "decline_request",
+        {"request_id": 1, "reason": "Already on Netflix"},
+        context=Context(user_id="admin"),
+    )
+    assert simulator.world.requests[1].status == 3
+    assert response["status"] == "declined"
+    [event] = events.of("smartplex_request_declined")
+    assert event["reason"] == "Already on Netflix"
+    assert event["title"] == "The Signal"
+    [record] = await audit_trail(hass)
+    assert record.action == "request_declined"
+    assert record.target == "Overseerr: Ben's request for The Signal (2012)"
+    assert record.details["reason"] == "Already on Netflix"
+    assert record.user_id == "admin"
+    assert record.source == "service"
+
+
+@pytest.mark.parametrize(
+    ("data", "ids"),
+    [
+        ({}, [4, 1]),
+        ({"status": "all", "user": "ANNA"}, [2, 5, 6]),
+        ({"status": "all", "media_type": "tv"}, [3, 5]),
+        ({"status": "declined"}, [3, 2, 5]),
+        ({"status": "approved"}, [6]),
+        ({"status": "all", "limit": 2}, [3, 2]),
+    ],
+)
+async def test_get_requests(
+    hass: HomeAssistant, entry: MockConfigEntry, data: dict[str, Any], ids: list[int]
+) -> None:
+    """Requests are filtered by status, user and type, newest first, with titles."""
+    response = await call(hass, "get_requests", data)
+    assert [request["request_id"] for request in response["requests"]] == ids
+    assert all(request["title"] for request in response["requests"])
+
+
+async def test_get_requests_unknown_user(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """An unknown requester is refused with the known users."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "get_requests", {"user": "zoe"})
+    assert err.value.translation_key == "user_not_found"
+    assert err.value.translation_placeholders["candidates"] == "anna, Ben, clara"
+
+
+async def test_requests_without_tmdb_have_no_titles(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Without TMDB the request list still works, without titles."""
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, [("overseerr", "Overseerr")]))
+    response = await call(hass, "get_requests", {})
+    assert [r["title"] for r in response["requests"]] == [None, None]
+
+
+async def test_requests_when_tmdb_fails_have_no_titles(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A TMDB failure only loses the titles."""
+    simulator.faults.inject("tmdb", "status", status=500)
+    response = await call(hass, "get_requests", {})
+    assert [r["title"] for r in response["requests"]] == [None, None]
+
+
+async def test_get_queue(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """The queues of every Sonarr and Radarr are listed."""
+    response = await call(hass, "get_queue", {})
+    assert {(item["instance"], item["title"]) for item in response["items"]} == {
+        ("Radarr", "Lost Empire (2021)"),
+        ("Sonarr", "Rising Echo S01E08"),
+        ("Sonarr", "The Orbit S06E05"),
+    }
+    response = await call(hass, "get_queue", {"instance": "radarr"})
+    assert [item["queue_id"] for item in response["items"]] == [1]
+    assert response["items"][0]["progress"] == 40.0
+
+
+async def test_remove_queue_item(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator, events: EventLog
+) -> None:
+    """Removing a download with blocklisting is done, announced and audited."""
+    response = await call(hass, "remove_queue_item", {"queue_id": 1, "blocklist": True})
+    assert 1 not in simulator.world.queue
+    assert simulator.world.blocklist == [
+        ("radarr", 14, "Lost.Empire.2021.1080p.WEB-DL-SIM")
+    ]
+    assert response["title"] == "Lost Empire (2021)"
+    [event] = events.of("smartplex_queue_item_removed")
+    assert event["blocklist"] is True
+    assert event["instance"] == "Radarr"
+    [record] = await audit_trail(hass)
+    assert record.action == "queue_item_removed"
+    assert record.target == "Radarr: Lost.Empire.2021.1080p.WEB-DL-SIM"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"queue_id": 99}, {"queue_id": 1, "instance": "Sonarr"}],
+)
+async def test_remove_queue_item_refused(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    data: dict[str, Any],
+) -> None:
+    """An id not in the queue is refused and nothing is removed."""
+    before = world_state(simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "remove_queue_item", data)
+    assert err.value.translation_key == "queue_item_not_found"
+    assert world_state(simulator) == before
+
+
+async def test_remove_queue_item_in_two_instances(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """An id found in two queues needs the instance."""
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(
+        hass, hub(simulator, [("radarr", "Radarr"), ("radarr", "Radarr 4K")])
+    )
+    before = world_state(simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "remove_queue_item", {"queue_id": 1})
+    assert err.value.translation_key == "ambiguous_queue_item"
+    assert err.value.translation_placeholders["candidates"] == "Radarr, Radarr 4K"
+    assert world_state(simulator) == before
+    await call(hass, "remove_queue_item", {"queue_id": 1, "instance": "Radarr 4K"})
+    assert 1 not in simulator.world.queue
+
+
+async def test_get_calendar(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Episodes and movie releases of a window come sorted by date."""
+    start, end = "2021-01-01T00:00:00+00:00", "2022-01-01T00:00:00+00:00"
+    response = await call(hass, "get_calendar", {"start": start, "end": end})
+    items = response["items"]
+    movies = [item["title"] for item in items if item["type"] == "movie"]
+    assert movies == ["The Restless Kingdom (2021)", "Lost Empire (2021)"]
+    assert [item["date"] for item in items] == sorted(item["date"] for item in items)
+    assert all(start <= item["date"] < end for item in items)
+    radarr_only = await call(
+        hass, "get_calendar", {"start": start, "end": end, "instance": "Radarr"}
+    )
+    assert {item["instance"] for item in radarr_only["items"]} == {"Radarr"}
+    short = await call(hass, "get_calendar", {"start": NOW.isoformat(), "days": 1})
+    assert short == {
+        "start": NOW.isoformat(),
+        "end": "2026-03-15T12:00:00+00:00",
+        "items": [],
+    }
+
+
+async def test_get_calendar_invalid_window(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """An end before the start is refused."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            "get_calendar",
+            {"start": NOW.isoformat(), "end": "2026-03-01T00:00:00+00:00"},
+        )
+    assert err.value.translation_key == "invalid_window"
+
+
+async def test_sync(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator, events: EventLog
+) -> None:
+    """Sync refreshes every service and reports failures."""
+    response = await call(hass, "sync", {})
+    assert response == {
+        "refreshed": ["Overseerr", "Radarr", "Sonarr", "TMDB", "Tautulli"],
+        "failed": [],
+    }
+    simulator.faults.inject("sonarr", "status", status=500)
+    response = await call(hass, "sync", {"instance": "Sonarr"})
+    assert response == {"refreshed": [], "failed": ["Sonarr"]}
+    assert [e["source"] for e in events.of("smartplex_synced")] == [
+        "service",
+        "service",
+    ]
+
+
+async def test_config_entry_targeting(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """The hub can be named; an unknown or unloaded hub is refused."""
+    response = await call(
+        hass, "get_queue", {"config_entry": entry.entry_id, "instance": "Sonarr"}
+    )
+    assert response["total"] == 2
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "get_queue", {"config_entry": "nope"})
+    assert err.value.translation_key == "entry_not_found"
+    await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "get_queue", {})
+    assert err.value.translation_key == "entry_not_loaded"
+    await hass.config_entries.async_remove(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "get_queue", {})
+    assert err.value.translation_key == "entry_not_found"
+
+
+async def test_service_not_configured(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """An action needing a service that is not set up says so."""
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "approve_request", {"request_id": 1})
+    assert err.value.translation_key == "service_not_configured"
+    assert err.value.translation_placeholders == {"service": "Overseerr"}
+
+
+async def test_every_service_is_described(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Every registered action has a services.yaml entry and translations."""
+    from homeassistant.helpers.service import async_get_all_descriptions
+
+    descriptions = await async_get_all_descriptions(hass)
+    registered = set(hass.services.async_services_for_domain(DOMAIN))
+    assert registered == set(descriptions[DOMAIN])
+    assert registered == {
+        "add_movie",
+        "add_series",
+        "approve_request",
+        "decline_request",
+        "get_calendar",
+        "get_queue",
+        "get_requests",
+        "remove_queue_item",
+        "search",
+        "sync",
+    }
