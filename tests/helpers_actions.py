@@ -56,8 +56,8 @@ def hub(
 ALL_SERVICES = [(service, title) for service, title in TITLES.items()]
 
 
-@pytest.fixture
-async def entry(
+@pytest.fixture(name="entry")
+async def fixture_entry(
     hass: HomeAssistant, tmp_path: Path, simulator: Simulator
 ) -> MockConfigEntry:
     """Return a loaded hub with every simulated service and its database in tmp_path."""
@@ -93,7 +93,7 @@ class EventLog:
         ]
 
 
-@pytest.fixture
-def events(hass: HomeAssistant) -> EventLog:
+@pytest.fixture(name="events")
+def fixture_events(hass: HomeAssistant) -> EventLog:
     """Return a log of SmartPlex events."""
     return EventLog(hass)

@@ -18,8 +18,8 @@ from .conftest import NOW, setup_entry
 from .helpers_actions import (
     EventLog,
     audit_trail,
-    entry,  # noqa: F401
-    events,  # noqa: F401
+    fixture_entry,  # noqa: F401
+    fixture_events,  # noqa: F401
     hub,
     world_state,
 )
