@@ -1,4 +1,4 @@
-"""Time world generation at each scale: python bench/simulator_generation.py."""
+"""Time world generation at each scale: PYTHONPATH=. python bench/simulator_generation.py."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from . import arr, overseerr, tautulli, tmdb
 from .control import ControlRoutes
-from .core import SERVICES, Stack
+from .core import SERVICES, HealthIssue, Stack
 from .faults import FaultController
 from .openai import (
     OpenAIRoutes,
@@ -84,9 +84,7 @@ class Simulator:
         self.stack.tick(seconds)
         await self.stack.webhooks.drain()
 
-    async def set_health(
-        self, service: str, issues: list[tuple[str, str, str]]
-    ) -> None:
+    async def set_health(self, service: str, issues: list[HealthIssue]) -> None:
         """Replace Sonarr/Radarr health checks ((level, source, message)), then deliver webhooks."""
         self.stack.set_health(service, issues)
         await self.stack.webhooks.drain()
