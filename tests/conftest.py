@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+import socket
 from types import MappingProxyType
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -18,6 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 # HA's test config puts its own custom_components first on sys.path: import ours first.
 import custom_components.smartplex  # noqa: F401
 from custom_components.smartplex.const import CONF_UPCOMING_DAYS, DOMAIN, SERVICE_TYPES
+from custom_components.smartplex.coordinator import all_coordinators
 from simulator import Simulator
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
@@ -50,6 +52,14 @@ async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
     """Run the simulated media stack on loopback for one test."""
     async with Simulator(scale="tiny", now=NOW) as sim:
         yield sim
+
+
+def closed_port_url() -> str:
+    """Return a loopback URL on which nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def service_data(simulator: Simulator, service: str) -> dict[str, Any]:
@@ -97,6 +107,15 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Add the entry to Home Assistant and set it up."""
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def refresh_service(
+    hass: HomeAssistant, entry: MockConfigEntry, service: str
+) -> None:
+    """Poll every coordinator of one service now, one after the other."""
+    for coordinator in all_coordinators(entry.runtime_data.services[f"sub_{service}"]):
+        await coordinator.async_refresh()
     await hass.async_block_till_done()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -20,15 +19,7 @@ from custom_components.smartplex.const import (
 )
 from simulator import Simulator
 
-from .conftest import hub_with_services, service_data, setup_entry
-
-
-def closed_port_url() -> str:
-    """Return a loopback URL on which nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+from .conftest import closed_port_url, hub_with_services, service_data, setup_entry
 
 
 @pytest.fixture
@@ -338,3 +329,22 @@ async def test_reauth_unknown_service(
     result = await hub_entry.start_reauth_flow(hass, data={CONF_SUBENTRY_ID: "gone"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_service_unknown"
+
+
+async def test_add_tautulli_api_disabled(
+    hass: HomeAssistant, hub_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A Tautulli with its API switched off says so instead of blaming the key."""
+    await setup_entry(hass, hub_entry)
+    result = await start_subentry_flow(hass, hub_entry, "tautulli")
+    simulator.faults.inject("tautulli", "status", status=404)
+    data = service_data(simulator, "tautulli")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], data
+    )
+    assert result["errors"] == {"base": "api_disabled"}
+    simulator.faults.clear()
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], data
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY

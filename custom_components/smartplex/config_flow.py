@@ -51,7 +51,7 @@ from .const import (
     SERVICE_TMDB,
     SERVICE_TYPES,
 )
-from .coordinator import create_client
+from .coordinator import api_disabled, create_client
 
 DEFAULT_URLS: dict[str, str] = {
     "overseerr": "http://localhost:5055",
@@ -77,8 +77,8 @@ async def async_validate_service(
     client = create_client(hass, service_type, data)
     try:
         return await client.validate(), None
-    except SmartPlexAuthError:
-        return None, "invalid_auth"
+    except SmartPlexAuthError as err:
+        return None, "api_disabled" if api_disabled(err) else "invalid_auth"
     except SmartPlexUnsupportedVersionError:
         return None, "unsupported_version"
     except SmartPlexWrongServiceError:
@@ -159,12 +159,13 @@ class SmartPlexConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = error
             else:
                 entry = self._get_reauth_entry()
-                self.hass.config_entries.async_update_subentry(
+                changed = self.hass.config_entries.async_update_subentry(
                     entry, subentry, data=data
                 )
-                # A loaded entry reloads through its update listener; one whose
-                # setup failed on the rejected key has none and is reloaded here.
-                if entry.state is not ConfigEntryState.LOADED:
+                # A changed key reloads a loaded entry through its update listener.
+                # The same key again (the service had rejected it for a while) or an
+                # entry whose setup failed on the key (no listener) is reloaded here.
+                if not changed or entry.state is not ConfigEntryState.LOADED:
                     self.hass.config_entries.async_schedule_reload(entry.entry_id)
                 return self.async_abort(reason="reauth_successful")
         return self.async_show_form(

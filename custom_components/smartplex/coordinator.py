@@ -7,13 +7,14 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -72,6 +73,8 @@ type CalendarItem = Episode | Movie
 
 # A failing service is retried sooner than a slow interval, so it recovers quickly.
 RETRY_INTERVAL = timedelta(minutes=2)
+# LAN services answer within a second; 10 s still tolerates a busy NAS waking its disks.
+REQUEST_TIMEOUT = 10.0
 RECENT_REQUESTS = 20
 # A day of plays on a big server fits in one page; later polls are incremental.
 HISTORY_DAY_LIMIT = 1000
@@ -80,6 +83,36 @@ STATUS_EVENTS: dict[int, str] = {
     RequestStatus.DECLINED: "declined",
     RequestStatus.FAILED: "failed",
 }
+
+
+# The coordinators' own per-poll failure and recovery lines: SmartPlex logs once per
+# service instead (a Sonarr has five coordinators, and all fail together).
+COORDINATOR_STATUS_MESSAGES = frozenset(
+    {
+        "Error fetching %s data: %s",
+        "Authentication failed while fetching %s data: %s",
+        "Fetching %s data recovered",
+    }
+)
+
+
+class _PerServiceLogFilter(logging.Filter):
+    """Drop the coordinators' per-poll status lines; unexpected errors still pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Return whether the record is logged."""
+        return record.msg not in COORDINATOR_STATUS_MESSAGES
+
+
+POLL_LOGGER = LOGGER.getChild("poll")
+POLL_LOGGER.addFilter(_PerServiceLogFilter())
+
+
+def api_disabled(err: SmartPlexError) -> bool:
+    """Return whether the service answered that its API is switched off (Tautulli)."""
+    # Interim until the API side has a dedicated error (notes/requests.md): the client
+    # reports Tautulli's "API not enabled" as an auth error with this fixed message.
+    return isinstance(err, SmartPlexAuthError) and "API is disabled" in str(err)
 
 
 def create_client(
@@ -92,15 +125,22 @@ def create_client(
     verify_ssl: bool = data[CONF_VERIFY_SSL]
     if service_type == SERVICE_TMDB:
         return TmdbClient(
-            session, api_key, url=url or DEFAULT_TMDB_URL, verify_ssl=verify_ssl
+            session,
+            api_key,
+            url=url or DEFAULT_TMDB_URL,
+            verify_ssl=verify_ssl,
+            timeout=REQUEST_TIMEOUT,
         )
-    if service_type == SERVICE_SONARR:
-        return SonarrClient(session, url, api_key, verify_ssl=verify_ssl)
-    if service_type == SERVICE_RADARR:
-        return RadarrClient(session, url, api_key, verify_ssl=verify_ssl)
-    if service_type == SERVICE_OVERSEERR:
-        return OverseerrClient(session, url, api_key, verify_ssl=verify_ssl)
-    return TautulliClient(session, url, api_key, verify_ssl=verify_ssl)
+    client_types: dict[str, type[ArrClient | OverseerrClient | TautulliClient]] = {
+        SERVICE_SONARR: SonarrClient,
+        SERVICE_RADARR: RadarrClient,
+        SERVICE_OVERSEERR: OverseerrClient,
+        SERVICE_TAUTULLI: TautulliClient,
+    }
+    client_type = client_types[service_type]
+    return client_type(
+        session, url, api_key, verify_ssl=verify_ssl, timeout=REQUEST_TIMEOUT
+    )
 
 
 class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -119,7 +159,7 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Set up polling at the interval that fits this kind of data."""
         super().__init__(
             hass,
-            LOGGER,
+            POLL_LOGGER,
             config_entry=entry,
             name=f"{service.title} {self.kind}",
             update_interval=self.interval,
@@ -130,33 +170,86 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Fetch the data, turning client errors into coordinator errors."""
         try:
             data = await self._async_fetch()
-        except SmartPlexAuthError as err:
+        except SmartPlexError as err:
+            self._report_failure(err)
+            raise self._coordinator_error(err) from err
+        if self._report_success():
+            await self._async_service_recovered()
+        self.service.last_success = dt_util.utcnow()
+        return data
+
+    def _report_failure(self, err: SmartPlexError) -> None:
+        """Log once when the first coordinator of a working service fails."""
+        if not self.service.failing:
+            LOGGER.info("%s is unavailable: %s", self.service.title, err)
+        self.service.failing.add(self.kind)
+
+    def _report_success(self) -> bool:
+        """Return True (after logging it) when the last failing coordinator recovers."""
+        if self.kind not in self.service.failing:
+            return False
+        self.service.failing.discard(self.kind)
+        if self.service.failing:
+            return False
+        LOGGER.info("%s is available again", self.service.title)
+        return True
+
+    def _coordinator_error(
+        self, err: SmartPlexError
+    ) -> ConfigEntryAuthFailed | UpdateFailed:
+        """Return the coordinator error for a client error, starting reauth or a repair."""
+        placeholders = {"service": self.service.title}
+        if isinstance(err, SmartPlexAuthError) and not api_disabled(err):
             # Name the failing service so the reauth flow can ask for its key.
             self.config_entry.async_start_reauth(
                 self.hass, data={CONF_SUBENTRY_ID: self.service.subentry_id}
             )
-            raise ConfigEntryAuthFailed(
+            return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="auth_failed",
-                translation_placeholders={"service": self.service.title},
-            ) from err
-        except SmartPlexError as err:
-            retry_after = (
-                err.retry_after
-                if isinstance(err, SmartPlexRateLimitError) and err.retry_after
-                else min(self.interval, RETRY_INTERVAL).total_seconds()
+                translation_placeholders=placeholders,
             )
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={
-                    "service": self.service.title,
-                    "error": str(err),
-                },
-                retry_after=retry_after,
-            ) from err
-        self.service.last_success = dt_util.utcnow()
-        return data
+        if api_disabled(err):
+            # A new key would not help: the user has to switch the API back on.
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"api_disabled_{self.service.subentry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="api_disabled",
+                translation_placeholders=placeholders,
+            )
+        retry_after = (
+            err.retry_after
+            if isinstance(err, SmartPlexRateLimitError) and err.retry_after
+            else min(self.interval, RETRY_INTERVAL).total_seconds()
+        )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="update_failed",
+            translation_placeholders={**placeholders, "error": str(err)},
+            retry_after=retry_after,
+        )
+
+    async def _async_service_recovered(self) -> None:
+        """Clear the service's outage repair and refresh its device's version."""
+        service = self.service
+        ir.async_delete_issue(self.hass, DOMAIN, f"api_disabled_{service.subentry_id}")
+        # The service may have been down at setup, or come back after an upgrade.
+        try:
+            info = await service.client.validate()
+        except SmartPlexError as err:
+            LOGGER.debug("Could not identify %s again: %s", service.title, err)
+            return
+        service.info = info
+        registry = dr.async_get(self.hass)
+        if device := registry.async_get_device(
+            identifiers={(DOMAIN, service.subentry_id)}
+        ):
+            registry.async_update_device(
+                device.id, model=info.name, sw_version=info.version
+            )
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -341,7 +434,9 @@ class OverseerrCoordinator(SmartPlexCoordinator[OverseerrData]):
         """Start without knowledge of earlier requests."""
         super().__init__(hass, entry, service)
         self._seen: dict[int, tuple[int, int | None]] | None = None
-        self._last_poll: datetime | None = None
+        # Request ids only grow, so an id above every one seen before is a new
+        # request; unlike timestamps this does not depend on the two clocks agreeing.
+        self._newest_id = 0
 
     @property
     def client(self) -> OverseerrClient:
@@ -357,9 +452,7 @@ class OverseerrCoordinator(SmartPlexCoordinator[OverseerrData]):
             self.client.issue_counts(),
             self.client.requests(take=RECENT_REQUESTS, sort="modified"),
         )
-        now = dt_util.utcnow()
         events = self._diff(list(recent.records))
-        self._last_poll = now
         return OverseerrData(counts=counts, issues=issues, events=events)
 
     def _diff(self, requests: list[OverseerrRequest]) -> list[RequestEvent]:
@@ -372,6 +465,8 @@ class OverseerrCoordinator(SmartPlexCoordinator[OverseerrData]):
             )
             for request in requests
         }
+        newest_before = self._newest_id
+        self._newest_id = max([newest_before, *self._seen])
         if previous is None:
             # The first poll only learns the current state; it is not news.
             return []
@@ -380,18 +475,14 @@ class OverseerrCoordinator(SmartPlexCoordinator[OverseerrData]):
             state = self._seen[request.id]
             if previous.get(request.id) == state:
                 continue
-            if event_type := self._event_type(request, request.id in previous):
+            if event_type := self._event_type(request, newest_before):
                 events.append(RequestEvent(event_type=event_type, request=request))
         return events
 
-    def _event_type(self, request: OverseerrRequest, known: bool) -> str | None:
+    @staticmethod
+    def _event_type(request: OverseerrRequest, newest_before: int) -> str | None:
         """Name what happened to a request that is new or changed."""
-        if (
-            not known
-            and self._last_poll is not None
-            and request.created_at is not None
-            and request.created_at >= self._last_poll
-        ):
+        if request.id > newest_before:
             return "created"
         if request.media is not None and request.media.status == MediaStatus.AVAILABLE:
             return "available"
@@ -589,7 +680,9 @@ async def async_start_service(
         )
         return False
     ir.async_delete_issue(hass, DOMAIN, issue_id)
-    if isinstance(validation, SmartPlexAuthError) or any(
+    if (
+        isinstance(validation, SmartPlexAuthError) and not api_disabled(validation)
+    ) or any(
         isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
         for coordinator in coordinators
     ):

@@ -25,6 +25,8 @@ class SmartPlexService:
     coordinators: ServiceCoordinators = field(init=False)
     info: ServerInfo | None = None
     last_success: datetime | None = None
+    # Kinds of data whose latest fetch failed; the service is down while any is listed.
+    failing: set[str] = field(default_factory=set)
 
     @property
     def subentry_id(self) -> str:
