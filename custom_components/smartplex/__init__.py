@@ -11,6 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import async_start_service, create_service
+from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData
 from .services import async_setup_services
 
@@ -25,8 +26,9 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up SmartPlex: register its actions."""
+    """Set up SmartPlex: register its actions and its LLM API."""
     async_setup_services(hass)
+    async_setup_llm_api(hass)
     return True
 
 
