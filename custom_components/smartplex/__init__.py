@@ -34,6 +34,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> bool:
     """Connect every configured service; a service that is down does not block the others."""
+    # Subentries added, changed or removed and new options take effect by a reload. The
+    # listener comes first so a service added while this setup is running is not missed.
+    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     services = [
         create_service(hass, entry, subentry) for subentry in entry.subentries.values()
     ]
@@ -51,8 +54,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
             if started
         }
     )
-    # Subentries added, changed or removed and new options take effect by a reload.
-    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
