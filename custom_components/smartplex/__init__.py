@@ -11,6 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import async_start_service, create_service
+from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData
 from .services import async_setup_services
@@ -26,8 +27,9 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up SmartPlex: register its actions and its LLM API."""
+    """Set up SmartPlex: register its actions, intents and LLM API."""
     async_setup_services(hass)
+    async_setup_intents(hass)
     async_setup_llm_api(hass)
     return True
 
@@ -54,6 +56,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
             if started
         }
     )
+    await async_sync_sentences(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

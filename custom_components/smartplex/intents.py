@@ -1,0 +1,284 @@
+"""Voice intents for Assist without an LLM, and the opt-in install of their English sentences."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import datetime
+from pathlib import Path
+import shutil
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import intent
+import homeassistant.helpers.config_validation as cv
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from . import actions
+from .actions import Caller, describe_request, label
+from .const import LOGGER
+from .models import SmartPlexConfigEntry
+
+CONF_VOICE_SENTENCES = "voice_sentences"
+CONVERSATION_DOMAIN = "conversation"
+SENTENCES_FILE = "smartplex.yaml"
+SENTENCES_LANGUAGE = "en"
+BUNDLED_SENTENCES = (
+    Path(__file__).parent / "sentences" / SENTENCES_LANGUAGE / SENTENCES_FILE
+)
+
+INTENT_ADD_MOVIE = "SmartPlexAddMovie"
+INTENT_ADD_SERIES = "SmartPlexAddSeries"
+INTENT_APPROVE_REQUEST = "SmartPlexApproveRequest"
+INTENT_DISK_SPACE = "SmartPlexDiskSpace"
+INTENT_QUEUE = "SmartPlexQueue"
+INTENT_UPCOMING = "SmartPlexUpcoming"
+
+# Spoken lists stay short; the rest is summarised as "and N more".
+MAX_SPOKEN = 5
+UPCOMING_DAYS = 7
+
+
+def _spoken_list(parts: list[str]) -> str:
+    """Return a short spoken list: 'a, b and 3 more'."""
+    shown = parts[:MAX_SPOKEN]
+    if len(parts) > MAX_SPOKEN:
+        return f"{', '.join(shown)} and {len(parts) - MAX_SPOKEN} more"
+    if len(shown) > 1:
+        return f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return shown[0]
+
+
+def _slot_values(slots: dict[str, Any]) -> dict[str, Any]:
+    """Return the plain values of validated slots."""
+    return {name: slot["value"] for name, slot in slots.items()}
+
+
+class SmartPlexIntentHandler(intent.IntentHandler):
+    """Run a SmartPlex action for a voice command and speak the outcome."""
+
+    def __init__(self, intent_type: str, description: str) -> None:
+        """Name the intent."""
+        self.intent_type = intent_type
+        self.description = description
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Validate slots, run the action and answer in words."""
+        slots = _slot_values(self.async_validate_slots(intent_obj.slots))
+        response = intent_obj.create_response()
+        caller = Caller(source=actions.SOURCE_INTENT, context=intent_obj.context)
+        try:
+            entry = actions.resolve_entry(intent_obj.hass, None)
+            speech = await self.async_speech(intent_obj.hass, entry, caller, slots)
+        except HomeAssistantError as err:
+            response.async_set_error(
+                intent.IntentResponseErrorCode.FAILED_TO_HANDLE, str(err)
+            )
+            return response
+        response.async_set_speech(speech)
+        return response
+
+    @abstractmethod
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Run the action and return what to say."""
+
+
+TITLE_SLOTS = {
+    vol.Required("title"): cv.string,
+    vol.Optional("year"): vol.Coerce(int),
+}
+
+
+class AddMovieIntent(SmartPlexIntentHandler):
+    """Add a movie by title (and year)."""
+
+    slot_schema = TITLE_SLOTS
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Add the movie."""
+        added = await actions.async_add_movie(hass, entry, caller, **slots)
+        return f"{label(added['title'], added['year'])} added to {added['instance']}, searching now."
+
+
+class AddSeriesIntent(SmartPlexIntentHandler):
+    """Add a series by title (and year)."""
+
+    slot_schema = TITLE_SLOTS
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Add the series."""
+        added = await actions.async_add_series(hass, entry, caller, **slots)
+        return f"{label(added['title'], added['year'])} added to {added['instance']}, searching now."
+
+
+class QueueIntent(SmartPlexIntentHandler):
+    """Say what is downloading."""
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """List the downloads with their progress."""
+        items = (await actions.async_get_queue(entry))["items"]
+        if not items:
+            return "Nothing is downloading."
+        parts = [f"{item['title']} at {round(item['progress'])}%" for item in items]
+        noun = "download" if len(items) == 1 else "downloads"
+        return f"{len(items)} {noun}: {_spoken_list(parts)}."
+
+
+class UpcomingIntent(SmartPlexIntentHandler):
+    """Say what airs or is released this week."""
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """List the calendar of the next days."""
+        items = (
+            await actions.async_get_calendar(
+                entry, start=dt_util.now(), days=UPCOMING_DAYS
+            )
+        )["items"]
+        if not items:
+            return f"Nothing is coming up in the next {UPCOMING_DAYS} days."
+        parts = []
+        for item in items:
+            day = dt_util.as_local(datetime.fromisoformat(item["date"])).strftime("%A")
+            what = (
+                f"{item['title']} {item['episode']}"
+                if item["type"] == "episode"
+                else item["title"]
+            )
+            parts.append(f"{what} on {day}")
+        return f"Coming up: {_spoken_list(parts)}."
+
+
+class ApproveRequestIntent(SmartPlexIntentHandler):
+    """Approve one named request; never all of them."""
+
+    slot_schema = {
+        vol.Required("title"): cv.string,
+        vol.Optional("user"): cv.string,
+    }
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Find the one pending request for the title (and user) and approve it."""
+        request = await actions.async_find_pending_request(entry, **slots)
+        await actions.async_approve_request(
+            hass, entry, caller, request_id=request["request_id"]
+        )
+        return f"Approved {describe_request(request)}."
+
+
+class DiskSpaceIntent(SmartPlexIntentHandler):
+    """Say how much space is left on the library folders."""
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Report the free space per root folder."""
+        folders = (await actions.async_disk_space(entry))["folders"]
+        parts = [
+            f"{folder['instance']} {folder['path']} has {folder['free_gb']:g} GB free"
+            if folder["free_gb"] is not None
+            else f"{folder['instance']} {folder['path']} is not reachable"
+            for folder in folders
+        ]
+        if not parts:
+            return "No root folders are configured."
+        return f"{_spoken_list(parts)}."
+
+
+HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
+    AddMovieIntent(INTENT_ADD_MOVIE, "Adds a movie to Radarr by title and year"),
+    AddSeriesIntent(INTENT_ADD_SERIES, "Adds a series to Sonarr by title and year"),
+    QueueIntent(INTENT_QUEUE, "Tells what Sonarr and Radarr are downloading"),
+    UpcomingIntent(INTENT_UPCOMING, "Tells which episodes and movies come this week"),
+    ApproveRequestIntent(
+        INTENT_APPROVE_REQUEST,
+        "Approves the pending Overseerr request for a named title (and requester)",
+    ),
+    DiskSpaceIntent(INTENT_DISK_SPACE, "Tells the free space of the library folders"),
+)
+
+
+@callback
+def async_setup_intents(hass: HomeAssistant) -> None:
+    """Register the SmartPlex intents."""
+    for handler in HANDLERS:
+        intent.async_register(hass, handler)
+
+
+def _installed_path(hass: HomeAssistant) -> Path:
+    """Return where the sentences go for the default agent."""
+    return Path(
+        hass.config.path("custom_sentences", SENTENCES_LANGUAGE, SENTENCES_FILE)
+    )
+
+
+def _sync_sentences_file(target: Path, wanted: bool) -> bool:
+    """Copy or remove the sentences file; return True if something changed."""
+    if wanted:
+        if target.is_file() and target.read_bytes() == BUNDLED_SENTENCES.read_bytes():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BUNDLED_SENTENCES, target)
+        return True
+    if target.is_file():
+        target.unlink()
+        return True
+    return False
+
+
+async def async_sync_sentences(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry
+) -> None:
+    """Install or remove the English sentences as the options ask, then reload Assist."""
+    wanted = bool(entry.options.get(CONF_VOICE_SENTENCES, False))
+    changed = await hass.async_add_executor_job(
+        _sync_sentences_file, _installed_path(hass), wanted
+    )
+    if changed and hass.services.has_service(CONVERSATION_DOMAIN, "reload"):
+        LOGGER.debug("Reloading conversation sentences after installing=%s", wanted)
+        await hass.services.async_call(
+            CONVERSATION_DOMAIN,
+            "reload",
+            {"language": SENTENCES_LANGUAGE},
+            blocking=True,
+        )

@@ -1,0 +1,302 @@
+"""Tests for the voice intents and their sentences, through Assist's default agent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homeassistant.components import conversation
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import intent
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smartplex.intents import BUNDLED_SENTENCES, CONF_VOICE_SENTENCES
+from simulator import Simulator
+
+from .conftest import setup_entry
+from .helpers_actions import (
+    ALL_SERVICES,
+    EventLog,
+    audit_trail,
+    fixture_events,  # noqa: F401
+    hub,
+    world_state,
+)
+
+
+@pytest.fixture(name="voice")
+async def fixture_voice(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> MockConfigEntry:
+    """Return a loaded hub with voice sentences on and Assist running."""
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    entry = hub(simulator, ALL_SERVICES, **{CONF_VOICE_SENTENCES: True})
+    await setup_entry(hass, entry)
+    return entry
+
+
+async def ask(hass: HomeAssistant, text: str) -> intent.IntentResponse:
+    """Say something to the default agent and return its response."""
+    result = await conversation.async_converse(
+        hass, text, None, Context(user_id="voice-user"), language="en"
+    )
+    return result.response
+
+
+def speech(response: intent.IntentResponse) -> str:
+    """Return the plain spoken answer."""
+    return str(response.speech["plain"]["speech"])
+
+
+async def test_sentences_are_installed(
+    hass: HomeAssistant, voice: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Opting in copies the bundled sentences for the default agent."""
+    installed = tmp_path / "custom_sentences" / "en" / "smartplex.yaml"
+    assert installed.read_bytes() == BUNDLED_SENTENCES.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("text", "tmdb_id", "answer"),
+    [
+        (
+            "add the movie The Mirror from 2008",
+            10042,
+            "The Mirror (2008) added to Radarr, searching now.",
+        ),
+        (
+            "download movie Scarlet Verdict",
+            10009,
+            "Scarlet Verdict (2003) added to Radarr, searching now.",
+        ),
+        (
+            "get the film gentle archive",
+            10006,
+            "Gentle Archive (2003) added to Radarr, searching now.",
+        ),
+    ],
+)
+async def test_add_movie_sentence(
+    hass: HomeAssistant,
+    voice: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+    text: str,
+    tmdb_id: int,
+    answer: str,
+) -> None:
+    """Saying 'add the movie X from YEAR' adds it and confirms in words."""
+    response = await ask(hass, text)
+    assert speech(response) == answer
+    assert simulator.world.movie_by_tmdb(tmdb_id) is not None
+    [event] = events.of("smartplex_movie_added")
+    assert event["source"] == "intent"
+    [record] = await audit_trail(hass)
+    assert (record.source, record.user_id) == ("intent", "voice-user")
+
+
+async def test_add_movie_sentence_ambiguous(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """An ambiguous title is refused aloud with the candidates; nothing is added."""
+    before = world_state(simulator)
+    response = await ask(hass, "add the movie The Mirror")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert speech(response) == (
+        "Several titles match The Mirror: The Mirror (2002), The Mirror (2008), "
+        "The Mirror (2005). Add the year or use an id"
+    )
+    assert world_state(simulator) == before
+
+
+async def test_add_series_sentence(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Saying 'add the show X' adds the series."""
+    response = await ask(hass, "add the show Brave Horizon")
+    assert speech(response) == "Brave Horizon (2007) added to Sonarr, searching now."
+    assert simulator.world.series_by_tvdb(300000) is not None
+    response = await ask(hass, "add the tv show Endless River from 2017")
+    assert speech(response) == "Endless River (2017) added to Sonarr, searching now."
+
+
+async def test_add_series_already_there(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A series already in Sonarr is refused aloud."""
+    response = await ask(hass, "add the series Rising Echo")
+    assert speech(response) == "Rising Echo (1998) is already in Sonarr"
+
+
+@pytest.mark.parametrize(
+    "text", ["what's downloading", "what is in the queue", "list the downloads"]
+)
+async def test_queue_sentence(
+    hass: HomeAssistant, voice: MockConfigEntry, text: str
+) -> None:
+    """Asking what is downloading lists the queue with progress."""
+    response = await ask(hass, text)
+    assert speech(response) == (
+        "3 downloads: Lost Empire (2021) at 40%, Rising Echo S01E08 at 70% "
+        "and The Orbit S06E05 at 70%."
+    )
+
+
+async def test_queue_sentence_empty(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """An empty queue is said so."""
+    simulator.world.queue.clear()
+    response = await ask(hass, "what's downloading right now")
+    assert speech(response) == "Nothing is downloading."
+
+
+async def test_upcoming_sentence(
+    hass: HomeAssistant,
+    voice: MockConfigEntry,
+    simulator: Simulator,
+    freezer: pytest.FixtureRequest,
+) -> None:
+    """Asking what is coming up lists this week's releases with weekdays."""
+    response = await ask(hass, "what's coming up")
+    assert speech(response) == "Nothing is coming up in the next 7 days."
+    freezer.move_to("2021-06-18T12:00:00+00:00")  # type: ignore[attr-defined]
+    response = await ask(hass, "what is coming out this week")
+    # Released 2021-06-21 00:00 UTC: Sunday evening in the test time zone.
+    assert hass.config.time_zone == "US/Pacific"
+    assert speech(response) == "Coming up: Lost Empire (2021) on Sunday."
+
+
+async def test_approve_sentence(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator, events: EventLog
+) -> None:
+    """Approving names the title (and requester) and approves exactly that request."""
+    response = await ask(hass, "approve Ben's request for Hollow Orbit")
+    assert speech(response) == "Approved Ben's request for Hollow Orbit (2002)."
+    assert simulator.world.requests[4].status == 2
+    assert simulator.world.requests[1].status == 1
+    [event] = events.of("smartplex_request_approved")
+    assert event["source"] == "intent"
+    response = await ask(hass, "approve the request for the signal")
+    assert speech(response) == "Approved Ben's request for The Signal (2012)."
+    assert simulator.world.requests[1].status == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        (
+            "approve anna's request for Hollow Orbit",
+            "No pending request for Hollow Orbit. Pending: -",
+        ),
+        (
+            "approve the request for The Station",
+            (
+                "No pending request for The Station. Pending: Ben's request for "
+                "Hollow Orbit (2002), Ben's request for The Signal (2012)"
+            ),
+        ),
+    ],
+)
+async def test_approve_sentence_refused(
+    hass: HomeAssistant,
+    voice: MockConfigEntry,
+    simulator: Simulator,
+    text: str,
+    answer: str,
+) -> None:
+    """A request that is not pending for that title or user is not approved."""
+    before = world_state(simulator)
+    response = await ask(hass, text)
+    assert speech(response) == answer
+    assert world_state(simulator) == before
+
+
+async def test_approve_sentence_two_requesters(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Two pending requests for one title need the requester's name."""
+    world = simulator.world
+    world.add_request(0, world.titles[("movie", 10024)], world.start)
+    before = world_state(simulator)
+    response = await ask(hass, "approve the request for Hollow Orbit")
+    assert speech(response).startswith("Several pending requests for Hollow Orbit:")
+    assert world_state(simulator) == before
+    response = await ask(hass, "approve anna's request for Hollow Orbit")
+    assert speech(response) == "Approved anna's request for Hollow Orbit (2002)."
+
+
+async def test_approve_everything_is_not_understood(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """There is no sentence that approves requests without naming one."""
+    before = world_state(simulator)
+    response = await ask(hass, "approve everything")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert world_state(simulator) == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much space is left",
+        "how much disk space do I have",
+        "what's the free space",
+    ],
+)
+async def test_disk_space_sentence(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator, text: str
+) -> None:
+    """Asking for space reports every root folder in GB."""
+    world = simulator.world
+    movies = round(world.free_space("/movies") / 1e9, 1)
+    tv = round(world.free_space("/tv") / 1e9, 1)
+    response = await ask(hass, text)
+    assert speech(response) == (
+        f"Radarr /movies has {movies:g} GB free and Sonarr /tv has {tv:g} GB free."
+    )
+
+
+async def test_sentences_removed_when_opting_out(
+    hass: HomeAssistant, voice: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Turning the option off removes the sentences and Assist forgets them."""
+    installed = tmp_path / "custom_sentences" / "en" / "smartplex.yaml"
+    hass.config_entries.async_update_entry(voice, options={CONF_VOICE_SENTENCES: False})
+    await hass.async_block_till_done()
+    assert not installed.exists()
+    response = await ask(hass, "what's downloading")
+    assert response.intent is None or response.intent.intent_type != "SmartPlexQueue"
+    assert "downloads" not in speech(response)
+
+
+async def test_sentences_not_installed_by_default(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Without opting in nothing is written to the config directory."""
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, ALL_SERVICES))
+    assert not (tmp_path / "custom_sentences").exists()
+
+
+async def test_intent_without_hub(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Without a loaded hub the intent answers with an error."""
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "smartplex", {})
+    response = await intent.async_handle(hass, "test", "SmartPlexQueue", {})
+    assert response.response_type is intent.IntentResponseType.ERROR
+
+
+async def test_disk_space_with_radarr_down(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """A failing service is reported aloud."""
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
+    simulator.faults.inject("radarr", "status", status=500, path="/api/v3/rootfolder")
+    response = await intent.async_handle(hass, "test", "SmartPlexDiskSpace", {})
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert speech(response).startswith("Radarr could not do this:")
