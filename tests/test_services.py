@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
@@ -10,7 +12,9 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
+import yaml
 
+from custom_components.smartplex import actions
 from custom_components.smartplex.const import DOMAIN
 from simulator import Simulator
 
@@ -618,3 +622,21 @@ async def test_every_service_is_described(
         "search",
         "sync",
     }
+
+
+def test_translations_cover_every_error_and_selector() -> None:
+    """Every error key raised and every selector of services.yaml is translated."""
+    package = Path(actions.__file__).parent
+    strings = json.loads((package / "translations" / "en.json").read_text())
+    source = (package / "actions.py").read_text()
+    raised = set(re.findall(r'invalid\(\s*"(\w+)"', source)) | {"service_error"}
+    assert raised <= set(strings["exceptions"])
+    services = yaml.safe_load((package / "services.yaml").read_text())
+    for name, description in services.items():
+        translated = strings["services"][name]
+        assert set(description["fields"]) == set(translated["fields"])
+        for field in description["fields"].values():
+            select = field["selector"].get("select")
+            if select:
+                options = strings["selector"][select["translation_key"]]["options"]
+                assert set(select["options"]) == set(options)
