@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 import json
 import os
 import time
@@ -39,6 +40,11 @@ def wait_for_home_assistant() -> list[dict[str, Any]]:
     while time.monotonic() < deadline:
         try:
             return call("/api/onboarding")  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as err:
+            # Once onboarding is complete Home Assistant no longer serves its API.
+            if err.code == HTTPStatus.NOT_FOUND:
+                return []
+            time.sleep(1)
         except (urllib.error.URLError, ConnectionError):
             time.sleep(1)
     raise SystemExit(
@@ -46,10 +52,15 @@ def wait_for_home_assistant() -> list[dict[str, Any]]:
     )
 
 
+def done(steps: list[dict[str, Any]], name: str) -> bool:
+    """Return whether an onboarding step is complete (all are once onboarding is over)."""
+    return bool(next((s["done"] for s in steps if s["step"] == name), True))
+
+
 def login(steps: list[dict[str, Any]]) -> str:
     """Create the owner on a fresh install (or log in) and return an access token."""
     user, password = os.environ["HA_USER"], os.environ["HA_PASSWORD"]
-    if not next(step for step in steps if step["step"] == "user")["done"]:
+    if not done(steps, "user"):
         code = call(
             "/api/onboarding/users",
             {
@@ -87,7 +98,7 @@ def login(steps: list[dict[str, Any]]) -> str:
             {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
         ),
     ):
-        if not next((s for s in steps if s["step"] == step), {"done": True})["done"]:
+        if not done(steps, step):
             call(path, body, token)
     return token
 

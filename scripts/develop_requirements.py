@@ -1,0 +1,50 @@
+"""Print the pinned requirements of every integration the development Home Assistant sets up.
+
+Installing them in one go before the first start avoids Home Assistant installing a dozen packages
+in parallel on first boot (which races on shared dependencies and logs errors).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from homeassistant import bootstrap
+import homeassistant.components
+
+# What config/configuration.yaml loads, plus what onboarding adds by itself.
+CONFIGURED = {
+    "frontend",
+    "history",
+    "logbook",
+    "met",
+    "radio_browser",
+    "google_translate",
+}
+# Home Assistant's own always-loaded sets (discovery and supervisor ones are not loaded here).
+ALWAYS_LOADED = ("CORE_INTEGRATIONS", "DEFAULT_INTEGRATIONS", "FRONTEND_INTEGRATIONS")
+
+
+def main() -> None:
+    """Resolve dependencies from the configured and always-loaded integrations."""
+    root = Path(homeassistant.components.__path__[0])
+    todo = set(CONFIGURED)
+    for name in ALWAYS_LOADED:
+        todo |= set(getattr(bootstrap, name, set()))
+    seen: set[str] = set()
+    requirements: set[str] = set()
+    while todo:
+        domain = todo.pop()
+        manifest_path = root / domain / "manifest.json"
+        if domain in seen or not manifest_path.exists():
+            continue
+        seen.add(domain)
+        manifest = json.loads(manifest_path.read_text())
+        requirements.update(manifest.get("requirements", []))
+        todo |= set(manifest.get("dependencies", []))
+        todo |= set(manifest.get("after_dependencies", []))
+    print("\n".join(sorted(requirements)))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
