@@ -31,6 +31,7 @@ import voluptuous as vol
 
 from .api import (
     ServerInfo,
+    SmartPlexApiDisabledError,
     SmartPlexAuthError,
     SmartPlexCertificateError,
     SmartPlexConnectionError,
@@ -51,7 +52,7 @@ from .const import (
     SERVICE_TMDB,
     SERVICE_TYPES,
 )
-from .coordinator import api_disabled, create_client
+from .coordinator import create_client
 
 DEFAULT_URLS: dict[str, str] = {
     "overseerr": "http://localhost:5055",
@@ -77,8 +78,10 @@ async def async_validate_service(
     client = create_client(hass, service_type, data)
     try:
         return await client.validate(), None
-    except SmartPlexAuthError as err:
-        return None, "api_disabled" if api_disabled(err) else "invalid_auth"
+    except SmartPlexApiDisabledError:
+        return None, "api_disabled"
+    except SmartPlexAuthError:
+        return None, "invalid_auth"
     except SmartPlexUnsupportedVersionError:
         return None, "unsupported_version"
     except SmartPlexWrongServiceError:

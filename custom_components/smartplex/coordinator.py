@@ -23,6 +23,7 @@ from .api import (
     OverseerrClient,
     RadarrClient,
     ServerInfo,
+    SmartPlexApiDisabledError,
     SmartPlexAuthError,
     SmartPlexError,
     SmartPlexRateLimitError,
@@ -106,13 +107,6 @@ class _PerServiceLogFilter(logging.Filter):
 
 POLL_LOGGER = LOGGER.getChild("poll")
 POLL_LOGGER.addFilter(_PerServiceLogFilter())
-
-
-def api_disabled(err: SmartPlexError) -> bool:
-    """Return whether the service answered that its API is switched off (Tautulli)."""
-    # Interim until the API side has a dedicated error (notes/requests.md): the client
-    # reports Tautulli's "API not enabled" as an auth error with this fixed message.
-    return isinstance(err, SmartPlexAuthError) and "API is disabled" in str(err)
 
 
 def create_client(
@@ -199,7 +193,7 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
     ) -> ConfigEntryAuthFailed | UpdateFailed:
         """Return the coordinator error for a client error, starting reauth or a repair."""
         placeholders = {"service": self.service.title}
-        if isinstance(err, SmartPlexAuthError) and not api_disabled(err):
+        if isinstance(err, SmartPlexAuthError):
             # Name the failing service so the reauth flow can ask for its key.
             self.config_entry.async_start_reauth(
                 self.hass, data={CONF_SUBENTRY_ID: self.service.subentry_id}
@@ -209,7 +203,7 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_key="auth_failed",
                 translation_placeholders=placeholders,
             )
-        if api_disabled(err):
+        if isinstance(err, SmartPlexApiDisabledError):
             # A new key would not help: the user has to switch the API back on.
             ir.async_create_issue(
                 self.hass,
@@ -680,9 +674,7 @@ async def async_start_service(
         )
         return False
     ir.async_delete_issue(hass, DOMAIN, issue_id)
-    if (
-        isinstance(validation, SmartPlexAuthError) and not api_disabled(validation)
-    ) or any(
+    if isinstance(validation, SmartPlexAuthError) or any(
         isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
         for coordinator in coordinators
     ):

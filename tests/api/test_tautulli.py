@@ -10,6 +10,7 @@ from aiohttp import web
 import pytest
 
 from custom_components.smartplex.api import (
+    SmartPlexApiDisabledError,
     SmartPlexAuthError,
     SmartPlexRequestError,
     SmartPlexUnsupportedVersionError,
@@ -186,8 +187,9 @@ async def test_api_disabled(
     tautulli_server.add(
         "GET", "/api/v2", Reply(envelope({}, "error", "API not enabled"), status=404)
     )
-    with pytest.raises(SmartPlexAuthError, match="disabled"):
+    with pytest.raises(SmartPlexApiDisabledError, match="disabled") as err:
         await client.activity()
+    assert not isinstance(err.value, SmartPlexAuthError)
 
 
 async def test_missing_envelope(

@@ -12,6 +12,7 @@ from .arr import (
     Tag,
 )
 from .errors import (
+    SmartPlexApiDisabledError,
     SmartPlexAuthError,
     SmartPlexCertificateError,
     SmartPlexConnectionError,
@@ -121,6 +122,7 @@ __all__ = [
     "Series",
     "SeriesStatistics",
     "ServerInfo",
+    "SmartPlexApiDisabledError",
     "SmartPlexAuthError",
     "SmartPlexCertificateError",
     "SmartPlexConnectionError",

@@ -28,6 +28,10 @@ class SmartPlexAuthError(SmartPlexError):
     """The API key was rejected (HTTP 401/403 or an invalid-key reply)."""
 
 
+class SmartPlexApiDisabledError(SmartPlexError):
+    """The service's API is switched off in its own settings (Tautulli "API not enabled")."""
+
+
 class SmartPlexRateLimitError(SmartPlexError):
     """The service keeps answering 429 Too Many Requests."""
 

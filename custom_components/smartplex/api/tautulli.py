@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from .base import ApiClient, QueryValue, major_version
 from .errors import (
+    SmartPlexApiDisabledError,
     SmartPlexAuthError,
     SmartPlexError,
     SmartPlexNotFoundError,
@@ -605,7 +606,7 @@ class TautulliClient(ApiClient):
                 self.service, f"the API key was rejected: {self._clean(message)}"
             )
         if "api not enabled" in lowered:
-            return SmartPlexAuthError(
+            return SmartPlexApiDisabledError(
                 self.service, "the API is disabled in Tautulli's settings"
             )
         if "unknown command" in lowered:
