@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 import sqlite3
@@ -49,7 +50,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
     SmartPlexStore(str(path)).add_audit(record("kept", 0))
     store = SmartPlexStore(str(path))
     assert [item.action for item in store.audit()] == ["kept"]
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
     assert version == len(MIGRATIONS)
 

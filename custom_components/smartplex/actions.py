@@ -23,12 +23,14 @@ from .api import (
     OverseerrRequest,
     QualityProfile,
     RadarrClient,
+    RadarrQueueItem,
     RequestStatus,
     RootFolder,
     Series,
     SmartPlexError,
     SmartPlexNotFoundError,
     SonarrClient,
+    SonarrQueueItem,
     TmdbClient,
 )
 from .api.overseerr import RequestFilter
@@ -917,12 +919,15 @@ async def async_decline_request(
 # -- queue -------------------------------------------------------------------------------
 
 
-def _queue_dict(service: SmartPlexService, item: Any) -> dict[str, Any]:
+def _queue_dict(
+    service: SmartPlexService, item: RadarrQueueItem | SonarrQueueItem
+) -> dict[str, Any]:
     """Return a Radarr or Sonarr queue record as response data."""
     media_title: str | None = None
-    if getattr(item, "movie", None) is not None:
-        media_title = label(item.movie.title, item.movie.year)
-    elif getattr(item, "series", None) is not None:
+    if isinstance(item, RadarrQueueItem):
+        if item.movie is not None:
+            media_title = label(item.movie.title, item.movie.year)
+    elif item.series is not None:
         media_title = item.series.title
         if item.episode is not None:
             media_title += (
@@ -954,7 +959,9 @@ async def _queues(
     async def fetch(service: SmartPlexService) -> list[dict[str, Any]]:
         client = arr_client(service)
         with upstream(service):
-            items: Sequence[Any] = await client.queue_all()
+            items: Sequence[
+                RadarrQueueItem | SonarrQueueItem
+            ] = await client.queue_all()
         return [_queue_dict(service, item) for item in items]
 
     queues = await asyncio.gather(*(fetch(service) for service in services))
