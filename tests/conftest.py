@@ -12,6 +12,7 @@ from unittest.mock import PropertyMock, patch
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
@@ -108,6 +109,17 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def service_device(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, subentry_id: str
+) -> dr.DeviceEntry:
+    """Return the device of one service (looked up the same way on every HA version)."""
+    return next(
+        device
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        if (DOMAIN, subentry_id) in device.identifiers
+    )
 
 
 async def refresh_service(

@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.smartplex.const import DOMAIN
 from simulator import Simulator
 
-from .conftest import refresh_service, setup_entry
+from .conftest import refresh_service, service_device, setup_entry
 
 # Entities of services that must stay available while another one is down.
 OTHER_SERVICES = {
@@ -186,13 +186,13 @@ async def test_down_at_setup_then_identified(
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.tautulli_active_streams").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.sonarr_queue").state == "2"
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "sub_tautulli")})
+    device = service_device(device_registry, config_entry, "sub_tautulli")
     assert device.sw_version is None
 
     simulator.faults.clear()
     await refresh_service(hass, config_entry, "tautulli")
     assert hass.states.get("sensor.tautulli_active_streams").state == "1"
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "sub_tautulli")})
+    device = service_device(device_registry, config_entry, "sub_tautulli")
     info = await config_entry.runtime_data.services["sub_tautulli"].client.validate()
     assert device.sw_version == info.version
     assert device.model == "Tautulli"
@@ -205,7 +205,7 @@ async def test_recovered_but_not_identified(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """If identifying a recovered service fails, its data still counts and the device stays."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "sub_sonarr")})
+    device = service_device(device_registry, loaded_entry, "sub_sonarr")
     simulator.faults.inject("sonarr", "status", status=503)
     await refresh_service(hass, loaded_entry, "sonarr")
     simulator.faults.clear()
@@ -214,7 +214,7 @@ async def test_recovered_but_not_identified(
     )
     await refresh_service(hass, loaded_entry, "sonarr")
     assert hass.states.get("sensor.sonarr_queue").state == "2"
-    after = device_registry.async_get_device(identifiers={(DOMAIN, "sub_sonarr")})
+    after = service_device(device_registry, loaded_entry, "sub_sonarr")
     assert after.sw_version == device.sw_version
 
 

@@ -22,7 +22,7 @@ from custom_components.smartplex.coordinator import (
 )
 from simulator import Simulator
 
-from .conftest import closed_port_url, hub_with_services, setup_entry
+from .conftest import closed_port_url, hub_with_services, service_device, setup_entry
 
 
 def scheduled_polls(
@@ -96,7 +96,7 @@ async def test_reconfigure_fixes_service(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.subentries["sub_radarr"].data[CONF_URL] == simulator.url("radarr")
     assert hass.states.get("sensor.radarr_queue").state != STATE_UNAVAILABLE
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "sub_radarr")})
+    device = service_device(device_registry, entry, "sub_radarr")
     assert device.configuration_url == simulator.url("radarr")
     assert device.sw_version
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -9,13 +11,28 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from .conftest import NOW, setup_entry
+
+REGISTRY_FIELDS = (
+    "unique_id",
+    "translation_key",
+    "original_device_class",
+    "entity_category",
+    "disabled_by",
+    "capabilities",
+    "unit_of_measurement",
+    "has_entity_name",
+)
+
+
+def plain_keys(value: Any) -> Any:
+    """Return mappings with plain string keys (HA 2026.10 uses StrEnum keys)."""
+    if isinstance(value, Mapping):
+        return {str(key): item for key, item in value.items()}
+    return value
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -35,13 +52,27 @@ async def test_all_entities(
     freezer.move_to(NOW)
     with patch("custom_components.smartplex.PLATFORMS", [platform]):
         await setup_entry(hass, config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    assert entries
+    for entry in sorted(entries, key=lambda entry: entry.entity_id):
+        state = hass.states.get(entry.entity_id)
+        assert state is not None
+        # Only fields every supported HA version serialises alike (registry internals
+        # such as aliases changed shape in 2026.10).
+        assert {
+            "registry": {
+                field: plain_keys(getattr(entry, field)) for field in REGISTRY_FIELDS
+            },
+            "state": state.state,
+            "attributes": plain_keys(state.attributes),
+        } == snapshot(name=entry.entity_id)
 
 
 async def test_devices(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
 ) -> None:
     """Each service is one service device with a credential-free configuration URL."""
     await setup_entry(hass, config_entry)
@@ -55,8 +86,12 @@ async def test_devices(
     }
     for device in devices:
         assert device.entry_type is dr.DeviceEntryType.SERVICE
-        (subentry_id,) = device.config_entries_subentries[config_entry.entry_id]
-        assert device.identifiers == {("smartplex", subentry_id)}
+        ((domain, subentry_id),) = device.identifiers
+        assert domain == "smartplex"
+        assert subentry_id in config_entry.subentries
+        entities = er.async_entries_for_device(entity_registry, device.id)
+        assert entities
+        assert {entity.config_subentry_id for entity in entities} == {subentry_id}
         assert "apikey" not in (device.configuration_url or "")
     sonarr = next(device for device in devices if device.name == "Sonarr")
     assert sonarr.sw_version

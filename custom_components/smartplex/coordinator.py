@@ -238,12 +238,14 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
             return
         service.info = info
         registry = dr.async_get(self.hass)
-        if device := registry.async_get_device(
-            identifiers={(DOMAIN, service.subentry_id)}
+        # Looked up within the entry: HA 2026.10 deprecates the global identifier lookup.
+        for device in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
         ):
-            registry.async_update_device(
-                device.id, model=info.name, sw_version=info.version
-            )
+            if (DOMAIN, service.subentry_id) in device.identifiers:
+                registry.async_update_device(
+                    device.id, model=info.name, sw_version=info.version
+                )
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
