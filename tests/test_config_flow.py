@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smartplex.const import (
     CONF_SUBENTRY_ID,
     CONF_UPCOMING_DAYS,
+    CONF_VOICE_SENTENCES,
     DOMAIN,
 )
 from simulator import Simulator
@@ -67,15 +68,18 @@ async def test_single_hub(hass: HomeAssistant, hub_entry: MockConfigEntry) -> No
 
 
 async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
-    """The options flow stores the upcoming window."""
+    """The options flow stores the upcoming window and the voice-sentences switch."""
     await setup_entry(hass, hub_entry)
     result = await hass.config_entries.options.async_init(hub_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    schema = result["data_schema"].schema
+    defaults = {key.schema: key.description["suggested_value"] for key in schema}
+    assert defaults == {CONF_UPCOMING_DAYS: 7, CONF_VOICE_SENTENCES: False}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPCOMING_DAYS: 14}
+        result["flow_id"], {CONF_UPCOMING_DAYS: 14, CONF_VOICE_SENTENCES: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert hub_entry.options == {CONF_UPCOMING_DAYS: 14}
+    assert hub_entry.options == {CONF_UPCOMING_DAYS: 14, CONF_VOICE_SENTENCES: True}
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smartplex.intents import BUNDLED_SENTENCES, CONF_VOICE_SENTENCES
+from custom_components.smartplex.const import CONF_VOICE_SENTENCES
+from custom_components.smartplex.intents import BUNDLED_SENTENCES
 from simulator import Simulator
 
 from .conftest import setup_entry

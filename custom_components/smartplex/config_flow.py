@@ -20,6 +20,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -43,6 +44,7 @@ from .api import (
 from .const import (
     CONF_SUBENTRY_ID,
     CONF_UPCOMING_DAYS,
+    CONF_VOICE_SENTENCES,
     DEFAULT_NAME,
     DEFAULT_TMDB_URL,
     DEFAULT_UPCOMING_DAYS,
@@ -191,7 +193,10 @@ class SmartPlexOptionsFlow(OptionsFlow):
         """Show and save the preferences."""
         if user_input is not None:
             return self.async_create_entry(
-                data={CONF_UPCOMING_DAYS: int(user_input[CONF_UPCOMING_DAYS])}
+                data={
+                    CONF_UPCOMING_DAYS: int(user_input[CONF_UPCOMING_DAYS]),
+                    CONF_VOICE_SENTENCES: bool(user_input[CONF_VOICE_SENTENCES]),
+                }
             )
         return self.async_show_form(
             step_id="init",
@@ -206,13 +211,17 @@ class SmartPlexOptionsFlow(OptionsFlow):
                                 mode=NumberSelectorMode.BOX,
                                 unit_of_measurement="days",
                             )
-                        )
+                        ),
+                        vol.Required(CONF_VOICE_SENTENCES): BooleanSelector(),
                     }
                 ),
                 {
                     CONF_UPCOMING_DAYS: self.config_entry.options.get(
                         CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS
-                    )
+                    ),
+                    CONF_VOICE_SENTENCES: self.config_entry.options.get(
+                        CONF_VOICE_SENTENCES, False
+                    ),
                 },
             ),
         )

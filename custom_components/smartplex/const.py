@@ -11,6 +11,7 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_SUBENTRY_ID: Final = "subentry_id"
 CONF_UPCOMING_DAYS: Final = "upcoming_days"
+CONF_VOICE_SENTENCES: Final = "voice_sentences"
 
 DEFAULT_NAME: Final = "SmartPlex"
 DEFAULT_TMDB_URL: Final = "https://api.themoviedb.org"

@@ -17,10 +17,9 @@ import voluptuous as vol
 
 from . import actions
 from .actions import Caller, describe_request, label
-from .const import LOGGER
+from .const import CONF_VOICE_SENTENCES, LOGGER
 from .models import SmartPlexConfigEntry
 
-CONF_VOICE_SENTENCES = "voice_sentences"
 CONVERSATION_DOMAIN = "conversation"
 SENTENCES_FILE = "smartplex.yaml"
 SENTENCES_LANGUAGE = "en"
