@@ -14,6 +14,7 @@ import urllib.request
 BASE = f"http://127.0.0.1:{os.environ.get('HA_PORT', '8123')}"
 CLIENT_ID = f"{BASE}/"
 SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb")
+VOICE_SENTENCES = "voice_sentences"
 
 
 def call(
@@ -131,6 +132,22 @@ def connect(token: str, simulator: dict[str, dict[str, str]]) -> None:
         )
         outcome = result.get("title") or result.get("errors") or result.get("reason")
         print(f"  {service:10} {result.get('type')}: {outcome}")  # noqa: T201
+    enable_voice_sentences(token, entry_id)
+
+
+def enable_voice_sentences(token: str, entry_id: str) -> None:
+    """Turn on the hub option that installs SmartPlex's sentences for Assist."""
+    flow = call("/api/config/config_entries/options/flow", {"handler": entry_id}, token)
+    # Submit the form's own suggested values so only voice_sentences changes.
+    values = {
+        field["name"]: (field.get("description") or {}).get("suggested_value")
+        for field in flow["data_schema"]
+    }
+    values[VOICE_SENTENCES] = True
+    result = call(
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}", values, token
+    )
+    print(f"  {'options':10} {result.get('type')}: {VOICE_SENTENCES} on")  # noqa: T201
 
 
 def call_delete(path: str, token: str) -> None:
