@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 import re
@@ -184,7 +185,11 @@ async def test_add_movie_options(
         ),
         ({"title": "Iron Lantern"}, "ambiguous_title", {}),
         ({"title": "The Mirror", "year": 1999}, "title_not_found", {}),
-        ({"title": "Nothing Like This"}, "title_not_found", {"candidates": "-"}),
+        (
+            {"title": "Nothing Like This"},
+            "nothing_found",
+            {"title": "Nothing Like This"},
+        ),
         ({"tmdb_id": 99999}, "id_not_found", {"id": "TMDB 99999"}),
         ({"imdb_id": "tt9999999"}, "id_not_found", {}),
         ({"title": "Lost Empire"}, "already_added", {"instance": "Radarr"}),
@@ -264,12 +269,53 @@ async def test_add_series(
 
 
 @pytest.mark.parametrize(
+    ("service", "title_key", "twin_ids", "data", "candidates"),
+    [
+        (
+            "add_movie",
+            ("movie", 10042),
+            {"tmdb_id": 19042, "imdb_id": "tt9042042"},
+            {"title": "The Mirror", "year": 2008},
+            "The Mirror (2008) TMDB 10042, The Mirror (2008) TMDB 19042",
+        ),
+        (
+            "add_series",
+            ("tv", 60000),
+            {"tmdb_id": 69000, "tvdb_id": 309000, "imdb_id": "tt9000000"},
+            {"title": "Brave Horizon"},
+            "Brave Horizon (2007) TVDB 300000, Brave Horizon (2007) TVDB 309000",
+        ),
+    ],
+)
+async def test_add_refuses_twins_listing_their_ids(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    service: str,
+    title_key: tuple[str, int],
+    twin_ids: dict[str, Any],
+    data: dict[str, Any],
+    candidates: str,
+) -> None:
+    """Two titles with the same name and year are listed with the id that tells them apart."""
+    world = simulator.world
+    twin = dataclasses.replace(world.titles[title_key], **twin_ids)
+    world.titles[(twin.kind, twin.tmdb_id)] = twin
+    before = world_state(simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, service, data)
+    assert err.value.translation_key == "ambiguous_title"
+    assert err.value.translation_placeholders["candidates"] == candidates
+    assert world_state(simulator) == before
+
+
+@pytest.mark.parametrize(
     ("data", "key"),
     [
         ({"title": "Brave Horizon", "seasons": [1, 7]}, "season_not_found"),
         ({"title": "Rising Echo"}, "already_added"),
         ({"tvdb_id": 1}, "id_not_found"),
-        ({"title": "Nowhere Show"}, "title_not_found"),
+        ({"title": "Nowhere Show"}, "nothing_found"),
         ({"year": 2007}, "missing_identifier"),
     ],
 )

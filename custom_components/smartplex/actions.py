@@ -224,14 +224,29 @@ def pick_title[ItemT: (Movie, Series)](
         matches = [item for item in matches if item.year == year]
     if len(matches) == 1:
         return matches[0]
-    candidates = ", ".join(
-        label(item.title, item.year) for item in (matches or items)[:MAX_CANDIDATES]
-    )
+    if not (shown := (matches or items)[:MAX_CANDIDATES]):
+        raise invalid("nothing_found", title=label(title, year))
+    candidates = ", ".join(_candidate_labels(shown))
     if matches:
         raise invalid("ambiguous_title", title=title, candidates=candidates)
-    raise invalid(
-        "title_not_found", title=label(title, year), candidates=candidates or "-"
-    )
+    raise invalid("title_not_found", title=label(title, year), candidates=candidates)
+
+
+def _candidate_labels(items: Sequence[Movie | Series]) -> list[str]:
+    """Return 'Title (year)' per item, with its id where title and year repeat."""
+    labels = [label(item.title, item.year) for item in items]
+    # Remakes share title and year; only the id then tells them apart.
+    return [
+        f"{text} {_id_label(item)}" if labels.count(text) > 1 else text
+        for text, item in zip(labels, items, strict=True)
+    ]
+
+
+def _id_label(item: Movie | Series) -> str:
+    """Return the id a title is added by: 'TMDB 123' for movies, 'TVDB 456' for series."""
+    if isinstance(item, Movie):
+        return f"TMDB {item.tmdb_id}"
+    return f"TVDB {item.tvdb_id}"
 
 
 def _pick_profile(
