@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 import shutil
@@ -95,10 +96,20 @@ TITLE_SLOTS = {
 }
 
 
-class AddMovieIntent(SmartPlexIntentHandler):
-    """Add a movie by title (and year)."""
+class AddTitleIntent(SmartPlexIntentHandler):
+    """Add a movie or a series by title (and year)."""
 
     slot_schema = TITLE_SLOTS
+
+    def __init__(
+        self,
+        intent_type: str,
+        description: str,
+        add: Callable[..., Awaitable[dict[str, Any]]],
+    ) -> None:
+        """Name the intent and the action that adds the title."""
+        super().__init__(intent_type, description)
+        self._add = add
 
     async def async_speech(
         self,
@@ -107,25 +118,8 @@ class AddMovieIntent(SmartPlexIntentHandler):
         caller: Caller,
         slots: dict[str, Any],
     ) -> str:
-        """Add the movie."""
-        added = await actions.async_add_movie(hass, entry, caller, **slots)
-        return f"{label(added['title'], added['year'])} added to {added['instance']}, searching now."
-
-
-class AddSeriesIntent(SmartPlexIntentHandler):
-    """Add a series by title (and year)."""
-
-    slot_schema = TITLE_SLOTS
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Add the series."""
-        added = await actions.async_add_series(hass, entry, caller, **slots)
+        """Add the title."""
+        added = await self._add(hass, entry, caller, **slots)
         return f"{label(added['title'], added['year'])} added to {added['instance']}, searching now."
 
 
@@ -225,8 +219,16 @@ class DiskSpaceIntent(SmartPlexIntentHandler):
 
 
 HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
-    AddMovieIntent(INTENT_ADD_MOVIE, "Adds a movie to Radarr by title and year"),
-    AddSeriesIntent(INTENT_ADD_SERIES, "Adds a series to Sonarr by title and year"),
+    AddTitleIntent(
+        INTENT_ADD_MOVIE,
+        "Adds a movie to Radarr by title and year",
+        actions.async_add_movie,
+    ),
+    AddTitleIntent(
+        INTENT_ADD_SERIES,
+        "Adds a series to Sonarr by title and year",
+        actions.async_add_series,
+    ),
     QueueIntent(INTENT_QUEUE, "Tells what Sonarr and Radarr are downloading"),
     UpcomingIntent(INTENT_UPCOMING, "Tells which episodes and movies come this week"),
     ApproveRequestIntent(
