@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -265,11 +266,9 @@ class DeclineRequestTool(SmartPlexTool):
         args: dict[str, Any],
     ) -> dict[str, Any]:
         """Decline the request, or return the plan without confirmation."""
-        confirmed = args.pop("confirm")
-        result = await actions.async_decline_request(
-            hass, entry, caller, dry_run=not confirmed, **args
+        return await _run_confirmed(
+            actions.async_decline_request, hass, entry, caller, args
         )
-        return _plan(result) if not confirmed else result
 
 
 class GetQueueTool(SmartPlexTool):
@@ -326,11 +325,9 @@ class RemoveQueueItemTool(SmartPlexTool):
         args: dict[str, Any],
     ) -> dict[str, Any]:
         """Remove the download, or return the plan without confirmation."""
-        confirmed = args.pop("confirm")
-        result = await actions.async_remove_queue_item(
-            hass, entry, caller, dry_run=not confirmed, **args
+        return await _run_confirmed(
+            actions.async_remove_queue_item, hass, entry, caller, args
         )
-        return _plan(result) if not confirmed else result
 
 
 class GetCalendarTool(SmartPlexTool):
@@ -376,13 +373,22 @@ class DiskSpaceTool(SmartPlexTool):
         return await actions.async_disk_space(entry)
 
 
-def _plan(result: dict[str, Any]) -> dict[str, Any]:
-    """Turn a dry run into instructions for the model."""
-    summary = result["summary"]
+async def _run_confirmed(
+    action: Callable[..., Awaitable[dict[str, Any]]],
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    args: dict[str, Any],
+) -> dict[str, Any]:
+    """Run a destructive action only when the user confirmed; else return its plan."""
+    confirmed = args.pop("confirm")
+    result = await action(hass, entry, caller, dry_run=not confirmed, **args)
+    if confirmed:
+        return result
     return {
         **result,
         "done": False,
-        "message": f"About to {summary}. Ask the user to confirm; nothing was changed.",
+        "message": f"About to {result['summary']}. Ask the user to confirm; nothing was changed.",
     }
 
 
