@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-CONTRACTS = Path("/work/shared/contracts")
+CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 AUTH_QUERY = {"sonarr": {"apikey"}, "radarr": {"apikey"}, "tmdb": {"api_key"}}
 OVERSEERR_FAMILY = ("overseerr", "jellyseerr", "seerr")
 # Commands the reference only lists in its index; parameters from Tautulli's handler
