@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -277,6 +277,26 @@ def _pick_profile(
     )
 
 
+async def _profile_and_folder(
+    client: RadarrClient | SonarrClient,
+    library: Callable[[], Awaitable[Sequence[Movie] | Sequence[Series]]],
+    quality_profile: str | None,
+    root_folder: str | None,
+) -> tuple[QualityProfile, RootFolder]:
+    """Return the quality profile and root folder to add with, defaults from the instance."""
+    profiles, folders = await asyncio.gather(
+        client.quality_profiles(), client.root_folders()
+    )
+    used = (
+        [item.quality_profile_id for item in await library()]
+        if quality_profile is None
+        else []
+    )
+    return _pick_profile(profiles, quality_profile, used), _pick_folder(
+        folders, root_folder
+    )
+
+
 def _pick_folder(folders: list[RootFolder], wanted: str | None) -> RootFolder:
     """Return the root folder asked for, else the reachable one with most free space."""
     if wanted is not None:
@@ -524,16 +544,9 @@ async def async_add_movie(
                 title=label(movie.title, movie.year),
                 instance=service.title,
             )
-        profiles, folders = await asyncio.gather(
-            client.quality_profiles(), client.root_folders()
+        profile, folder = await _profile_and_folder(
+            client, client.movies, quality_profile, root_folder
         )
-        used = (
-            [item.quality_profile_id for item in await client.movies()]
-            if quality_profile is None
-            else []
-        )
-        profile = _pick_profile(profiles, quality_profile, used)
-        folder = _pick_folder(folders, root_folder)
         added = await client.add_movie(
             movie,
             quality_profile_id=profile.id,
@@ -628,16 +641,9 @@ async def async_add_series(
                 title=label(series.title, series.year),
                 available=", ".join(map(str, known)) or "-",
             )
-        profiles, folders = await asyncio.gather(
-            client.quality_profiles(), client.root_folders()
+        profile, folder = await _profile_and_folder(
+            client, client.series, quality_profile, root_folder
         )
-        used = (
-            [item.quality_profile_id for item in await client.series()]
-            if quality_profile is None
-            else []
-        )
-        profile = _pick_profile(profiles, quality_profile, used)
-        folder = _pick_folder(folders, root_folder)
         added = await client.add_series(
             series,
             quality_profile_id=profile.id,
