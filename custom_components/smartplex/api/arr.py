@@ -369,8 +369,7 @@ class ArrClient[QueueT](ApiClient):
 
     async def create_tag(self, label: str) -> Tag:
         """Create a tag and return it."""
-        payload = await self._request("POST", "/api/v3/tag", json_body={"label": label})
-        return Tag.from_dict(self._expect_dict(payload, "POST /api/v3/tag"))
+        return Tag.from_dict(await self._post_dict("/api/v3/tag", {"label": label}))
 
     async def health(self) -> list[HealthCheck]:
         """Return current health problems."""
@@ -423,10 +422,9 @@ class ArrClient[QueueT](ApiClient):
 
     async def command(self, name: str, **body: Any) -> Command:
         """Start a command (e.g. a search) and return its initial state."""
-        payload = await self._request(
-            "POST", "/api/v3/command", json_body={"name": name, **body}
+        return Command.from_dict(
+            await self._post_dict("/api/v3/command", {"name": name, **body})
         )
-        return Command.from_dict(self._expect_dict(payload, "POST /api/v3/command"))
 
     async def command_status(self, command_id: int) -> Command:
         """Return the state of a command."""
@@ -459,9 +457,8 @@ class ArrClient[QueueT](ApiClient):
             "tags": list(tags),
         }
         body.update(dict.fromkeys(events, True))
-        payload = await self._request("POST", "/api/v3/notification", json_body=body)
         return Notification.from_dict(
-            self._expect_dict(payload, "POST /api/v3/notification")
+            await self._post_dict("/api/v3/notification", body)
         )
 
     async def delete_notification(self, notification_id: int) -> None:

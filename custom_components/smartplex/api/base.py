@@ -280,6 +280,12 @@ class ApiClient:
         """GET a JSON array of objects."""
         return self._expect_list(await self._request("GET", path, params=params), path)
 
+    async def _post_dict(self, path: str, body: Any = None) -> JsonDict:
+        """POST a JSON body (if any) and return the JSON object the service answers with."""
+        return self._expect_dict(
+            await self._request("POST", path, json_body=body), f"POST {path}"
+        )
+
 
 def major_version(version: str) -> int | None:
     """Return the leading integer of a version string such as "v2.13.4" or "4.0.1.929"."""

@@ -432,9 +432,9 @@ class OverseerrClient(ApiClient):
         self, request_id: int, status: str
     ) -> OverseerrRequest:
         """POST /request/{id}/{approve|decline}."""
-        path = f"/api/v1/request/{request_id}/{status}"
-        payload = await self._request("POST", path)
-        return OverseerrRequest.from_dict(self._expect_dict(payload, path))
+        return OverseerrRequest.from_dict(
+            await self._post_dict(f"/api/v1/request/{request_id}/{status}")
+        )
 
     async def delete_request(self, request_id: int) -> None:
         """Delete a request."""
@@ -459,9 +459,8 @@ class OverseerrClient(ApiClient):
             body["seasons"] = "all" if seasons in (None, "all") else list(seasons or ())
         if user_id is not None:
             body["userId"] = user_id
-        payload = await self._request("POST", "/api/v1/request", json_body=body)
         return OverseerrRequest.from_dict(
-            self._expect_dict(payload, "POST /api/v1/request")
+            await self._post_dict("/api/v1/request", body)
         )
 
     async def users(self, *, take: int = 100, skip: int = 0) -> Page[OverseerrUser]:
@@ -536,10 +535,9 @@ class OverseerrClient(ApiClient):
         }
         if authorization_header is not None:
             options["authHeader"] = authorization_header
-        path = "/api/v1/settings/notifications/webhook"
-        payload = await self._request(
-            "POST",
-            path,
-            json_body={"enabled": enabled, "types": types, "options": options},
+        return WebhookSettings.from_dict(
+            await self._post_dict(
+                "/api/v1/settings/notifications/webhook",
+                {"enabled": enabled, "types": types, "options": options},
+            )
         )
-        return WebhookSettings.from_dict(self._expect_dict(payload, path))

@@ -198,8 +198,7 @@ class RadarrClient(ArrClient[RadarrQueueItem]):
             "tags": list(tags),
             "addOptions": {"searchForMovie": search, "monitor": monitor},
         }
-        payload = await self._request("POST", "/api/v3/movie", json_body=body)
-        return Movie.from_dict(self._expect_dict(payload, "POST /api/v3/movie"))
+        return Movie.from_dict(await self._post_dict("/api/v3/movie", body))
 
     async def delete_movie(
         self,

@@ -327,8 +327,7 @@ class SonarrClient(ArrClient[SonarrQueueItem]):
                 }
                 for season in series.seasons
             ]
-        payload = await self._request("POST", "/api/v3/series", json_body=body)
-        return Series.from_dict(self._expect_dict(payload, "POST /api/v3/series"))
+        return Series.from_dict(await self._post_dict("/api/v3/series", body))
 
     async def delete_series(
         self,
