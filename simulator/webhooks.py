@@ -179,11 +179,15 @@ def genre_name(kind: str, genre_id: int) -> str:
     return (MOVIE_GENRES if kind == "movie" else TV_GENRES).get(genre_id, "Unknown")
 
 
-def _release(world: World, item: QueueItem) -> dict[str, Any]:
+def _quality_name(quality_id: int) -> str:
+    """Return the name of a quality id."""
+    return next(q[1] for q in QUALITIES if q[0] == quality_id)
+
+
+def _release(item: QueueItem) -> dict[str, Any]:
     """Return the release object of a Grab webhook."""
-    quality = next(q[1] for q in QUALITIES if q[0] == item.quality_id)
     return {
-        "quality": quality,
+        "quality": _quality_name(item.quality_id),
         "qualityVersion": 1,
         "releaseGroup": "SIM",
         "releaseTitle": item.title,
@@ -219,36 +223,43 @@ def arr_envelope(service: str, event: str, body: dict[str, Any]) -> dict[str, An
     }
 
 
+def _media(world: World, item: QueueItem) -> dict[str, Any]:
+    """Return the movie or series (and episode) objects of a Grab or Download payload."""
+    if item.service == "radarr":
+        movie = world.movies[item.media_id]
+        return {
+            "movie": arr_movie(world, movie),
+            "remoteMovie": {
+                "tmdbId": movie.info.tmdb_id,
+                "imdbId": movie.info.imdb_id,
+                "title": movie.info.title,
+                "year": movie.info.year,
+            },
+        }
+    return {
+        "series": arr_series(world, world.series[item.media_id]),
+        "episodes": [_episode(world, item.episode_id)] if item.episode_id else [],
+    }
+
+
 def arr_grab(world: World, item: QueueItem) -> dict[str, Any]:
     """Return a Sonarr/Radarr Grab payload."""
-    body: dict[str, Any] = {
-        "release": _release(world, item),
+    body = {
+        "release": _release(item),
         "downloadClient": "SABnzbd",
         "downloadClientType": "SABnzbd",
         "downloadId": item.download_id,
+        **_media(world, item),
     }
-    if item.service == "radarr":
-        movie = world.movies[item.media_id]
-        body["movie"] = arr_movie(world, movie)
-        body["remoteMovie"] = {
-            "tmdbId": movie.info.tmdb_id,
-            "imdbId": movie.info.imdb_id,
-            "title": movie.info.title,
-            "year": movie.info.year,
-        }
-    else:
-        body["series"] = arr_series(world, world.series[item.media_id])
-        body["episodes"] = [_episode(world, item.episode_id)] if item.episode_id else []
     return arr_envelope(item.service, "Grab", body)
 
 
 def arr_download(world: World, item: QueueItem, now: Any) -> dict[str, Any]:
     """Return a Sonarr/Radarr Download (import) payload."""
-    quality = next(q[1] for q in QUALITIES if q[0] == item.quality_id)
     file = {
         "id": item.id,
         "relativePath": f"{item.title}.mkv",
-        "quality": quality,
+        "quality": _quality_name(item.quality_id),
         "qualityVersion": 1,
         "releaseGroup": "SIM",
         "sceneName": item.title,
@@ -260,16 +271,10 @@ def arr_download(world: World, item: QueueItem, now: Any) -> dict[str, Any]:
         "downloadClient": "SABnzbd",
         "downloadClientType": "SABnzbd",
         "downloadId": item.download_id,
+        **_media(world, item),
     }
     if item.service == "radarr":
         movie = world.movies[item.media_id]
-        body["movie"] = arr_movie(world, movie)
-        body["remoteMovie"] = {
-            "tmdbId": movie.info.tmdb_id,
-            "imdbId": movie.info.imdb_id,
-            "title": movie.info.title,
-            "year": movie.info.year,
-        }
         body["movieFile"] = {
             **file,
             "path": f"{movie.path}/{item.title}.mkv",
@@ -277,8 +282,6 @@ def arr_download(world: World, item: QueueItem, now: Any) -> dict[str, Any]:
         }
     else:
         series = world.series[item.media_id]
-        body["series"] = arr_series(world, series)
-        body["episodes"] = [_episode(world, item.episode_id)] if item.episode_id else []
         body["episodeFile"] = {**file, "path": f"{series.path}/{item.title}.mkv"}
     return arr_envelope(item.service, "Download", body)
 
