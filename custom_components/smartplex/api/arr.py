@@ -311,11 +311,7 @@ class ArrClient[QueueT](ApiClient):
             )
         major = major_version(status.version)
         if major is None or major < MIN_ARR_VERSION:
-            raise SmartPlexUnsupportedVersionError(
-                self.service,
-                f"version {status.version} is not supported (need {MIN_ARR_VERSION} or newer)",
-                version=status.version,
-            )
+            raise self._unsupported_version(status.version)
         return ServerInfo(
             service=self.service,
             name=status.instance_name or status.app_name,
@@ -336,6 +332,10 @@ class ArrClient[QueueT](ApiClient):
         version = to_str(as_dict(legacy).get("version"))
         if not version:
             return wrong
+        return self._unsupported_version(version)
+
+    def _unsupported_version(self, version: str) -> SmartPlexUnsupportedVersionError:
+        """Return the error for a version below MIN_ARR_VERSION (or none at all)."""
         return SmartPlexUnsupportedVersionError(
             self.service,
             f"version {version} is not supported (need {MIN_ARR_VERSION} or newer)",
