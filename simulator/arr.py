@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .clock import iso
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
 from .webhooks import arr_envelope, health_wiki_url
@@ -16,11 +17,6 @@ from .world import QUALITIES
 VERSIONS = {"sonarr": "4.0.14.2939", "radarr": "5.26.2.10099"}
 OLD_VERSION = "2.0.0.5344"
 URL_BASE_KEY = web.AppKey("url_base", str)
-
-
-def iso(value: datetime) -> str:
-    """Format a datetime as .NET does in JSON (UTC, Z suffix)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 
+def iso(value: datetime) -> str:
+    """Format a datetime as .NET does in JSON (UTC, Z suffix)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class Clock:
     """A monotonic simulated clock."""
 

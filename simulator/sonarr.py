@@ -11,7 +11,6 @@ from .arr import (
     ArrRoutes,
     bad_request,
     images,
-    iso,
     json_body,
     not_found,
     paged,
@@ -20,6 +19,7 @@ from .arr import (
     quality,
     query_bool,
 )
+from .clock import iso
 from .world import TV_GENRES, Episode, QueueItem, Series, Title
 
 

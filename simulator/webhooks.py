@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from .clock import iso
 from .world import MOVIE_GENRES, QUALITIES, TV_GENRES
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .world import Movie, QueueItem, Request, Series, World
 
 _LOGGER = logging.getLogger(__name__)
@@ -131,11 +134,6 @@ class WebhookSender:
             self._session = None
 
 
-def _iso(value: Any) -> str:
-    """Format a datetime the way .NET services do."""
-    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-
 def arr_series(world: World, series: Series) -> dict[str, Any]:
     """Return the series object of a Sonarr webhook."""
     info = series.info
@@ -207,7 +205,7 @@ def _episode(world: World, episode_id: int) -> dict[str, Any]:
         "seasonNumber": episode[2],
         "title": f"Episode {episode[3]}",
         "airDate": episode[4].strftime("%Y-%m-%d"),
-        "airDateUtc": _iso(episode[4]),
+        "airDateUtc": iso(episode[4]),
         "seriesId": episode[1],
         "tvdbId": 5_000_000 + episode[0],
     }
@@ -254,7 +252,7 @@ def arr_grab(world: World, item: QueueItem) -> dict[str, Any]:
     return arr_envelope(item.service, "Grab", body)
 
 
-def arr_download(world: World, item: QueueItem, now: Any) -> dict[str, Any]:
+def arr_download(world: World, item: QueueItem, now: datetime) -> dict[str, Any]:
     """Return a Sonarr/Radarr Download (import) payload."""
     file = {
         "id": item.id,
@@ -264,7 +262,7 @@ def arr_download(world: World, item: QueueItem, now: Any) -> dict[str, Any]:
         "releaseGroup": "SIM",
         "sceneName": item.title,
         "size": item.size,
-        "dateAdded": _iso(now),
+        "dateAdded": iso(now),
     }
     body: dict[str, Any] = {
         "isUpgrade": False,
