@@ -45,6 +45,11 @@ def _shared_libraries(value: object) -> tuple[str, ...]:
     return ()
 
 
+def _envelope_message(payload: Any) -> str:
+    """Return the message of a Tautulli response envelope ("" when there is none)."""
+    return to_str(as_dict(as_dict(payload).get("response")).get("message"))
+
+
 @dataclass(frozen=True, slots=True)
 class TautulliInfo:
     """get_tautulli_info: the Tautulli install itself."""
@@ -595,7 +600,7 @@ class TautulliClient(ApiClient):
 
     def _status_error(self, status: int, payload: Any) -> SmartPlexError:
         """Map Tautulli's envelope errors (invalid key, unknown command, API disabled)."""
-        message = to_str(as_dict(as_dict(payload).get("response")).get("message"))
+        message = _envelope_message(payload)
         return self._envelope_error(message) or super()._status_error(status, payload)
 
     def _envelope_error(self, message: str) -> SmartPlexError | None:
@@ -618,7 +623,7 @@ class TautulliClient(ApiClient):
 
     def _upstream_message(self, payload: Any) -> str:
         """Read the message out of the response envelope (or a proxy's plain JSON error)."""
-        message = to_str(as_dict(as_dict(payload).get("response")).get("message"))
+        message = _envelope_message(payload)
         return self._clean(message) if message else super()._upstream_message(payload)
 
     async def _command(self, cmd: str, **params: QueryValue) -> Any:
