@@ -200,11 +200,10 @@ def _object(schema: dict[str, Any], spec: dict[str, Any], depth: int) -> dict[st
     }
 
 
-def response_schema(name: str, method: str, template: str) -> dict[str, Any]:
-    """Return the 200 JSON response schema of an operation."""
+def response_sample(name: str, method: str, template: str) -> Any:
+    """Build a spec-valid instance of an operation's 200 (or 201) JSON response."""
     spec = load_spec(name)
     responses = spec["paths"][template][method.lower()]["responses"]
     content = (responses.get("200") or responses.get("201"))["content"]
     media = content.get("application/json") or next(iter(content.values()))
-    schema: dict[str, Any] = media["schema"]
-    return schema
+    return sample(media["schema"], spec)

@@ -30,7 +30,7 @@ from custom_components.smartplex.api import (
     TmdbItem,
 )
 
-from .contracts import contract_violations, load_spec, sample
+from .contracts import contract_violations, load_spec, response_sample, sample
 
 
 @pytest.mark.parametrize(
@@ -160,9 +160,7 @@ def test_overseerr_models_accept_spec(spec: str) -> None:
     assert OverseerrUser.from_dict(user).email == user["email"]
     media = component(spec, "MediaInfo")
     assert OverseerrMedia.from_dict(media).tmdb_id == media["tmdbId"]
-    counts = load_spec(spec)["paths"]["/request/count"]["get"]["responses"]["200"]
-    schema = counts["content"]["application/json"]["schema"]
-    data = sample(schema, load_spec(spec))
+    data = response_sample(spec, "GET", "/request/count")
     assert RequestCounts.from_dict(data).total == data["total"]
 
 

@@ -15,7 +15,7 @@ from custom_components.smartplex.api import (
 )
 
 from .conftest import API_KEY, FakeUpstream, Reply, load_fixture
-from .contracts import load_spec, response_schema, sample
+from .contracts import response_sample
 
 
 @pytest.fixture
@@ -32,13 +32,6 @@ def client(
 ) -> OverseerrClient:
     """Return an Overseerr client."""
     return OverseerrClient(session, overseerr_server.url, API_KEY)
-
-
-def schema_sample(method: str, template: str) -> Any:
-    """Build a response from the Overseerr contract's schema (no recording exists)."""
-    return sample(
-        response_schema("overseerr", method, template), load_spec("overseerr")
-    )
 
 
 @pytest.mark.parametrize(
@@ -253,7 +246,7 @@ async def test_create_request(
 
 async def test_users(overseerr_server: FakeUpstream, client: OverseerrClient) -> None:
     """No recording: the user page is built from the contract schema."""
-    raw = schema_sample("GET", "/user")
+    raw = response_sample("overseerr", "GET", "/user")
     overseerr_server.add_json("GET", "/api/v1/user", raw)
     page = await client.users(take=50)
     assert overseerr_server.last().query == {"take": ["50"], "skip": ["0"]}
@@ -271,7 +264,7 @@ async def test_user_requests_and_watch_data(
         "/api/v1/user/1/requests",
         load_fixture("overseerr/python-overseerr__request.json"),
     )
-    watch = schema_sample("GET", "/user/{userId}/watch_data")
+    watch = response_sample("overseerr", "GET", "/user/{userId}/watch_data")
     overseerr_server.add_json("GET", "/api/v1/user/1/watch_data", watch)
     page = await client.user_requests(1, take=5)
     assert overseerr_server.last().query == {"take": ["5"], "skip": ["0"]}
@@ -283,7 +276,7 @@ async def test_user_requests_and_watch_data(
 
 async def test_media(overseerr_server: FakeUpstream, client: OverseerrClient) -> None:
     """No recording: the media page is built from the contract schema."""
-    raw = schema_sample("GET", "/media")
+    raw = response_sample("overseerr", "GET", "/media")
     overseerr_server.add_json("GET", "/api/v1/media", raw)
     page = await client.media(media_filter="available", sort="mediaAdded")
     assert overseerr_server.last().param("filter") == "available"
