@@ -118,15 +118,14 @@ def assert_no_secret(err: BaseException, caplog: pytest.LogCaptureFixture) -> No
 
 
 async def expect(
-    case: Case,
-    client: ApiClient,
+    call: Awaitable[Any],
     error: type[SmartPlexError],
     caplog: pytest.LogCaptureFixture,
 ) -> SmartPlexError:
-    """Run the probe call, expect exactly `error` (not a sibling), check secrecy."""
+    """Await the call, expect exactly `error` (not a sibling), check secrecy."""
     caplog.set_level(logging.DEBUG)
     with pytest.raises(error) as info:
-        await case.call(client)
+        await call
     assert_no_secret(info.value, caplog)
     return info.value
 
@@ -153,7 +152,7 @@ async def test_connection_refused(
 ) -> None:
     """A closed port is a connection error, not a timeout or certificate error."""
     client = case.make(session, f"http://127.0.0.1:{closed_port}", True, 5.0)
-    err = await expect(case, client, SmartPlexConnectionError, caplog)
+    err = await expect(case.call(client), SmartPlexConnectionError, caplog)
     assert not isinstance(err, (SmartPlexTimeoutError, SmartPlexCertificateError))
 
 
@@ -163,7 +162,7 @@ async def test_invalid_url(
 ) -> None:
     """A URL without scheme is reported as a connection problem before any request."""
     client = case.make(session, "192.168.1.5:8989", True, 5.0)
-    await expect(case, client, SmartPlexConnectionError, caplog)
+    await expect(case.call(client), SmartPlexConnectionError, caplog)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -181,7 +180,7 @@ async def test_timeout(
 
     upstream.add("GET", case.path, hang)
     client = case.make(session, upstream.url, True, 0.05)
-    await expect(case, client, SmartPlexTimeoutError, caplog)
+    await expect(case.call(client), SmartPlexTimeoutError, caplog)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +206,7 @@ async def test_http_status(
     """HTTP error statuses map to the taxonomy, echoing the upstream message without the key."""
     body = {"message": f"denied for {API_KEY}"}
     upstream.add("GET", case.path, Reply(body, status=status))
-    err = await expect(case, make_client(case), error, caplog)
+    err = await expect(case.call(make_client(case)), error, caplog)
     assert "denied for ***" in str(err)
 
 
@@ -239,7 +238,7 @@ async def test_rate_limit_raised(
     upstream.add(
         "GET", case.path, Reply({}, status=429, headers={"Retry-After": "120"})
     )
-    err = await expect(case, make_client(case), SmartPlexRateLimitError, caplog)
+    err = await expect(case.call(make_client(case)), SmartPlexRateLimitError, caplog)
     assert isinstance(err, SmartPlexRateLimitError)
     assert err.retry_after == 120
     assert len(upstream.requests) == 1
@@ -255,7 +254,7 @@ async def test_rate_limit_retries_are_bounded(
     monkeypatch.setattr(base, "DEFAULT_RETRY_AFTER", 0.0)
     case = CASES[-1]
     upstream.add("GET", case.path, Reply({}, status=429))
-    err = await expect(case, make_client(case), SmartPlexRateLimitError, caplog)
+    err = await expect(case.call(make_client(case)), SmartPlexRateLimitError, caplog)
     assert isinstance(err, SmartPlexRateLimitError)
     assert err.retry_after is None
     assert len(upstream.requests) == base.MAX_RATE_LIMIT_RETRIES + 1
@@ -302,7 +301,9 @@ async def test_invalid_body(
 ) -> None:
     """Malformed JSON and HTML login pages are invalid responses."""
     upstream.add("GET", case.path, reply)
-    err = await expect(case, make_client(case), SmartPlexInvalidResponseError, caplog)
+    err = await expect(
+        case.call(make_client(case)), SmartPlexInvalidResponseError, caplog
+    )
     assert match in str(err)
 
 
@@ -315,7 +316,7 @@ async def test_wrong_shape(
 ) -> None:
     """JSON of the wrong shape is an invalid response."""
     upstream.add("GET", case.path, Reply(case.wrong_shape))
-    await expect(case, make_client(case), SmartPlexInvalidResponseError, caplog)
+    await expect(case.call(make_client(case)), SmartPlexInvalidResponseError, caplog)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -327,7 +328,7 @@ async def test_empty_body(
 ) -> None:
     """An empty 200 where data was expected is an invalid response."""
     upstream.add("GET", case.path, Reply(status=200))
-    await expect(case, make_client(case), SmartPlexInvalidResponseError, caplog)
+    await expect(case.call(make_client(case)), SmartPlexInvalidResponseError, caplog)
 
 
 # --- identity checks (validate) -------------------------------------------------------------
@@ -438,15 +439,9 @@ async def test_validate_identity(
     upstream.off_contract = {("GET", "/api/system/status")}  # the pre-v3 probe
     for path, body in routes:
         upstream.add("GET", path, body if isinstance(body, Reply) else Reply(body))
-    caplog.set_level(logging.DEBUG)
-    with pytest.raises(error) as info:
-        await client.validate()
-    assert_no_secret(info.value, caplog)
-    if (
-        isinstance(info.value, SmartPlexUnsupportedVersionError)
-        and scenario != "no-version"
-    ):
-        assert info.value.version in str(info.value)
+    err = await expect(client.validate(), error, caplog)
+    if isinstance(err, SmartPlexUnsupportedVersionError) and scenario != "no-version":
+        assert err.version in str(err)
 
 
 # --- TLS ------------------------------------------------------------------------------------
@@ -510,7 +505,7 @@ async def test_self_signed_certificate(
     tls_upstream.add("GET", case.path, Reply(case.ok_body))
     url = tls_upstream.url.replace("http://", "https://")
     await expect(
-        case, case.make(session, url, True, 5.0), SmartPlexCertificateError, caplog
+        case.call(case.make(session, url, True, 5.0)), SmartPlexCertificateError, caplog
     )
     await case.call(case.make(session, url, False, 5.0))
     assert len(tls_upstream.requests) == 1
@@ -525,4 +520,4 @@ async def test_https_to_plain_http_port(
 ) -> None:
     """https:// against a plain-HTTP port fails the TLS handshake."""
     client = case.make(session, upstream.url.replace("http://", "https://"), True, 5.0)
-    await expect(case, client, SmartPlexCertificateError, caplog)
+    await expect(case.call(client), SmartPlexCertificateError, caplog)
