@@ -1190,12 +1190,7 @@ class World:
             self.disks["/movies"].other_used += movie.size
         if exclude:
             self.add_exclusion("radarr", movie.info)
-        for item in [
-            q
-            for q in self.queue.values()
-            if q.service == "radarr" and q.media_id == movie_id
-        ]:
-            del self.queue[item.id]
+        self._drop_queued("radarr", movie_id)
         return movie
 
     def delete_series(
@@ -1210,13 +1205,17 @@ class World:
             self.disks["/tv"].other_used += size
         if exclude:
             self.add_exclusion("sonarr", series.info)
+        self._drop_queued("sonarr", series_id)
+        return series
+
+    def _drop_queued(self, service: str, media_id: int) -> None:
+        """Remove a deleted movie's or series' downloads from the queue."""
         for item in [
             q
             for q in self.queue.values()
-            if q.service == "sonarr" and q.media_id == series_id
+            if q.service == service and q.media_id == media_id
         ]:
             del self.queue[item.id]
-        return series
 
     def add_exclusion(self, service: str, info: Title) -> int:
         """Record an import list exclusion and return its id."""
