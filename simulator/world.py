@@ -539,7 +539,6 @@ class World:
         self.tags: dict[int, str] = {1: "keep", 2: "kids", 3: "4k"}
         self.disks: dict[str, Disk] = {}
         self.blocklist: list[tuple[str, int, str]] = []
-        self._ids = itertools.count(1)
         self._by_genre: dict[tuple[Kind, int], list[Title]] = {}
         self._by_person: dict[int, list[Title]] = {}
         self._next_id: dict[str, int] = {}
@@ -1219,11 +1218,11 @@ class World:
 
     def add_exclusion(self, service: str, info: Title) -> int:
         """Record an import list exclusion and return its id."""
+        external = info.tmdb_id if service == "radarr" else info.tvdb_id
         for exclusion_id, (ext_id, _, _) in self.exclusions[service].items():
-            if ext_id == (info.tmdb_id if service == "radarr" else info.tvdb_id):
+            if ext_id == external:
                 return exclusion_id
         exclusion_id = self.next_id(f"{service}_exclusion")
-        external = info.tmdb_id if service == "radarr" else info.tvdb_id
         self.exclusions[service][exclusion_id] = (external, info.title, info.year)
         return exclusion_id
 
