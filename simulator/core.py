@@ -11,7 +11,7 @@ from . import webhooks
 from .clock import Clock
 from .faults import FaultController
 from .webhooks import WebhookSender
-from .world import Movie, Request, Series, Title, World
+from .world import Kind, Movie, QueueItem, Request, Series, Title, World
 
 SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb", "openai")
 HEALTH_LEVELS = ("notice", "warning", "error")
@@ -504,24 +504,25 @@ class Stack:
             self._import(item)
         self._finish_sessions()
 
-    def _import(self, item: Any) -> None:
+    def _import(self, item: QueueItem) -> None:
         """Import a finished download and announce it."""
         world = self.world
         world.import_item(item)
-        if item.service == "radarr" and item.media_id not in world.movies:
-            return
-        if item.service == "sonarr" and item.media_id not in world.series:
+        owner = (
+            world.movies.get(item.media_id)
+            if item.service == "radarr"
+            else world.series.get(item.media_id)
+        )
+        if owner is None:
             return
         self.notify_arr(
             item.service,
             "onDownload",
             webhooks.arr_download(world, item, self.clock.now()),
         )
-        if item.service == "radarr":
-            kind, tmdb_id = "movie", world.movies[item.media_id].info.tmdb_id
-        else:
-            kind, tmdb_id = "tv", world.series[item.media_id].info.tmdb_id
-        if world.media_status(kind, tmdb_id) == 5:  # type: ignore[arg-type]
+        kind: Kind = "movie" if item.service == "radarr" else "tv"
+        tmdb_id = owner.info.tmdb_id
+        if world.media_status(kind, tmdb_id) == 5:
             for request in world.requests.values():
                 if (
                     request.kind == kind
