@@ -124,7 +124,9 @@ class Simulator:
                 stack.faults.middleware(service, base, openai_error),
                 openai_auth(stack.keys[service], base),
             ]
-        app = web.Application(middlewares=middlewares)
+        app = web.Application(
+            middlewares=[stack.traffic.middleware(service, base), *middlewares]
+        )
         app[arr.URL_BASE_KEY] = base
         app.add_routes(routes.routes())
         return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+import time
 from typing import Any
 
 from aiohttp import web
@@ -34,6 +35,8 @@ class ControlRoutes:
             web.post("/_sim/openai/script", self.openai_script),
             web.post("/_sim/play", self.play),
             web.post("/_sim/health", self.set_health),
+            web.get("/_sim/traffic", self.traffic),
+            web.delete("/_sim/traffic", self.reset_traffic),
         ]
 
     @staticmethod
@@ -63,6 +66,20 @@ class ControlRoutes:
                 "webhooks_sent": len(self.stack.webhooks.deliveries),
             }
         )
+
+    async def traffic(self, request: web.Request) -> web.Response:
+        """Return what each service served per endpoint and the simulator's CPU seconds."""
+        return web.json_response(
+            {
+                "process_seconds": time.process_time(),
+                "services": self.stack.traffic.snapshot(),
+            }
+        )
+
+    async def reset_traffic(self, request: web.Request) -> web.Response:
+        """Forget the traffic counted so far."""
+        self.stack.traffic.reset()
+        return web.json_response({"reset": True})
 
     async def faults(self, request: web.Request) -> web.Response:
         """List faults of a service (?service=) ."""

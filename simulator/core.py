@@ -10,6 +10,7 @@ from typing import Any
 from . import webhooks
 from .clock import Clock
 from .faults import FaultController
+from .traffic import Traffic
 from .webhooks import WebhookSender
 from .world import Kind, Movie, QueueItem, Request, Series, Title, World
 
@@ -76,6 +77,7 @@ class Stack:
         self.world = world
         self.clock = Clock(world.start)
         self.faults = FaultController()
+        self.traffic = Traffic()
         self.webhooks = WebhookSender()
         self.notifications = Notifications()
         self.download_speed = download_speed
