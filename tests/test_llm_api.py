@@ -232,14 +232,59 @@ async def test_calendar_and_disk_space_tools(
     }
 
 
-async def test_invalid_arguments_raise(
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        (
+            "approve_request",
+            {"request_id": "abc"},
+            "request_id must be a whole number from 1 to 2147483647, not 'abc'",
+        ),
+        (
+            "decline_request",
+            {"request_id": 1, "confirm": "yes"},
+            "confirm must be true or false, not 'yes'",
+        ),
+        ("approve_request", {}, "request_id is required"),
+        (
+            "get_queue",
+            {"instance": "Sonarr", "verbose": True},
+            "verbose is not an option here. Options: instance",
+        ),
+    ],
+)
+async def test_invalid_arguments_are_refused_as_data(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    name: str,
+    args: dict[str, Any],
+    message: str,
+) -> None:
+    """Arguments are validated by the tool itself; refusals go back to the model."""
+    before = world_state(simulator)
+    data = await call_tool(hass, name, args)
+    assert data == {"success": False, "error": message}
+    assert world_state(simulator) == before
+
+
+async def test_tools_answer_with_tool_results(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    """Arguments are validated by the tool itself."""
-    with pytest.raises(vol.Invalid):
-        await call_tool(hass, "approve_request", {"request_id": "abc"})
-    with pytest.raises(vol.Invalid):
-        await call_tool(hass, "decline_request", {"request_id": 1, "confirm": "yes"})
+    """Successes and refusals come as ToolResult where Home Assistant has it (2026.10+)."""
+    api = await llm.async_get_api(hass, "smartplex", llm_context())
+    done = await api.async_call_tool(llm.ToolInput(tool_name="get_queue", tool_args={}))
+    refused = await api.async_call_tool(
+        llm.ToolInput(tool_name="approve_request", tool_args={"request_id": 1.5})
+    )
+    tool_result = getattr(llm, "ToolResult", None)
+    if tool_result is None:
+        assert (done["success"], refused["success"]) == (True, False)
+        return
+    assert isinstance(done, tool_result)
+    assert isinstance(refused, tool_result)
+    assert (done.error, refused.error) == (False, True)
+    assert refused.data["error"].startswith("request_id must be a whole number")
 
 
 async def test_tool_without_hub(hass: HomeAssistant) -> None:

@@ -12,7 +12,6 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous as vol
 import yaml
 
 from custom_components.smartplex import actions
@@ -236,8 +235,9 @@ async def test_invalid_imdb_id_is_rejected_by_the_schema(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     """An IMDb id must look like one."""
-    with pytest.raises(vol.Invalid):
+    with pytest.raises(ServiceValidationError) as err:
         await call(hass, "add_movie", {"imdb_id": "1070168"})
+    assert err.value.translation_key == "invalid_imdb_id"
 
 
 @pytest.mark.parametrize(

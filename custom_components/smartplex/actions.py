@@ -433,11 +433,11 @@ class _LibraryState:
                 self.requested[key] = request_status_name(request.status)
 
 
-async def _library_state(entry: SmartPlexConfigEntry) -> _LibraryState:
+async def _library_state(services: Iterable[SmartPlexService]) -> _LibraryState:
     """Collect library, queue and request state from every reachable service."""
     state = _LibraryState()
     jobs: list[tuple[SmartPlexService, Coroutine[Any, Any, None]]] = []
-    for service in entry.runtime_data.services.values():
+    for service in services:
         client = service.client
         if isinstance(client, RadarrClient):
             jobs.append((service, state.add_radarr(client, service.title)))
@@ -461,10 +461,21 @@ async def async_search(
     media_type: str = "any",
     year: int | None = None,
     limit: int = 10,
+    instance: str | None = None,
 ) -> dict[str, Any]:
-    """Search titles and say for each whether it is owned, monitored, requested or downloading."""
+    """Search titles and say for each whether it is owned, monitored, requested or downloading.
+
+    With an instance, only that Radarr, Sonarr or Overseerr annotates the results.
+    """
+    services = (
+        list(entry.runtime_data.services.values())
+        if instance is None
+        else resolve_services(
+            entry, (SERVICE_RADARR, SERVICE_SONARR, SERVICE_OVERSEERR), instance
+        )
+    )
     hits, state = await asyncio.gather(
-        _search_hits(entry, query, media_type, year), _library_state(entry)
+        _search_hits(entry, query, media_type, year), _library_state(services)
     )
     results = []
     for hit in hits[:limit]:

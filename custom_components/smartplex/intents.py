@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 import shutil
@@ -12,13 +11,23 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
-import homeassistant.helpers.config_validation as cv
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
 from . import actions
 from .actions import Caller, describe_request, label
 from .const import CONF_VOICE_SENTENCES, LOGGER
+from .declarations import (
+    ADD_MOVIE,
+    ADD_SERIES,
+    TITLE,
+    USER,
+    YEAR,
+    Action,
+    Field,
+    required,
+    schema,
+    validate,
+)
 from .models import SmartPlexConfigEntry
 
 CONVERSATION_DOMAIN = "conversation"
@@ -50,25 +59,32 @@ def _spoken_list(parts: list[str]) -> str:
     return shown[0]
 
 
-def _slot_values(slots: dict[str, Any]) -> dict[str, Any]:
-    """Return the plain values of validated slots."""
-    return {name: slot["value"] for name, slot in slots.items()}
-
-
 class SmartPlexIntentHandler(intent.IntentHandler):
     """Run a SmartPlex action for a voice command and speak the outcome."""
 
-    def __init__(self, intent_type: str, description: str) -> None:
-        """Name the intent."""
+    def __init__(
+        self, intent_type: str, description: str, slots: tuple[Field, ...] = ()
+    ) -> None:
+        """Name the intent and declare its slots (fields of the actions)."""
         self.intent_type = intent_type
         self.description = description
+        self.slot_fields = slots
+
+    @property
+    def slot_schema(self) -> dict[Any, Any] | None:
+        """Return the slots' schema (Assist offers intents that have one to LLMs as tools)."""
+        return schema(self.slot_fields) or None
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Validate slots, run the action and answer in words."""
-        slots = _slot_values(self.async_validate_slots(intent_obj.slots))
         response = intent_obj.create_response()
         caller = Caller(source=actions.SOURCE_INTENT, context=intent_obj.context)
         try:
+            slots = validate(
+                self.slot_fields,
+                {name: slot.get("value") for name, slot in intent_obj.slots.items()},
+                ignore_unknown=True,
+            )
             entry = actions.resolve_entry(intent_obj.hass, None)
             speech = await self.async_speech(intent_obj.hass, entry, caller, slots)
         except HomeAssistantError as err:
@@ -90,25 +106,12 @@ class SmartPlexIntentHandler(intent.IntentHandler):
         """Run the action and return what to say."""
 
 
-TITLE_SLOTS = {
-    vol.Required("title"): cv.string,
-    vol.Optional("year"): vol.Coerce(int),
-}
-
-
 class AddTitleIntent(SmartPlexIntentHandler):
     """Add a movie or a series by title (and year)."""
 
-    slot_schema = TITLE_SLOTS
-
-    def __init__(
-        self,
-        intent_type: str,
-        description: str,
-        add: Callable[..., Awaitable[dict[str, Any]]],
-    ) -> None:
+    def __init__(self, intent_type: str, description: str, add: Action) -> None:
         """Name the intent and the action that adds the title."""
-        super().__init__(intent_type, description)
+        super().__init__(intent_type, description, (required(TITLE), YEAR))
         self._add = add
 
     async def async_speech(
@@ -119,7 +122,7 @@ class AddTitleIntent(SmartPlexIntentHandler):
         slots: dict[str, Any],
     ) -> str:
         """Add the title."""
-        added = await self._add(hass, entry, caller, **slots)
+        added = await self._add.handler(hass, entry, caller, **slots)
         return f"{label(added['title'], added['year'])} added to {added['instance']}, searching now."
 
 
@@ -175,11 +178,6 @@ class UpcomingIntent(SmartPlexIntentHandler):
 class ApproveRequestIntent(SmartPlexIntentHandler):
     """Approve one named request; never all of them."""
 
-    slot_schema = {
-        vol.Required("title"): cv.string,
-        vol.Optional("user"): cv.string,
-    }
-
     async def async_speech(
         self,
         hass: HomeAssistant,
@@ -222,18 +220,19 @@ HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
     AddTitleIntent(
         INTENT_ADD_MOVIE,
         "Adds a movie to Radarr by title and year",
-        actions.async_add_movie,
+        ADD_MOVIE,
     ),
     AddTitleIntent(
         INTENT_ADD_SERIES,
         "Adds a series to Sonarr by title and year",
-        actions.async_add_series,
+        ADD_SERIES,
     ),
     QueueIntent(INTENT_QUEUE, "Tells what Sonarr and Radarr are downloading"),
     UpcomingIntent(INTENT_UPCOMING, "Tells which episodes and movies come this week"),
     ApproveRequestIntent(
         INTENT_APPROVE_REQUEST,
         "Approves the pending Overseerr request for a named title (and requester)",
+        (required(TITLE), USER),
     ),
     DiskSpaceIntent(INTENT_DISK_SPACE, "Tells the free space of the library folders"),
 )

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
-import homeassistant.helpers.config_validation as cv
 import voluptuous as vol
 
-from . import actions
+from . import actions, declarations
 from .actions import Caller
 from .const import DOMAIN
+from .declarations import Action, flag, schema, validate
 from .models import SmartPlexConfigEntry
 
 API_ID = DOMAIN
@@ -37,12 +35,7 @@ CONFIRM_DESCRIPTION = (
 _TOOL_RESULT: Any = getattr(llm, "ToolResult", None)
 _TOOL_ANNOTATIONS: Any = getattr(llm, "ToolAnnotations", None)
 
-POSITIVE_INT = vol.All(vol.Coerce(int), vol.Range(min=1))
-INSTANCE = vol.Optional(
-    "instance", description="Name of the service instance; omit for the default."
-)
-TITLE = vol.Optional("title", description="Title, when no id is known.")
-YEAR = vol.Optional("year", description="Release year, to tell titles apart.")
+CONFIRM = flag("confirm", CONFIRM_DESCRIPTION, default=False)
 
 
 def tool_result(data: dict[str, Any], *, error: bool = False) -> Any:
@@ -53,15 +46,21 @@ def tool_result(data: dict[str, Any], *, error: bool = False) -> Any:
 
 
 class SmartPlexTool(llm.Tool):
-    """A SmartPlex tool: validates its arguments and answers errors as data."""
+    """A SmartPlex tool offering some fields of an action; errors are answered as data."""
 
     integration = DOMAIN
+    action: Action | None = None
+    offered: tuple[str, ...] = ()
     read_only = False
     destructive = False
 
     def __init__(self, prefix: str = "") -> None:
         """Name the tool, prefixed when it is offered through another API."""
         self.name = f"{prefix}{self.name}"
+        self.fields = self.action.pick(*self.offered) if self.action else ()
+        if self.destructive:
+            self.fields = (*self.fields, CONFIRM)
+        self.parameters = vol.Schema(schema(self.fields))
         if _TOOL_ANNOTATIONS is not None:
             self.annotations = _TOOL_ANNOTATIONS(
                 read_only=self.read_only,
@@ -77,16 +76,15 @@ class SmartPlexTool(llm.Tool):
         llm_context: llm.LLMContext,
     ) -> Any:
         """Validate the arguments, run the action and return its result or error."""
-        args = self.parameters(tool_input.tool_args)
         caller = Caller(source=actions.SOURCE_LLM, context=llm_context.context)
         try:
+            args = validate(self.fields, tool_input.tool_args)
             entry = actions.resolve_entry(hass, None)
             data = await self.async_run(hass, entry, caller, args)
         except HomeAssistantError as err:
             return tool_result({"success": False, "error": str(err)}, error=True)
         return tool_result({"success": True, **data})
 
-    @abstractmethod
     async def async_run(
         self,
         hass: HomeAssistant,
@@ -94,7 +92,23 @@ class SmartPlexTool(llm.Tool):
         caller: Caller,
         args: dict[str, Any],
     ) -> dict[str, Any]:
-        """Run the action with validated arguments."""
+        """Run the action with validated arguments (destructive ones only when confirmed)."""
+        assert self.action is not None
+        if not self.action.writes:
+            return await self.action.handler(entry, **args)
+        if not self.destructive:
+            return await self.action.handler(hass, entry, caller, **args)
+        confirmed = args.pop(CONFIRM.name)
+        result = await self.action.handler(
+            hass, entry, caller, dry_run=not confirmed, **args
+        )
+        if confirmed:
+            return result
+        return {
+            **result,
+            "done": False,
+            "message": f"About to {result['summary']}. Ask the user to confirm; nothing was changed.",
+        }
 
 
 class SearchTool(SmartPlexTool):
@@ -106,23 +120,8 @@ class SearchTool(SmartPlexTool):
         "monitored, requested or downloading."
     )
     read_only = True
-    parameters = vol.Schema(
-        {
-            vol.Required("query", description="Title or part of it."): cv.string,
-            vol.Optional("media_type", default="any"): vol.In(["any", "movie", "tv"]),
-            YEAR: vol.Coerce(int),
-        }
-    )
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Search."""
-        return await actions.async_search(entry, **args)
+    action = declarations.SEARCH
+    offered = ("query", "media_type", "year")
 
 
 class AddMovieTool(SmartPlexTool):
@@ -133,28 +132,8 @@ class AddMovieTool(SmartPlexTool):
         "Add a movie to Radarr and search for it. Identify it by TMDB id, IMDb id or "
         "title (and year); ambiguous titles are refused with the candidates."
     )
-    parameters = vol.Schema(
-        {
-            vol.Optional("tmdb_id", description="TMDB id."): POSITIVE_INT,
-            vol.Optional("imdb_id", description="IMDb id (tt...)."): cv.string,
-            TITLE: cv.string,
-            YEAR: vol.Coerce(int),
-            INSTANCE: cv.string,
-            vol.Optional(
-                "search", default=True, description="Search for it right away."
-            ): bool,
-        }
-    )
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Add the movie."""
-        return await actions.async_add_movie(hass, entry, caller, **args)
+    action = declarations.ADD_MOVIE
+    offered = ("tmdb_id", "imdb_id", "title", "year", "instance", "search")
 
 
 class AddSeriesTool(SmartPlexTool):
@@ -165,32 +144,17 @@ class AddSeriesTool(SmartPlexTool):
         "Add a series to Sonarr and search for missing episodes. Identify it by TVDB, "
         "TMDB or IMDb id or title (and year); optionally monitor only some seasons."
     )
-    parameters = vol.Schema(
-        {
-            vol.Optional("tvdb_id", description="TVDB id."): POSITIVE_INT,
-            vol.Optional("tmdb_id", description="TMDB id."): POSITIVE_INT,
-            vol.Optional("imdb_id", description="IMDb id (tt...)."): cv.string,
-            TITLE: cv.string,
-            YEAR: vol.Coerce(int),
-            INSTANCE: cv.string,
-            vol.Optional(
-                "seasons", description="Season numbers to monitor; omit for all."
-            ): [vol.Coerce(int)],
-            vol.Optional(
-                "search", default=True, description="Search for it right away."
-            ): bool,
-        }
+    action = declarations.ADD_SERIES
+    offered = (
+        "tvdb_id",
+        "tmdb_id",
+        "imdb_id",
+        "title",
+        "year",
+        "instance",
+        "seasons",
+        "search",
     )
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Add the series."""
-        return await actions.async_add_series(hass, entry, caller, **args)
 
 
 class GetRequestsTool(SmartPlexTool):
@@ -199,23 +163,8 @@ class GetRequestsTool(SmartPlexTool):
     name = "get_requests"
     description = "List Overseerr media requests with their titles, requesters and ids."
     read_only = True
-    parameters = vol.Schema(
-        {
-            vol.Optional("status", default="pending"): vol.In(actions.REQUEST_STATUSES),
-            vol.Optional("user", description="Requester's name."): cv.string,
-            vol.Optional("media_type"): vol.In(["movie", "tv"]),
-        }
-    )
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """List requests."""
-        return await actions.async_get_requests(entry, **args)
+    action = declarations.GET_REQUESTS
+    offered = ("status", "user", "media_type")
 
 
 class ApproveRequestTool(SmartPlexTool):
@@ -226,17 +175,8 @@ class ApproveRequestTool(SmartPlexTool):
         "Approve one pending Overseerr request by id (from get_requests), when the user "
         "asked to approve that request."
     )
-    parameters = vol.Schema({vol.Required("request_id"): POSITIVE_INT})
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Approve the request."""
-        return await actions.async_approve_request(hass, entry, caller, **args)
+    action = declarations.APPROVE_REQUEST
+    offered = ("request_id",)
 
 
 class DeclineRequestTool(SmartPlexTool):
@@ -248,27 +188,8 @@ class DeclineRequestTool(SmartPlexTool):
         "changes nothing and returns the plan to show the user."
     )
     destructive = True
-    parameters = vol.Schema(
-        {
-            vol.Required("request_id"): POSITIVE_INT,
-            vol.Optional("reason", description="Why, in the user's words."): cv.string,
-            vol.Optional(
-                "confirm", default=False, description=CONFIRM_DESCRIPTION
-            ): bool,
-        }
-    )
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Decline the request, or return the plan without confirmation."""
-        return await _run_confirmed(
-            actions.async_decline_request, hass, entry, caller, args
-        )
+    action = declarations.DECLINE_REQUEST
+    offered = ("request_id", "reason")
 
 
 class GetQueueTool(SmartPlexTool):
@@ -277,17 +198,8 @@ class GetQueueTool(SmartPlexTool):
     name = "get_queue"
     description = "List what Sonarr and Radarr are downloading, with progress and ids."
     read_only = True
-    parameters = vol.Schema({INSTANCE: cv.string})
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """List the queue."""
-        return await actions.async_get_queue(entry, **args)
+    action = declarations.GET_QUEUE
+    offered = ("instance",)
 
 
 class RemoveQueueItemTool(SmartPlexTool):
@@ -299,35 +211,8 @@ class RemoveQueueItemTool(SmartPlexTool):
         "Destructive: without confirm it changes nothing and returns the plan to show the user."
     )
     destructive = True
-    parameters = vol.Schema(
-        {
-            vol.Required("queue_id"): POSITIVE_INT,
-            INSTANCE: cv.string,
-            vol.Optional(
-                "blocklist", default=False, description="Never grab this release again."
-            ): bool,
-            vol.Optional(
-                "remove_from_client",
-                default=True,
-                description="Also delete it from the download client.",
-            ): bool,
-            vol.Optional(
-                "confirm", default=False, description=CONFIRM_DESCRIPTION
-            ): bool,
-        }
-    )
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Remove the download, or return the plan without confirmation."""
-        return await _run_confirmed(
-            actions.async_remove_queue_item, hass, entry, caller, args
-        )
+    action = declarations.REMOVE_QUEUE_ITEM
+    offered = ("queue_id", "instance", "blocklist", "remove_from_client")
 
 
 class GetCalendarTool(SmartPlexTool):
@@ -336,27 +221,12 @@ class GetCalendarTool(SmartPlexTool):
     name = "get_calendar"
     description = "List episodes airing and movies being released in the next days."
     read_only = True
-    parameters = vol.Schema(
-        {
-            vol.Optional("days", default=7): vol.All(
-                vol.Coerce(int), vol.Range(min=1, max=90)
-            )
-        }
-    )
-
-    async def async_run(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
-        """List the calendar."""
-        return await actions.async_get_calendar(entry, **args)
+    action = declarations.GET_CALENDAR
+    offered = ("days",)
 
 
 class DiskSpaceTool(SmartPlexTool):
-    """Report free disk space."""
+    """Report free disk space (not an action: it takes no arguments)."""
 
     name = "get_disk_space"
     description = "Report the free space of every Sonarr and Radarr root folder."
@@ -371,25 +241,6 @@ class DiskSpaceTool(SmartPlexTool):
     ) -> dict[str, Any]:
         """Report disk space."""
         return await actions.async_disk_space(entry)
-
-
-async def _run_confirmed(
-    action: Callable[..., Awaitable[dict[str, Any]]],
-    hass: HomeAssistant,
-    entry: SmartPlexConfigEntry,
-    caller: Caller,
-    args: dict[str, Any],
-) -> dict[str, Any]:
-    """Run a destructive action only when the user confirmed; else return its plan."""
-    confirmed = args.pop("confirm")
-    result = await action(hass, entry, caller, dry_run=not confirmed, **args)
-    if confirmed:
-        return result
-    return {
-        **result,
-        "done": False,
-        "message": f"About to {result['summary']}. Ask the user to confirm; nothing was changed.",
-    }
 
 
 TOOLS: tuple[type[SmartPlexTool], ...] = (
