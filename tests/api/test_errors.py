@@ -331,6 +331,64 @@ async def test_empty_body(
     await expect(case.call(make_client(case)), SmartPlexInvalidResponseError, caplog)
 
 
+# --- a single object where a list is expected -------------------------------------------
+
+START, END = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
+MAKERS = {case.name: case.make for case in CASES}
+# Every list endpoint of every client: (service, path, Tautulli cmd, call).
+LIST_ENDPOINTS: list[tuple[str, str, str | None, Callable[[Any], Awaitable[Any]]]] = [
+    *(
+        (service, path, None, call)
+        for service in ("sonarr", "radarr")
+        for path, call in (
+            ("/api/v3/diskspace", lambda c: c.disk_space()),
+            ("/api/v3/rootfolder", lambda c: c.root_folders()),
+            ("/api/v3/qualityprofile", lambda c: c.quality_profiles()),
+            ("/api/v3/tag", lambda c: c.tags()),
+            ("/api/v3/health", lambda c: c.health()),
+            ("/api/v3/notification", lambda c: c.notifications()),
+            ("/api/v3/calendar", lambda c: c.calendar(START, END)),
+        )
+    ),
+    ("sonarr", "/api/v3/series", None, lambda c: c.series()),
+    ("sonarr", "/api/v3/episode", None, lambda c: c.episodes(1)),
+    ("sonarr", "/api/v3/series/lookup", None, lambda c: c.lookup("x")),
+    ("radarr", "/api/v3/movie", None, lambda c: c.movies()),
+    ("radarr", "/api/v3/movie/lookup", None, lambda c: c.lookup("x")),
+    ("tautulli", "/api/v2", "get_home_stats", lambda c: c.home_stats()),
+    ("tautulli", "/api/v2", "get_libraries", lambda c: c.libraries()),
+    ("tautulli", "/api/v2", "get_users", lambda c: c.users()),
+    (
+        "tautulli",
+        "/api/v2",
+        "get_user_watch_time_stats",
+        lambda c: c.user_watch_time_stats(1),
+    ),
+    ("tautulli", "/api/v2", "get_notifiers", lambda c: c.notifiers()),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "cmd", "call"),
+    LIST_ENDPOINTS,
+    ids=[f"{service}-{cmd or path}" for service, path, cmd, _ in LIST_ENDPOINTS],
+)
+async def test_single_object_is_a_list_of_one(
+    service: str,
+    path: str,
+    cmd: str | None,
+    call: Callable[[Any], Awaitable[Any]],
+    upstream: FakeUpstream,
+    session: aiohttp.ClientSession,
+) -> None:
+    """Every list endpoint accepts one object instead of a list (as real Radarr sends)."""
+    upstream.service = service
+    item = {"id": 7, "user_id": 7, "section_id": 7, "label": "x", "title": "x"}
+    upstream.add("GET", path, Reply(tautulli_ok(item) if cmd else item), cmd=cmd)
+    client = MAKERS[service](session, upstream.url, True, 5.0)
+    assert len(await call(client)) == 1
+
+
 # --- identity checks (validate) -------------------------------------------------------------
 
 ARR_STATUS = "/api/v3/system/status"

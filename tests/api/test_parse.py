@@ -56,7 +56,6 @@ def test_strings_bools_and_lists() -> None:
     assert parse.str_tuple("a") == ()
     assert parse.int_tuple(["1", "x", 2]) == (1, 2)
     assert parse.int_tuple(None) == ()
-    assert parse.dict_list({"a": 1}) == []
     assert parse.as_dict([1]) == {}
 
 
@@ -97,3 +96,22 @@ def test_major_version_and_query() -> None:
         ("c", "2"),
         ("d", "1.5"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ([{"id": 1}, 2, {"id": 3}], [{"id": 1}, {"id": 3}]),
+        ({"id": 1}, [{"id": 1}]),
+        ({}, []),
+        ({"records": []}, None),
+        ({"results": [{"id": 1}]}, None),
+        ({"data": []}, None),
+        ("x", None),
+        (None, None),
+    ],
+)
+def test_object_list(value: object, expected: list[object] | None) -> None:
+    """A single object is a list of one; a page envelope or a scalar is no list."""
+    assert parse.object_list(value) == expected
+    assert parse.dict_list(value) == (expected or [])

@@ -60,6 +60,24 @@ async def test_movies(radarr_server: FakeUpstream, client: RadarrClient) -> None
     assert movie.in_cinemas == datetime(2015, 1, 1, tzinfo=UTC)
 
 
+async def test_single_object_lists(
+    radarr_server: FakeUpstream, client: RadarrClient
+) -> None:
+    """Real Radarr may answer /movie and /rootfolder with one object instead of a list."""
+    movie = load_fixture("radarr/pyarr__movie.json")
+    folder = load_fixture("arr-common/pyarr__rootfolder.json")
+    radarr_server.add_json("GET", "/api/v3/movie", movie)
+    radarr_server.add_json("GET", "/api/v3/rootfolder", folder)
+    (parsed,) = await client.movies()
+    assert (parsed.id, parsed.title) == (movie["id"], movie["title"])
+    (root,) = await client.root_folders()
+    assert (root.id, root.path, root.free_space) == (
+        folder["id"],
+        folder["path"],
+        folder["freeSpace"],
+    )
+
+
 async def test_movie_and_statistics_size(
     radarr_server: FakeUpstream, client: RadarrClient
 ) -> None:

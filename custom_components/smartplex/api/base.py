@@ -25,7 +25,7 @@ from .errors import (
     SmartPlexTimeoutError,
 )
 from .models import ServerInfo
-from .parse import JsonDict
+from .parse import JsonDict, object_list
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -261,12 +261,13 @@ class ApiClient:
         return payload
 
     def _expect_list(self, payload: Any, what: str) -> list[JsonDict]:
-        """Return the objects of a JSON array, else raise an invalid-response error."""
-        if not isinstance(payload, list):
+        """Return the objects of a JSON array (or single object), else raise an invalid-response error."""
+        items = object_list(payload)
+        if items is None:
             raise SmartPlexInvalidResponseError(
                 self.service, f"unexpected reply for {what} (expected a list)"
             )
-        return [item for item in payload if isinstance(item, dict)]
+        return items
 
     async def _get_dict(
         self, path: str, params: Mapping[str, QueryValue] | None = None

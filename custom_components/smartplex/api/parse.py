@@ -14,11 +14,28 @@ def as_dict(value: object) -> JsonDict:
     return value if isinstance(value, Mapping) else {}
 
 
+# Keys under which these APIs wrap a page of results: such an object is not one item.
+PAGE_KEYS = ("records", "results", "data")
+
+
+def object_list(value: object) -> list[JsonDict] | None:
+    """Return the JSON objects of a list; None when value is no list of objects.
+
+    A single object counts as a list of one: real Radarr answers /movie and /rootfolder
+    that way. An empty object is an empty list; a page envelope is no list at all.
+    """
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, Mapping)]
+    if not isinstance(value, Mapping):
+        return None
+    if any(isinstance(value.get(key), list) for key in PAGE_KEYS):
+        return None
+    return [value] if value else []
+
+
 def dict_list(value: object) -> list[JsonDict]:
-    """Return the JSON objects of a list, dropping anything else."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
+    """Return the JSON objects of a list (or of a single object), dropping anything else."""
+    return object_list(value) or []
 
 
 def opt_int(value: object) -> int | None:
