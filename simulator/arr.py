@@ -156,6 +156,7 @@ class ArrRoutes:
         return [
             web.get("/ping", self.ping),
             web.get("/api/v3/system/status", self.system_status),
+            web.get("/api/v3/config/naming", self.naming),
             web.get("/api/v3/health", self.health),
             web.get("/api/v3/diskspace", self.diskspace),
             web.get("/api/v3/rootfolder", self.rootfolder),
@@ -222,7 +223,40 @@ class ArrRoutes:
         }
         if not self.radarr:
             body["sqliteVersion"] = "3.46.1"
+        if stack.faults.variant(self.service, "no_app_name"):
+            # Older and nightly builds leave it out.
+            del body["appName"]
         return web.json_response(body)
+
+    async def naming(self, request: web.Request) -> web.Response:
+        """Return NamingConfigResource (its fields differ between Sonarr and Radarr)."""
+        if self.radarr:
+            return web.json_response(
+                {
+                    "id": 1,
+                    "renameMovies": True,
+                    "replaceIllegalCharacters": True,
+                    "colonReplacementFormat": "smart",
+                    "standardMovieFormat": "{Movie Title} ({Release Year}) {Quality Full}",
+                    "movieFolderFormat": "{Movie Title} ({Release Year})",
+                }
+            )
+        return web.json_response(
+            {
+                "id": 1,
+                "renameEpisodes": True,
+                "replaceIllegalCharacters": True,
+                "colonReplacementFormat": 4,
+                "customColonReplacementFormat": "",
+                "multiEpisodeStyle": 5,
+                "standardEpisodeFormat": "{Series Title} - S{season:00}E{episode:00} - {Episode Title} {Quality Full}",
+                "dailyEpisodeFormat": "{Series Title} - {Air-Date} - {Episode Title} {Quality Full}",
+                "animeEpisodeFormat": "{Series Title} - S{season:00}E{episode:00} - {Episode Title} {Quality Full}",
+                "seriesFolderFormat": "{Series Title}",
+                "seasonFolderFormat": "Season {season}",
+                "specialsFolderFormat": "Specials",
+            }
+        )
 
     async def health(self, request: web.Request) -> web.Response:
         """Return HealthResource list."""

@@ -17,7 +17,10 @@ FAULT_KINDS = (
     "malformed_json",
     "html_login",
     "old_version",
+    "no_app_name",
 )
+# Kinds that change what a service reports about itself rather than one request.
+VARIANT_KINDS = ("old_version", "no_app_name")
 FAULT_STATUSES = (401, 403, 404, 429, 500, 503)
 CONTROL_PREFIX = "/_sim/"
 
@@ -110,13 +113,17 @@ class FaultController:
 
     def old_version(self, service: str) -> bool:
         """Return whether the service should report an outdated version."""
-        return any(f.kind == "old_version" for f in self._faults.get(service, []))
+        return self.variant(service, "old_version")
+
+    def variant(self, service: str, kind: str) -> bool:
+        """Return whether a variant fault (VARIANT_KINDS) is set for the service."""
+        return any(f.kind == kind for f in self._faults.get(service, []))
 
     def take(self, service: str, path: str, cmd: str | None) -> Fault | None:
         """Return the first matching request-level fault, counting down limited ones."""
         faults = self._faults.get(service, [])
         for fault in faults:
-            if fault.kind == "old_version" or not fault.matches(path, cmd):
+            if fault.kind in VARIANT_KINDS or not fault.matches(path, cmd):
                 continue
             if fault.times is not None:
                 fault.times -= 1

@@ -179,6 +179,36 @@ async def test_add_service_bad_url(
     assert result["errors"] == {"base": error}
 
 
+@pytest.mark.parametrize(
+    ("service", "other"), [("sonarr", "radarr"), ("radarr", "sonarr")]
+)
+@pytest.mark.parametrize("app_name", [True, False], ids=["app-name", "no-app-name"])
+async def test_add_arr_identity(
+    hass: HomeAssistant,
+    hub_entry: MockConfigEntry,
+    simulator: Simulator,
+    service: str,
+    other: str,
+    app_name: bool,
+) -> None:
+    """Sonarr and Radarr, with or without appName, are accepted as themselves only."""
+    if not app_name:
+        for name in (service, other):
+            simulator.faults.inject(name, "no_app_name")
+    await setup_entry(hass, hub_entry)
+    result = await start_subentry_flow(hass, hub_entry, other)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], service_data(simulator, service)
+    )
+    assert result["errors"] == {"base": "wrong_service"}
+    result = await start_subentry_flow(hass, hub_entry, service)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], service_data(simulator, service)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == service.capitalize()
+
+
 async def test_add_service_unexpected_error(
     hass: HomeAssistant, hub_entry: MockConfigEntry, simulator: Simulator
 ) -> None:

@@ -12,6 +12,7 @@ from custom_components.smartplex.api import (
     OverseerrClient,
     RadarrClient,
     SmartPlexAuthError,
+    SmartPlexWrongServiceError,
     SonarrClient,
     TautulliClient,
     TmdbClient,
@@ -46,6 +47,24 @@ async def test_sonarr(sim: Simulator, session: aiohttp.ClientSession) -> None:
     assert await client.quality_profiles()
     await client.health()
     await client.tags()
+
+
+async def test_arr_without_app_name(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """Sonarr and Radarr whose status has no appName are told apart by their naming config."""
+    sonarr_url = sim.url("sonarr")
+    radarr_url = sim.url("radarr")
+    for service in ("sonarr", "radarr"):
+        sim.faults.inject(service, "no_app_name")
+    sonarr = SonarrClient(session, sonarr_url, sim.api_key("sonarr"))
+    radarr = RadarrClient(session, radarr_url, sim.api_key("radarr"))
+    assert (await sonarr.validate()).service == "Sonarr"
+    assert (await radarr.validate()).service == "Radarr"
+    with pytest.raises(SmartPlexWrongServiceError, match="answers as Radarr"):
+        await SonarrClient(session, radarr_url, sim.api_key("radarr")).validate()
+    with pytest.raises(SmartPlexWrongServiceError, match="answers as Sonarr"):
+        await RadarrClient(session, sonarr_url, sim.api_key("sonarr")).validate()
 
 
 async def test_radarr_add_and_delete(

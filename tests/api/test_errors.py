@@ -40,7 +40,7 @@ from custom_components.smartplex.api import (
 )
 from custom_components.smartplex.api.base import ApiClient, parse_retry_after
 
-from .conftest import API_KEY, FakeUpstream, Reply
+from .conftest import API_KEY, FakeUpstream, Reply, load_fixture
 
 
 def tautulli_ok(data: Any) -> dict[str, Any]:
@@ -500,6 +500,59 @@ async def test_validate_identity(
     err = await expect(client.validate(), error, caplog)
     if isinstance(err, SmartPlexUnsupportedVersionError) and scenario != "no-version":
         assert err.version in str(err)
+
+
+NAMING = "/api/v3/config/naming"
+# (client, appName in the status or None, whose naming config answers or None, accepted)
+IDENTITIES = [
+    (client, app_name, naming, client == (app_name or naming))
+    for client in ("sonarr", "radarr")
+    for app_name, naming in (
+        ("sonarr", None),
+        ("radarr", None),
+        (None, "sonarr"),
+        (None, "radarr"),
+        (None, None),
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("client_service", "app_name", "naming", "accepted"),
+    IDENTITIES,
+    ids=[
+        f"{client}-as-{app_name or 'no-app-name'}-{naming or 'no-naming'}"
+        for client, app_name, naming, _ in IDENTITIES
+    ],
+)
+async def test_arr_identity(
+    client_service: str,
+    app_name: str | None,
+    naming: str | None,
+    accepted: bool,
+    upstream: FakeUpstream,
+    make_client: Callable[[Case], ApiClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Sonarr and Radarr are told apart with or without appName, never mistaken."""
+    status = load_fixture("arr-common/aiopyarr__system-status.json")
+    del status["appName"], status["instanceName"]
+    if app_name:
+        status["appName"] = app_name.capitalize()
+    upstream.add_json("GET", ARR_STATUS, status)
+    if naming:
+        upstream.add_json(
+            "GET", NAMING, load_fixture(f"{naming}/aiopyarr__config-naming.json")
+        )
+    client = make_client(next(case for case in CASES if case.name == client_service))
+    if not accepted:
+        err = await expect(client.validate(), SmartPlexWrongServiceError, caplog)
+        told = app_name or naming
+        assert (told.capitalize() if told else "something else") in str(err)
+        return
+    info = await client.validate()
+    assert (info.service, info.name) == (client.service, client.service)
+    assert upstream.requests[-1].path == (ARR_STATUS if app_name else NAMING)
 
 
 # --- TLS ------------------------------------------------------------------------------------

@@ -275,6 +275,7 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
         add(arr, "GET", "/ping")
         for route in (
             "/api/v3/system/status",
+            "/api/v3/config/naming",
             "/api/v3/health",
             "/api/v3/diskspace",
             "/api/v3/rootfolder",
@@ -748,6 +749,22 @@ async def test_every_route_matches_its_contract(
                     )
             checked += 1
     assert checked >= len(table)
+
+
+@pytest.mark.parametrize("variant", ["no_app_name", "old_version"])
+@pytest.mark.parametrize("service", ["sonarr", "radarr"])
+async def test_status_variants_match_contract(
+    sim: Simulator, http: aiohttp.ClientSession, service: str, variant: str
+) -> None:
+    """The system status variants (older and nightly builds) still match the contract."""
+    sim.faults.inject(service, variant)
+    path = "/api/v3/system/status"
+    headers, query = auth(sim, service, {})
+    async with http.get(sim.url(service) + path, headers=headers) as response:
+        body = await response.read()
+        assert response.status == 200
+    validate_openapi(service, "GET", path, query, 200, body, "application/json")
+    assert ("appName" in json.loads(body)) is (variant != "no_app_name")
 
 
 # -- comparison with recorded real responses -------------------------------------------------

@@ -31,6 +31,12 @@ from .parse import (
 
 MIN_ARR_VERSION = 3
 QUEUE_PAGE_SIZE = 100
+# Fields only one service's naming config has. Their system status is alike field for
+# field, so they tell Sonarr from Radarr when a build leaves appName out.
+NAMING_FIELDS = {
+    "Radarr": ("standardMovieFormat", "movieFolderFormat"),
+    "Sonarr": ("standardEpisodeFormat", "seriesFolderFormat"),
+}
 
 
 def poster_url(data: JsonDict) -> str | None:
@@ -304,19 +310,36 @@ class ArrClient[QueueT](ApiClient):
             status = await self.system_status()
         except SmartPlexNotFoundError:
             raise await self._legacy_or_wrong_service() from None
-        if status.app_name.lower() != self.service.lower():
+        # Older and nightly builds leave appName out of their status.
+        app_name = status.app_name or await self._app_name_from_naming()
+        if app_name.lower() != self.service.lower():
             raise SmartPlexWrongServiceError(
                 self.service,
-                f"the URL answers as {status.app_name or 'something else'}, not {self.service}",
+                f"the URL answers as {app_name or 'something else'}, not {self.service}",
             )
         major = major_version(status.version)
         if major is None or major < MIN_ARR_VERSION:
             raise self._unsupported_version(status.version)
         return ServerInfo(
             service=self.service,
-            name=status.instance_name or status.app_name,
+            name=status.instance_name or app_name,
             version=status.version,
             instance_id=None,
+        )
+
+    async def _app_name_from_naming(self) -> str:
+        """Name the service by its naming config's fields ("" when they fit neither)."""
+        try:
+            naming = await self._get_dict("/api/v3/config/naming")
+        except SmartPlexNotFoundError:
+            return ""
+        return next(
+            (
+                app_name
+                for app_name, fields in NAMING_FIELDS.items()
+                if any(field in naming for field in fields)
+            ),
+            "",
         )
 
     async def _legacy_or_wrong_service(self) -> SmartPlexError:
