@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +29,14 @@ _REQUEST_FILTERS: dict[str, Callable[[Request, int], bool]] = {
 def ts(value: datetime) -> str:
     """Format a timestamp like Overseerr (JavaScript toISOString)."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _years_later(value: datetime, years: int) -> date:
+    """Return the same day some years later (28 February for a 29th)."""
+    day = value.date()
+    return day.replace(
+        year=day.year + years, day=min(day.day, 28) if day.month == 2 else day.day
+    )
 
 
 def error_response(status: int) -> web.Response:
@@ -127,6 +135,12 @@ class OverseerrRoutes:
             "permissions": 2 if user.index == 0 else 32,
             "avatar": f"https://plex.tv/users/{user.plex_id}/avatar",
             "displayName": user.username,
+            "recoveryLinkExpirationDate": None,
+            # As a real Overseerr sends them (no quota set); python-overseerr requires them.
+            "movieQuotaLimit": None,
+            "movieQuotaDays": None,
+            "tvQuotaLimit": None,
+            "tvQuotaDays": None,
             "createdAt": ts(created),
             "updatedAt": ts(created),
             "requestCount": sum(
@@ -322,6 +336,8 @@ class OverseerrRoutes:
                 }
             )
         else:
+            # A season a year, the last one ending its final season.
+            last_aired = _years_later(title.release, len(title.seasons) - 1)
             body["externalIds"].update(
                 freebaseId=None, freebaseMid=None, tvdbId=title.tvdb_id, tvrageId=None
             )
@@ -347,9 +363,22 @@ class OverseerrRoutes:
                     "numberOfSeasons": len(title.seasons),
                     "originCountry": ["US"],
                     "originalName": title.title,
+                    "lastAirDate": last_aired.isoformat(),
+                    "lastEpisodeToAir": {
+                        "id": title.tmdb_id * 10_000 + len(title.seasons) * 100,
+                        "airDate": last_aired.isoformat(),
+                        "episodeNumber": title.seasons[-1],
+                        "name": f"Episode {title.seasons[-1]}",
+                        "overview": "",
+                        "productionCode": "",
+                        "seasonNumber": len(title.seasons),
+                        "showId": title.tmdb_id,
+                        "voteAverage": 0,
+                        "stillPath": f"/simtv{title.tmdb_id}s{len(title.seasons)}.jpg",
+                    },
                     "seasons": [
                         {
-                            "airDate": None,
+                            "airDate": _years_later(title.release, n - 1).isoformat(),
                             "episodeCount": count,
                             "id": title.tmdb_id * 100 + n,
                             "name": f"Season {n}",
