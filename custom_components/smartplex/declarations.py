@@ -221,6 +221,8 @@ QUALITY_PROFILE = text(
     "quality_profile", "Quality profile name; omit for the usual one."
 )
 ROOT_FOLDER = text("root_folder", "Root folder path; omit for the one with most space.")
+# What add_movie and add_series share: how the title is found and where it goes.
+ADD_FIELDS = (TMDB_ID, IMDB_ID, TITLE, YEAR, INSTANCE, QUALITY_PROFILE, ROOT_FOLDER)
 SEARCH_NOW = flag("search", "Search for it right away.", default=True)
 USER = text("user", "Requester's name.")
 REQUEST_ID = integer(
@@ -265,13 +267,7 @@ ADD_MOVIE = Action(
     actions.async_add_movie,
     True,
     (
-        TMDB_ID,
-        IMDB_ID,
-        TITLE,
-        YEAR,
-        INSTANCE,
-        QUALITY_PROFILE,
-        ROOT_FOLDER,
+        *ADD_FIELDS,
         flag("monitored", "Monitor the movie.", default=True),
         choice(
             "minimum_availability",
@@ -288,13 +284,7 @@ ADD_SERIES = Action(
     True,
     (
         TVDB_ID,
-        TMDB_ID,
-        IMDB_ID,
-        TITLE,
-        YEAR,
-        INSTANCE,
-        QUALITY_PROFILE,
-        ROOT_FOLDER,
+        *ADD_FIELDS,
         choice(
             "monitor",
             "Which episodes to monitor.",
