@@ -1,6 +1,7 @@
 """Check every SmartPlex action and English sentence against a running development Home Assistant.
 
 Run while `scripts/develop` is up:  python3 scripts/develop_check.py [--url URL] [--token TOKEN]
+(the default URL uses SMARTPLEX_HA_PORT, as scripts/develop does).
 Without a token it logs in through Home Assistant's login flow with the development user.
 Targets (titles, request ids, queue ids) are taken from the live simulated world, so the script
 does not depend on fixed ids; it changes that world (adds, approves, declines, removes).
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from http import HTTPStatus
 import json
+import os
 import re
 import sys
 from typing import Any
@@ -44,7 +47,7 @@ class HomeAssistant:
         self.token = token
 
     def request(
-        self, path: str, body: Any = None, *, form: bool = False
+        self, path: str, body: Any = None, *, form: bool = False, method: str = ""
     ) -> tuple[int, Any]:
         """POST (or GET without a body) and return the status and the decoded reply."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -54,7 +57,9 @@ class HomeAssistant:
         elif body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.url + path, data=data, headers=headers)
+        request = urllib.request.Request(
+            self.url + path, data=data, headers=headers, method=method or None
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 status, text = response.status, response.read().decode()
@@ -82,16 +87,27 @@ class HomeAssistant:
         )
         if "result" not in result:
             raise SystemExit(f"login failed: {result.get('errors')}")
-        _, tokens = self.request(
+        self.authorize(result["result"])
+
+    def authorize(self, code: str) -> None:
+        """Exchange an authorization code for an access token."""
+        tokens = self.call(
             "/auth/token",
             {
                 "grant_type": "authorization_code",
-                "code": result["result"],
-                "client_id": client_id,
+                "code": code,
+                "client_id": f"{self.url}/",
             },
             form=True,
         )
         self.token = tokens["access_token"]
+
+    def call(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """Send a request that must succeed and return its decoded reply."""
+        status, reply = self.request(path, body, **kwargs)
+        if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
+            raise SystemExit(f"{path} answered HTTP {status}: {reply}")
+        return reply
 
     def action(self, name: str, data: dict[str, Any]) -> tuple[int, Any]:
         """Call a SmartPlex action and return the status and its response (or error)."""
@@ -538,7 +554,8 @@ def check_approve_sentences(ha: HomeAssistant, checks: Checks) -> None:
 def main() -> int:
     """Run every check and print the summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8123")
+    port = os.environ.get("SMARTPLEX_HA_PORT", "8123")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{port}")
     parser.add_argument("--token", help="a long-lived access token (else log in)")
     parser.add_argument("--user", default="dev")
     parser.add_argument("--password", default="smartplex-dev")
