@@ -221,9 +221,11 @@ def pending(ha: HomeAssistant) -> list[dict[str, Any]]:
 def check_descriptions(ha: HomeAssistant, checks: Checks) -> None:
     """Check that Home Assistant describes every action, as Developer tools needs."""
     status, reply = ha.request("/api/services")
-    described = {}
+    described: dict[str, Any] = {}
     if status == 200:
-        domain = next((d for d in reply if d["domain"] == "smartplex"), {})
+        domain: dict[str, Any] = next(
+            (d for d in reply if d["domain"] == "smartplex"), {}
+        )
         described = domain.get("services", {})
     checks.check(
         "action descriptions (GET /api/services)",

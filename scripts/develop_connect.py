@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 import errno
 from http import HTTPStatus
+from http.client import HTTPException
 import json
 import os
 from pathlib import Path
@@ -83,7 +84,8 @@ def check_ports() -> None:
 
 def write_nonce(config_dir: Path) -> str:
     """Write a new random nonce that the Home Assistant started on `config_dir` will serve."""
-    nonce = os.urandom(16).hex()
+    # Not a JSON value, so HomeAssistant.request returns it as text.
+    nonce = f"smartplex-develop-{os.urandom(16).hex()}"
     path = config_dir / NONCE_FILE
     path.parent.mkdir(exist_ok=True)
     path.write_text(nonce)
@@ -105,6 +107,8 @@ def serves_nonce(ha: HomeAssistant, nonce: str) -> bool | None:
         status, text = ha.request(f"/local/{NONCE_FILE.name}")
     except OSError:
         return None
+    except HTTPException:  # not even an HTTP server
+        return False
     return status == HTTPStatus.OK and text == nonce
 
 

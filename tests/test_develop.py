@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import importlib
 import importlib.util
@@ -66,7 +66,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(name="serve")
-def serve_fixture(socket_enabled: None) -> Iterator[type[FakeServer]]:
+def serve_fixture(socket_enabled: None) -> Iterator[Callable[[int, str], FakeServer]]:
     """Start fake servers in threads and stop them after the test."""
     servers: list[FakeServer] = []
 
@@ -76,7 +76,7 @@ def serve_fixture(socket_enabled: None) -> Iterator[type[FakeServer]]:
         servers.append(server)
         return server
 
-    yield start  # type: ignore[misc]
+    yield start
     for server in servers:
         server.shutdown()
         server.server_close()
@@ -193,14 +193,14 @@ def test_write_nonce(connect: ModuleType, tmp_path: Path) -> None:
     """Each run writes a new nonce where Home Assistant serves /local/."""
     first = connect.write_nonce(tmp_path)
     second = connect.write_nonce(tmp_path)
-    assert len(first) == 32
+    assert first.startswith("smartplex-develop-")
     assert first != second
     assert (tmp_path / "www" / "develop-nonce.txt").read_text() == second
 
 
 def test_connect_refuses_a_server_it_did_not_start(
     connect: ModuleType,
-    serve: type[FakeServer],
+    serve: Callable[[int, str], FakeServer],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A server that does not serve this run's nonce is never onboarded or configured."""
@@ -227,7 +227,7 @@ def test_connect_refuses_a_server_it_did_not_start(
 
 
 def test_wait_accepts_the_server_serving_the_nonce(
-    connect: ModuleType, serve: type[FakeServer]
+    connect: ModuleType, serve: Callable[[int, str], FakeServer]
 ) -> None:
     """The Home Assistant that serves this run's nonce is the one to configure."""
     ours = serve(200, "abc")
@@ -317,3 +317,18 @@ async def test_yaml_package_only_for_releases_reading_yaml(
     http_settings.write_yaml_package(package, 18423)
     await http_settings.save_http_settings(hass, 18425)
     assert package.exists() is not HAS_HTTP_STORE
+
+
+def test_a_server_not_speaking_http_is_not_ours(connect: ModuleType) -> None:
+    """Something else on the port (not HTTP at all) counts as another server, not as no answer."""
+    with listening_socket() as server:
+
+        def answer() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(1024)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.9\r\n")
+
+        threading.Thread(target=answer, daemon=True).start()
+        ha = connect.HomeAssistant(f"http://127.0.0.1:{server.getsockname()[1]}")
+        assert connect.serves_nonce(ha, "smartplex-develop-0") is False
