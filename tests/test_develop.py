@@ -142,31 +142,27 @@ def test_busy_ports(connect: ModuleType) -> None:
         assert connect.busy_ports([free, taken]) == [taken]
 
 
-def test_check_ports_refuses_a_busy_home_assistant_port(
-    connect: ModuleType, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("variable", "offset", "hint"),
+    [
+        ("SMARTPLEX_HA_PORT", 0, "SMARTPLEX_HA_PORT to a free port"),
+        ("SMARTPLEX_SIM_PORT", 3, "SMARTPLEX_SIM_PORT to the first of 6 free ports"),
+    ],
+)
+def test_check_ports_refuses_a_busy_port(
+    connect: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    offset: int,
+    hint: str,
 ) -> None:
-    """Another server on Home Assistant's port stops scripts/develop before it starts anything."""
-    with listening_socket() as server:
-        taken = server.getsockname()[1]
-        monkeypatch.setenv("SMARTPLEX_HA_PORT", str(taken))
-        with pytest.raises(
-            SystemExit,
-            match=rf"in use on 127.0.0.1: port {taken} .* SMARTPLEX_HA_PORT to a free port$",
-        ):
-            connect.check_ports()
-
-
-def test_check_ports_refuses_a_busy_simulator_port(
-    connect: ModuleType, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A taken port among the simulator's six is refused too."""
+    """Another server on Home Assistant's or a simulator's port stops scripts/develop at once."""
     with listening_socket() as server:
         taken = server.getsockname()[1]
         monkeypatch.setenv("SMARTPLEX_HA_PORT", str(free_port()))
-        monkeypatch.setenv("SMARTPLEX_SIM_PORT", str(taken - 3))
+        monkeypatch.setenv(variable, str(taken - offset))
         with pytest.raises(
-            SystemExit,
-            match=rf"port .*\b{taken}\b.* SMARTPLEX_SIM_PORT to the first of 6 free ports$",
+            SystemExit, match=rf"in use on 127\.0\.0\.1: port .*\b{taken}\b.* {hint}$"
         ):
             connect.check_ports()
 
