@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 
 from homeassistant import bootstrap
 import homeassistant.components
+from homeassistant.const import Platform
 
-# What config/configuration.yaml loads, plus what onboarding adds by itself.
-CONFIGURED = {
-    "frontend",
-    "history",
-    "logbook",
-    "met",
-    "radio_browser",
-    "google_translate",
-}
+CONFIGURATION = Path(__file__).parents[1] / "config" / "configuration.yaml"
+# What onboarding adds by itself.
+ONBOARDING = {"met", "radio_browser", "google_translate"}
 # Home Assistant's own always-loaded sets (discovery and supervisor ones are not loaded here).
 ALWAYS_LOADED = ("CORE_INTEGRATIONS", "DEFAULT_INTEGRATIONS", "FRONTEND_INTEGRATIONS")
 
@@ -28,7 +24,11 @@ ALWAYS_LOADED = ("CORE_INTEGRATIONS", "DEFAULT_INTEGRATIONS", "FRONTEND_INTEGRAT
 def main() -> None:
     """Resolve dependencies from the configured and always-loaded integrations."""
     root = Path(homeassistant.components.__path__[0])
-    todo = set(CONFIGURED)
+    entity_platforms = {platform.value for platform in Platform}
+    # The top-level keys of configuration.yaml are the integrations it sets up.
+    todo = ONBOARDING | set(
+        re.findall(r"^(\w+):", CONFIGURATION.read_text(), re.MULTILINE)
+    )
     for name in ALWAYS_LOADED:
         todo |= set(getattr(bootstrap, name, set()))
     seen: set[str] = set()
@@ -43,6 +43,8 @@ def main() -> None:
         requirements.update(manifest.get("requirements", []))
         todo |= set(manifest.get("dependencies", []))
         todo |= set(manifest.get("after_dependencies", []))
+        # Its entity platforms (google_translate/tts.py) load their integration (tts) too.
+        todo |= {path.stem for path in (root / domain).glob("*.py")} & entity_platforms
     print("\n".join(sorted(requirements)))  # noqa: T201
 
 
