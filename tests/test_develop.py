@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import importlib
 import importlib.util
+import json
 import os
 from pathlib import Path
 import shutil
@@ -17,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from homeassistant import config as conf_util
+import homeassistant.components
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -328,3 +330,19 @@ def test_a_server_not_speaking_http_is_not_ours(connect: ModuleType) -> None:
         threading.Thread(target=answer, daemon=True).start()
         ha = connect.HomeAssistant(f"http://127.0.0.1:{server.getsockname()[1]}")
         assert connect.serves_nonce(ha, "smartplex-develop-0") is False
+
+
+def test_requirements_cover_what_the_configuration_loads(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Requirements of what the first start sets up are installed before it, tts's too.
+
+    conversation is in configuration.yaml; tts is google_translate's platform (onboarding).
+    """
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    importlib.import_module("develop_requirements").main()
+    printed = set(capsys.readouterr().out.split())
+    components = Path(homeassistant.components.__path__[0])
+    for domain in ("conversation", "tts", "google_translate", "frontend"):
+        manifest = json.loads((components / domain / "manifest.json").read_text())
+        assert set(manifest["requirements"]) <= printed, domain
