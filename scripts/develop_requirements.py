@@ -24,11 +24,11 @@ ALWAYS_LOADED = ("CORE_INTEGRATIONS", "DEFAULT_INTEGRATIONS", "FRONTEND_INTEGRAT
 def main() -> None:
     """Resolve dependencies from the configured and always-loaded integrations."""
     root = Path(homeassistant.components.__path__[0])
-    entity_platforms = {platform.value for platform in Platform}
-    # The top-level keys of configuration.yaml are the integrations it sets up.
-    todo = ONBOARDING | set(
-        re.findall(r"^(\w+):", CONFIGURATION.read_text(), re.MULTILINE)
-    )
+    # The top-level keys of configuration.yaml are the integrations it sets up. Listing actions
+    # imports the entity platforms' integrations (assist_satellite, camera, ...) and an integration's
+    # platform (google_translate/tts.py) sets up its integration (tts): theirs must import too.
+    todo = ONBOARDING | {platform.value for platform in Platform}
+    todo |= set(re.findall(r"^(\w+):", CONFIGURATION.read_text(), re.MULTILINE))
     for name in ALWAYS_LOADED:
         todo |= set(getattr(bootstrap, name, set()))
     seen: set[str] = set()
@@ -43,8 +43,6 @@ def main() -> None:
         requirements.update(manifest.get("requirements", []))
         todo |= set(manifest.get("dependencies", []))
         todo |= set(manifest.get("after_dependencies", []))
-        # Its entity platforms (google_translate/tts.py) load their integration (tts) too.
-        todo |= {path.stem for path in (root / domain).glob("*.py")} & entity_platforms
     print("\n".join(sorted(requirements)))  # noqa: T201
 
 
