@@ -347,3 +347,20 @@ def test_requirements_cover_what_the_configuration_loads(
     for domain in ("conversation", "tts", "google_translate", "assist_pipeline"):
         manifest = json.loads((components / domain / "manifest.json").read_text())
         assert set(manifest["requirements"]) <= printed, domain
+
+
+@pytest.mark.parametrize(
+    ("version", "shown"),
+    [("2026.2.3", False), ("2026.9.9", False), ("2026.10.4", True), ("2027.1.0", True)],
+)
+def test_check_skips_refusals_where_rest_hides_them(
+    connect: ModuleType,
+    serve: Callable[[int, str], FakeServer],
+    version: str,
+    shown: bool,
+) -> None:
+    """develop_check.py checks refusals only where the REST API shows their message."""
+    server = serve(200, json.dumps({"version": version}))
+    check = importlib.import_module("develop_check")
+    ha = check.HomeAssistant(f"http://127.0.0.1:{server.server_port}")
+    assert check.rest_shows_refusals(ha) == (shown, version)
