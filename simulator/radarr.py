@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +21,15 @@ from .arr import (
 )
 from .clock import iso
 from .world import MOVIE_GENRES, Movie, QueueItem, Title
+
+# Digital and physical releases follow the cinema release, as they usually do.
+DIGITAL_DELAY = timedelta(days=45)
+PHYSICAL_DELAY = timedelta(days=90)
+
+
+def releases(info: Title) -> tuple[datetime, datetime, datetime]:
+    """Return the cinema, digital and physical release of a movie."""
+    return (info.release, info.release + DIGITAL_DELAY, info.release + PHYSICAL_DELAY)
 
 
 class RadarrRoutes(ArrRoutes):
@@ -61,7 +70,8 @@ class RadarrRoutes(ArrRoutes):
             else "announced",
             "overview": info.overview,
             "inCinemas": iso(info.release),
-            "digitalRelease": iso(info.release),
+            "digitalRelease": iso(releases(info)[1]),
+            "physicalRelease": iso(releases(info)[2]),
             "releaseDate": iso(info.release),
             "images": images("movie", info.tmdb_id),
             "website": "",
@@ -231,7 +241,8 @@ class RadarrRoutes(ArrRoutes):
         found = [
             m
             for m in self.stack.world.movies.values()
-            if start <= m.info.release <= end and (unmonitored or m.monitored)
+            if any(start <= day <= end for day in releases(m.info))
+            and (unmonitored or m.monitored)
         ]
         return web.json_response([self.movie_body(m.info, m) for m in found])
 

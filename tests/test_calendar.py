@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartplex.const import DOMAIN
 from simulator import Simulator
 
 from .conftest import NOW
@@ -92,3 +93,37 @@ async def test_calendar_error(
         await get_events(hass, EPISODES, NOW, NOW + timedelta(days=7))
     assert raised.value.translation_key == "calendar_failed"
     assert raised.value.translation_placeholders["service"] == "Sonarr"
+
+
+async def test_action_lists_the_releases_the_calendar_shows(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """get_calendar and the calendar entity agree on every release in a window."""
+    movie = next(movie for movie in simulator.world.movies.values() if movie.monitored)
+    cinema = movie.info.release
+    # A window holding the digital and the later physical release, not the cinema one.
+    start, end = cinema + timedelta(days=30), cinema + timedelta(days=100)
+    events = await get_events(hass, RELEASES, start, end)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_calendar",
+        {"start": start.isoformat(), "end": end.isoformat(), "instance": "Radarr"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    items: list[dict[str, Any]] = response["items"]  # type: ignore[assignment]
+    labels = {"digital": "Digital release", "physical": "Physical release"}
+    listed = {
+        (f"{movie.info.title} ({labels[item['release']]})", item["date"])
+        for item in items
+        if item["title"].startswith(movie.info.title)
+    }
+    shown = {
+        (event["summary"], event["start"])
+        for event in events
+        if event["summary"].startswith(movie.info.title)
+    }
+    physical = (cinema + timedelta(days=90)).date().isoformat()
+    assert (f"{movie.info.title} (Physical release)", physical) in listed
+    assert listed == shown

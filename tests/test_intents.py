@@ -166,9 +166,10 @@ async def test_upcoming_sentence(
     assert speech(response) == "Nothing is coming up in the next 7 days."
     freezer.move_to("2021-06-18T12:00:00+00:00")  # type: ignore[attr-defined]
     response = await ask(hass, "what is coming out this week")
-    # Released 2021-06-21 00:00 UTC: Sunday evening in the test time zone.
+    # Radarr says 2021-06-21T00:00:00Z: the release day is that Monday in every time
+    # zone, not the Sunday evening that midnight UTC is in the test time zone.
     assert hass.config.time_zone == "US/Pacific"
-    assert speech(response) == "Coming up: Lost Empire (2021) on Sunday."
+    assert speech(response) == "Coming up: Lost Empire (2021) on Monday."
 
 
 async def test_approve_sentence(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime
 import json
 from pathlib import Path
 import re
@@ -10,6 +11,7 @@ from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
@@ -567,9 +569,27 @@ async def test_get_calendar(hass: HomeAssistant, entry: MockConfigEntry) -> None
     start, end = "2021-01-01T00:00:00+00:00", "2022-01-01T00:00:00+00:00"
     response = await call(hass, "get_calendar", {"start": start, "end": end})
     items = response["items"]
-    movies = [item["title"] for item in items if item["type"] == "movie"]
-    assert movies == ["The Restless Kingdom (2021)", "Lost Empire (2021)"]
-    assert [item["date"] for item in items] == sorted(item["date"] for item in items)
+    movies = [
+        (item["title"], item["release"], item["date"])
+        for item in items
+        if item["type"] == "movie"
+    ]
+    assert movies == [
+        ("The Restless Kingdom (2021)", "cinema", "2021-02-07"),
+        ("The Restless Kingdom (2021)", "digital", "2021-03-24"),
+        ("The Restless Kingdom (2021)", "physical", "2021-05-08"),
+        ("Lost Empire (2021)", "cinema", "2021-06-21"),
+        ("Lost Empire (2021)", "digital", "2021-08-05"),
+        ("Lost Empire (2021)", "physical", "2021-09-19"),
+    ]
+    # Episodes air at a time; a release is a day, starting at local midnight.
+    starts = [
+        datetime.fromisoformat(item["date"])
+        if item["type"] == "episode"
+        else dt_util.start_of_local_day(date.fromisoformat(item["date"]))
+        for item in items
+    ]
+    assert starts == sorted(starts)
     assert all(start <= item["date"] < end for item in items)
     radarr_only = await call(
         hass, "get_calendar", {"start": start, "end": end, "instance": "Radarr"}

@@ -34,6 +34,7 @@ from .api import (
     TmdbClient,
 )
 from .api.overseerr import RequestFilter
+from .calendar import movie_releases
 from .const import (
     DOMAIN,
     SERVICE_OVERSEERR,
@@ -1073,22 +1074,6 @@ async def async_remove_queue_item(
 # -- calendar, disk space, sync ------------------------------------------------------------
 
 
-def _movie_release(
-    movie: Movie, start: datetime, end: datetime
-) -> tuple[datetime, str] | None:
-    """Return the first release of a movie inside the window and its kind."""
-    releases = [
-        (moment, kind)
-        for moment, kind in (
-            (movie.in_cinemas, "cinema"),
-            (movie.digital_release, "digital"),
-            (movie.physical_release, "physical"),
-        )
-        if moment is not None and start <= moment < end
-    ]
-    return min(releases) if releases else None
-
-
 async def async_get_calendar(
     entry: SmartPlexConfigEntry,
     *,
@@ -1097,52 +1082,59 @@ async def async_get_calendar(
     days: int = 7,
     instance: str | None = None,
 ) -> dict[str, Any]:
-    """List episodes airing and movies released in a window, soonest first."""
+    """List episodes airing and movie releases (each kind that falls in it) in a window."""
     start = dt_util.as_utc(start or dt_util.start_of_local_day())
     end = dt_util.as_utc(end) if end else start + timedelta(days=days)
     if end <= start:
         raise invalid("invalid_window", start=start.isoformat(), end=end.isoformat())
     services = resolve_services(entry, ARR_TYPES, instance)
 
-    async def fetch(service: SmartPlexService) -> list[dict[str, Any]]:
+    async def fetch(
+        service: SmartPlexService,
+    ) -> list[tuple[datetime, dict[str, Any]]]:
         client = arr_client(service)
         with upstream(service):
             items: Sequence[Episode | Movie] = await client.calendar(start, end)
-        found = []
+        found: list[tuple[datetime, dict[str, Any]]] = []
         for item in items:
             if isinstance(item, Movie):
-                if (release := _movie_release(item, start, end)) is None:
-                    continue
-                found.append(
-                    {
-                        "instance": service.title,
-                        "type": "movie",
-                        "title": label(item.title, item.year),
-                        "date": release[0].isoformat(),
-                        "release": release[1],
-                        "has_file": item.has_file,
-                    }
+                found.extend(
+                    (
+                        dt_util.start_of_local_day(release.day),
+                        {
+                            "instance": service.title,
+                            "type": "movie",
+                            "title": label(item.title, item.year),
+                            "date": release.day.isoformat(),
+                            "release": release.kind,
+                            "has_file": item.has_file,
+                        },
+                    )
+                    for release in movie_releases(item, start, end)
                 )
-            elif item.air_date_utc is not None:
+            elif item.air_date_utc is not None and start <= item.air_date_utc < end:
                 found.append(
-                    {
-                        "instance": service.title,
-                        "type": "episode",
-                        "title": item.series.title if item.series else item.title,
-                        "episode": f"S{item.season_number:02d}E{item.episode_number:02d}",
-                        "episode_title": item.title,
-                        "date": item.air_date_utc.isoformat(),
-                        "has_file": item.has_file,
-                    }
+                    (
+                        item.air_date_utc,
+                        {
+                            "instance": service.title,
+                            "type": "episode",
+                            "title": item.series.title if item.series else item.title,
+                            "episode": f"S{item.season_number:02d}E{item.episode_number:02d}",
+                            "episode_title": item.title,
+                            "date": item.air_date_utc.isoformat(),
+                            "has_file": item.has_file,
+                        },
+                    )
                 )
         return found
 
-    items = [
+    dated = [
         item
         for found in await asyncio.gather(*(fetch(service) for service in services))
         for item in found
     ]
-    items.sort(key=lambda item: item["date"])
+    items = [item for _, item in sorted(dated, key=lambda dated_item: dated_item[0])]
     return {"start": start.isoformat(), "end": end.isoformat(), "items": items}
 
 

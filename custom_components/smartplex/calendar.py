@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant
@@ -22,11 +23,38 @@ from .models import SmartPlexConfigEntry
 PARALLEL_UPDATES = 0
 
 DEFAULT_EPISODE_MINUTES = 30
+# (Movie attribute, release kind, calendar label) in the order a movie comes out.
 RELEASE_KINDS = (
-    ("in_cinemas", "In cinemas"),
-    ("digital_release", "Digital release"),
-    ("physical_release", "Physical release"),
+    ("in_cinemas", "cinema", "In cinemas"),
+    ("digital_release", "digital", "Digital release"),
+    ("physical_release", "physical", "Physical release"),
 )
+RELEASE_LABELS = {kind: text for _, kind, text in RELEASE_KINDS}
+
+
+@dataclass(frozen=True, slots=True)
+class MovieRelease:
+    """One release of a movie: the day it comes out and how (cinema, digital, physical)."""
+
+    day: date
+    kind: str
+
+
+def movie_releases(movie: Movie, start: datetime, end: datetime) -> list[MovieRelease]:
+    """Return the releases of a movie whose day overlaps a window, soonest first."""
+    releases = []
+    for attribute, kind, _ in RELEASE_KINDS:
+        released: datetime | None = getattr(movie, attribute)
+        if released is None:
+            continue
+        # Radarr stores release dates as midnight UTC: the UTC date is the release day.
+        day = dt_util.as_utc(released).date()
+        # The day counts as local midnight to midnight, as calendars show all-day events.
+        if dt_util.start_of_local_day(day) < end and (
+            dt_util.start_of_local_day(day + timedelta(days=1)) > start
+        ):
+            releases.append(MovieRelease(day, kind))
+    return sorted(releases, key=lambda release: release.day)
 
 
 def episode_event(episode: Episode) -> CalendarEvent | None:
@@ -45,35 +73,36 @@ def episode_event(episode: Episode) -> CalendarEvent | None:
     )
 
 
-def movie_events(movie: Movie) -> list[CalendarEvent]:
-    """Return one all-day event per known release of a movie."""
-    events = []
-    for attribute, label in RELEASE_KINDS:
-        released: datetime | None = getattr(movie, attribute)
-        if released is None:
-            continue
-        day = dt_util.as_local(released).date()
-        events.append(
-            CalendarEvent(
-                start=day,
-                end=day + timedelta(days=1),
-                summary=f"{movie.title} ({label})",
-                description=movie.overview,
-                uid=f"movie_{movie.id}_{attribute}",
-            )
+def movie_events(movie: Movie, start: datetime, end: datetime) -> list[CalendarEvent]:
+    """Return one all-day event per release of a movie in a window."""
+    return [
+        CalendarEvent(
+            start=release.day,
+            end=release.day + timedelta(days=1),
+            summary=f"{movie.title} ({RELEASE_LABELS[release.kind]})",
+            description=movie.overview,
+            uid=f"movie_{movie.id}_{release.kind}",
         )
-    return events
+        for release in movie_releases(movie, start, end)
+    ]
 
 
-def calendar_events(items: list[CalendarItem]) -> list[CalendarEvent]:
-    """Return the calendar events of episodes or movies, sorted by start."""
+def calendar_events(
+    items: list[CalendarItem], start: datetime, end: datetime
+) -> list[CalendarEvent]:
+    """Return the calendar events of episodes or movies in a window, sorted by start."""
     events: list[CalendarEvent] = []
     for item in items:
         if isinstance(item, Episode):
-            if event := episode_event(item):
+            event = episode_event(item)
+            if (
+                event
+                and event.end_datetime_local > start
+                and event.start_datetime_local < end
+            ):
                 events.append(event)
         else:
-            events.extend(movie_events(item))
+            events.extend(movie_events(item, start, end))
     return sorted(events, key=lambda event: event.start_datetime_local)
 
 
@@ -106,17 +135,13 @@ class SmartPlexCalendar(SmartPlexEntity[ArrCalendarCoordinator], CalendarEntity)
 
     @property
     def event(self) -> CalendarEvent | None:
-        """Return the current or next event in the upcoming window."""
+        """Return the current or next event of the fetched window."""
         now = dt_util.now()
-        return next(
-            (
-                event
-                # Before a first successful fetch there is no data yet.
-                for event in calendar_events(self.coordinator.data or [])
-                if event.end_datetime_local > now
-            ),
-            None,
+        # Before a first successful fetch there is no data yet.
+        events = calendar_events(
+            self.coordinator.data or [], now, datetime.max.replace(tzinfo=now.tzinfo)
         )
+        return events[0] if events else None
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
@@ -133,9 +158,4 @@ class SmartPlexCalendar(SmartPlexEntity[ArrCalendarCoordinator], CalendarEntity)
                     "error": str(err),
                 },
             ) from err
-        return [
-            event
-            for event in calendar_events(items)
-            if event.end_datetime_local > start_date
-            and event.start_datetime_local < end_date
-        ]
+        return calendar_events(items, start_date, end_date)
