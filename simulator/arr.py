@@ -174,6 +174,7 @@ class ArrRoutes:
             web.get("/api/v3/command/{id}", self.command),
             web.get("/api/v3/queue", self.queue),
             web.get("/api/v3/queue/status", self.queue_status),
+            web.delete("/api/v3/queue/bulk", self.delete_queue_items),
             web.delete("/api/v3/queue/{id}", self.delete_queue_item),
         ]
 
@@ -593,14 +594,32 @@ class ArrRoutes:
 
     async def delete_queue_item(self, request: web.Request) -> web.Response:
         """Remove a download, optionally blocklisting its release."""
-        world = self.stack.world
-        item = world.queue.get(path_int(request))
+        item = self.stack.world.queue.get(path_int(request))
         if item is None or item.service != self.service:
             raise not_found()
-        del world.queue[item.id]
-        if query_bool(request, "blocklist"):
-            world.blocklist.append((self.service, item.media_id, item.title))
+        self._remove_downloads([item], blocklist=query_bool(request, "blocklist"))
         return web.json_response({})
+
+    async def delete_queue_items(self, request: web.Request) -> web.Response:
+        """Remove the downloads of several queue records (QueueBulkResource)."""
+        ids = (await json_body(request)).get("ids") or []
+        queue = self.stack.world.queue
+        items = [
+            queue[queue_id]
+            for queue_id in ids
+            if isinstance(queue_id, int)
+            and queue_id in queue
+            and queue[queue_id].service == self.service
+        ]
+        self._remove_downloads(items, blocklist=query_bool(request, "blocklist"))
+        return web.json_response({})
+
+    def _remove_downloads(self, items: list[Any], *, blocklist: bool) -> None:
+        """Remove the whole download of each record, as Sonarr and Radarr stop tracking it."""
+        world = self.stack.world
+        for item in items:
+            if item.id in world.queue and world.remove_download(item) and blocklist:
+                world.blocklist.append((self.service, item.media_id, item.title))
 
 
 def path_int(request: web.Request, name: str = "id") -> int:

@@ -495,6 +495,8 @@ class QueueItem:
     added: datetime
     quality_id: int
     download_id: str
+    # Records sharing the download (a season pack has one per episode, each with its size).
+    records: int = 1
 
 
 @dataclass(slots=True)
@@ -897,11 +899,30 @@ class World:
         missing = [m for m in self.movies.values() if m.monitored and not m.has_file]
         for movie in missing[: self.spec.queue]:
             self.enqueue_movie(movie, progress=0.4)
-        for series in list(self.series.values())[: self.spec.queue]:
-            for eid in series.episode_ids:
-                if not self.episodes[eid][5] and self.episodes[eid][4] < self.start:
-                    self.enqueue_episode(series, eid, progress=0.7)
-                    break
+        for index, series in enumerate(list(self.series.values())[: self.spec.queue]):
+            aired = [
+                eid
+                for eid in series.episode_ids
+                if not self.episodes[eid][5] and self.episodes[eid][4] < self.start
+            ]
+            if not aired:
+                continue
+            if index % 2:
+                # Every other series grabs a pack of the whole season of its first
+                # missing episode (replacing the files it has of that season).
+                season = self.episodes[aired[0]][2]
+                self.enqueue_season_pack(
+                    series,
+                    [
+                        eid
+                        for eid in series.episode_ids
+                        if self.episodes[eid][2] == season
+                        and self.episodes[eid][4] < self.start
+                    ],
+                    progress=0.7,
+                )
+            else:
+                self.enqueue_episode(series, aired[0], progress=0.7)
 
     def _make_disks(self) -> None:
         """Size disks so each is about 80% full."""
@@ -1166,6 +1187,46 @@ class World:
         self.queue[item.id] = item
         return item
 
+    def enqueue_season_pack(
+        self, series: Series, episode_ids: list[int], progress: float = 0.0
+    ) -> list[QueueItem]:
+        """Start one download of several episodes of a season, reported as Sonarr does.
+
+        Sonarr lists one queue record per episode of a pack, all with the same
+        downloadId, release title, size and size left (those of the whole pack).
+        """
+        season = self.episodes[episode_ids[0]][2]
+        size = series.info.runtime * 25_000_000 * len(episode_ids)
+        items = []
+        for episode_id in episode_ids:
+            item = QueueItem(
+                id=self.next_id("queue"),
+                service="sonarr",
+                media_id=series.id,
+                episode_id=episode_id,
+                title=f"{series.info.title.replace(' ', '.')}.S{season:02d}.1080p.WEB-DL-SIM",
+                size=size,
+                sizeleft=int(size * (1 - progress)),
+                added=self.start,
+                quality_id=series.quality_id,
+                download_id=f"SIM{self.seed:04d}{episode_ids[0]:08d}P",
+                records=len(episode_ids),
+            )
+            self.queue[item.id] = item
+            items.append(item)
+        return items
+
+    def remove_download(self, item: QueueItem) -> list[QueueItem]:
+        """Remove a download from the queue: every record that shares its download id."""
+        removed = [
+            queued
+            for queued in self.queue.values()
+            if queued.service == item.service and queued.download_id == item.download_id
+        ]
+        for queued in removed:
+            del self.queue[queued.id]
+        return removed
+
     def import_item(self, item: QueueItem) -> None:
         """Turn a finished download into a file in the library."""
         del self.queue[item.id]
@@ -1177,7 +1238,8 @@ class World:
             return
         if item.episode_id is not None and item.episode_id in self.episodes:
             episode = self.episodes[item.episode_id]
-            self.episodes[item.episode_id] = (*episode[:5], True, item.size, episode[7])
+            size = item.size // item.records
+            self.episodes[item.episode_id] = (*episode[:5], True, size, episode[7])
 
     def delete_movie(
         self, movie_id: int, *, delete_files: bool, exclude: bool

@@ -142,7 +142,7 @@ async def test_queue_sentence(
     response = await ask(hass, text)
     assert speech(response) == (
         "3 downloads: Lost Empire (2021) at 40%, Rising Echo S01E08 at 70% "
-        "and The Orbit S06E05 at 70%."
+        "and The Orbit S06 (8 episodes) at 70%."
     )
 
 

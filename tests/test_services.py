@@ -498,16 +498,60 @@ async def test_requests_when_tmdb_fails_have_no_titles(
 
 
 async def test_get_queue(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """The queues of every Sonarr and Radarr are listed."""
+    """The queues of every Sonarr and Radarr are listed, one entry per download."""
     response = await call(hass, "get_queue", {})
     assert {(item["instance"], item["title"]) for item in response["items"]} == {
         ("Radarr", "Lost Empire (2021)"),
         ("Sonarr", "Rising Echo S01E08"),
-        ("Sonarr", "The Orbit S06E05"),
+        ("Sonarr", "The Orbit S06 (8 episodes)"),
     }
+    assert response["total"] == 3
     response = await call(hass, "get_queue", {"instance": "radarr"})
     assert [item["queue_id"] for item in response["items"]] == [1]
     assert response["items"][0]["progress"] == 40.0
+    assert response["items"][0]["movies"] == ["Lost Empire (2021)"]
+
+
+async def test_season_pack_is_one_download(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A season pack (records sharing a download id) is one download with its episodes."""
+    queue = simulator.world.queue.values()
+    [pack_id] = {item.download_id for item in queue if item.records > 1}
+    records = [item for item in queue if item.download_id == pack_id]
+    response = await call(hass, "get_queue", {"instance": "Sonarr"})
+    [pack] = [item for item in response["items"] if item["release"] == records[0].title]
+    assert pack["queue_ids"] == [item.id for item in records]
+    assert pack["queue_id"] == records[0].id
+    assert pack["episodes"] == [f"S06E{number:02d}" for number in range(1, 9)]
+    # The pack's size counts once, so totals add up to what is really downloading.
+    downloads = {
+        item.download_id: item.size for item in queue if item.service == "sonarr"
+    }
+    assert sum(item["size_bytes"] for item in response["items"]) == sum(
+        downloads.values()
+    )
+    assert response["total"] == len(downloads)
+
+
+async def test_remove_season_pack(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator, events: EventLog
+) -> None:
+    """Any record id of a pack removes the whole pack: every record, one event, one row."""
+    records = [item for item in simulator.world.queue.values() if item.records > 1]
+    other = set(simulator.world.queue) - {item.id for item in records}
+    response = await call(
+        hass, "remove_queue_item", {"queue_id": records[3].id, "blocklist": True}
+    )
+    assert set(simulator.world.queue) == other
+    assert simulator.world.blocklist == [
+        ("sonarr", 2, "The.Orbit.S06.1080p.WEB-DL-SIM")
+    ]
+    assert response["queue_ids"] == [item.id for item in records]
+    [event] = events.of("smartplex_queue_item_removed")
+    assert event["title"] == "The Orbit S06 (8 episodes)"
+    [record] = await audit_trail(hass)
+    assert record.details["queue_ids"] == response["queue_ids"]
 
 
 async def test_remove_queue_item(

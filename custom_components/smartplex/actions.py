@@ -952,50 +952,95 @@ async def async_decline_request(
 # -- queue -------------------------------------------------------------------------------
 
 
-def _queue_dict(
-    service: SmartPlexService, item: RadarrQueueItem | SonarrQueueItem
+def _episode_code(episode: Episode) -> str:
+    """Return 'S01E02'."""
+    return f"S{episode.season_number:02d}E{episode.episode_number:02d}"
+
+
+def _download_dict(
+    service: SmartPlexService, records: Sequence[RadarrQueueItem | SonarrQueueItem]
 ) -> dict[str, Any]:
-    """Return a Radarr or Sonarr queue record as response data."""
-    media_title: str | None = None
-    if isinstance(item, RadarrQueueItem):
-        if item.movie is not None:
-            media_title = label(item.movie.title, item.movie.year)
-    elif item.series is not None:
-        media_title = item.series.title
-        if item.episode is not None:
-            media_title += (
-                f" S{item.episode.season_number:02d}E{item.episode.episode_number:02d}"
-            )
-    return {
+    """Return one download as response data, with the episodes or movies of its records."""
+    first = records[0]
+    download: dict[str, Any] = {
         "instance": service.title,
-        "queue_id": item.id,
-        "title": media_title or item.title,
-        "release": item.title,
-        "status": item.status,
-        "tracked_state": item.tracked_download_state,
-        "progress": item.progress,
-        "size_bytes": int(item.size),
-        "size_left_bytes": int(item.size_left),
-        "time_left": item.time_left,
-        "estimated_completion": _iso(item.estimated_completion_time),
-        "quality": item.quality,
-        "error": item.error_message,
+        # Any of queue_ids names the download in remove_queue_item.
+        "queue_id": min(record.id for record in records),
+        "queue_ids": sorted(record.id for record in records),
+        "title": first.title,
+        "release": first.title,
     }
+    if isinstance(first, SonarrQueueItem):
+        episodes = sorted(
+            (
+                record.episode
+                for record in records
+                if isinstance(record, SonarrQueueItem) and record.episode
+            ),
+            key=lambda episode: (episode.season_number, episode.episode_number),
+        )
+        download["episodes"] = [_episode_code(episode) for episode in episodes]
+        if first.series is not None:
+            download["title"] = _episodes_title(first.series.title, episodes)
+    else:
+        movies = [
+            label(record.movie.title, record.movie.year)
+            for record in records
+            if isinstance(record, RadarrQueueItem) and record.movie
+        ]
+        download["movies"] = movies
+        if movies:
+            download["title"] = ", ".join(movies)
+    # Every record of a download repeats the whole download's size and progress.
+    return download | {
+        "status": first.status,
+        "tracked_state": first.tracked_download_state,
+        "progress": first.progress,
+        "size_bytes": int(first.size),
+        "size_left_bytes": int(first.size_left),
+        "time_left": first.time_left,
+        "estimated_completion": _iso(first.estimated_completion_time),
+        "quality": first.quality,
+        "error": first.error_message,
+    }
+
+
+def _episodes_title(series: str, episodes: Sequence[Episode]) -> str:
+    """Return 'Show S01E02' for one episode, 'Show S01 (8 episodes)' for a pack."""
+    if len(episodes) == 1:
+        return f"{series} {_episode_code(episodes[0])}"
+    if not episodes:
+        return series
+    first = min(episode.season_number for episode in episodes)
+    last = max(episode.season_number for episode in episodes)
+    span = f"S{first:02d}" if first == last else f"S{first:02d}-S{last:02d}"
+    return f"{series} {span} ({len(episodes)} episodes)"
+
+
+def _downloads(
+    service: SmartPlexService, records: Sequence[RadarrQueueItem | SonarrQueueItem]
+) -> list[dict[str, Any]]:
+    """Group queue records by download: a season pack is one download, not one per episode."""
+    groups: dict[str | int, list[RadarrQueueItem | SonarrQueueItem]] = {}
+    for record in records:
+        # Records still waiting for a download client have no download id yet.
+        groups.setdefault(record.download_id or record.id, []).append(record)
+    return [_download_dict(service, group) for group in groups.values()]
 
 
 async def _queues(
     entry: SmartPlexConfigEntry, instance: str | None
 ) -> list[tuple[SmartPlexService, list[dict[str, Any]]]]:
-    """Fetch the queues of the named or every Sonarr and Radarr."""
+    """Fetch the downloads of the named or every Sonarr and Radarr."""
     services = resolve_services(entry, ARR_TYPES, instance)
 
     async def fetch(service: SmartPlexService) -> list[dict[str, Any]]:
         client = arr_client(service)
         with upstream(service):
-            items: Sequence[
+            records: Sequence[
                 RadarrQueueItem | SonarrQueueItem
             ] = await client.queue_all()
-        return [_queue_dict(service, item) for item in items]
+        return _downloads(service, records)
 
     queues = await asyncio.gather(*(fetch(service) for service in services))
     return list(zip(services, queues, strict=True))
@@ -1004,7 +1049,7 @@ async def _queues(
 async def async_get_queue(
     entry: SmartPlexConfigEntry, *, instance: str | None = None
 ) -> dict[str, Any]:
-    """List what Sonarr and Radarr are downloading."""
+    """List what Sonarr and Radarr are downloading, one entry per download."""
     items = [item for _, queue in await _queues(entry, instance) for item in queue]
     return {"items": items, "total": len(items)}
 
@@ -1020,12 +1065,16 @@ async def async_remove_queue_item(
     remove_from_client: bool = True,
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    """Remove a download from a queue; with dry_run only say what would happen."""
+    """Remove a download from a queue; with dry_run only say what would happen.
+
+    queue_id names a download: for a season pack any of its records' ids names the
+    whole pack, and all its records are removed together (one bulk removal).
+    """
     found = [
         (service, item)
         for service, queue in await _queues(entry, instance)
         for item in queue
-        if item["queue_id"] == queue_id
+        if queue_id in item["queue_ids"]
     ]
     if not found:
         raise invalid("queue_item_not_found", queue_id=queue_id)
@@ -1050,12 +1099,15 @@ async def async_remove_queue_item(
     if dry_run:
         return {"planned": True, "summary": summary, "item": item}
     with upstream(service):
-        await arr_client(service).remove_queue_item(
-            queue_id, remove_from_client=remove_from_client, blocklist=blocklist
+        await arr_client(service).remove_queue_items(
+            item["queue_ids"],
+            remove_from_client=remove_from_client,
+            blocklist=blocklist,
         )
     result = {
         "instance": service.title,
         "queue_id": queue_id,
+        "queue_ids": item["queue_ids"],
         "title": item["title"],
         "release": item["release"],
         "blocklist": blocklist,

@@ -264,14 +264,15 @@ class ArrCoordinator[DataT](SmartPlexCoordinator[DataT]):
 
 
 class ArrQueueCoordinator(ArrCoordinator[int]):
-    """Count the download queue."""
+    """Count the downloads in the queue."""
 
     kind = "queue"
     interval = INTERVAL_QUEUE
 
     async def _async_fetch(self) -> int:
-        """Return the number of queue records (one record per page is enough)."""
-        return (await self.client.queue(page_size=1)).total_records
+        """Return the number of downloads; the records of a season pack count once."""
+        records = await self.client.queue_all(include_media=False)
+        return len({record.download_id or record.id for record in records})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -179,6 +179,7 @@ async def test_queue(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
     }
     first = page.records[0]
     assert first.size == raw["records"][0]["size"]
+    assert first.download_id == raw["records"][0]["downloadId"]
     assert first.progress == 50.0
     assert first.time_left == "00:00:00"
     assert page.records[1].time_left is None
@@ -203,16 +204,17 @@ async def test_queue_all_follows_pages(
     assert [r.param("page") for r in sonarr_server.requests] == ["1", "2"]
 
 
-async def test_remove_queue_item(
+async def test_remove_queue_items(
     sonarr_server: FakeUpstream, client: SonarrClient
 ) -> None:
-    """Queue removal passes removeFromClient and blocklist."""
-    sonarr_server.add("DELETE", "/api/v3/queue/42", Reply(status=200))
-    await client.remove_queue_item(42, remove_from_client=False, blocklist=True)
+    """Queue removal sends the records in one bulk request with its options."""
+    sonarr_server.add("DELETE", "/api/v3/queue/bulk", Reply(status=200))
+    await client.remove_queue_items([43, 42], remove_from_client=False, blocklist=True)
     assert sonarr_server.last().query == {
         "removeFromClient": ["false"],
         "blocklist": ["true"],
     }
+    assert sonarr_server.last().body == {"ids": [42, 43]}
 
 
 async def test_disk_root_profiles_tags_health(

@@ -897,3 +897,36 @@ async def test_overseerr_details_follow_requests_and_library(
     assert tv["externalIds"]["tvdbId"] == series.info.tvdb_id
     assert tv["mediaInfo"]["status"] == world.media_status("tv", series.info.tmdb_id)
     assert tv["mediaInfo"]["externalServiceId"] == series.id
+
+
+async def test_season_pack_is_one_download(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """A season pack has a record per episode with the pack's size, removed together."""
+    world = sim.world
+    status, page = await call(
+        http, sim, "sonarr", "GET", "/api/v3/queue", params={"pageSize": "50"}
+    )
+    assert status == 200
+    packs: dict[str, list[dict[str, Any]]] = {}
+    for record in page["records"]:
+        packs.setdefault(record["downloadId"], []).append(record)
+    [pack] = [records for records in packs.values() if len(records) > 1]
+    assert len({record["episodeId"] for record in pack}) == len(pack)
+    assert {(record["size"], record["title"]) for record in pack} == {
+        (pack[0]["size"], pack[0]["title"])
+    }
+    status, _ = await call(
+        http, sim, "sonarr", "DELETE", f"/api/v3/queue/{pack[-1]['id']}"
+    )
+    assert status == 200
+    assert not {record["id"] for record in pack} & set(world.queue)
+    left = [q for q in world.queue.values() if q.service == "sonarr"]
+    assert len(left) == len(page["records"]) - len(pack)
+    # A finished pack gives each episode its share of the pack's size.
+    items = world.enqueue_season_pack(
+        world.series[1], world.series[1].episode_ids[:2], progress=1.0
+    )
+    await sim.advance(1)
+    for item in items:
+        assert world.episodes[item.episode_id][6] == item.size // 2

@@ -345,6 +345,13 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
             f"/api/v3/queue/{first_queue.id}",
             query={"removeFromClient": "true", "blocklist": "true"},
         )
+        add(
+            arr,
+            "DELETE",
+            "/api/v3/queue/bulk",
+            query={"removeFromClient": "true", "blocklist": "false"},
+            body={"ids": [q.id for q in world.queue.values() if q.service == arr]},
+        )
     add("radarr", "GET", "/api/v3/movie")
     add("radarr", "GET", "/api/v3/movie", query={"tmdbId": str(movie.info.tmdb_id)})
     add("radarr", "GET", "/api/v3/movie/{id}", f"/api/v3/movie/{movie.id}")

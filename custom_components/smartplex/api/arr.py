@@ -260,6 +260,8 @@ class QueueItem:
     protocol: str | None
     quality: str | None
     error_message: str | None
+    # Shared by every record of one download: a season pack has a record per episode.
+    download_id: str | None
 
     @property
     def progress(self) -> float:
@@ -288,6 +290,7 @@ class QueueItem:
             "protocol": opt_str(data.get("protocol")),
             "quality": quality_name(data),
             "error_message": opt_str(data.get("errorMessage")),
+            "download_id": opt_str(data.get("downloadId")),
         }
 
 
@@ -402,30 +405,38 @@ class ArrClient[QueueT](ApiClient):
         ]
 
     async def queue(
-        self, *, page: int = 1, page_size: int = 20, include_unknown: bool = False
+        self,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        include_unknown: bool = False,
+        include_media: bool = True,
     ) -> Page[QueueT]:
-        """Return one page of the download queue with the series/movie embedded."""
+        """Return one page of the download queue, by default with the series/movie embedded."""
         params: dict[str, QueryValue] = {
             "page": page,
             "pageSize": page_size,
             f"includeUnknown{self.media_param}Items": include_unknown,
-            f"include{self.media_param}": True,
+            f"include{self.media_param}": include_media,
         }
-        params.update(self._queue_extra_params())
+        if include_media:
+            params.update(self._queue_extra_params())
         data = await self._get_dict("/api/v3/queue", params)
         return Page.from_arr(data, self._parse_queue_item)
 
     def _queue_extra_params(self) -> dict[str, QueryValue]:
-        """Return service-specific queue parameters."""
+        """Return service-specific parameters that embed more media."""
         return {}
 
-    async def queue_all(self, *, max_pages: int = 50) -> list[QueueT]:
+    async def queue_all(
+        self, *, max_pages: int = 50, include_media: bool = True
+    ) -> list[QueueT]:
         """Return every queue record, following pages (bounded by max_pages)."""
         records: list[QueueT] = []
         page = 1
         while page <= max_pages:
             result: Page[QueueT] = await self.queue(
-                page=page, page_size=QUEUE_PAGE_SIZE
+                page=page, page_size=QUEUE_PAGE_SIZE, include_media=include_media
             )
             records.extend(result.records)
             if page >= result.total_pages or not result.records:
@@ -433,14 +444,19 @@ class ArrClient[QueueT](ApiClient):
             page += 1
         return records
 
-    async def remove_queue_item(
-        self, queue_id: int, *, remove_from_client: bool = True, blocklist: bool = False
+    async def remove_queue_items(
+        self,
+        queue_ids: Iterable[int],
+        *,
+        remove_from_client: bool = True,
+        blocklist: bool = False,
     ) -> None:
-        """Remove a queue record, optionally from the download client and blocklisting the release."""
+        """Remove queue records in one request, optionally from the download client and blocklisting."""
         await self._request(
             "DELETE",
-            f"/api/v3/queue/{queue_id}",
+            "/api/v3/queue/bulk",
             params={"removeFromClient": remove_from_client, "blocklist": blocklist},
+            json_body={"ids": sorted(queue_ids)},
         )
 
     async def command(self, name: str, **body: Any) -> Command:
