@@ -87,7 +87,7 @@ class ControlRoutes:
         return web.json_response([asdict(f) for f in self.stack.faults.active(service)])
 
     async def inject(self, request: web.Request) -> web.Response:
-        """Inject a fault: {"service", "kind", "path"?, "cmd"?, "status"?, "seconds"?, "retry_after"?, "times"?}."""
+        """Inject a fault: {"service", "kind", "path"?, "cmd"?, "method"?, "status"?, "seconds"?, "retry_after"?, "times"?}."""
         body = await self._body(request)
         try:
             fault = self.stack.faults.inject(
@@ -98,6 +98,7 @@ class ControlRoutes:
                     for k in (
                         "path",
                         "cmd",
+                        "method",
                         "status",
                         "seconds",
                         "retry_after",

@@ -42,14 +42,17 @@ class Fault:
     kind: str
     path: str | None = None
     cmd: str | None = None
+    method: str | None = None
     status: int = 500
     seconds: float = 0.0
     retry_after: int = 1
     times: int | None = None
 
-    def matches(self, path: str, cmd: str | None) -> bool:
-        """Return whether this fault applies to a request path (and Tautulli cmd)."""
+    def matches(self, path: str, cmd: str | None, method: str) -> bool:
+        """Return whether this fault applies to a request (path, HTTP method, Tautulli cmd)."""
         if self.path is not None and not path.startswith(self.path):
+            return False
+        if self.method is not None and self.method.upper() != method:
             return False
         return self.cmd is None or self.cmd == cmd
 
@@ -69,12 +72,13 @@ class FaultController:
         *,
         path: str | None = None,
         cmd: str | None = None,
+        method: str | None = None,
         status: int = 500,
         seconds: float | None = None,
         retry_after: int = 1,
         times: int | None = None,
     ) -> Fault:
-        """Add a fault for a service (optionally one path or Tautulli cmd, a number of times)."""
+        """Add a fault for a service (optionally one path, method or Tautulli cmd, a number of times)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose from {FAULT_KINDS}")
         if kind == "status" and status not in FAULT_STATUSES:
@@ -86,6 +90,7 @@ class FaultController:
             kind=kind,
             path=path,
             cmd=cmd,
+            method=method,
             status=status,
             seconds=default_seconds if seconds is None else seconds,
             retry_after=retry_after,
@@ -119,11 +124,13 @@ class FaultController:
         """Return whether a variant fault (VARIANT_KINDS) is set for the service."""
         return any(f.kind == kind for f in self._faults.get(service, []))
 
-    def take(self, service: str, path: str, cmd: str | None) -> Fault | None:
+    def take(
+        self, service: str, path: str, cmd: str | None, method: str = "GET"
+    ) -> Fault | None:
         """Return the first matching request-level fault, counting down limited ones."""
         faults = self._faults.get(service, [])
         for fault in faults:
-            if fault.kind in VARIANT_KINDS or not fault.matches(path, cmd):
+            if fault.kind in VARIANT_KINDS or not fault.matches(path, cmd, method):
                 continue
             if fault.times is not None:
                 fault.times -= 1
@@ -143,7 +150,7 @@ class FaultController:
             path = request.path.removeprefix(url_base) or "/"
             if path.startswith(CONTROL_PREFIX):
                 return await handler(request)
-            fault = self.take(service, path, request.query.get("cmd"))
+            fault = self.take(service, path, request.query.get("cmd"), request.method)
             if fault is None:
                 return await handler(request)
             return await self._apply(fault, request, handler, error)

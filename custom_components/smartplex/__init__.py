@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 import homeassistant.helpers.config_validation as cv
@@ -15,6 +16,7 @@ from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData
 from .services import async_setup_services
+from .store import async_close_store, async_open_store
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -39,6 +41,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
     # Subentries added, changed or removed and new options take effect by a reload. The
     # listener comes first so a service added while this setup is running is not missed.
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
+    await async_open_store(hass)
     services = [
         create_service(hass, entry, subentry) for subentry in entry.subentries.values()
     ]
@@ -68,4 +71,12 @@ async def _async_reload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> bool:
     """Unload the platforms; coordinators stop themselves through the entry's unload hooks."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    if not any(
+        other.state is ConfigEntryState.LOADED
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ):
+        await async_close_store(hass)
+    return True

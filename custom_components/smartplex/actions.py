@@ -8,13 +8,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 import re
 from typing import Any, Literal, cast
+from weakref import WeakValueDictionary
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .api import (
     Episode,
@@ -46,7 +49,7 @@ from .const import (
 )
 from .coordinator import all_coordinators
 from .models import SmartPlexConfigEntry, SmartPlexService
-from .store import async_add_audit
+from .store import AuditRecord, AuditStatus, async_begin_audit, async_finish_audit
 
 SOURCE_INTENT = "intent"
 SOURCE_LLM = "llm"
@@ -58,6 +61,11 @@ EVENT_REQUEST_APPROVED = f"{DOMAIN}_request_approved"
 EVENT_REQUEST_DECLINED = f"{DOMAIN}_request_declined"
 EVENT_QUEUE_ITEM_REMOVED = f"{DOMAIN}_queue_item_removed"
 EVENT_SYNCED = f"{DOMAIN}_synced"
+
+# Writes to one upstream object (a request, a download, a title) wait for each other.
+DATA_TARGET_LOCKS: HassKey[WeakValueDictionary[tuple[object, ...], asyncio.Lock]] = (
+    HassKey(f"{DOMAIN}_target_locks")
+)
 
 SERVICE_NAMES = {
     SERVICE_OVERSEERR: "Overseerr",
@@ -93,6 +101,11 @@ SERIES_MONITOR = {
     "missing": "missing",
     "none": "none",
     "pilot": "pilot",
+}
+# A request someone else approved or declined first is refused with what happened to it.
+DECIDED_REQUEST_ERRORS: dict[int, str] = {
+    RequestStatus.APPROVED: "request_already_approved",
+    RequestStatus.DECLINED: "request_already_declined",
 }
 MINIMUM_AVAILABILITY = ("announced", "in_cinemas", "released")
 # Requests older than the newest page are mostly settled; one page bounds the cost.
@@ -313,25 +326,101 @@ def _pick_folder(folders: list[RootFolder], wanted: str | None) -> RootFolder:
     )
 
 
-async def _finish(
+def _target_lock(hass: HomeAssistant, *key: object) -> asyncio.Lock:
+    """Return the lock that serialises writes to one upstream object."""
+    locks = hass.data.setdefault(DATA_TARGET_LOCKS, WeakValueDictionary())
+    if (lock := locks.get(key)) is None:
+        lock = locks[key] = asyncio.Lock()
+    return lock
+
+
+async def _until_done[ResultT](
+    hass: HomeAssistant, job: Coroutine[Any, Any, ResultT]
+) -> ResultT:
+    """Run a job to its end even if the caller is cancelled meanwhile."""
+    return await asyncio.shield(hass.async_create_task(job))
+
+
+async def _audited_write(
     hass: HomeAssistant,
     caller: Caller,
+    service: SmartPlexService,
     *,
     event: str,
     target: str,
+    intent: dict[str, Any],
+    write: Callable[[], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Record the intent, make the upstream write, then record its outcome and announce it.
+
+    The write returns the event data. Once the upstream accepted it, neither a
+    cancellation nor a database problem loses its audit row or its event; a write
+    cancelled while the upstream was answering is recorded as of unknown outcome.
+    """
+    begin = hass.async_create_task(
+        async_begin_audit(
+            hass,
+            action=event.removeprefix(f"{DOMAIN}_"),
+            target=target,
+            details=intent,
+            source=caller.source,
+            user_id=caller.user_id,
+        )
+    )
+    try:
+        record = await asyncio.shield(begin)
+    except asyncio.CancelledError:
+        # Nothing was sent upstream: close the row once it is written.
+        begin.add_done_callback(partial(_abandon, hass))
+        raise
+    try:
+        with upstream(service):
+            data = await write()
+    except asyncio.CancelledError:
+        await _until_done(
+            hass,
+            async_finish_audit(
+                hass,
+                record,
+                AuditStatus.UNKNOWN,
+                error="cancelled while the service was answering",
+            ),
+        )
+        raise
+    except Exception as err:
+        await _until_done(
+            hass, async_finish_audit(hass, record, AuditStatus.FAILED, error=str(err))
+        )
+        raise
+    await _until_done(hass, _async_announce(hass, caller, record, event, data))
+    return data
+
+
+def _abandon(hass: HomeAssistant, begin: asyncio.Task[AuditRecord]) -> None:
+    """Mark the audit row of a write cancelled before it was sent as failed."""
+    if not begin.cancelled() and begin.exception() is None:
+        hass.async_create_task(
+            async_finish_audit(
+                hass,
+                begin.result(),
+                AuditStatus.FAILED,
+                error="cancelled before it was sent",
+            )
+        )
+
+
+async def _async_announce(
+    hass: HomeAssistant,
+    caller: Caller,
+    record: AuditRecord,
+    event: str,
     data: dict[str, Any],
 ) -> None:
-    """Record an action in the audit trail and announce it on the event bus."""
-    payload = {**data, "source": caller.source}
-    await async_add_audit(
-        hass,
-        action=event.removeprefix(f"{DOMAIN}_"),
-        target=target,
-        details=data,
-        source=caller.source,
-        user_id=caller.user_id,
+    """Record a successful write in the audit trail and fire its event."""
+    await async_finish_audit(hass, record, AuditStatus.DONE, details=data)
+    hass.bus.async_fire(
+        event, {**data, "source": caller.source}, context=caller.context
     )
-    hass.bus.async_fire(event, payload, context=caller.context)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -559,17 +648,9 @@ async def async_add_movie(
         profile, folder = await _profile_and_folder(
             client, client.movies, quality_profile, root_folder
         )
-        added = await client.add_movie(
-            movie,
-            quality_profile_id=profile.id,
-            root_folder_path=folder.path,
-            monitored=monitored,
-            minimum_availability=minimum_availability.replace("_", ""),
-            search=search,
-        )
-    result = {
+    planned = {
         "instance": service.title,
-        "movie_id": added.id,
+        "movie_id": None,
         "tmdb_id": movie.tmdb_id,
         "imdb_id": movie.imdb_id,
         "title": movie.title,
@@ -579,14 +660,36 @@ async def async_add_movie(
         "monitored": monitored,
         "searching": search,
     }
-    await _finish(
-        hass,
-        caller,
-        event=EVENT_MOVIE_ADDED,
-        target=f"{service.title}: {label(movie.title, movie.year)}",
-        data=result,
-    )
-    return result
+
+    async def add() -> dict[str, Any]:
+        added = await client.add_movie(
+            movie,
+            quality_profile_id=profile.id,
+            root_folder_path=folder.path,
+            monitored=monitored,
+            minimum_availability=minimum_availability.replace("_", ""),
+            search=search,
+        )
+        return {**planned, "movie_id": added.id}
+
+    async with _target_lock(hass, service.subentry_id, "movie", movie.tmdb_id):
+        # Another call may have added it while this one looked it up.
+        with upstream(service):
+            if movie.tmdb_id and await client.movie_by_tmdb(movie.tmdb_id):
+                raise invalid(
+                    "already_added",
+                    title=label(movie.title, movie.year),
+                    instance=service.title,
+                )
+        return await _audited_write(
+            hass,
+            caller,
+            service,
+            event=EVENT_MOVIE_ADDED,
+            target=f"{service.title}: {label(movie.title, movie.year)}",
+            intent=planned,
+            write=add,
+        )
 
 
 async def _find_series(
@@ -656,17 +759,9 @@ async def async_add_series(
         profile, folder = await _profile_and_folder(
             client, client.series, quality_profile, root_folder
         )
-        added = await client.add_series(
-            series,
-            quality_profile_id=profile.id,
-            root_folder_path=folder.path,
-            monitor=SERIES_MONITOR[monitor],
-            seasons=seasons,
-            search_for_missing=search,
-        )
-    result = {
+    planned = {
         "instance": service.title,
-        "series_id": added.id,
+        "series_id": None,
         "tvdb_id": series.tvdb_id,
         "tmdb_id": series.tmdb_id,
         "title": series.title,
@@ -677,14 +772,36 @@ async def async_add_series(
         "seasons": sorted(seasons) if seasons is not None else None,
         "searching": search,
     }
-    await _finish(
-        hass,
-        caller,
-        event=EVENT_SERIES_ADDED,
-        target=f"{service.title}: {label(series.title, series.year)}",
-        data=result,
-    )
-    return result
+
+    async def add() -> dict[str, Any]:
+        added = await client.add_series(
+            series,
+            quality_profile_id=profile.id,
+            root_folder_path=folder.path,
+            monitor=SERIES_MONITOR[monitor],
+            seasons=seasons,
+            search_for_missing=search,
+        )
+        return {**planned, "series_id": added.id}
+
+    async with _target_lock(hass, service.subentry_id, "series", series.tvdb_id):
+        # Another call may have added it while this one looked it up.
+        with upstream(service):
+            if series.tvdb_id and await client.series_by_tvdb(series.tvdb_id):
+                raise invalid(
+                    "already_added",
+                    title=label(series.title, series.year),
+                    instance=service.title,
+                )
+        return await _audited_write(
+            hass,
+            caller,
+            service,
+            event=EVENT_SERIES_ADDED,
+            target=f"{service.title}: {label(series.title, series.year)}",
+            intent=planned,
+            write=add,
+        )
 
 
 # -- requests ----------------------------------------------------------------------------
@@ -849,7 +966,7 @@ async def _pending_request(
     found = _request_dict(request, titles, service.title)
     if request.status != RequestStatus.PENDING:
         raise invalid(
-            "request_not_pending",
+            DECIDED_REQUEST_ERRORS.get(request.status, "request_not_pending"),
             request=describe_request(found),
             status=found["status"],
         )
@@ -890,17 +1007,25 @@ async def async_approve_request(
 ) -> dict[str, Any]:
     """Approve a pending request (Overseerr then sends it to Radarr or Sonarr)."""
     service = resolve_service(entry, SERVICE_OVERSEERR, instance)
-    request = await _pending_request(entry, service, request_id)
-    with upstream(service):
-        await client_of(service, OverseerrClient).approve_request(request_id)
-    result = {**request, "status": "approved"}
-    await _finish(
-        hass,
-        caller,
-        event=EVENT_REQUEST_APPROVED,
-        target=f"{service.title}: {describe_request(request)}",
-        data=_event_request(result),
-    )
+    client = client_of(service, OverseerrClient)
+    async with _target_lock(hass, service.subentry_id, "request", request_id):
+        # Checked inside the lock: a concurrent approval or decline wins or loses whole.
+        request = await _pending_request(entry, service, request_id)
+        result = {**request, "status": "approved"}
+
+        async def approve() -> dict[str, Any]:
+            await client.approve_request(request_id)
+            return _event_request(result)
+
+        await _audited_write(
+            hass,
+            caller,
+            service,
+            event=EVENT_REQUEST_APPROVED,
+            target=f"{service.title}: {describe_request(request)}",
+            intent=_event_request(result),
+            write=approve,
+        )
     return result
 
 
@@ -932,20 +1057,29 @@ async def async_decline_request(
 ) -> dict[str, Any]:
     """Decline a pending request; with dry_run only say what would happen."""
     service = resolve_service(entry, SERVICE_OVERSEERR, instance)
-    request = await _pending_request(entry, service, request_id)
-    summary = f"decline {describe_request(request)}"
+    client = client_of(service, OverseerrClient)
     if dry_run:
+        request = await _pending_request(entry, service, request_id)
+        summary = f"decline {describe_request(request)}"
         return {"planned": True, "summary": summary, "request": request}
-    with upstream(service):
-        await client_of(service, OverseerrClient).decline_request(request_id)
-    result = {**request, "status": "declined", "reason": reason}
-    await _finish(
-        hass,
-        caller,
-        event=EVENT_REQUEST_DECLINED,
-        target=f"{service.title}: {describe_request(request)}",
-        data={**_event_request(result), "reason": reason},
-    )
+    async with _target_lock(hass, service.subentry_id, "request", request_id):
+        # Checked inside the lock: a concurrent approval or decline wins or loses whole.
+        request = await _pending_request(entry, service, request_id)
+        result = {**request, "status": "declined", "reason": reason}
+
+        async def decline() -> dict[str, Any]:
+            await client.decline_request(request_id)
+            return {**_event_request(result), "reason": reason}
+
+        await _audited_write(
+            hass,
+            caller,
+            service,
+            event=EVENT_REQUEST_DECLINED,
+            target=f"{service.title}: {describe_request(request)}",
+            intent={**_event_request(result), "reason": reason},
+            write=decline,
+        )
     return result
 
 
@@ -1028,21 +1162,20 @@ def _downloads(
     return [_download_dict(service, group) for group in groups.values()]
 
 
+async def _service_downloads(service: SmartPlexService) -> list[dict[str, Any]]:
+    """Fetch the downloads of one Sonarr or Radarr."""
+    client = arr_client(service)
+    with upstream(service):
+        records: Sequence[RadarrQueueItem | SonarrQueueItem] = await client.queue_all()
+    return _downloads(service, records)
+
+
 async def _queues(
     entry: SmartPlexConfigEntry, instance: str | None
 ) -> list[tuple[SmartPlexService, list[dict[str, Any]]]]:
     """Fetch the downloads of the named or every Sonarr and Radarr."""
     services = resolve_services(entry, ARR_TYPES, instance)
-
-    async def fetch(service: SmartPlexService) -> list[dict[str, Any]]:
-        client = arr_client(service)
-        with upstream(service):
-            records: Sequence[
-                RadarrQueueItem | SonarrQueueItem
-            ] = await client.queue_all()
-        return _downloads(service, records)
-
-    queues = await asyncio.gather(*(fetch(service) for service in services))
+    queues = await asyncio.gather(*map(_service_downloads, services))
     return list(zip(services, queues, strict=True))
 
 
@@ -1098,29 +1231,47 @@ async def async_remove_queue_item(
     )
     if dry_run:
         return {"planned": True, "summary": summary, "item": item}
-    with upstream(service):
-        await arr_client(service).remove_queue_items(
-            item["queue_ids"],
-            remove_from_client=remove_from_client,
-            blocklist=blocklist,
+    async with _target_lock(hass, service.subentry_id, "download", item["queue_id"]):
+        # Checked inside the lock: a concurrent removal (or the download finishing) wins.
+        current = [
+            download
+            for download in await _service_downloads(service)
+            if queue_id in download["queue_ids"]
+        ]
+        if not current:
+            raise invalid(
+                "queue_item_already_removed",
+                title=item["title"],
+                instance=service.title,
+            )
+        item = current[0]
+        result = {
+            "instance": service.title,
+            "queue_id": queue_id,
+            "queue_ids": item["queue_ids"],
+            "title": item["title"],
+            "release": item["release"],
+            "blocklist": blocklist,
+            "remove_from_client": remove_from_client,
+        }
+
+        async def remove() -> dict[str, Any]:
+            await arr_client(service).remove_queue_items(
+                item["queue_ids"],
+                remove_from_client=remove_from_client,
+                blocklist=blocklist,
+            )
+            return result
+
+        return await _audited_write(
+            hass,
+            caller,
+            service,
+            event=EVENT_QUEUE_ITEM_REMOVED,
+            target=f"{service.title}: {item['release']}",
+            intent=result,
+            write=remove,
         )
-    result = {
-        "instance": service.title,
-        "queue_id": queue_id,
-        "queue_ids": item["queue_ids"],
-        "title": item["title"],
-        "release": item["release"],
-        "blocklist": blocklist,
-        "remove_from_client": remove_from_client,
-    }
-    await _finish(
-        hass,
-        caller,
-        event=EVENT_QUEUE_ITEM_REMOVED,
-        target=f"{service.title}: {item['release']}",
-        data=result,
-    )
-    return result
 
 
 # -- calendar, disk space, sync ------------------------------------------------------------

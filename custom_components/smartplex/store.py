@@ -1,44 +1,84 @@
-"""The SmartPlex database: a SQLite file under the config directory, used from the executor."""
+"""The SmartPlex database: a SQLite file under the config directory.
+
+It is opened and migrated once at entry setup, in WAL mode, through one connection
+that only the executor uses (one job at a time). Writes to upstream services are
+audited in two steps: a pending row before the write, its outcome after.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
+from functools import partial
 import json
+import logging
 import sqlite3
+import threading
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 
+_LOGGER = logging.getLogger(__name__)
+
 DB_FILENAME = f"{DOMAIN}.db"
 DATA_STORE: HassKey[SmartPlexStore] = HassKey(f"{DOMAIN}_store")
+# How long a write waits for another process (a backup, the sqlite3 shell) to let go.
+BUSY_TIMEOUT = 5.0
+ISSUE_AUDIT_FAILED = "audit_write_failed"
+ISSUE_UNKNOWN_OUTCOME = "audit_unknown_outcome"
 
-# Each entry upgrades the schema by one version; later features append their tables here.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        time TEXT NOT NULL,
-        action TEXT NOT NULL,
-        target TEXT NOT NULL,
-        details TEXT NOT NULL,
-        source TEXT NOT NULL,
-        user_id TEXT
-    );
-    CREATE INDEX audit_time ON audit (time);
-    """,
+# Migration n upgrades the schema from version n - 1 to n, its statements in one
+# transaction. Append new migrations (library, history, requests, ...); never edit one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            details TEXT NOT NULL,
+            source TEXT NOT NULL,
+            user_id TEXT
+        )
+        """,
+        "CREATE INDEX audit_time ON audit (time)",
+    ),
+    (
+        # Rows written before outcomes were recorded were all written after success.
+        "ALTER TABLE audit ADD COLUMN status TEXT NOT NULL DEFAULT 'done'",
+        "ALTER TABLE audit ADD COLUMN error TEXT",
+        "ALTER TABLE audit ADD COLUMN finished TEXT",
+        "CREATE INDEX audit_status ON audit (status)",
+    ),
 )
+
+
+class AuditStatus(StrEnum):
+    """Where an audited write stands."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    # Cancelled or killed while the upstream write was in flight: check the service.
+    UNKNOWN = "unknown"
+
+
+class StoreError(Exception):
+    """The database cannot be used (missing, locked, corrupt, read-only, too new)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditRecord:
-    """One action SmartPlex took, who asked for it and through which surface."""
+    """One write SmartPlex made or tried, who asked for it and through which surface."""
 
     time: datetime
     action: str
@@ -46,63 +86,205 @@ class AuditRecord:
     details: dict[str, Any]
     source: str
     user_id: str | None
+    status: AuditStatus = AuditStatus.PENDING
+    error: str | None = None
+    finished: datetime | None = None
+    id: int | None = None
 
 
 class SmartPlexStore:
     """Blocking access to the database; call every method through the executor."""
 
-    def __init__(self, path: str) -> None:
-        """Remember where the database lives; it is created on first use."""
+    def __init__(self, path: str, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+        """Remember where the database lives; open() connects."""
         self.path = path
+        self.busy_timeout = busy_timeout
+        self._connection: sqlite3.Connection | None = None
+        # Executor threads take turns on the one connection.
+        self._lock = threading.Lock()
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """Open a connection, migrate the schema, and commit or roll back."""
-        # A connection per call: writes are rare and it never crosses threads.
-        with closing(sqlite3.connect(self.path, timeout=10)) as connection:
-            with connection:
-                version: int = connection.execute("PRAGMA user_version").fetchone()[0]
-                for number, script in enumerate(MIGRATIONS[version:], version + 1):
-                    connection.executescript(script)
-                    connection.execute(f"PRAGMA user_version = {number}")
-            with connection:
-                yield connection
+    def open(self) -> list[AuditRecord]:
+        """Connect, migrate, and return the writes a killed process left pending, now unknown."""
+        with self._lock:
+            if self._connection is None:
+                self._connection = self._guard(self._connect)
+            return self._guard(self._reconcile)
 
-    def add_audit(self, record: AuditRecord) -> None:
-        """Append one record to the audit trail."""
-        with self._connect() as connection:
+    def close(self) -> None:
+        """Close the connection (a later call reopens it)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open a connection in WAL mode and bring the schema up to date."""
+        connection = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            self._migrate(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        """Apply the missing migrations; a second opener waits, then finds them applied."""
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            _apply_migrations(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def _guard[ResultT](self, job: Callable[[], ResultT]) -> ResultT:
+        """Run a database job, turning sqlite errors into StoreError."""
+        try:
+            return job()
+        except sqlite3.Error as err:
+            raise StoreError(str(err)) from err
+
+    def _run[ResultT](self, job: Callable[[sqlite3.Connection], ResultT]) -> ResultT:
+        """Run a job on the connection, reopening it if an earlier open failed."""
+        with self._lock:
+            if self._connection is None:
+                self._connection = self._guard(self._connect)
+            connection = self._connection
+            return self._guard(lambda: job(connection))
+
+    def _reconcile(self) -> list[AuditRecord]:
+        """Mark writes left pending by a killed process as unknown and return them."""
+        assert self._connection is not None
+        connection = self._connection
+        pending = _records(
             connection.execute(
-                "INSERT INTO audit (time, action, target, details, source, user_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                f"{SELECT_AUDIT} WHERE status = ? ORDER BY id", (AuditStatus.PENDING,)
+            )
+        )
+        if pending:
+            connection.execute(
+                "UPDATE audit SET status = ?, finished = ? WHERE status = ?",
+                (
+                    AuditStatus.UNKNOWN,
+                    dt_util.utcnow().isoformat(),
+                    AuditStatus.PENDING,
+                ),
+            )
+        return [replace(record, status=AuditStatus.UNKNOWN) for record in pending]
+
+    def begin_audit(self, record: AuditRecord) -> int:
+        """Record a write about to be made (pending) and return its id."""
+
+        def insert(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
+                "INSERT INTO audit (time, action, target, details, source, user_id,"
+                " status) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.time.isoformat(),
                     record.action,
                     record.target,
-                    json.dumps(record.details, sort_keys=True, default=str),
+                    _json(record.details),
                     record.source,
                     record.user_id,
+                    record.status,
                 ),
             )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+        return self._run(insert)
+
+    def finish_audit(
+        self,
+        audit_id: int,
+        status: AuditStatus,
+        *,
+        details: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record the outcome of a write (and its final details)."""
+        self._run(
+            lambda connection: connection.execute(
+                "UPDATE audit SET status = ?, error = ?, finished = ?,"
+                " details = COALESCE(?, details) WHERE id = ?",
+                (
+                    status,
+                    error,
+                    dt_util.utcnow().isoformat(),
+                    None if details is None else _json(details),
+                    audit_id,
+                ),
+            )
+        )
 
     def audit(self, limit: int = 100) -> list[AuditRecord]:
         """Return the newest audit records first."""
-        with self._connect() as connection:
-            rows = connection.execute(
-                "SELECT time, action, target, details, source, user_id FROM audit"
-                " ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [
-            AuditRecord(
-                time=datetime.fromisoformat(time),
-                action=action,
-                target=target,
-                details=json.loads(details),
-                source=source,
-                user_id=user_id,
+        return self._run(
+            lambda connection: _records(
+                connection.execute(f"{SELECT_AUDIT} ORDER BY id DESC LIMIT ?", (limit,))
             )
-            for time, action, target, details, source, user_id in rows
-        ]
+        )
+
+
+def _apply_migrations(connection: sqlite3.Connection) -> None:
+    """Bring the schema from its version to the newest, inside the caller's transaction."""
+    version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"database schema {version} is newer than this SmartPlex ({len(MIGRATIONS)})"
+        )
+    for number, statements in enumerate(MIGRATIONS[version:], version + 1):
+        for statement in statements:
+            connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {number}")
+
+
+SELECT_AUDIT = (
+    "SELECT id, time, action, target, details, source, user_id, status, error,"
+    " finished FROM audit"
+)
+
+
+def _json(details: dict[str, Any]) -> str:
+    """Return details as JSON (datetimes and other values as text)."""
+    return json.dumps(details, sort_keys=True, default=str)
+
+
+def _records(cursor: sqlite3.Cursor) -> list[AuditRecord]:
+    """Return audit rows as records."""
+    return [
+        AuditRecord(
+            id=row_id,
+            time=datetime.fromisoformat(time),
+            action=action,
+            target=target,
+            details=json.loads(details),
+            source=source,
+            user_id=user_id,
+            status=AuditStatus(status),
+            error=error,
+            finished=datetime.fromisoformat(finished) if finished else None,
+        )
+        for (
+            row_id,
+            time,
+            action,
+            target,
+            details,
+            source,
+            user_id,
+            status,
+            error,
+            finished,
+        ) in cursor.fetchall()
+    ]
 
 
 def async_get_store(hass: HomeAssistant) -> SmartPlexStore:
@@ -112,14 +294,26 @@ def async_get_store(hass: HomeAssistant) -> SmartPlexStore:
     return store
 
 
-async def async_run[ResultT](
-    hass: HomeAssistant, job: Callable[[SmartPlexStore], ResultT]
-) -> ResultT:
-    """Run a blocking store job in the executor."""
-    return await hass.async_add_executor_job(job, async_get_store(hass))
+async def async_open_store(hass: HomeAssistant) -> None:
+    """Open and migrate the database at entry setup, and report what a killed process left."""
+    store = async_get_store(hass)
+    try:
+        unknown = await hass.async_add_executor_job(store.open)
+    except StoreError as err:
+        # SmartPlex still sets up; each write refuses with a clear error until it opens.
+        _LOGGER.error("Cannot open the SmartPlex database %s: %s", store.path, err)
+        return
+    for record in unknown:
+        _async_report_unknown(hass, record)
 
 
-async def async_add_audit(
+async def async_close_store(hass: HomeAssistant) -> None:
+    """Close the database when the last entry unloads."""
+    if (store := hass.data.pop(DATA_STORE, None)) is not None:
+        await hass.async_add_executor_job(store.close)
+
+
+async def async_begin_audit(
     hass: HomeAssistant,
     *,
     action: str,
@@ -127,8 +321,9 @@ async def async_add_audit(
     details: dict[str, Any],
     source: str,
     user_id: str | None,
-) -> None:
-    """Write one audit record without blocking the event loop."""
+) -> AuditRecord:
+    """Record a write about to be made; refuse with a translated error if the database cannot."""
+    store = async_get_store(hass)
     record = AuditRecord(
         time=dt_util.utcnow(),
         action=action,
@@ -137,4 +332,72 @@ async def async_add_audit(
         source=source,
         user_id=user_id,
     )
-    await async_run(hass, lambda store: store.add_audit(record))
+    try:
+        audit_id = await hass.async_add_executor_job(store.begin_audit, record)
+    except StoreError as err:
+        _LOGGER.error("Cannot record %s in the audit trail: %s", target, err)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="audit_unavailable",
+            translation_placeholders={"path": store.path, "error": str(err)},
+        ) from err
+    return replace(record, id=audit_id)
+
+
+async def async_finish_audit(
+    hass: HomeAssistant,
+    record: AuditRecord,
+    status: AuditStatus,
+    *,
+    details: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """Record the outcome of a write; a database problem is logged and repaired, never raised."""
+    assert record.id is not None
+    store = async_get_store(hass)
+    job = partial(store.finish_audit, record.id, status, details=details, error=error)
+    try:
+        await hass.async_add_executor_job(job)
+    except StoreError as err:
+        # The write itself is over: it must not fail because its record could not be kept.
+        _LOGGER.error(
+            "Could not record that %s is %s in the audit trail: %s",
+            record.target,
+            status,
+            err,
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_AUDIT_FAILED,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_AUDIT_FAILED,
+            translation_placeholders={
+                "path": store.path,
+                "target": record.target,
+                "status": status,
+                "error": str(err),
+            },
+        )
+    if status is AuditStatus.UNKNOWN:
+        _async_report_unknown(hass, replace(record, status=status))
+
+
+def _async_report_unknown(hass: HomeAssistant, record: AuditRecord) -> None:
+    """Raise a repair asking to check a write whose outcome is unknown."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{ISSUE_UNKNOWN_OUTCOME}_{record.id}",
+        is_fixable=False,
+        # Nothing can detect it again once the row says unknown.
+        is_persistent=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_UNKNOWN_OUTCOME,
+        translation_placeholders={
+            "action": record.action.replace("_", " "),
+            "target": record.target,
+            "time": dt_util.as_local(record.time).strftime("%Y-%m-%d %H:%M"),
+        },
+    )

@@ -129,6 +129,11 @@ class RadarrClient(ArrClient[RadarrQueueItem]):
         """Return every movie in the library."""
         return [Movie.from_dict(item) for item in await self._get_list("/api/v3/movie")]
 
+    async def movie_by_tmdb(self, tmdb_id: int) -> Movie | None:
+        """Return the library movie with a TMDB id, or None when it is not in the library."""
+        found = await self._get_list("/api/v3/movie", {"tmdbId": tmdb_id})
+        return Movie.from_dict(found[0]) if found else None
+
     async def movie(self, movie_id: int) -> Movie:
         """Return one movie."""
         return Movie.from_dict(await self._get_dict(f"/api/v3/movie/{movie_id}"))

@@ -220,6 +220,11 @@ class SonarrClient(ArrClient[SonarrQueueItem]):
             Series.from_dict(item) for item in await self._get_list("/api/v3/series")
         ]
 
+    async def series_by_tvdb(self, tvdb_id: int) -> Series | None:
+        """Return the library series with a TVDB id, or None when it is not in the library."""
+        found = await self._get_list("/api/v3/series", {"tvdbId": tvdb_id})
+        return Series.from_dict(found[0]) if found else None
+
     async def series_by_id(self, series_id: int) -> Series:
         """Return one series."""
         return Series.from_dict(await self._get_dict(f"/api/v3/series/{series_id}"))
