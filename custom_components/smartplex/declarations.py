@@ -198,19 +198,14 @@ def moment(name: str, description: str) -> Field:
     )
 
 
-def tvdb_or_tmdb_id(name: str, database: str) -> Field:
-    """Declare the id of a title in TMDB or TVDB."""
-    return integer(name, f"{database} id.", 1, ID_MAX)
-
-
 INSTANCE = text(
     "instance",
     "Name of the service instance as shown on the SmartPlex page; omit for the default.",
 )
 TITLE = text("title", "Title, when no id is known.")
 YEAR = integer("year", "Release year, to tell titles apart.", YEAR_MIN, YEAR_MAX)
-TMDB_ID = tvdb_or_tmdb_id("tmdb_id", "TMDB")
-TVDB_ID = tvdb_or_tmdb_id("tvdb_id", "TVDB")
+TMDB_ID = integer("tmdb_id", "TMDB id.", 1, ID_MAX)
+TVDB_ID = integer("tvdb_id", "TVDB id.", 1, ID_MAX)
 IMDB_ID = Field(
     name="imdb_id",
     description="IMDb id (tt followed by 7 to 10 digits).",
@@ -408,10 +403,10 @@ def validate(
     try:
         return dict(checker(dict(data)))
     except vol.MultipleInvalid as err:
-        raise refusal(fields, data, err.errors[0]) from None
+        raise _refusal(fields, data, err.errors[0]) from None
 
 
-def refusal(
+def _refusal(
     fields: Sequence[Field], data: Mapping[str, Any], error: vol.Invalid
 ) -> ServiceValidationError:
     """Return the translated error for the first bad field."""
