@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from unittest.mock import patch
 
@@ -9,8 +10,10 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import config_validation as cv
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous_serialize
 
 from custom_components.smartplex.const import (
     CONF_SUBENTRY_ID,
@@ -382,3 +385,78 @@ async def test_add_tautulli_api_disabled(
         result["flow_id"], data
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+SECRET = "s3cret-Pa55"
+
+
+def with_credentials(url: str) -> str:
+    """Return the URL with user info (basic auth for a reverse proxy)."""
+    return url.replace("http://", f"http://smartplex:{SECRET}@")
+
+
+def sent_to_browser(result: Any) -> str:
+    """Return what the frontend receives for a flow step, with the form as HA serialises it."""
+    shown = {key: value for key, value in result.items() if key != "data_schema"}
+    if result.get("data_schema") is not None:
+        shown["data_schema"] = voluptuous_serialize.convert(
+            result["data_schema"], custom_serializer=cv.custom_serializer
+        )
+    return json.dumps(shown, default=str)
+
+
+def shown_url(result: Any) -> str:
+    """Return the URL the form is pre-filled with."""
+    key = next(k for k in result["data_schema"].schema if k == CONF_URL)
+    return str(key.description["suggested_value"])
+
+
+async def test_url_credentials_never_shown_on_reauth_and_reconfigure(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Reauth names the URL and reconfigure pre-fills it without credentials, which are kept."""
+    url = with_credentials(simulator.url("sonarr"))
+    entry = hub_with_services(simulator, sonarr={CONF_URL: url})
+    await setup_entry(hass, entry)
+
+    result = await entry.start_reauth_flow(hass, data={CONF_SUBENTRY_ID: "sub_sonarr"})
+    assert result["description_placeholders"]["url"] == simulator.url("sonarr")
+    assert SECRET not in sent_to_browser(result)
+
+    result = await entry.start_subentry_reconfigure_flow(hass, "sub_sonarr")
+    assert SECRET not in sent_to_browser(result)
+    assert shown_url(result) == simulator.url("sonarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_URL: shown_url(result), CONF_VERIFY_SSL: False}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries["sub_sonarr"].data[CONF_URL] == url
+    await hass.async_block_till_done()
+
+
+async def test_url_credentials_never_shown_after_an_error(
+    hass: HomeAssistant, hub_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A form shown again after an error drops the credentials but keeps them on resubmit."""
+    await setup_entry(hass, hub_entry)
+    url = with_credentials(simulator.url("radarr"))
+    data = {**service_data(simulator, "radarr"), CONF_URL: url + "/"}
+    result = await start_subentry_flow(hass, hub_entry, "radarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**data, CONF_API_KEY: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert SECRET not in sent_to_browser(result)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**data, CONF_URL: shown_url(result)}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = hub_entry.subentries.values()
+    assert subentry.data[CONF_URL] == url
+
+    # The same server with or without credentials is one instance.
+    result = await start_subentry_flow(hass, hub_entry, "radarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], service_data(simulator, "radarr")
+    )
+    assert result["reason"] == "already_configured"

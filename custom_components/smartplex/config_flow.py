@@ -55,6 +55,7 @@ from .const import (
     SERVICE_TYPES,
 )
 from .coordinator import create_client
+from .entity import safe_url
 
 DEFAULT_URLS: dict[str, str] = {
     "overseerr": "http://localhost:5055",
@@ -71,6 +72,18 @@ KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 def normalize_url(url: str) -> str:
     """Return the URL without surrounding spaces and trailing slashes."""
     return url.strip().rstrip("/")
+
+
+def restore_url_credentials(submitted: str, known: str | None) -> str:
+    """Return the known URL when the form sent it back as shown, without its credentials.
+
+    Forms only ever show safe_url(...): user:password@ stays on the server, and a URL
+    that comes back unchanged keeps it.
+    """
+    url = normalize_url(submitted)
+    if known is not None and url == safe_url(known):
+        return known
+    return url
 
 
 async def async_validate_service(
@@ -178,7 +191,7 @@ class SmartPlexConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=vol.Schema({vol.Required(CONF_API_KEY): KEY_SELECTOR}),
             description_placeholders={
                 "service": subentry.title,
-                "url": subentry.data[CONF_URL],
+                "url": safe_url(subentry.data[CONF_URL]),
             },
             errors=errors,
         )
@@ -230,8 +243,11 @@ class SmartPlexOptionsFlow(OptionsFlow):
 class ServiceSubentryFlow(ConfigSubentryFlow):
     """Add or reconfigure one Sonarr, Radarr, Overseerr, Tautulli or TMDB instance."""
 
+    # The full URL last stored or submitted, credentials included; the form shows it without.
+    _known_url: str | None = None
+
     def _schema(self, defaults: Mapping[str, Any], *, key_required: bool) -> vol.Schema:
-        """Return the connection form, pre-filled with the given values (never the key)."""
+        """Return the connection form, pre-filled without the key or URL credentials."""
         key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
         return self.add_suggested_values_to_schema(
             vol.Schema(
@@ -242,7 +258,7 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
                 }
             ),
             {
-                CONF_URL: defaults[CONF_URL],
+                CONF_URL: safe_url(defaults[CONF_URL]),
                 CONF_VERIFY_SSL: defaults[CONF_VERIFY_SSL],
             },
         )
@@ -255,7 +271,7 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
             subentry.subentry_type == self._subentry_type
             and subentry.subentry_id != own_id
             and (
-                normalize_url(subentry.data[CONF_URL]) == url
+                safe_url(subentry.data[CONF_URL]) == safe_url(url)
                 or (
                     info.instance_id is not None
                     and subentry.unique_id == info.instance_id
@@ -280,7 +296,9 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any]
     ) -> tuple[dict[str, Any], ServerInfo | None, dict[str, str]]:
         """Normalise the input, test the connection and return data, identity and errors."""
-        data = {**user_input, CONF_URL: normalize_url(user_input[CONF_URL])}
+        url = restore_url_credentials(user_input[CONF_URL], self._known_url)
+        self._known_url = url
+        data = {**user_input, CONF_URL: url}
         info, error = await async_validate_service(self.hass, self._subentry_type, data)
         if error:
             return data, None, {"base": error}
@@ -320,6 +338,8 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         """Change the address, key or certificate check of a configured service."""
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
+        if self._known_url is None:
+            self._known_url = subentry.data[CONF_URL]
         if user_input is not None:
             # An empty key field keeps the stored key, so the form never shows it.
             data, info, errors = await self._async_test(

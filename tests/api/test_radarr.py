@@ -43,6 +43,18 @@ async def test_validate(radarr_server: FakeUpstream, client: RadarrClient) -> No
     assert radarr_server.last().headers["X-Api-Key"] == API_KEY
 
 
+async def test_url_credentials_are_basic_auth(
+    radarr_server: FakeUpstream, session: aiohttp.ClientSession
+) -> None:
+    """User info in the URL (a reverse proxy's basic auth) is sent as basic auth."""
+    url = radarr_server.url.replace("http://", "http://proxy:pa55@")
+    radarr_server.add_json("GET", "/api/v3/tag", [])
+    await RadarrClient(session, url, API_KEY).tags()
+    headers = radarr_server.last().headers
+    assert headers["Authorization"] == aiohttp.BasicAuth("proxy", "pa55").encode()
+    assert headers["X-Api-Key"] == API_KEY
+
+
 async def test_movies(radarr_server: FakeUpstream, client: RadarrClient) -> None:
     """Movies are parsed with ids, size, ratings and file quality."""
     raw = load_fixture("radarr/pyarr__movie_all.json")
