@@ -7,7 +7,8 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import Platform
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.const import Platform, UnitOfDataRate, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
@@ -95,3 +96,36 @@ async def test_devices(
         assert "apikey" not in (device.configuration_url or "")
     sonarr = next(device for device in devices if device.name == "Sonarr")
     assert sonarr.sw_version
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sizes_and_rates_read_as_shown(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Every size is in GB and every bandwidth in Mbit/s, with the state rounded as shown."""
+    await setup_entry(hass, config_entry)
+    units = {
+        SensorDeviceClass.DATA_SIZE: UnitOfInformation.GIGABYTES,
+        SensorDeviceClass.DATA_RATE: UnitOfDataRate.MEGABITS_PER_SECOND,
+    }
+    checked: dict[str, int] = {}
+    for entry in er.async_entries_for_config_entry(
+        entity_registry, config_entry.entry_id
+    ):
+        if entry.original_device_class not in units:
+            continue
+        state = hass.states.get(entry.entity_id)
+        assert state is not None
+        assert (
+            state.attributes["unit_of_measurement"]
+            == units[entry.original_device_class]
+        )
+        assert entry.options["sensor"]["suggested_display_precision"] == 1
+        assert state.state == str(round(float(state.state), 1)), entry.entity_id
+        checked[entry.original_device_class] = (
+            checked.get(entry.original_device_class, 0) + 1
+        )
+    # Library size and free space of Sonarr and Radarr; total, LAN and WAN bandwidth.
+    assert checked == {SensorDeviceClass.DATA_SIZE: 4, SensorDeviceClass.DATA_RATE: 3}

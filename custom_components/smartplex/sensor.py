@@ -43,6 +43,13 @@ from .models import SmartPlexConfigEntry, SmartPlexService
 PARALLEL_UPDATES = 0
 
 STREAM_STATES = ["buffering", "idle", "paused", "playing"]
+# Sizes in GB and bandwidth in Mbit/s, rounded to what is shown: the state itself reads
+# 282.5 (not 282.500067328) in history, templates and Assist, and small changes write
+# nothing. Users can still pick another unit; Home Assistant converts.
+SIZE_DECIMALS = 1
+RATE_DECIMALS = 1
+BYTES_PER_GB = 1_000_000_000
+KBITS_PER_MBIT = 1_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,26 +64,28 @@ def _count(**kwargs: Any) -> dict[str, Any]:
     return {"state_class": SensorStateClass.MEASUREMENT, **kwargs}
 
 
-def _bytes(**kwargs: Any) -> dict[str, Any]:
-    """Return the settings shared by data size sensors (stored in bytes, shown in GB)."""
-    return {
-        "device_class": SensorDeviceClass.DATA_SIZE,
-        "native_unit_of_measurement": UnitOfInformation.BYTES,
-        "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
-        "suggested_display_precision": 1,
-        "state_class": SensorStateClass.MEASUREMENT,
-        **kwargs,
-    }
+def gigabytes(size: int | None) -> float | None:
+    """Return a byte count in GB, rounded as shown."""
+    return None if size is None else round(size / BYTES_PER_GB, SIZE_DECIMALS)
 
 
-def _rate(**kwargs: Any) -> dict[str, Any]:
-    """Return the settings shared by bandwidth sensors."""
-    return {
-        "device_class": SensorDeviceClass.DATA_RATE,
-        "native_unit_of_measurement": UnitOfDataRate.KILOBITS_PER_SECOND,
-        "state_class": SensorStateClass.MEASUREMENT,
-        **kwargs,
-    }
+def megabits_per_second(rate: int) -> float:
+    """Return a kbit/s rate (Tautulli's unit) in Mbit/s, rounded as shown."""
+    return round(rate / KBITS_PER_MBIT, RATE_DECIMALS)
+
+
+SIZE_SETTINGS: dict[str, Any] = {
+    "device_class": SensorDeviceClass.DATA_SIZE,
+    "native_unit_of_measurement": UnitOfInformation.GIGABYTES,
+    "suggested_display_precision": SIZE_DECIMALS,
+    "state_class": SensorStateClass.MEASUREMENT,
+}
+RATE_SETTINGS: dict[str, Any] = {
+    "device_class": SensorDeviceClass.DATA_RATE,
+    "native_unit_of_measurement": UnitOfDataRate.MEGABITS_PER_SECOND,
+    "suggested_display_precision": RATE_DECIMALS,
+    "state_class": SensorStateClass.MEASUREMENT,
+}
 
 
 QUEUE_SENSOR = SmartPlexSensorEntityDescription[int](
@@ -117,8 +126,8 @@ def library_sensors(
         SmartPlexSensorEntityDescription[ArrLibrary](
             key="library_size",
             translation_key="library_size",
-            value_fn=lambda library: library.size_on_disk,
-            **_bytes(),
+            value_fn=lambda library: gigabytes(library.size_on_disk),
+            **SIZE_SETTINGS,
         ),
     )
 
@@ -187,22 +196,22 @@ ACTIVITY_SENSORS = (
     SmartPlexSensorEntityDescription[Activity](
         key="bandwidth_total",
         translation_key="bandwidth_total",
-        value_fn=lambda activity: activity.total_bandwidth,
-        **_rate(),
+        value_fn=lambda activity: megabits_per_second(activity.total_bandwidth),
+        **RATE_SETTINGS,
     ),
     SmartPlexSensorEntityDescription[Activity](
         key="bandwidth_lan",
         translation_key="bandwidth_lan",
-        value_fn=lambda activity: activity.lan_bandwidth,
+        value_fn=lambda activity: megabits_per_second(activity.lan_bandwidth),
         entity_registry_enabled_default=False,
-        **_rate(),
+        **RATE_SETTINGS,
     ),
     SmartPlexSensorEntityDescription[Activity](
         key="bandwidth_wan",
         translation_key="bandwidth_wan",
-        value_fn=lambda activity: activity.wan_bandwidth,
+        value_fn=lambda activity: megabits_per_second(activity.wan_bandwidth),
         entity_registry_enabled_default=False,
-        **_rate(),
+        **RATE_SETTINGS,
     ),
 )
 PLAYS_TODAY_SENSOR = SmartPlexSensorEntityDescription[list[HistoryRow]](
@@ -344,12 +353,9 @@ class SmartPlexFreeSpaceSensor(
 ):
     """Free space of one root folder of Sonarr or Radarr."""
 
-    _attr_translation_key = "free_space"
-    _attr_device_class = SensorDeviceClass.DATA_SIZE
-    _attr_native_unit_of_measurement = UnitOfInformation.BYTES
-    _attr_suggested_unit_of_measurement = UnitOfInformation.GIGABYTES
-    _attr_suggested_display_precision = 1
-    _attr_state_class = SensorStateClass.MEASUREMENT
+    entity_description = SensorEntityDescription(
+        key="free_space", translation_key="free_space", **SIZE_SETTINGS
+    )
 
     def __init__(
         self, coordinator: SmartPlexCoordinator[ArrSystem], folder_id: int
@@ -379,9 +385,9 @@ class SmartPlexFreeSpaceSensor(
 
     @property
     def native_value(self) -> StateType:
-        """Return the free bytes of the folder."""
+        """Return the free space of the folder in GB."""
         folder = self._folder
-        return folder.free_space if folder else None
+        return gigabytes(folder.free_space) if folder else None
 
 
 class SmartPlexUserSensor(SmartPlexEntity[TautulliUsersCoordinator], SensorEntity):
