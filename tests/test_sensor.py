@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -11,9 +12,14 @@ from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import Platform, UnitOfDataRate, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
+
+from custom_components.smartplex.sensor import SYNC_RESOLUTION
+from simulator import Simulator
 
 from .conftest import NOW, setup_entry
 
@@ -129,3 +135,48 @@ async def test_sizes_and_rates_read_as_shown(
         )
     # Library size and free space of Sonarr and Radarr; total, LAN and WAN bandwidth.
     assert checked == {SensorDeviceClass.DATA_SIZE: 4, SensorDeviceClass.DATA_RATE: 3}
+
+
+async def test_last_sync_changes_rarely(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An hour of 15-second polls moves Last successful sync at most once per resolution step.
+
+    A failure shows the exact last success at once, and so does the recovery.
+    """
+    freezer.move_to(NOW)
+    # Only the polls below: no scheduled refresh (moving time would also trip timeouts).
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, pref_disable_polling=True)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    entity_id = "sensor.tautulli_last_successful_sync"
+    activity = config_entry.runtime_data.services["sub_tautulli"].coordinators.activity
+    changes: list[str] = []
+    unsubscribe = async_track_state_change_event(
+        hass, entity_id, lambda event: changes.append(event.data["new_state"].state)
+    )
+    polls = int(timedelta(hours=1) / activity.interval)
+    for _ in range(polls):
+        freezer.tick(activity.interval)
+        await activity.async_refresh()
+    await hass.async_block_till_done()
+    assert polls == 240
+    assert len(changes) == timedelta(hours=1) / SYNC_RESOLUTION
+    last_success = dt_util.utcnow()
+
+    simulator.faults.inject("tautulli", "status", status=500)
+    freezer.tick(activity.interval)
+    await activity.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == last_success.isoformat()
+
+    simulator.faults.clear()
+    freezer.tick(activity.interval)
+    await activity.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == dt_util.utcnow().isoformat()
+    unsubscribe()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -50,6 +50,9 @@ SIZE_DECIMALS = 1
 RATE_DECIMALS = 1
 BYTES_PER_GB = 1_000_000_000
 KBITS_PER_MBIT = 1_000
+# While a service works, Last successful sync moves at most this often (a Tautulli polled
+# every 15 s would otherwise write 240 logbook and recorder entries an hour).
+SYNC_RESOLUTION = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -468,7 +471,11 @@ class SmartPlexUserSensor(SmartPlexEntity[TautulliUsersCoordinator], SensorEntit
 
 
 class SmartPlexLastSyncSensor(SensorEntity):
-    """When SmartPlex last fetched data from a service successfully."""
+    """When SmartPlex last fetched data from a service successfully.
+
+    While the service works the shown time moves once per SYNC_RESOLUTION; when it
+    starts or stops failing, the shown time is exact at once.
+    """
 
     _attr_has_entity_name = True
     _attr_translation_key = "last_sync"
@@ -481,15 +488,30 @@ class SmartPlexLastSyncSensor(SensorEntity):
         self._service = service
         self._attr_unique_id = f"{service.subentry_id}_last_sync"
         self._attr_device_info = service_device_info(service)
+        self._shown = service.last_success
+        self._failing = bool(service.failing)
 
     async def async_added_to_hass(self) -> None:
-        """Update whenever any coordinator of the service finishes a refresh."""
+        """Follow every coordinator of the service."""
         for coordinator in all_coordinators(self._service):
-            self.async_on_remove(
-                coordinator.async_add_listener(self.async_write_ha_state)
-            )
+            self.async_on_remove(coordinator.async_add_listener(self._async_refreshed))
+
+    @callback
+    def _async_refreshed(self) -> None:
+        """Move the shown time when the service fails or recovers, or it is a step old."""
+        last_success = self._service.last_success
+        failing = bool(self._service.failing)
+        shown = self._shown
+        if last_success is not None and (
+            failing != self._failing
+            or shown is None
+            or last_success - shown >= SYNC_RESOLUTION
+        ):
+            self._shown = last_success
+            self.async_write_ha_state()
+        self._failing = failing
 
     @property
     def native_value(self) -> datetime | None:
-        """Return the time of the last successful fetch."""
-        return self._service.last_success
+        """Return the shown time of the last successful fetch."""
+        return self._shown
