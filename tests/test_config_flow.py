@@ -10,10 +10,9 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.data_entry_flow import FlowManagerIndexView
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous_serialize
 
 from custom_components.smartplex.const import (
     CONF_SUBENTRY_ID,
@@ -395,14 +394,10 @@ def with_credentials(url: str) -> str:
     return url.replace("http://", f"http://smartplex:{SECRET}@")
 
 
-def sent_to_browser(result: Any) -> str:
-    """Return what the frontend receives for a flow step, with the form as HA serialises it."""
-    shown = {key: value for key, value in result.items() if key != "data_schema"}
-    if result.get("data_schema") is not None:
-        shown["data_schema"] = voluptuous_serialize.convert(
-            result["data_schema"], custom_serializer=cv.custom_serializer
-        )
-    return json.dumps(shown, default=str)
+def sent_to_browser(hass: HomeAssistant, result: Any) -> str:
+    """Return what the frontend receives for a flow step (HA's own flow view serialises it)."""
+    view = FlowManagerIndexView(hass.config_entries.flow)
+    return json.dumps(view._prepare_result_json(result), default=str)
 
 
 def shown_url(result: Any) -> str:
@@ -421,10 +416,10 @@ async def test_url_credentials_never_shown_on_reauth_and_reconfigure(
 
     result = await entry.start_reauth_flow(hass, data={CONF_SUBENTRY_ID: "sub_sonarr"})
     assert result["description_placeholders"]["url"] == simulator.url("sonarr")
-    assert SECRET not in sent_to_browser(result)
+    assert SECRET not in sent_to_browser(hass, result)
 
     result = await entry.start_subentry_reconfigure_flow(hass, "sub_sonarr")
-    assert SECRET not in sent_to_browser(result)
+    assert SECRET not in sent_to_browser(hass, result)
     assert shown_url(result) == simulator.url("sonarr")
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_URL: shown_url(result), CONF_VERIFY_SSL: False}
@@ -446,11 +441,12 @@ async def test_url_credentials_never_shown_after_an_error(
         result["flow_id"], {**data, CONF_API_KEY: "wrong"}
     )
     assert result["errors"] == {"base": "invalid_auth"}
-    assert SECRET not in sent_to_browser(result)
+    assert SECRET not in sent_to_browser(hass, result)
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {**data, CONF_URL: shown_url(result)}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert SECRET not in sent_to_browser(hass, result)
     (subentry,) = hub_entry.subentries.values()
     assert subentry.data[CONF_URL] == url
 
