@@ -456,3 +456,4 @@ async def test_url_credentials_never_shown_after_an_error(
         result["flow_id"], service_data(simulator, "radarr")
     )
     assert result["reason"] == "already_configured"
+    await hass.async_block_till_done()
