@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -668,6 +669,9 @@ class OverseerrRoutes:
         query = request.query.get("query")
         if not query:
             raise _fail(400, "query is required")
+        # Clients percent-encode the value once more (Overseerr's validator refuses reserved
+        # characters; python-overseerr, HA core's client, quotes it); decode that layer.
+        query = unquote(query)
         page = max(1, int(float(request.query.get("page") or 1)))
         found = self.stack.world.search(None, query)
         return web.json_response(

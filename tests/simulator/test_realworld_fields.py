@@ -1,4 +1,4 @@
-"""The simulator sends the fields recorded real responses have, so real clients parse it.
+"""The simulator answers as real servers do, so real clients (HA core's) work with it.
 
 HA core's Overseerr integration (python-overseerr, which the benchmark runs) refuses a request
 list whose users lack the quota fields and TV details without lastAirDate, lastEpisodeToAir or
@@ -8,6 +8,7 @@ season air dates.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import aiohttp
 
@@ -42,3 +43,25 @@ async def test_overseerr_users_and_tv_details_have_the_real_fields(
     assert all(season["airDate"] for season in tv["seasons"])
     assert tv["lastAirDate"] == tv["seasons"][-1]["airDate"]
     assert tv["lastEpisodeToAir"]["episodeNumber"] == tv["seasons"][-1]["episodeCount"]
+
+
+async def test_overseerr_search_takes_a_percent_encoded_query(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """python-overseerr quotes the query (spaces as %20 inside the value); it finds the same."""
+    title = next(iter(sim.world.movies.values())).info.title
+    _, plain = await call(
+        http, sim, "overseerr", "GET", "/api/v1/search", params={"query": title}
+    )
+    _, quoted = await call(
+        http,
+        sim,
+        "overseerr",
+        "GET",
+        "/api/v1/search",
+        params={"query": quote(title)},
+    )
+
+    assert " " in title
+    assert plain["totalResults"] >= 1
+    assert quoted == plain
