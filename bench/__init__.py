@@ -1,0 +1,1 @@
+"""Side-by-side benchmark of SmartPlex and Home Assistant core's media integrations (scripts/bench)."""
