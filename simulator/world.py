@@ -911,7 +911,7 @@ class World:
                 # Every other series grabs a pack of the whole season of its first
                 # missing episode (replacing the files it has of that season).
                 season = self.episodes[aired[0]][2]
-                self.enqueue_season_pack(
+                self.enqueue_episodes(
                     series,
                     [
                         eid
@@ -1170,32 +1170,27 @@ class World:
         now: datetime | None = None,
     ) -> QueueItem:
         """Start a download of one episode."""
-        episode = self.episodes[episode_id]
-        size = series.info.runtime * 25_000_000
-        item = QueueItem(
-            id=self.next_id("queue"),
-            service="sonarr",
-            media_id=series.id,
-            episode_id=episode_id,
-            title=f"{series.info.title.replace(' ', '.')}.S{episode[2]:02d}E{episode[3]:02d}.1080p.WEB-DL-SIM",
-            size=size,
-            sizeleft=int(size * (1 - progress)),
-            added=now or self.start,
-            quality_id=series.quality_id,
-            download_id=f"SIM{self.seed:04d}{episode_id:08d}S",
-        )
-        self.queue[item.id] = item
+        [item] = self.enqueue_episodes(series, [episode_id], progress, now)
         return item
 
-    def enqueue_season_pack(
-        self, series: Series, episode_ids: list[int], progress: float = 0.0
+    def enqueue_episodes(
+        self,
+        series: Series,
+        episode_ids: list[int],
+        progress: float = 0.0,
+        now: datetime | None = None,
     ) -> list[QueueItem]:
-        """Start one download of several episodes of a season, reported as Sonarr does.
+        """Start one download of one episode or a pack of a season, reported as Sonarr does.
 
         Sonarr lists one queue record per episode of a pack, all with the same
         downloadId, release title, size and size left (those of the whole pack).
         """
-        season = self.episodes[episode_ids[0]][2]
+        _, _, season, number, *_ = self.episodes[episode_ids[0]]
+        name = series.info.title.replace(" ", ".")
+        if len(episode_ids) == 1:
+            release, kind = f"{name}.S{season:02d}E{number:02d}", "S"
+        else:
+            release, kind = f"{name}.S{season:02d}", "P"
         size = series.info.runtime * 25_000_000 * len(episode_ids)
         items = []
         for episode_id in episode_ids:
@@ -1204,12 +1199,12 @@ class World:
                 service="sonarr",
                 media_id=series.id,
                 episode_id=episode_id,
-                title=f"{series.info.title.replace(' ', '.')}.S{season:02d}.1080p.WEB-DL-SIM",
+                title=f"{release}.1080p.WEB-DL-SIM",
                 size=size,
                 sizeleft=int(size * (1 - progress)),
-                added=self.start,
+                added=now or self.start,
                 quality_id=series.quality_id,
-                download_id=f"SIM{self.seed:04d}{episode_ids[0]:08d}P",
+                download_id=f"SIM{self.seed:04d}{episode_ids[0]:08d}{kind}",
                 records=len(episode_ids),
             )
             self.queue[item.id] = item

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+import json
+from pathlib import Path
 import re
 from typing import Any
 
 from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartplex.api import Movie
+from custom_components.smartplex.calendar import MovieRelease, movie_releases
 from custom_components.smartplex.const import DOMAIN
 from simulator import Simulator
 
@@ -127,3 +132,22 @@ async def test_action_lists_the_releases_the_calendar_shows(
     physical = (cinema + timedelta(days=90)).date().isoformat()
     assert (f"{movie.info.title} (Physical release)", physical) in listed
     assert listed == shown
+
+
+def test_releases_of_a_recorded_movie() -> None:
+    """Release days are Radarr's UTC dates, missing kinds are skipped, windows cut by day."""
+    recorded = Path(__file__).parent / "fixtures" / "radarr" / "aiopyarr__calendar.json"
+    [movie] = [Movie.from_dict(item) for item in json.loads(recorded.read_text())]
+    everything = movie_releases(
+        movie, datetime(2000, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)
+    )
+    assert everything == [
+        MovieRelease(date(2020, 8, 11), "digital"),
+        MovieRelease(date(2021, 12, 3), "physical"),
+    ]
+    # The physical release day runs from local midnight to midnight.
+    day_start = dt_util.start_of_local_day(date(2021, 12, 3))
+    assert movie_releases(movie, day_start - timedelta(days=1), day_start) == []
+    assert movie_releases(movie, day_start, day_start + timedelta(hours=1)) == [
+        MovieRelease(date(2021, 12, 3), "physical")
+    ]

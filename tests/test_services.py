@@ -816,6 +816,18 @@ async def test_concurrent_adds_of_one_title(
     assert len(await audit_trail(hass)) == 1
 
 
+async def test_concurrent_adds_of_one_series(
+    hass: HomeAssistant, entry: MockConfigEntry, events: EventLog
+) -> None:
+    """Simultaneous adds of one series: it is added once, the rest are told so."""
+    series = {"tvdb_id": 300005}
+    responses, refusals = await concurrently(hass, [("add_series", series)] * 5)
+    assert len(responses) == 1
+    assert {err.translation_key for err in refusals} == {"already_added"}
+    assert len(events.of("smartplex_series_added")) == 1
+    assert len(await audit_trail(hass)) == 1
+
+
 async def test_concurrent_removals_of_one_download(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator, events: EventLog
 ) -> None:

@@ -193,9 +193,16 @@ async def fixture_locked_entry(
     hass: HomeAssistant, tmp_path: Path, simulator: Simulator
 ) -> MockConfigEntry:
     """Return a loaded hub whose database waits only briefly for a lock."""
+    return await setup_with_store(hass, tmp_path, simulator, busy_timeout=0.2)
+
+
+async def setup_with_store(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, *, busy_timeout: float
+) -> MockConfigEntry:
+    """Set up a hub whose database in tmp_path waits busy_timeout seconds for a lock."""
     hass.config.config_dir = str(tmp_path)
     hass.data[DATA_STORE] = SmartPlexStore(
-        str(tmp_path / "smartplex.db"), busy_timeout=0.2
+        str(tmp_path / "smartplex.db"), busy_timeout=busy_timeout
     )
     entry = hub(simulator, ALL_SERVICES)
     await setup_entry(hass, entry)
@@ -322,9 +329,7 @@ async def test_cancelled_after_the_service_answered(
 ) -> None:
     """A cancellation once the service accepted the write still records it and fires its event."""
     path = tmp_path / "smartplex.db"
-    hass.config.config_dir = str(tmp_path)
-    hass.data[DATA_STORE] = SmartPlexStore(str(path), busy_timeout=5)
-    await setup_entry(hass, hub(simulator, ALL_SERVICES))
+    await setup_with_store(hass, tmp_path, simulator, busy_timeout=5)
     # The service takes a moment, so the database can be locked before it answers.
     simulator.faults.inject(
         "radarr", "latency", seconds=0.3, path="/api/v3/movie", method="POST"
@@ -346,3 +351,49 @@ async def test_cancelled_after_the_service_answered(
     assert row.status is AuditStatus.DONE
     assert row.details["movie_id"] == simulator.world.movie_by_tmdb(10042).id  # type: ignore[union-attr]
     assert len(events.of("smartplex_movie_added")) == 1
+
+
+async def test_failed_write_is_recorded(
+    hass: HomeAssistant,
+    locked_entry: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+) -> None:
+    """A write the service refuses is recorded as failed with its error; no event."""
+    simulator.faults.inject(
+        "radarr", "status", status=500, path="/api/v3/movie", method="POST"
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(DOMAIN, "add_movie", DUNE, blocking=True)
+    assert err.value.translation_key == "service_error"
+    [row] = await audit_trail(hass)
+    assert row.status is AuditStatus.FAILED
+    assert row.error is not None and "500" in row.error
+    assert events.events == []
+
+
+async def test_cancelled_before_the_write_is_sent(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """A write cancelled while its intent waits for the database is never sent; it is failed."""
+    path = tmp_path / "smartplex.db"
+    await setup_with_store(hass, tmp_path, simulator, busy_timeout=5)
+    before = world_state(simulator)
+    with closing(lock_database(path)) as lock:
+        adding = hass.async_create_task(
+            hass.services.async_call(DOMAIN, "add_movie", DUNE, blocking=True)
+        )
+        # The intent waits for the lock: nothing is sent before it is recorded.
+        await asyncio.sleep(0.3)
+        adding.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await adding
+        lock.execute("COMMIT")
+    await hass.async_block_till_done()
+    [row] = await audit_trail(hass)
+    assert (row.status, row.error) == (
+        AuditStatus.FAILED,
+        "cancelled before it was sent",
+    )
+    assert world_state(simulator) == before
+    assert events.events == []

@@ -592,6 +592,35 @@ async def async_search(
 # -- add ---------------------------------------------------------------------------------
 
 
+async def _add_once(
+    hass: HomeAssistant,
+    caller: Caller,
+    service: SmartPlexService,
+    item: Movie | Series,
+    *,
+    event: str,
+    planned: dict[str, Any],
+    in_library: Callable[[], Awaitable[bool]],
+    add: Callable[[], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Add a looked-up title unless it is in the library by now; adds of one title queue up."""
+    title = label(item.title, item.year)
+    async with _target_lock(hass, service.subentry_id, _id_label(item)):
+        # Another call may have added it while this one looked it up.
+        with upstream(service):
+            if await in_library():
+                raise invalid("already_added", title=title, instance=service.title)
+        return await _audited_write(
+            hass,
+            caller,
+            service,
+            event=event,
+            target=f"{service.title}: {title}",
+            intent=planned,
+            write=add,
+        )
+
+
 async def _find_movie(
     client: RadarrClient,
     *,
@@ -672,24 +701,21 @@ async def async_add_movie(
         )
         return {**planned, "movie_id": added.id}
 
-    async with _target_lock(hass, service.subentry_id, "movie", movie.tmdb_id):
-        # Another call may have added it while this one looked it up.
-        with upstream(service):
-            if movie.tmdb_id and await client.movie_by_tmdb(movie.tmdb_id):
-                raise invalid(
-                    "already_added",
-                    title=label(movie.title, movie.year),
-                    instance=service.title,
-                )
-        return await _audited_write(
-            hass,
-            caller,
-            service,
-            event=EVENT_MOVIE_ADDED,
-            target=f"{service.title}: {label(movie.title, movie.year)}",
-            intent=planned,
-            write=add,
+    async def in_library() -> bool:
+        return movie.tmdb_id is not None and bool(
+            await client.movie_by_tmdb(movie.tmdb_id)
         )
+
+    return await _add_once(
+        hass,
+        caller,
+        service,
+        movie,
+        event=EVENT_MOVIE_ADDED,
+        planned=planned,
+        in_library=in_library,
+        add=add,
+    )
 
 
 async def _find_series(
@@ -784,24 +810,21 @@ async def async_add_series(
         )
         return {**planned, "series_id": added.id}
 
-    async with _target_lock(hass, service.subentry_id, "series", series.tvdb_id):
-        # Another call may have added it while this one looked it up.
-        with upstream(service):
-            if series.tvdb_id and await client.series_by_tvdb(series.tvdb_id):
-                raise invalid(
-                    "already_added",
-                    title=label(series.title, series.year),
-                    instance=service.title,
-                )
-        return await _audited_write(
-            hass,
-            caller,
-            service,
-            event=EVENT_SERIES_ADDED,
-            target=f"{service.title}: {label(series.title, series.year)}",
-            intent=planned,
-            write=add,
+    async def in_library() -> bool:
+        return series.tvdb_id is not None and bool(
+            await client.series_by_tvdb(series.tvdb_id)
         )
+
+    return await _add_once(
+        hass,
+        caller,
+        service,
+        series,
+        event=EVENT_SERIES_ADDED,
+        planned=planned,
+        in_library=in_library,
+        add=add,
+    )
 
 
 # -- requests ----------------------------------------------------------------------------

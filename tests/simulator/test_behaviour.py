@@ -924,7 +924,7 @@ async def test_season_pack_is_one_download(
     left = [q for q in world.queue.values() if q.service == "sonarr"]
     assert len(left) == len(page["records"]) - len(pack)
     # A finished pack gives each episode its share of the pack's size.
-    items = world.enqueue_season_pack(
+    items = world.enqueue_episodes(
         world.series[1], world.series[1].episode_ids[:2], progress=1.0
     )
     await sim.advance(1)
