@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 import json
 from typing import Any
 from unittest.mock import patch
@@ -23,6 +24,13 @@ from custom_components.smartplex.const import (
 from simulator import Simulator
 
 from .conftest import closed_port_url, hub_with_services, service_data, setup_entry
+
+
+@pytest.fixture(autouse=True)
+async def wait_for_reloads(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Let the reload that adding or changing a service schedules finish before teardown."""
+    yield
+    await hass.async_block_till_done()
 
 
 @pytest.fixture
@@ -456,4 +464,3 @@ async def test_url_credentials_never_shown_after_an_error(
         result["flow_id"], service_data(simulator, "radarr")
     )
     assert result["reason"] == "already_configured"
-    await hass.async_block_till_done()
