@@ -251,8 +251,8 @@ def render(scale: str, results: dict[str, dict[str, Any] | None]) -> str:
         "| --- | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {label} | {cell(a, unit)} | {cell(b, unit)} | {_ratio(a, b)} |"
-        for label, a, b, unit in rows
+        f"| {label}{_failed(ours, theirs, path)} | {cell(a, unit)} | {cell(b, unit)} | {_ratio(a, b)} |"
+        for (label, a, b, unit), (_, path, _, _) in zip(rows, ROWS, strict=True)
     ]
     lines += [
         "",
@@ -268,7 +268,29 @@ def render(scale: str, results: dict[str, dict[str, Any] | None]) -> str:
         )
     if "†" in "\n".join(lines):
         lines += ["", "† the simulator spent over half of this time serving it."]
+    failures = [
+        f"{stack} {part}: {', '.join(names)}"
+        for stack, result in results.items()
+        for part in ("setup", "full_refresh")
+        if (names := _get(result, part, "failed"))
+    ]
+    if failures:
+        lines += [
+            "",
+            "‡ a coordinator failed during this measurement (its CPU and stall are missing: "
+            "usually a request timed out while the simulator was slow): "
+            + "; ".join(failures),
+        ]
     return "\n".join(lines)
+
+
+def _failed(
+    ours: dict[str, Any] | None, theirs: dict[str, Any] | None, path: tuple[str, ...]
+) -> str:
+    """Return ‡ when a coordinator failed in the part of the run a row comes from."""
+    return (
+        " ‡" if _get(ours, path[0], "failed") or _get(theirs, path[0], "failed") else ""
+    )
 
 
 def _action_cell(action: dict[str, Any] | None) -> str:

@@ -151,6 +151,10 @@ class Run:
             cpu = time.process_time() - cpu
         served = await self.meter.snapshot() - before
         return {
+            # A poll that timed out (the simulator too slow to answer) costs little CPU.
+            "failed": sorted(
+                _describe(c) for c in self.coordinators if not c.last_update_success
+            ),
             "seconds": wall,
             "cpu_seconds": cpu,
             **(_parse_baseline(cpu, bodies) if parse_baseline else {}),
@@ -179,6 +183,9 @@ class Run:
         self.coordinators = [
             c for c in _coordinators(self.hass) if not any(c is e for e in earlier)
         ]
+        result["failed"] = sorted(
+            _describe(c) for c in self.coordinators if not c.last_update_success
+        )
         return result
 
     def stop_polling(self) -> list[DataUpdateCoordinator[Any]]:
