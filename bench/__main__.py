@@ -28,6 +28,9 @@ SIMULATOR_SHARE = (
     0.5  # flag a measurement when the simulator served for over half of it
 )
 MB = 1_000_000
+HTTP_PORT_OFFSET = (
+    10  # Home Assistant's HTTP server: --port-base + 10 (the simulator uses + 0..5)
+)
 MS = 1 / 1000
 
 
@@ -77,6 +80,8 @@ def run_stack(
                 stack,
                 "--samples",
                 str(samples),
+                "--http-port",
+                str(port_base + HTTP_PORT_OFFSET),
                 description,
                 out.name,
             ]

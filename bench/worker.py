@@ -1,6 +1,6 @@
 """One benchmark run: Home Assistant in-process with SmartPlex or core's integrations, one simulator.
 
-python -m bench.worker --stack smartplex|core [--samples N] SIMULATOR_JSON OUT
+python -m bench.worker --stack smartplex|core [--samples N] [--http-port P] SIMULATOR_JSON OUT
 (SIMULATOR_JSON is the simulator's printed {"sonarr": {"url", "api_key"}, ...}); bench/__main__.py
 runs it in a fresh process per measurement. The Home Assistant instance is the one Home Assistant's
 own tests use (pytest-homeassistant-custom-component's async_test_home_assistant): registries in
@@ -50,8 +50,6 @@ from .meter import LoopLagProbe, TrafficMeter, Usage, hourly_over_day
 from .requirements import CORE_DOMAINS
 
 SMARTPLEX_SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb")
-# Home Assistant's own server (core Overseerr registers a webhook on it).
-HTTP_PORT = 18710
 ACTION_REPEATS = 3
 DAY = timedelta(days=1)
 # Coordinators polling this seldom are followed poll by poll, for at most FOLLOW_BUDGET seconds.
@@ -577,11 +575,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             aiohttp.ClientSession() as session,
         ):
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-            hass.config.internal_url = f"http://127.0.0.1:{HTTP_PORT}"
+            # Home Assistant's own server: core Overseerr registers a webhook on it.
+            hass.config.internal_url = f"http://127.0.0.1:{args.http_port}"
             await async_setup_component(
                 hass,
                 "http",
-                {"http": {"server_host": "127.0.0.1", "server_port": HTTP_PORT}},
+                {"http": {"server_host": "127.0.0.1", "server_port": args.http_port}},
             )
             bench = Run(hass, args.stack, simulator, session)
             result = bench.result
@@ -610,6 +609,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", choices=("smartplex", "core"), required=True)
     parser.add_argument("--samples", type=int, default=3)
+    parser.add_argument("--http-port", type=int, default=18710)
     parser.add_argument("simulator")
     parser.add_argument("out")
     args = parser.parse_args()
