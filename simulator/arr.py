@@ -12,7 +12,7 @@ from .clock import iso
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
 from .webhooks import arr_envelope, health_wiki_url
-from .world import QUALITIES
+from .world import QUALITIES, HistoryEvent
 
 VERSIONS = {"sonarr": "4.0.14.2939", "radarr": "5.26.2.10099"}
 OLD_VERSION = "2.0.0.5344"
@@ -176,6 +176,8 @@ class ArrRoutes:
             web.get("/api/v3/queue/status", self.queue_status),
             web.delete("/api/v3/queue/bulk", self.delete_queue_items),
             web.delete("/api/v3/queue/{id}", self.delete_queue_item),
+            web.get("/api/v3/history", self.history),
+            web.get("/api/v3/history/since", self.history_since),
         ]
 
     async def ping(self, request: web.Request) -> web.Response:
@@ -618,8 +620,71 @@ class ArrRoutes:
         """Remove the whole download of each record, as Sonarr and Radarr stop tracking it."""
         world = self.stack.world
         for item in items:
-            if item.id in world.queue and world.remove_download(item) and blocklist:
+            if item.id not in world.queue:
+                continue
+            removed = world.remove_download(item)
+            if removed and blocklist:
                 world.blocklist.append((self.service, item.media_id, item.title))
+                # Blocklisting marks the download failed, which the history records.
+                for record in removed:
+                    world.record("downloadFailed", record, self.stack.clock.now())
+
+    # -- history -----------------------------------------------------------------------------
+
+    def history_body(self, event: HistoryEvent, request: web.Request) -> dict[str, Any]:
+        """Return a HistoryResource; the service adds its media fields."""
+        body: dict[str, Any] = {
+            "id": event.id,
+            "sourceTitle": event.source_title,
+            "languages": [{"id": 1, "name": "English"}],
+            "quality": quality(event.quality_id, self.radarr),
+            "customFormats": [],
+            "customFormatScore": 0,
+            "qualityCutoffNotMet": False,
+            "date": iso(event.date),
+            "downloadId": event.download_id,
+            "eventType": event.event_type,
+            "data": {"indexer": "SimIndexer (Prowlarr)"},
+        }
+        body.update(self.history_media(event, request))
+        return body
+
+    def history_media(
+        self, event: HistoryEvent, request: web.Request
+    ) -> dict[str, Any]:
+        """Return the service-specific history fields."""
+        raise NotImplementedError
+
+    def _history_events(self, request: web.Request) -> list[HistoryEvent]:
+        """Return this service's history, optionally of one event type."""
+        events = self.stack.world.history[self.service]
+        if event_type := request.query.get("eventType"):
+            events = [event for event in events if event.event_type == event_type]
+        return events
+
+    async def history(self, request: web.Request) -> web.Response:
+        """Return the paged history, newest first unless asked otherwise."""
+        events = sorted(
+            self._history_events(request), key=lambda event: (event.date, event.id)
+        )
+        if request.query.get("sortDirection", "descending") != "ascending":
+            events.reverse()
+        return web.json_response(
+            paged(request, events, lambda e: self.history_body(e, request), "date")
+        )
+
+    async def history_since(self, request: web.Request) -> web.Response:
+        """Return every history entry from a date on, oldest first."""
+        try:
+            since = parse_time(request.query.get("date"))
+        except ValueError:
+            raise bad_request("'date' must be a date-time") from None
+        events = [
+            event
+            for event in self._history_events(request)
+            if since is None or event.date >= since
+        ]
+        return web.json_response([self.history_body(e, request) for e in events])
 
 
 def path_int(request: web.Request, name: str = "id") -> int:

@@ -509,7 +509,7 @@ class Stack:
     def _import(self, item: QueueItem) -> None:
         """Import a finished download and announce it."""
         world = self.world
-        world.import_item(item)
+        world.import_item(item, self.clock.now())
         owner = (
             world.movies.get(item.media_id)
             if item.service == "radarr"

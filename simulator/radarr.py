@@ -20,7 +20,7 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
-from .world import MOVIE_GENRES, Movie, QueueItem, Title
+from .world import MOVIE_GENRES, HistoryEvent, Movie, QueueItem, Title
 
 # Digital and physical releases follow the cinema release, as they usually do.
 DIGITAL_DELAY = timedelta(days=45)
@@ -285,6 +285,16 @@ class RadarrRoutes(ArrRoutes):
         body: dict[str, Any] = {"movieId": item.media_id}
         movie = self.stack.world.movies.get(item.media_id)
         if include_media and movie is not None:
+            body["movie"] = self.movie_body(movie.info, movie)
+        return body
+
+    def history_media(
+        self, event: HistoryEvent, request: web.Request
+    ) -> dict[str, Any]:
+        """Return Radarr's history media fields (the movie when includeMovie)."""
+        body: dict[str, Any] = {"movieId": event.media_id}
+        movie = self.stack.world.movies.get(event.media_id)
+        if query_bool(request, "includeMovie") and movie is not None:
             body["movie"] = self.movie_body(movie.info, movie)
         return body
 

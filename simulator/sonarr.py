@@ -20,7 +20,7 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
-from .world import TV_GENRES, Episode, QueueItem, Series, Title
+from .world import TV_GENRES, Episode, HistoryEvent, QueueItem, Series, Title
 
 
 class SonarrRoutes(ArrRoutes):
@@ -350,6 +350,23 @@ class SonarrRoutes(ArrRoutes):
                 body["episode"] = self.episode_body(episode)
         series = world.series.get(item.media_id)
         if include_media and series is not None:
+            body["series"] = self.series_body(series.info, series)
+        return body
+
+    def history_media(
+        self, event: HistoryEvent, request: web.Request
+    ) -> dict[str, Any]:
+        """Return Sonarr's history media fields (episode and series when asked)."""
+        world = self.stack.world
+        body: dict[str, Any] = {
+            "seriesId": event.media_id,
+            "episodeId": event.episode_id or 0,
+        }
+        episode = world.episodes.get(event.episode_id or 0)
+        if query_bool(request, "includeEpisode") and episode is not None:
+            body["episode"] = self.episode_body(episode)
+        series = world.series.get(event.media_id)
+        if query_bool(request, "includeSeries") and series is not None:
             body["series"] = self.series_body(series.info, series)
         return body
 

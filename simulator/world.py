@@ -500,6 +500,20 @@ class QueueItem:
 
 
 @dataclass(slots=True)
+class HistoryEvent:
+    """An entry of Sonarr's or Radarr's history (their change feed)."""
+
+    id: int
+    event_type: str
+    media_id: int
+    episode_id: int | None
+    date: datetime
+    source_title: str
+    download_id: str
+    quality_id: int
+
+
+@dataclass(slots=True)
 class Disk:
     """A mounted disk holding one root folder."""
 
@@ -534,6 +548,7 @@ class World:
         self.plays: list[Play] = []
         self.requests: dict[int, Request] = {}
         self.queue: dict[int, QueueItem] = {}
+        self.history: dict[str, list[HistoryEvent]] = {"sonarr": [], "radarr": []}
         self.exclusions: dict[str, dict[int, tuple[int, str, int]]] = {
             "sonarr": {},
             "radarr": {},
@@ -628,6 +643,7 @@ class World:
             "episode": episode_id,
             "request": 1,
             "queue": 1,
+            "history": 1,
             "command": 1,
             "notification": 1,
             "sonarr_exclusion": 1,
@@ -1160,6 +1176,7 @@ class World:
             download_id=f"SIM{self.seed:04d}{movie.id:08d}R",
         )
         self.queue[item.id] = item
+        self.record("grabbed", item, item.added)
         return item
 
     def enqueue_episode(
@@ -1208,6 +1225,7 @@ class World:
                 records=len(episode_ids),
             )
             self.queue[item.id] = item
+            self.record("grabbed", item, item.added)
             items.append(item)
         return items
 
@@ -1222,9 +1240,25 @@ class World:
             del self.queue[queued.id]
         return removed
 
-    def import_item(self, item: QueueItem) -> None:
+    def record(self, event_type: str, item: QueueItem, when: datetime) -> None:
+        """Append a download's event to its service's history."""
+        self.history[item.service].append(
+            HistoryEvent(
+                id=self.next_id("history"),
+                event_type=event_type,
+                media_id=item.media_id,
+                episode_id=item.episode_id,
+                date=when,
+                source_title=item.title,
+                download_id=item.download_id,
+                quality_id=item.quality_id,
+            )
+        )
+
+    def import_item(self, item: QueueItem, now: datetime | None = None) -> None:
         """Turn a finished download into a file in the library."""
         del self.queue[item.id]
+        self.record("downloadFolderImported", item, now or self.start)
         if item.service == "radarr":
             movie = self.movies.get(item.media_id)
             if movie is not None:
@@ -1247,6 +1281,7 @@ class World:
         if exclude:
             self.add_exclusion("radarr", movie.info)
         self._drop_queued("radarr", movie_id)
+        self._drop_history("radarr", movie_id)
         return movie
 
     def delete_series(
@@ -1262,6 +1297,7 @@ class World:
         if exclude:
             self.add_exclusion("sonarr", series.info)
         self._drop_queued("sonarr", series_id)
+        self._drop_history("sonarr", series_id)
         return series
 
     def _drop_queued(self, service: str, media_id: int) -> None:
@@ -1272,6 +1308,12 @@ class World:
             if q.service == service and q.media_id == media_id
         ]:
             del self.queue[item.id]
+
+    def _drop_history(self, service: str, media_id: int) -> None:
+        """Forget a deleted title's history, as Sonarr and Radarr do."""
+        self.history[service] = [
+            event for event in self.history[service] if event.media_id != media_id
+        ]
 
     def add_exclusion(self, service: str, info: Title) -> int:
         """Record an import list exclusion and return its id."""

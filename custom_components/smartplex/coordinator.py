@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
@@ -53,6 +53,7 @@ from .const import (
     INTERVAL_CALENDAR,
     INTERVAL_HISTORY,
     INTERVAL_LIBRARY,
+    INTERVAL_LIBRARY_RESYNC,
     INTERVAL_QUEUE,
     INTERVAL_REQUESTS,
     INTERVAL_SYSTEM,
@@ -66,6 +67,7 @@ from .const import (
     SERVICE_TAUTULLI,
     SERVICE_TMDB,
 )
+from .library import LibraryIndex, LibraryItem, LibrarySync
 from .models import SmartPlexConfigEntry, SmartPlexService
 
 type ArrClient = SonarrClient | RadarrClient
@@ -337,24 +339,60 @@ class ArrLibrary:
 
 
 class ArrLibraryCoordinator(ArrCoordinator[ArrLibrary]):
-    """Count series or movies and the bytes they use."""
+    """Own the instance's library index: a full listing now and then, changes in between."""
 
     kind = "library"
     interval = INTERVAL_LIBRARY
 
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        service: SmartPlexService,
+    ) -> None:
+        """Start with an empty index."""
+        super().__init__(hass, entry, service)
+        self.sync = LibrarySync(self.client)
+        self._resynced_at: datetime | None = None
+
+    @property
+    def index(self) -> LibraryIndex:
+        """Return the library index (check `loaded` before trusting it)."""
+        return self.sync.index
+
     async def _async_fetch(self) -> ArrLibrary:
-        """Return the library size."""
-        client = self.client
-        if isinstance(client, SonarrClient):
-            series = await client.series()
-            return ArrLibrary(
-                count=len(series),
-                size_on_disk=sum(item.statistics.size_on_disk for item in series),
-            )
-        movies = await client.movies()
-        return ArrLibrary(
-            count=len(movies), size_on_disk=sum(movie.size_on_disk for movie in movies)
-        )
+        """Apply what changed since the last poll, or list everything when due."""
+        now = dt_util.utcnow()
+        if (
+            self._resynced_at is None
+            or not self.index.loaded
+            or now - self._resynced_at >= INTERVAL_LIBRARY_RESYNC
+        ):
+            await self.sync.async_resync()
+            self._resynced_at = now
+        else:
+            await self.sync.async_apply_changes()
+        return self._snapshot()
+
+    def _snapshot(self) -> ArrLibrary:
+        """Return the numbers the entities show."""
+        return ArrLibrary(count=len(self.index), size_on_disk=self.index.size_on_disk)
+
+    async def async_title_changed(self, item_ids: Iterable[int]) -> None:
+        """Re-read titles named by a push notification or our own write, and publish."""
+        try:
+            await self.sync.async_titles_changed(item_ids)
+        except SmartPlexError as err:
+            # The next poll of the change feed catches up.
+            LOGGER.debug("Could not re-read %s titles: %s", self.service.title, err)
+            return
+        self.async_set_updated_data(self._snapshot())
+
+    def async_title_added(self, item: LibraryItem) -> None:
+        """Put a title SmartPlex itself just added into the index at once."""
+        self.index.upsert(item)
+        if self.index.loaded:
+            self.async_set_updated_data(self._snapshot())
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -336,6 +336,19 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
             },
         )
         add(arr, "GET", "/api/v3/wanted/missing", query={"pageSize": "5"})
+        include = (
+            {"includeSeries": "true", "includeEpisode": "true"}
+            if arr == "sonarr"
+            else {"includeMovie": "true"}
+        )
+        add(arr, "GET", "/api/v3/history", query={"pageSize": "5", **include})
+        add(
+            arr,
+            "GET",
+            "/api/v3/history/since",
+            query={"date": "2020-01-01T00:00:00Z", **include},
+        )
+        add(arr, "GET", "/api/v3/history/since", query={"eventType": "grabbed"})
         add(arr, "GET", "/api/v3/wanted/cutoff", query={"pageSize": "5"})
         first_queue = next(q for q in world.queue.values() if q.service == arr)
         add(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -37,6 +37,8 @@ NAMING_FIELDS = {
     "Radarr": ("standardMovieFormat", "movieFolderFormat"),
     "Sonarr": ("standardEpisodeFormat", "seriesFolderFormat"),
 }
+# Downloads in flight at once; a queue longer than this is a stuck client, not a library.
+QUEUE_DOWNLOADS_LIMIT = 1000
 
 
 def poster_url(data: JsonDict) -> str | None:
@@ -294,10 +296,87 @@ class QueueItem:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One entry of the history: a grab, import, file deletion, rename or failure."""
+
+    id: int
+    event_type: str
+    date: datetime | None
+    media_id: int
+    download_id: str | None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict, media_key: str) -> HistoryEvent:
+        """Build from the API object; media_key is movieId or seriesId."""
+        return cls(
+            id=to_int(data.get("id")),
+            event_type=to_str(data.get("eventType")),
+            date=opt_datetime(data.get("date")),
+            media_id=to_int(data.get(media_key)),
+            download_id=opt_str(data.get("downloadId")),
+        )
+
+
 class ArrClient[QueueT](ApiClient):
     """Endpoints Sonarr and Radarr share under /api/v3."""
 
     media_param: ClassVar[str]
+    library_path: ClassVar[str]
+
+    @property
+    def _media_key(self) -> str:
+        """Return the field naming the movie or series of a record: movieId or seriesId."""
+        return f"{self.media_param.lower()}Id"
+
+    async def library[ParsedT](
+        self, parse: Callable[[list[JsonDict]], ParsedT]
+    ) -> ParsedT:
+        """Return every movie or series as `parse` builds it, decoded and parsed off the loop."""
+        return await self._get_list_parsed(self.library_path, parse)
+
+    async def library_item(self, item_id: int) -> JsonDict:
+        """Return one movie or series as its API object."""
+        return await self._get_dict(f"{self.library_path}/{item_id}")
+
+    async def latest_history_event(self) -> HistoryEvent | None:
+        """Return the newest history entry, if any."""
+        params: dict[str, QueryValue] = {
+            "page": 1,
+            "pageSize": 1,
+            "sortKey": "date",
+            "sortDirection": "descending",
+        }
+        page = Page.from_arr(
+            await self._get_dict("/api/v3/history", params),
+            lambda data: HistoryEvent.from_dict(data, self._media_key),
+        )
+        return page.records[0] if page.records else None
+
+    async def history_since(self, since: datetime) -> list[HistoryEvent]:
+        """Return the history entries from a time on (the change feed)."""
+        return await self._get_list_parsed(
+            "/api/v3/history/since",
+            lambda items: [
+                HistoryEvent.from_dict(item, self._media_key) for item in items
+            ],
+            {"date": since.isoformat()},
+        )
+
+    async def queued_downloads(self) -> list[tuple[int, str]]:
+        """Return (movie or series id, download id) of every queue record, without embedding."""
+        params: dict[str, QueryValue] = {
+            "page": 1,
+            "pageSize": QUEUE_DOWNLOADS_LIMIT,
+            f"include{self.media_param}": False,
+        }
+        data = await self._get_dict("/api/v3/queue", params)
+        return [
+            (media_id, download_id)
+            for record in dict_list(data.get("records"))
+            if (media_id := to_int(record.get(self._media_key)))
+            and (download_id := opt_str(record.get("downloadId")))
+        ]
 
     def _parse_queue_item(self, data: JsonDict) -> QueueT:
         """Build a service-specific queue record."""

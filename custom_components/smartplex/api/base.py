@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-import json
 import logging
 from typing import Any, ClassVar
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from .errors import (
@@ -137,6 +137,32 @@ class ApiClient:
         json_body: Any = None,
     ) -> Any:
         """Send one API request, retrying short 429 waits, and return the decoded JSON (None if empty)."""
+        status, headers, body = await self._exchange(method, path, params, json_body)
+        return self._decode(status, headers, body)
+
+    async def _get_list_parsed[ParsedT](
+        self,
+        path: str,
+        parse: Callable[[list[JsonDict]], ParsedT],
+        params: Mapping[str, QueryValue] | None = None,
+    ) -> ParsedT:
+        """GET a JSON array, then decode and parse it in the executor, off the event loop."""
+        status, headers, body = await self._exchange("GET", path, params, None)
+
+        def decode_and_parse() -> ParsedT:
+            return parse(self._expect_list(self._decode(status, headers, body), path))
+
+        # A whole library is tens of megabytes: decoding it on the loop stalls it for seconds.
+        return await asyncio.get_running_loop().run_in_executor(None, decode_and_parse)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, QueryValue] | None,
+        json_body: Any,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """Send one API request, retrying short 429 waits; return status, headers and body."""
         url = self._url(path)
         query = encode_query(params or {}) + self._auth_query()
         attempt = 0
@@ -144,7 +170,7 @@ class ApiClient:
             status, headers, body = await self._send(method, url, query, json_body)
             _LOGGER.debug("%s %s %s -> HTTP %s", self.service, method, path, status)
             if status != 429:
-                return self._decode(status, headers, body)
+                return status, headers, body
             announced = parse_retry_after(headers.get("Retry-After"))
             wait = DEFAULT_RETRY_AFTER if announced is None else announced
             if attempt >= MAX_RATE_LIMIT_RETRIES or wait > MAX_RETRY_AFTER:
@@ -199,8 +225,8 @@ class ApiClient:
         """Turn an HTTP reply into JSON, raising the matching SmartPlexError."""
         if status >= 400:
             try:
-                payload = json.loads(body)
-            except ValueError:
+                payload = orjson.loads(body)
+            except orjson.JSONDecodeError:
                 payload = None
             raise self._status_error(status, payload)
         if not body.strip():
@@ -213,8 +239,8 @@ class ApiClient:
                 "(a reverse-proxy login page or a wrong URL/base path?)",
             )
         try:
-            return json.loads(body)
-        except ValueError as err:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as err:
             raise SmartPlexInvalidResponseError(
                 self.service, "answered with malformed JSON"
             ) from err

@@ -120,6 +120,7 @@ class RadarrClient(ArrClient[RadarrQueueItem]):
 
     service = "Radarr"
     media_param = "Movie"
+    library_path = "/api/v3/movie"
 
     def _parse_queue_item(self, data: JsonDict) -> RadarrQueueItem:
         """Build a Radarr queue record."""

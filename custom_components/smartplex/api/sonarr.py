@@ -205,6 +205,7 @@ class SonarrClient(ArrClient[SonarrQueueItem]):
 
     service = "Sonarr"
     media_param = "Series"
+    library_path = "/api/v3/series"
 
     def _parse_queue_item(self, data: JsonDict) -> SonarrQueueItem:
         """Build a Sonarr queue record."""

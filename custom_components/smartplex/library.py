@@ -1,0 +1,337 @@
+"""One in-memory library index per Sonarr/Radarr, kept fresh by what changed.
+
+The index is filled once by a full listing (decoded and parsed off the event loop),
+then kept current from the service's change feed (`/api/v3/history/since`) by
+re-reading only the titles an event names. Entities, actions and the engine read it;
+no action downloads a library. No Home Assistant imports: the engine uses it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .api import RadarrClient, SmartPlexNotFoundError, SonarrClient
+from .api.arr import HistoryEvent
+from .api.parse import (
+    JsonDict,
+    as_dict,
+    int_tuple,
+    opt_datetime,
+    opt_int,
+    opt_str,
+    str_tuple,
+    to_bool,
+    to_int,
+    to_str,
+)
+
+MEDIA_MOVIE = "movie"
+MEDIA_TV = "tv"
+EVENT_GRABBED = "grabbed"
+# Events that end a download (the download id leaves the queue).
+DOWNLOAD_ENDED = frozenset(
+    {"downloadFolderImported", "downloadFailed", "downloadIgnored"}
+)
+# Events that leave the title itself as it was: no need to re-read it.
+TITLE_UNCHANGED = frozenset(
+    {"unknown", EVENT_GRABBED, "downloadFailed", "downloadIgnored"}
+)
+# Beyond this many changed titles in one poll (a mass rename or import), one full
+# listing is cheaper than that many single-title requests.
+MAX_TITLE_REFRESHES = 100
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryItem:
+    """What SmartPlex keeps of one movie or series."""
+
+    id: int
+    media_type: str
+    title: str
+    year: int | None
+    tmdb_id: int | None
+    tvdb_id: int | None
+    imdb_id: str | None
+    size_on_disk: int
+    monitored: bool
+    has_file: bool
+    quality_profile_id: int | None
+    tags: tuple[int, ...]
+    genres: tuple[str, ...]
+    root_folder: str | None
+    added: datetime | None
+
+
+def _root_folder(data: JsonDict) -> str | None:
+    """Return the root folder of a title (its folder's parent on older versions)."""
+    if root := opt_str(data.get("rootFolderPath")):
+        return root
+    path = opt_str(data.get("path"))
+    return path.rstrip("/").rpartition("/")[0] or None if path else None
+
+
+def movie_item(data: JsonDict) -> LibraryItem:
+    """Build the index entry of a Radarr movie (size from statistics on Radarr 5+)."""
+    statistics = as_dict(data.get("statistics"))
+    return LibraryItem(
+        id=to_int(data.get("id")),
+        media_type=MEDIA_MOVIE,
+        title=to_str(data.get("title")),
+        year=opt_int(data.get("year")) or None,
+        tmdb_id=opt_int(data.get("tmdbId")) or None,
+        tvdb_id=None,
+        imdb_id=opt_str(data.get("imdbId")),
+        size_on_disk=to_int(statistics.get("sizeOnDisk", data.get("sizeOnDisk"))),
+        monitored=to_bool(data.get("monitored")),
+        has_file=to_bool(data.get("hasFile")),
+        quality_profile_id=opt_int(data.get("qualityProfileId")),
+        tags=int_tuple(data.get("tags")),
+        genres=str_tuple(data.get("genres")),
+        root_folder=_root_folder(data),
+        added=opt_datetime(data.get("added")),
+    )
+
+
+def series_item(data: JsonDict) -> LibraryItem:
+    """Build the index entry of a Sonarr series (it has a file when any episode has)."""
+    statistics = as_dict(data.get("statistics"))
+    return LibraryItem(
+        id=to_int(data.get("id")),
+        media_type=MEDIA_TV,
+        title=to_str(data.get("title")),
+        year=opt_int(data.get("year")) or None,
+        tmdb_id=opt_int(data.get("tmdbId")) or None,
+        tvdb_id=opt_int(data.get("tvdbId")) or None,
+        imdb_id=opt_str(data.get("imdbId")),
+        size_on_disk=to_int(statistics.get("sizeOnDisk")),
+        monitored=to_bool(data.get("monitored")),
+        has_file=to_int(statistics.get("episodeFileCount")) > 0,
+        quality_profile_id=opt_int(data.get("qualityProfileId")),
+        tags=int_tuple(data.get("tags")),
+        genres=str_tuple(data.get("genres")),
+        root_folder=_root_folder(data),
+        added=opt_datetime(data.get("added")),
+    )
+
+
+def parse_movies(items: list[JsonDict]) -> list[LibraryItem]:
+    """Build the index entries of a Radarr library listing."""
+    return [movie_item(item) for item in items]
+
+
+def parse_series(items: list[JsonDict]) -> list[LibraryItem]:
+    """Build the index entries of a Sonarr library listing."""
+    return [series_item(item) for item in items]
+
+
+class LibraryIndex:
+    """The titles of one Sonarr or Radarr, looked up by id, TMDB, TVDB or IMDb id."""
+
+    def __init__(self) -> None:
+        """Start empty and not loaded."""
+        self.loaded = False
+        self.size_on_disk = 0
+        self._items: dict[int, LibraryItem] = {}
+        self._by_tmdb: dict[int, LibraryItem] = {}
+        self._by_tvdb: dict[int, LibraryItem] = {}
+        self._by_imdb: dict[str, LibraryItem] = {}
+        self._profiles: Counter[int] = Counter()
+        # download id -> title id, for what is in the download queue now
+        self._downloads: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        """Return the number of titles."""
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[LibraryItem]:
+        """Iterate over the titles."""
+        return iter(self._items.values())
+
+    def __contains__(self, item_id: object) -> bool:
+        """Return whether a title id is in the library."""
+        return item_id in self._items
+
+    def replace(
+        self, items: Iterable[LibraryItem], downloads: Iterable[tuple[int, str]]
+    ) -> None:
+        """Replace everything with a full listing and the queue's downloads."""
+        self._items.clear()
+        self._by_tmdb.clear()
+        self._by_tvdb.clear()
+        self._by_imdb.clear()
+        self._profiles.clear()
+        self.size_on_disk = 0
+        for item in items:
+            self._add(item)
+        self._downloads = {download_id: item_id for item_id, download_id in downloads}
+        self.loaded = True
+
+    def upsert(self, item: LibraryItem) -> None:
+        """Add a title or replace its previous version."""
+        self.remove(item.id)
+        self._add(item)
+
+    def remove(self, item_id: int) -> None:
+        """Forget a title (and its downloads) if it is known."""
+        item = self._items.pop(item_id, None)
+        if item is None:
+            return
+        self.size_on_disk -= item.size_on_disk
+        if item.quality_profile_id is not None:
+            self._profiles[item.quality_profile_id] -= 1
+        _unlink(self._by_tmdb, item.tmdb_id, item)
+        _unlink(self._by_tvdb, item.tvdb_id, item)
+        _unlink(self._by_imdb, item.imdb_id, item)
+        self._downloads = {
+            download_id: owner
+            for download_id, owner in self._downloads.items()
+            if owner != item_id
+        }
+
+    def _add(self, item: LibraryItem) -> None:
+        """Index a title that is not in the index."""
+        self._items[item.id] = item
+        self.size_on_disk += item.size_on_disk
+        if item.quality_profile_id is not None:
+            self._profiles[item.quality_profile_id] += 1
+        if item.tmdb_id is not None:
+            self._by_tmdb[item.tmdb_id] = item
+        if item.tvdb_id is not None:
+            self._by_tvdb[item.tvdb_id] = item
+        if item.imdb_id is not None:
+            self._by_imdb[item.imdb_id] = item
+
+    def get(self, item_id: int) -> LibraryItem | None:
+        """Return a title by its Sonarr/Radarr id."""
+        return self._items.get(item_id)
+
+    def by_tmdb(self, tmdb_id: int) -> LibraryItem | None:
+        """Return a title by TMDB id."""
+        return self._by_tmdb.get(tmdb_id)
+
+    def by_tvdb(self, tvdb_id: int) -> LibraryItem | None:
+        """Return a title by TVDB id."""
+        return self._by_tvdb.get(tvdb_id)
+
+    def by_imdb(self, imdb_id: str) -> LibraryItem | None:
+        """Return a title by IMDb id."""
+        return self._by_imdb.get(imdb_id)
+
+    def profiles_by_use(self) -> list[int]:
+        """Return the quality profile ids the library uses, most used first."""
+        return [profile for profile, count in self._profiles.most_common() if count]
+
+    def downloading(self, item_id: int) -> bool:
+        """Return whether a download of the title is in the queue."""
+        return item_id in self._downloads.values()
+
+    def download_started(self, download_id: str, item_id: int) -> None:
+        """Note a download that entered the queue."""
+        self._downloads[download_id] = item_id
+
+    def download_ended(self, download_id: str) -> None:
+        """Note a download that left the queue."""
+        self._downloads.pop(download_id, None)
+
+
+def _unlink[KeyT](
+    by_key: dict[KeyT, LibraryItem], key: KeyT | None, item: LibraryItem
+) -> None:
+    """Drop a title from a lookup table unless another title took its key since."""
+    if key is not None and by_key.get(key) is item:
+        del by_key[key]
+
+
+class LibrarySync:
+    """Fill one instance's index by a full listing and keep it fresh from its history."""
+
+    def __init__(self, client: RadarrClient | SonarrClient) -> None:
+        """Start with an empty index and no position in the change feed."""
+        self.client = client
+        self.index = LibraryIndex()
+        self._radarr = isinstance(client, RadarrClient)
+        # Position in the change feed: the newest event applied (date and id).
+        self._since = EPOCH
+        self._last_event_id = 0
+
+    def parse(self, data: JsonDict) -> LibraryItem:
+        """Build the index entry of one movie or series of this instance."""
+        return movie_item(data) if self._radarr else series_item(data)
+
+    async def async_resync(self) -> None:
+        """Replace the index with a full listing (the rare safety net)."""
+        client = self.client
+        # Read the feed's position first: events during the listing are applied again
+        # on the next poll, which is harmless (re-reading a title is idempotent).
+        latest = await client.latest_history_event()
+        items, downloads = await asyncio.gather(
+            client.library(parse_movies if self._radarr else parse_series),
+            client.queued_downloads(),
+        )
+        self.index.replace(items, downloads)
+        self._since = (latest.date or EPOCH) if latest else EPOCH
+        self._last_event_id = latest.id if latest else 0
+
+    async def async_apply_changes(self) -> bool:
+        """Apply the events since the last poll; return whether anything changed."""
+        events = sorted(
+            (
+                event
+                for event in await self.client.history_since(self._since)
+                if event.id > self._last_event_id
+            ),
+            key=lambda event: event.id,
+        )
+        if not events:
+            return False
+        changed = {
+            event.media_id
+            for event in events
+            if event.media_id
+            and (
+                event.event_type not in TITLE_UNCHANGED
+                or event.media_id not in self.index
+            )
+        }
+        if len(changed) > MAX_TITLE_REFRESHES:
+            await self.async_resync()
+            return True
+        await self.async_titles_changed(changed)
+        self._apply_downloads(events)
+        newest = events[-1]
+        self._last_event_id = newest.id
+        self._since = max(
+            (event.date for event in events if event.date is not None),
+            default=self._since,
+        )
+        return True
+
+    def _apply_downloads(self, events: list[HistoryEvent]) -> None:
+        """Track which titles are downloading from grabs and their ends."""
+        for event in events:
+            if event.download_id is None:
+                continue
+            if event.event_type == EVENT_GRABBED and event.media_id in self.index:
+                self.index.download_started(event.download_id, event.media_id)
+            elif event.event_type in DOWNLOAD_ENDED:
+                self.index.download_ended(event.download_id)
+
+    async def async_titles_changed(self, item_ids: Iterable[int]) -> None:
+        """Re-read the named titles (the path push notifications take too)."""
+        wanted = sorted(set(item_ids))
+        results = await asyncio.gather(
+            *(self.client.library_item(item_id) for item_id in wanted),
+            return_exceptions=True,
+        )
+        for item_id, result in zip(wanted, results, strict=True):
+            if isinstance(result, SmartPlexNotFoundError):
+                self.index.remove(item_id)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                self.index.upsert(self.parse(result))

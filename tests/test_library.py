@@ -1,0 +1,297 @@
+"""The library index: filled off the event loop, kept fresh from the change feed."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smartplex import library
+from custom_components.smartplex.const import INTERVAL_LIBRARY_RESYNC
+from custom_components.smartplex.coordinator import ArrLibraryCoordinator
+from simulator import Simulator
+from simulator.world import Title
+
+from .conftest import hub_with_services, setup_entry
+
+MOVIE_LIST = ("radarr", "GET", "/api/v3/movie")
+SERIES_LIST = ("sonarr", "GET", "/api/v3/series")
+
+
+def library_of(entry: MockConfigEntry, service: str) -> ArrLibraryCoordinator:
+    """Return the library coordinator of the simulated Sonarr or Radarr."""
+    coordinator = entry.runtime_data.services[f"sub_{service}"].coordinators.library
+    assert isinstance(coordinator, ArrLibraryCoordinator)
+    return coordinator
+
+
+def new_title(simulator: Simulator, kind: str) -> Title:
+    """Return a released title that is not in the library."""
+    world = simulator.world
+    owned = world.owned_tmdb_ids()
+    return next(
+        title
+        for title in world.titles.values()
+        if title.kind == kind
+        and (kind, title.tmdb_id) not in owned
+        and title.release < world.start
+    )
+
+
+def arr_requests(simulator: Simulator, service: str) -> dict[str, int]:
+    """Return the GET routes a Sonarr or Radarr served, with their request counts."""
+    return {
+        name.removeprefix("GET "): counted.requests
+        for name, counted in simulator.stack.traffic.endpoints.get(service, {}).items()
+        if name.startswith("GET ")
+    }
+
+
+async def test_refresh_parses_off_the_event_loop(
+    hass: HomeAssistant, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole libraries are decoded and parsed in the executor, not on the loop."""
+    threads: set[int] = set()
+
+    def recording(parse: Any) -> Any:
+        def wrapper(data: Any) -> Any:
+            threads.add(threading.get_ident())
+            return parse(data)
+
+        return wrapper
+
+    monkeypatch.setattr(library, "movie_item", recording(library.movie_item))
+    monkeypatch.setattr(library, "series_item", recording(library.series_item))
+    entry = hub_with_services(simulator)
+    await setup_entry(hass, entry)
+
+    assert threads
+    assert threading.get_ident() not in threads
+    assert len(library_of(entry, "radarr").index) == len(simulator.world.movies)
+
+
+async def test_index_holds_the_library(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """The index has every title with its ids, sizes, flags, profile and folder."""
+    world = simulator.world
+    movies = library_of(loaded_entry, "radarr").index
+    series = library_of(loaded_entry, "sonarr").index
+    assert movies.loaded
+    assert series.loaded
+    assert len(movies) == len(world.movies)
+    assert movies.size_on_disk == world.movies_size()
+    assert len(series) == len(world.series)
+    assert series.size_on_disk == world.series_size()
+
+    movie = next(iter(world.movies.values()))
+    item = movies.by_tmdb(movie.info.tmdb_id)
+    assert item is not None
+    assert item is movies.by_imdb(movie.info.imdb_id)
+    assert item is movies.get(movie.id)
+    assert (item.title, item.year, item.has_file, item.size_on_disk) == (
+        movie.info.title,
+        movie.info.year,
+        movie.has_file,
+        movie.size,
+    )
+    assert (item.monitored, item.root_folder, item.quality_profile_id) == (
+        movie.monitored,
+        "/movies",
+        2,
+    )
+    assert item.added == movie.added
+    show = next(iter(world.series.values()))
+    found = series.by_tvdb(show.info.tvdb_id)
+    assert found is not None
+    assert found is series.by_tmdb(show.info.tmdb_id)
+    assert (found.title, found.root_folder) == (show.info.title, "/tv")
+    assert series.profiles_by_use() == [2]
+    queued = {
+        item.media_id for item in world.queue.values() if item.service == "radarr"
+    }
+    assert queued
+    assert all(movies.downloading(movie_id) for movie_id in queued)
+    idle = next(movie_id for movie_id in world.movies if movie_id not in queued)
+    assert not movies.downloading(idle)
+
+
+async def test_changes_come_from_the_history_feed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A grab and an import update only the titles they name; no library is listed."""
+    coordinator = library_of(loaded_entry, "radarr")
+    info = new_title(simulator, "movie")
+    simulator.stack.traffic.reset()
+    movie = simulator.stack.add_movie(
+        info, monitored=True, quality_id=3, tags=[], search=True
+    )
+
+    await coordinator.async_refresh()
+    item = coordinator.index.by_tmdb(info.tmdb_id)
+    assert item is not None
+    assert (item.id, item.has_file) == (movie.id, False)
+    assert coordinator.index.downloading(movie.id)
+    assert coordinator.data.count == len(simulator.world.movies)
+
+    await simulator.advance(86_400)
+    await coordinator.async_refresh()
+    item = coordinator.index.get(movie.id)
+    assert item is not None
+    assert item.has_file
+    assert item.size_on_disk == movie.size > 0
+    assert not coordinator.index.downloading(movie.id)
+    assert coordinator.data.size_on_disk == simulator.world.movies_size()
+
+    served = arr_requests(simulator, "radarr")
+    assert MOVIE_LIST[2] not in served
+    assert served["/api/v3/movie/{id}"] == 2
+    assert served["/api/v3/history/since"] == 2
+
+
+async def test_series_changes_and_failed_downloads(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Sonarr's feed works alike; a blocklisted download stops counting as downloading."""
+    coordinator = library_of(loaded_entry, "sonarr")
+    info = new_title(simulator, "tv")
+    simulator.stack.traffic.reset()
+    series = simulator.stack.add_series(
+        info, monitored=True, quality_id=3, tags=[], search=True
+    )
+    await coordinator.async_refresh()
+    assert coordinator.index.by_tvdb(info.tvdb_id) is not None
+    assert coordinator.index.downloading(series.id)
+
+    world = simulator.world
+    for item in [q for q in world.queue.values() if q.media_id == series.id]:
+        del world.queue[item.id]
+        world.record("downloadFailed", item, simulator.stack.clock.now())
+    await coordinator.async_refresh()
+    assert not coordinator.index.downloading(series.id)
+    assert SERIES_LIST[2] not in arr_requests(simulator, "sonarr")
+
+
+async def test_title_changed_hook_rereads_titles(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """The push hook re-reads named titles; a deleted one leaves the index."""
+    coordinator = library_of(loaded_entry, "radarr")
+    world = simulator.world
+    movie = next(m for m in world.movies.values() if m.has_file)
+    world.delete_movie(movie.id, delete_files=True, exclude=False)
+    other = next(iter(world.movies.values()))
+    other.monitored = not other.monitored
+
+    await coordinator.async_title_changed([movie.id, other.id])
+
+    assert movie.id not in coordinator.index
+    assert coordinator.index.by_tmdb(movie.info.tmdb_id) is None
+    changed = coordinator.index.get(other.id)
+    assert changed is not None
+    assert changed.monitored == other.monitored
+    assert coordinator.data.count == len(world.movies)
+    assert coordinator.data.size_on_disk == world.movies_size()
+    state = hass.states.get("sensor.radarr_movies")
+    assert state is not None
+    assert state.state == str(len(world.movies))
+
+
+async def test_title_changed_hook_survives_a_failing_service(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A push for a title while the service fails leaves the index as it was."""
+    coordinator = library_of(loaded_entry, "radarr")
+    movie = next(iter(simulator.world.movies.values()))
+    before = coordinator.index.get(movie.id)
+    simulator.faults.inject("radarr", "status", status=500)
+
+    await coordinator.async_title_changed([movie.id])
+
+    assert coordinator.index.get(movie.id) is before
+
+
+async def test_failed_refresh_keeps_its_place_in_the_feed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """When re-reading a title fails, the next poll applies the same events again."""
+    coordinator = library_of(loaded_entry, "radarr")
+    info = new_title(simulator, "movie")
+    movie = simulator.stack.add_movie(
+        info, monitored=True, quality_id=3, tags=[], search=True
+    )
+    simulator.faults.inject(
+        "radarr", "status", path=f"/api/v3/movie/{movie.id}", status=500, times=1
+    )
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    assert movie.id not in coordinator.index
+
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert movie.id in coordinator.index
+
+
+async def test_full_listing_once_a_day(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Only the daily resync lists the library; it finds titles added without a grab."""
+    coordinator = library_of(loaded_entry, "radarr")
+    info = new_title(simulator, "movie")
+    simulator.stack.add_movie(
+        info, monitored=False, quality_id=3, tags=[], search=False
+    )
+    simulator.stack.traffic.reset()
+
+    await coordinator.async_refresh()
+    assert coordinator.index.by_tmdb(info.tmdb_id) is None
+    assert MOVIE_LIST[2] not in arr_requests(simulator, "radarr")
+
+    freezer.tick(INTERVAL_LIBRARY_RESYNC)
+    await coordinator.async_refresh()
+    assert coordinator.index.by_tmdb(info.tmdb_id) is not None
+    assert arr_requests(simulator, "radarr")[MOVIE_LIST[2]] == 1
+
+
+async def test_mass_change_lists_the_library_once(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More changed titles than single reads are worth: one full listing instead."""
+    coordinator = library_of(loaded_entry, "radarr")
+    monkeypatch.setattr(library, "MAX_TITLE_REFRESHES", 0)
+    info = new_title(simulator, "movie")
+    movie = simulator.stack.add_movie(
+        info, monitored=True, quality_id=3, tags=[], search=True
+    )
+    simulator.stack.traffic.reset()
+
+    await coordinator.async_refresh()
+
+    assert movie.id in coordinator.index
+    served = arr_requests(simulator, "radarr")
+    assert served[MOVIE_LIST[2]] == 1
+    assert "/api/v3/movie/{id}" not in served
+
+
+async def test_quiet_feed_changes_nothing(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """With no new events a poll is one small request."""
+    coordinator = library_of(loaded_entry, "radarr")
+    before = coordinator.data
+    simulator.stack.traffic.reset()
+
+    await coordinator.async_refresh()
+
+    assert coordinator.data == before
+    assert arr_requests(simulator, "radarr") == {"/api/v3/history/since": 1}
