@@ -152,11 +152,12 @@ class RadarrRoutes(ArrRoutes):
 
     async def movies(self, request: web.Request) -> web.Response:
         """List library movies (optionally one TMDB id)."""
-        movies = list(self.stack.world.movies.values())
+        world = self.stack.world
+        movies = list(world.movies.values())
         if "tmdbId" in request.query:
-            movies = [
-                m for m in movies if str(m.info.tmdb_id) == request.query["tmdbId"]
-            ]
+            tmdb_id = request.query["tmdbId"]
+            found = world.movie_by_tmdb(int(tmdb_id)) if tmdb_id.isdigit() else None
+            movies = [found] if found else []
         return web.json_response([self.movie_body(m.info, m) for m in movies])
 
     async def movie(self, request: web.Request) -> web.Response:

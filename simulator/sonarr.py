@@ -199,9 +199,12 @@ class SonarrRoutes(ArrRoutes):
 
     async def all_series(self, request: web.Request) -> web.Response:
         """List library series (optionally one TVDB id)."""
-        found = list(self.stack.world.series.values())
+        world = self.stack.world
+        found = list(world.series.values())
         if "tvdbId" in request.query:
-            found = [s for s in found if str(s.info.tvdb_id) == request.query["tvdbId"]]
+            tvdb_id = request.query["tvdbId"]
+            match = world.series_by_tvdb(int(tvdb_id)) if tvdb_id.isdigit() else None
+            found = [match] if match else []
         return web.json_response([self.series_body(s.info, s) for s in found])
 
     async def one_series(self, request: web.Request) -> web.Response:

@@ -557,6 +557,15 @@ class World:
         self.disks: dict[str, Disk] = {}
         self.blocklist: list[tuple[str, int, str]] = []
         self._by_genre: dict[tuple[Kind, int], list[Title]] = {}
+        # Lookups by external id and byte totals, kept current by the mutations below
+        # so that a large world answers them without scanning every title.
+        self._title_by_tvdb: dict[int, Title] = {}
+        self._title_by_imdb: dict[str, Title] = {}
+        self._movie_by_tmdb: dict[int, Movie] = {}
+        self._series_by_tvdb: dict[int, Series] = {}
+        self._series_by_tmdb: dict[int, Series] = {}
+        self._movies_bytes = 0
+        self._series_bytes = 0
         self._by_person: dict[int, list[Title]] = {}
         self._next_id: dict[str, int] = {}
         self._generate()
@@ -637,6 +646,11 @@ class World:
                 episode_ids=ids,
                 quality_id=quality[0],
             )
+        for movie in self.movies.values():
+            self._index_movie(movie)
+        for series in self.series.values():
+            self._index_series(series)
+        self._series_bytes = sum(episode[6] for episode in self.episodes.values())
         self._next_id = {
             "movie": len(self.movies) + 1,
             "series": len(self.series) + 1,
@@ -725,6 +739,9 @@ class World:
             ended=rng.random() < 0.5,
         )
         self.titles[kind, tmdb_id] = title
+        self._title_by_imdb.setdefault(title.imdb_id, title)
+        if kind == "tv":
+            self._title_by_tvdb[title.tvdb_id] = title
         return title
 
     def _movie_size(self, info: Title, quality_id: int) -> int:
@@ -968,38 +985,35 @@ class World:
         owned.update(("tv", s.info.tmdb_id) for s in self.series.values())
         return owned
 
+    def _index_movie(self, movie: Movie) -> None:
+        """Add a library movie to the lookups and byte total."""
+        self._movie_by_tmdb[movie.info.tmdb_id] = movie
+        self._movies_bytes += movie.size
+
+    def _index_series(self, series: Series) -> None:
+        """Add a library series to the lookups (its episodes count in add_series)."""
+        self._series_by_tvdb[series.info.tvdb_id] = series
+        self._series_by_tmdb[series.info.tmdb_id] = series
+
     def movie_by_tmdb(self, tmdb_id: int) -> Movie | None:
         """Return the library movie with a TMDB id."""
-        return next(
-            (m for m in self.movies.values() if m.info.tmdb_id == tmdb_id), None
-        )
+        return self._movie_by_tmdb.get(tmdb_id)
 
     def series_by_tvdb(self, tvdb_id: int) -> Series | None:
         """Return the library series with a TVDB id."""
-        return next(
-            (s for s in self.series.values() if s.info.tvdb_id == tvdb_id), None
-        )
+        return self._series_by_tvdb.get(tvdb_id)
 
     def series_by_tmdb(self, tmdb_id: int) -> Series | None:
         """Return the library series with a TMDB id."""
-        return next(
-            (s for s in self.series.values() if s.info.tmdb_id == tmdb_id), None
-        )
+        return self._series_by_tmdb.get(tmdb_id)
 
     def title_by_tvdb(self, tvdb_id: int) -> Title | None:
         """Return the TMDB TV title with a TVDB id."""
-        return next(
-            (
-                t
-                for t in self.titles.values()
-                if t.tvdb_id == tvdb_id and t.kind == "tv"
-            ),
-            None,
-        )
+        return self._title_by_tvdb.get(tvdb_id)
 
     def title_by_imdb(self, imdb_id: str) -> Title | None:
         """Return the title with an IMDb id."""
-        return next((t for t in self.titles.values() if t.imdb_id == imdb_id), None)
+        return self._title_by_imdb.get(imdb_id)
 
     def search(self, kind: Kind | None, query: str) -> list[Title]:
         """Return titles whose name contains the query, most popular first."""
@@ -1053,11 +1067,11 @@ class World:
 
     def movies_size(self) -> int:
         """Return bytes used by movie files."""
-        return sum(m.size for m in self.movies.values())
+        return self._movies_bytes
 
     def series_size(self) -> int:
         """Return bytes used by episode files."""
-        return sum(e[6] for e in self.episodes.values())
+        return self._series_bytes
 
     def series_stats(self, series: Series) -> tuple[int, int, int, int]:
         """Return (episodes with file, monitored aired episodes, total episodes, bytes)."""
@@ -1115,6 +1129,7 @@ class World:
             tags=tags,
         )
         self.movies[movie.id] = movie
+        self._index_movie(movie)
         return movie
 
     def add_series(
@@ -1156,6 +1171,7 @@ class World:
             tags=tags,
         )
         self.series[series_id] = series
+        self._index_series(series)
         return series
 
     def enqueue_movie(
@@ -1263,18 +1279,22 @@ class World:
             movie = self.movies.get(item.media_id)
             if movie is not None:
                 movie.has_file = True
+                self._movies_bytes += item.size - movie.size
                 movie.size = item.size
             return
         if item.episode_id is not None and item.episode_id in self.episodes:
             episode = self.episodes[item.episode_id]
             size = item.size // item.records
             self.episodes[item.episode_id] = (*episode[:5], True, size, episode[7])
+            self._series_bytes += size - episode[6]
 
     def delete_movie(
         self, movie_id: int, *, delete_files: bool, exclude: bool
     ) -> Movie:
         """Remove a movie (and optionally its file) from Radarr."""
         movie = self.movies.pop(movie_id)
+        del self._movie_by_tmdb[movie.info.tmdb_id]
+        self._movies_bytes -= movie.size
         if not delete_files:
             # The file stays on disk outside the library.
             self.disks["/movies"].other_used += movie.size
@@ -1289,9 +1309,12 @@ class World:
     ) -> Series:
         """Remove a series (and optionally its files) from Sonarr."""
         series = self.series.pop(series_id)
+        del self._series_by_tvdb[series.info.tvdb_id]
+        del self._series_by_tmdb[series.info.tmdb_id]
         size = 0
         for eid in series.episode_ids:
             size += self.episodes.pop(eid)[6]
+        self._series_bytes -= size
         if not delete_files:
             self.disks["/tv"].other_used += size
         if exclude:

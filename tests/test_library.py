@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 import threading
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex import library
+from custom_components.smartplex.api.arr import HistoryEvent
 from custom_components.smartplex.const import INTERVAL_LIBRARY_RESYNC
 from custom_components.smartplex.coordinator import ArrLibraryCoordinator
 from simulator import Simulator
@@ -18,6 +21,7 @@ from simulator.world import Title
 
 from .conftest import hub_with_services, setup_entry
 
+FIXTURES = Path(__file__).parent / "fixtures"
 MOVIE_LIST = ("radarr", "GET", "/api/v3/movie")
 SERIES_LIST = ("sonarr", "GET", "/api/v3/series")
 
@@ -138,7 +142,10 @@ async def test_changes_come_from_the_history_feed(
     assert coordinator.index.downloading(movie.id)
     assert coordinator.data.count == len(simulator.world.movies)
 
+    seen = len(simulator.world.history["radarr"])
     await simulator.advance(86_400)
+    imported = {e.media_id for e in simulator.world.history["radarr"][seen:]}
+    assert movie.id in imported
     await coordinator.async_refresh()
     item = coordinator.index.get(movie.id)
     assert item is not None
@@ -149,7 +156,8 @@ async def test_changes_come_from_the_history_feed(
 
     served = arr_requests(simulator, "radarr")
     assert MOVIE_LIST[2] not in served
-    assert served["/api/v3/movie/{id}"] == 2
+    # One read for the grab of a title not in the index, one per imported title.
+    assert served["/api/v3/movie/{id}"] == 1 + len(imported)
     assert served["/api/v3/history/since"] == 2
 
 
@@ -295,3 +303,42 @@ async def test_quiet_feed_changes_nothing(
 
     assert coordinator.data == before
     assert arr_requests(simulator, "radarr") == {"/api/v3/history/since": 1}
+
+
+def fixture(relative: str) -> Any:
+    """Return a recorded real response from tests/fixtures."""
+    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+def test_recorded_responses_parse() -> None:
+    """Real Radarr/Sonarr listings and history (older shapes included) parse as expected."""
+    movie = library.movie_item(fixture("radarr/pyarr__movie_all.json")[0])
+    assert (movie.id, movie.tmdb_id, movie.imdb_id, movie.year) == (
+        1,
+        123456,
+        "tt123456",
+        2014,
+    )
+    assert (movie.size_on_disk, movie.has_file, movie.quality_profile_id) == (
+        10501793191,
+        True,
+        1,
+    )
+    # No rootFolderPath before Radarr v4 and a path without a parent folder.
+    assert movie.root_folder is None
+    series = library.series_item(fixture("sonarr/pyarr__series_all.json")[0])
+    assert (series.tmdb_id, series.has_file, series.root_folder) == (
+        None,
+        False,
+        "string",
+    )
+    assert library.series_item({"path": "/tv/Show"}).root_folder == "/tv"
+    events = [
+        HistoryEvent.from_dict(record, "seriesId")
+        for record in fixture("sonarr/pyarr__history.json")["records"]
+    ]
+    assert [(e.id, e.event_type, e.media_id) for e in events] == [
+        (5207, "downloadFolderImported", 106),
+        (5206, "downloadFolderImported", 106),
+    ]
+    assert events[0].download_id == "B0DFA7663432B216A08FAB21FC13265464DDA9DA"

@@ -93,16 +93,6 @@ async def test_search_without_tmdb_uses_overseerr(
     ]
 
 
-async def test_search_with_a_service_down_reports_it(
-    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
-) -> None:
-    """A failing Sonarr does not break the search; it is named as unavailable."""
-    simulator.faults.inject("sonarr", "status", status=500, path="/api/v3/series")
-    response = await call(hass, "search", {"query": "Lost Empire"})
-    assert response["unavailable"] == ["Sonarr"]
-    assert response["results"][0]["owned"] is True
-
-
 async def test_search_with_tmdb_down_fails(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> None:
@@ -479,21 +469,12 @@ async def test_get_requests_unknown_user(
     assert err.value.translation_placeholders["candidates"] == "anna, Ben, clara"
 
 
-async def test_requests_without_tmdb_have_no_titles(
-    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
-) -> None:
-    """Without TMDB the request list still works, without titles."""
-    hass.config.config_dir = str(tmp_path)
-    await setup_entry(hass, hub(simulator, [("overseerr", "Overseerr")]))
-    response = await call(hass, "get_requests", {})
-    assert [r["title"] for r in response["requests"]] == [None, None]
-
-
-async def test_requests_when_tmdb_fails_have_no_titles(
+async def test_requests_when_title_lookups_fail_have_no_titles(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> None:
-    """A TMDB failure only loses the titles."""
-    simulator.faults.inject("tmdb", "status", status=500)
+    """Failing title lookups only lose the titles."""
+    simulator.faults.inject("overseerr", "status", status=500, path="/api/v1/movie/")
+    simulator.faults.inject("overseerr", "status", status=500, path="/api/v1/tv/")
     response = await call(hass, "get_requests", {})
     assert [r["title"] for r in response["requests"]] == [None, None]
 

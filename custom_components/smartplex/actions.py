@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,7 +46,9 @@ from .const import (
     SERVICE_TMDB,
     SERVICE_TYPES,
 )
-from .coordinator import all_coordinators
+from .coordinator import ArrCoordinators, all_coordinators
+from .library import LibraryIndex, LibraryItem, item_from_movie, item_from_series
+from .metadata import TitleInfo, TitleKey
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .store import AuditRecord, AuditStatus, async_begin_audit, async_finish_audit
 
@@ -75,6 +76,7 @@ SERVICE_NAMES = {
     SERVICE_TMDB: "TMDB",
 }
 ARR_TYPES = (SERVICE_RADARR, SERVICE_SONARR)
+ARR_OF_MEDIA = {"movie": SERVICE_RADARR, "tv": SERVICE_SONARR}
 REQUEST_STATUSES = (
     "pending",
     "approved",
@@ -141,6 +143,19 @@ def arr_client(service: SmartPlexService) -> RadarrClient | SonarrClient:
     client = service.client
     assert isinstance(client, RadarrClient | SonarrClient)
     return client
+
+
+def arr_coordinators(service: SmartPlexService) -> ArrCoordinators:
+    """Return the coordinators of a Sonarr or Radarr."""
+    coordinators = service.coordinators
+    assert isinstance(coordinators, ArrCoordinators)
+    return coordinators
+
+
+def library_index(service: SmartPlexService) -> LibraryIndex | None:
+    """Return the library index of a Sonarr or Radarr, None until it was first loaded."""
+    index = arr_coordinators(service).library.index
+    return index if index.loaded else None
 
 
 def invalid(key: str, **placeholders: object) -> ServiceValidationError:
@@ -264,7 +279,7 @@ def _id_label(item: Movie | Series) -> str:
 
 
 def _pick_profile(
-    profiles: list[QualityProfile], wanted: str | None, used: Iterable[int | None]
+    profiles: list[QualityProfile], wanted: str | None, by_use: Sequence[int]
 ) -> QualityProfile:
     """Return the named (or numbered) profile, else the one the library uses most."""
     if not profiles:
@@ -272,9 +287,8 @@ def _pick_profile(
             "quality_profile_not_found", profile=wanted or "-", candidates="-"
         )
     if wanted is None:
-        counts = Counter(profile_id for profile_id in used if profile_id is not None)
         by_id = {profile.id: profile for profile in profiles}
-        for profile_id, _count in counts.most_common():
+        for profile_id in by_use:
             if profile_id in by_id:
                 return by_id[profile_id]
         return profiles[0]
@@ -293,20 +307,20 @@ def _pick_profile(
 
 async def _profile_and_folder(
     client: RadarrClient | SonarrClient,
-    library: Callable[[], Awaitable[Sequence[Movie] | Sequence[Series]]],
+    index: LibraryIndex | None,
     quality_profile: str | None,
     root_folder: str | None,
 ) -> tuple[QualityProfile, RootFolder]:
-    """Return the quality profile and root folder to add with, defaults from the instance."""
+    """Return the quality profile and root folder to add with, defaults from the instance.
+
+    The most used profile comes from the library index; before the index was first
+    loaded the instance's first profile is the default.
+    """
     profiles, folders = await asyncio.gather(
         client.quality_profiles(), client.root_folders()
     )
-    used = (
-        [item.quality_profile_id for item in await library()]
-        if quality_profile is None
-        else []
-    )
-    return _pick_profile(profiles, quality_profile, used), _pick_folder(
+    by_use = index.profiles_by_use() if index is not None else []
+    return _pick_profile(profiles, quality_profile, by_use), _pick_folder(
         folders, root_folder
     )
 
@@ -476,44 +490,22 @@ async def _search_hits(
 
 @dataclass(slots=True)
 class _LibraryState:
-    """What the media stack knows about titles, keyed by (media type, TMDB id)."""
+    """What the media stack knows about titles: library indexes and request statuses."""
 
-    owned: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
-    downloading: set[tuple[str, int]] = field(default_factory=set)
+    indexes: list[tuple[SmartPlexService, LibraryIndex]] = field(default_factory=list)
     requested: dict[tuple[str, int], str] = field(default_factory=dict)
     unavailable: list[str] = field(default_factory=list)
 
-    async def add_radarr(self, client: RadarrClient, instance: str) -> None:
-        """Add Radarr's movies and downloads."""
-        movies, queue = await asyncio.gather(client.movies(), client.queue_all())
-        for movie in movies:
-            if movie.tmdb_id:
-                self.owned[("movie", movie.tmdb_id)] = {
-                    "instance": instance,
-                    "monitored": movie.monitored,
-                    "has_file": movie.has_file,
-                }
-        self.downloading.update(
-            ("movie", item.movie.tmdb_id)
-            for item in queue
-            if item.movie is not None and item.movie.tmdb_id
-        )
-
-    async def add_sonarr(self, client: SonarrClient, instance: str) -> None:
-        """Add Sonarr's series and downloads."""
-        series, queue = await asyncio.gather(client.series(), client.queue_all())
-        for show in series:
-            if show.tmdb_id:
-                self.owned[("tv", show.tmdb_id)] = {
-                    "instance": instance,
-                    "monitored": show.monitored,
-                    "has_file": show.statistics.episode_file_count > 0,
-                }
-        self.downloading.update(
-            ("tv", item.series.tmdb_id)
-            for item in queue
-            if item.series is not None and item.series.tmdb_id
-        )
+    def owned(
+        self, media_type: str, tmdb_id: int
+    ) -> tuple[SmartPlexService, LibraryIndex, LibraryItem] | None:
+        """Return the instance, index and entry of a title in a library."""
+        for service, index in self.indexes:
+            if service.service_type == ARR_OF_MEDIA.get(media_type) and (
+                item := index.by_tmdb(tmdb_id)
+            ):
+                return service, index, item
+        return None
 
     async def add_requests(self, client: OverseerrClient) -> None:
         """Add the status of the most recent requests (the newest wins)."""
@@ -523,20 +515,34 @@ class _LibraryState:
                 self.requested[key] = request_status_name(request.status)
 
 
-async def _library_state(services: Iterable[SmartPlexService]) -> _LibraryState:
-    """Collect library, queue and request state from every reachable service."""
+async def _library_state(
+    services: Iterable[SmartPlexService], media_type: str
+) -> _LibraryState:
+    """Collect the library indexes of the media type and recent request statuses.
+
+    Libraries come from the indexes the library coordinators keep: a search sends no
+    request to Sonarr or Radarr. Only Overseerr is asked, for one page of requests.
+    """
+    kinds = ARR_TYPES if media_type == "any" else (ARR_OF_MEDIA[media_type],)
     state = _LibraryState()
-    jobs: list[tuple[SmartPlexService, Coroutine[Any, Any, None]]] = []
+    overseerrs = []
     for service in services:
-        client = service.client
-        if isinstance(client, RadarrClient):
-            jobs.append((service, state.add_radarr(client, service.title)))
-        elif isinstance(client, SonarrClient):
-            jobs.append((service, state.add_sonarr(client, service.title)))
-        elif isinstance(client, OverseerrClient):
-            jobs.append((service, state.add_requests(client)))
-    results = await asyncio.gather(*(job for _, job in jobs), return_exceptions=True)
-    for (service, _), result in zip(jobs, results, strict=True):
+        if service.service_type == SERVICE_OVERSEERR:
+            overseerrs.append(service)
+        elif service.service_type not in kinds:
+            continue
+        elif (index := library_index(service)) is None:
+            state.unavailable.append(service.title)
+        else:
+            state.indexes.append((service, index))
+    results = await asyncio.gather(
+        *(
+            state.add_requests(client_of(service, OverseerrClient))
+            for service in overseerrs
+        ),
+        return_exceptions=True,
+    )
+    for service, result in zip(overseerrs, results, strict=True):
         if isinstance(result, SmartPlexError):
             state.unavailable.append(service.title)
         elif isinstance(result, BaseException):
@@ -565,12 +571,14 @@ async def async_search(
         )
     )
     hits, state = await asyncio.gather(
-        _search_hits(entry, query, media_type, year), _library_state(services)
+        _search_hits(entry, query, media_type, year),
+        _library_state(services, media_type),
     )
     results = []
     for hit in hits[:limit]:
         key = (hit.media_type, hit.tmdb_id)
-        owned = state.owned.get(key)
+        owned = state.owned(hit.media_type, hit.tmdb_id)
+        service, index, item = owned if owned else (None, None, None)
         results.append(
             {
                 "tmdb_id": hit.tmdb_id,
@@ -578,12 +586,12 @@ async def async_search(
                 "title": hit.title,
                 "year": hit.year,
                 "overview": hit.overview,
-                "owned": owned is not None,
-                "instance": owned["instance"] if owned else None,
-                "monitored": bool(owned and owned["monitored"]),
-                "has_file": bool(owned and owned["has_file"]),
+                "owned": item is not None,
+                "instance": service.title if service else None,
+                "monitored": bool(item and item.monitored),
+                "has_file": bool(item and item.has_file),
                 "requested": state.requested.get(key),
-                "downloading": key in state.downloading,
+                "downloading": bool(index and item and index.downloading(item.id)),
             }
         )
     return {"results": results, "unavailable": state.unavailable}
@@ -664,18 +672,19 @@ async def async_add_movie(
     """Add a movie to Radarr with defaults taken from the instance."""
     service = resolve_service(entry, SERVICE_RADARR, instance)
     client = client_of(service, RadarrClient)
+    index = library_index(service)
     with upstream(service):
         movie = await _find_movie(
             client, tmdb_id=tmdb_id, imdb_id=imdb_id, title=title, year=year
         )
-        if movie.id:
+        if movie.id or (index and movie.tmdb_id and index.by_tmdb(movie.tmdb_id)):
             raise invalid(
                 "already_added",
                 title=label(movie.title, movie.year),
                 instance=service.title,
             )
         profile, folder = await _profile_and_folder(
-            client, client.movies, quality_profile, root_folder
+            client, index, quality_profile, root_folder
         )
     planned = {
         "instance": service.title,
@@ -698,6 +707,9 @@ async def async_add_movie(
             monitored=monitored,
             minimum_availability=minimum_availability.replace("_", ""),
             search=search,
+        )
+        arr_coordinators(service).library.async_title_added(
+            item_from_movie(added, folder.path)
         )
         return {**planned, "movie_id": added.id}
 
@@ -768,7 +780,8 @@ async def async_add_series(
             title=title,
             year=year,
         )
-        if series.id:
+        index = library_index(service)
+        if series.id or (index and series.tvdb_id and index.by_tvdb(series.tvdb_id)):
             raise invalid(
                 "already_added",
                 title=label(series.title, series.year),
@@ -783,7 +796,7 @@ async def async_add_series(
                 available=", ".join(map(str, known)) or "-",
             )
         profile, folder = await _profile_and_folder(
-            client, client.series, quality_profile, root_folder
+            client, index, quality_profile, root_folder
         )
     planned = {
         "instance": service.title,
@@ -808,6 +821,9 @@ async def async_add_series(
             seasons=seasons,
             search_for_missing=search,
         )
+        arr_coordinators(service).library.async_title_added(
+            item_from_series(added, folder.path)
+        )
         return {**planned, "series_id": added.id}
 
     async def in_library() -> bool:
@@ -831,29 +847,51 @@ async def async_add_series(
 
 
 async def _titles(
-    entry: SmartPlexConfigEntry, keys: Iterable[tuple[str, int]]
-) -> dict[tuple[str, int], tuple[str, int | None]]:
-    """Return (title, year) per (media type, TMDB id) from TMDB; unknown ones are left out."""
-    try:
-        tmdb = resolve_service(entry, SERVICE_TMDB, None)
-    except ServiceValidationError:
-        return {}
-    client = client_of(tmdb, TmdbClient)
-    wanted = sorted(set(keys))
-    details = await asyncio.gather(
-        *(
-            client.details(cast("MediaType", media_type), tmdb_id)
-            for media_type, tmdb_id in wanted
-        ),
-        return_exceptions=True,
-    )
-    titles: dict[tuple[str, int], tuple[str, int | None]] = {}
-    for key, detail in zip(wanted, details, strict=True):
-        if isinstance(detail, BaseException):
-            if not isinstance(detail, SmartPlexError):
-                raise detail
-            continue
-        titles[key] = (detail.title, detail.year)
+    entry: SmartPlexConfigEntry,
+    overseerr: SmartPlexService,
+    keys: Iterable[TitleKey],
+) -> dict[TitleKey, tuple[str, int | None]]:
+    """Return (title, year) per (media type, TMDB id); unknown ones are left out.
+
+    Titles in a library come from its index, the rest from Overseerr (which has them
+    from TMDB), cached: a steady-state list costs no request per row.
+    """
+    titles: dict[TitleKey, tuple[str, int | None]] = {}
+    missing: list[TitleKey] = []
+    indexes = [
+        (service.service_type, index)
+        for service in entry.runtime_data.services.values()
+        if service.service_type in ARR_TYPES
+        and (index := library_index(service)) is not None
+    ]
+    for key in dict.fromkeys(keys):
+        media_type, tmdb_id = key
+        item = next(
+            (
+                found
+                for kind, index in indexes
+                if kind == ARR_OF_MEDIA.get(media_type)
+                and (found := index.by_tmdb(tmdb_id))
+            ),
+            None,
+        )
+        if item is None:
+            missing.append(key)
+        else:
+            titles[key] = (item.title, item.year)
+    client = client_of(overseerr, OverseerrClient)
+
+    async def fetch(key: TitleKey) -> TitleInfo:
+        details = await client.title(cast("MediaType", key[0]), key[1])
+        return TitleInfo(
+            title=details.title,
+            year=details.year,
+            poster_path=details.poster_path,
+            genres=details.genres,
+        )
+
+    cached = await entry.runtime_data.titles.async_get_many(missing, fetch)
+    titles.update((key, (info.title, info.year)) for key, info in cached.items())
     return titles
 
 
@@ -965,7 +1003,9 @@ async def async_get_requests(
             if (status != "declined" or request.status == RequestStatus.DECLINED)
             and (media_type is None or request.media_type == media_type)
         ][:limit]
-        titles = await _titles(entry, filter(None, map(_request_key, requests)))
+        titles = await _titles(
+            entry, service, filter(None, map(_request_key, requests))
+        )
     return {
         "requests": [
             _request_dict(request, titles, service.title) for request in requests
@@ -985,7 +1025,7 @@ async def _pending_request(
         except SmartPlexNotFoundError:
             raise invalid("request_not_found", request_id=request_id) from None
         key = _request_key(request)
-        titles = await _titles(entry, [key] if key else [])
+        titles = await _titles(entry, service, [key] if key else [])
     found = _request_dict(request, titles, service.title)
     if request.status != RequestStatus.PENDING:
         raise invalid(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .api import RadarrClient, SmartPlexNotFoundError, SonarrClient
+from .api import Movie, RadarrClient, Series, SmartPlexNotFoundError, SonarrClient
 from .api.arr import HistoryEvent
 from .api.parse import (
     JsonDict,
@@ -119,14 +119,56 @@ def series_item(data: JsonDict) -> LibraryItem:
     )
 
 
-def parse_movies(items: list[JsonDict]) -> list[LibraryItem]:
-    """Build the index entries of a Radarr library listing."""
-    return [movie_item(item) for item in items]
+def item_from_movie(movie: Movie, root_folder: str | None) -> LibraryItem:
+    """Build the index entry of a movie SmartPlex just added."""
+    return LibraryItem(
+        id=movie.id,
+        media_type=MEDIA_MOVIE,
+        title=movie.title,
+        year=movie.year,
+        tmdb_id=movie.tmdb_id,
+        tvdb_id=None,
+        imdb_id=movie.imdb_id,
+        size_on_disk=movie.size_on_disk,
+        monitored=movie.monitored,
+        has_file=movie.has_file,
+        quality_profile_id=movie.quality_profile_id,
+        tags=movie.tags,
+        genres=movie.genres,
+        root_folder=root_folder,
+        added=movie.added,
+    )
 
 
-def parse_series(items: list[JsonDict]) -> list[LibraryItem]:
-    """Build the index entries of a Sonarr library listing."""
-    return [series_item(item) for item in items]
+def item_from_series(series: Series, root_folder: str | None) -> LibraryItem:
+    """Build the index entry of a series SmartPlex just added."""
+    return LibraryItem(
+        id=series.id,
+        media_type=MEDIA_TV,
+        title=series.title,
+        year=series.year,
+        tmdb_id=series.tmdb_id,
+        tvdb_id=series.tvdb_id,
+        imdb_id=series.imdb_id,
+        size_on_disk=series.statistics.size_on_disk,
+        monitored=series.monitored,
+        has_file=series.statistics.episode_file_count > 0,
+        quality_profile_id=series.quality_profile_id,
+        tags=series.tags,
+        genres=series.genres,
+        root_folder=root_folder,
+        added=series.added,
+    )
+
+
+def index_movies(items: list[JsonDict]) -> LibraryIndex:
+    """Build the index of a Radarr library listing."""
+    return LibraryIndex.from_items(movie_item(item) for item in items)
+
+
+def index_series(items: list[JsonDict]) -> LibraryIndex:
+    """Build the index of a Sonarr library listing."""
+    return LibraryIndex.from_items(series_item(item) for item in items)
 
 
 class LibraryIndex:
@@ -156,20 +198,18 @@ class LibraryIndex:
         """Return whether a title id is in the library."""
         return item_id in self._items
 
-    def replace(
-        self, items: Iterable[LibraryItem], downloads: Iterable[tuple[int, str]]
-    ) -> None:
-        """Replace everything with a full listing and the queue's downloads."""
-        self._items.clear()
-        self._by_tmdb.clear()
-        self._by_tvdb.clear()
-        self._by_imdb.clear()
-        self._profiles.clear()
-        self.size_on_disk = 0
+    @classmethod
+    def from_items(cls, items: Iterable[LibraryItem]) -> LibraryIndex:
+        """Return a loaded index of a full listing."""
+        index = cls()
         for item in items:
-            self._add(item)
+            index._add(item)
+        index.loaded = True
+        return index
+
+    def set_downloads(self, downloads: Iterable[tuple[int, str]]) -> None:
+        """Replace what is downloading with the queue's (title id, download id) pairs."""
         self._downloads = {download_id: item_id for item_id, download_id in downloads}
-        self.loaded = True
 
     def upsert(self, item: LibraryItem) -> None:
         """Add a title or replace its previous version."""
@@ -269,11 +309,13 @@ class LibrarySync:
         # Read the feed's position first: events during the listing are applied again
         # on the next poll, which is harmless (re-reading a title is idempotent).
         latest = await client.latest_history_event()
-        items, downloads = await asyncio.gather(
-            client.library(parse_movies if self._radarr else parse_series),
+        # Built whole in the executor, then swapped in: readers never see it half done.
+        index, downloads = await asyncio.gather(
+            client.library(index_movies if self._radarr else index_series),
             client.queued_downloads(),
         )
-        self.index.replace(items, downloads)
+        index.set_downloads(downloads)
+        self.index = index
         self._since = (latest.date or EPOCH) if latest else EPOCH
         self._last_event_id = latest.id if latest else 0
 

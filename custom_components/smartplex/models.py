@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 
 from .api import ServerInfo
+from .metadata import TitleCache
 
 if TYPE_CHECKING:
     from .coordinator import ServiceClient, ServiceCoordinators
@@ -49,3 +50,5 @@ class SmartPlexData:
     """Everything a loaded hub entry holds."""
 
     services: dict[str, SmartPlexService] = field(default_factory=dict)
+    # Titles of TMDB ids, shared by every list that names titles by id.
+    titles: TitleCache = field(default_factory=TitleCache)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import IntEnum
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ from .parse import (
     opt_float,
     opt_int,
     opt_str,
+    str_tuple,
     to_bool,
     to_int,
     to_str,
@@ -319,6 +320,35 @@ class SearchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class OverseerrTitle:
+    """A movie's or series' details as Overseerr has them from TMDB."""
+
+    tmdb_id: int
+    title: str
+    release_date: date | None
+    poster_path: str | None
+    genres: tuple[str, ...]
+
+    @property
+    def year(self) -> int | None:
+        """Return the release (or first air) year."""
+        return self.release_date.year if self.release_date else None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> OverseerrTitle:
+        """Build from MovieDetails or TvDetails."""
+        return cls(
+            tmdb_id=to_int(data.get("id")),
+            title=to_str(data.get("title") or data.get("name")),
+            release_date=opt_date(data.get("releaseDate") or data.get("firstAirDate")),
+            poster_path=opt_str(data.get("posterPath")),
+            genres=str_tuple(
+                [genre.get("name") for genre in dict_list(data.get("genres"))]
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookSettings:
     """The webhook notification agent (types is a bit mask of notification types)."""
 
@@ -504,6 +534,14 @@ class OverseerrClient(ApiClient):
         }
         return Page.from_overseerr(
             await self._get_dict("/api/v1/media", params), OverseerrMedia.from_dict
+        )
+
+    async def title(
+        self, media_type: Literal["movie", "tv"], tmdb_id: int
+    ) -> OverseerrTitle:
+        """Return a movie's or series' details (/movie/{id} or /tv/{id})."""
+        return OverseerrTitle.from_dict(
+            await self._get_dict(f"/api/v1/{media_type}/{tmdb_id}")
         )
 
     async def search(self, query: str, *, page: int = 1) -> Page[SearchResult]:
