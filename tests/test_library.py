@@ -62,14 +62,13 @@ async def test_refresh_parses_off_the_event_loop(
     threads: set[int] = set()
 
     def recording(parse: Any) -> Any:
-        def wrapper(data: Any) -> Any:
+        def wrapper(*args: Any) -> Any:
             threads.add(threading.get_ident())
-            return parse(data)
+            return parse(*args)
 
         return wrapper
 
-    monkeypatch.setattr(library, "movie_item", recording(library.movie_item))
-    monkeypatch.setattr(library, "series_item", recording(library.series_item))
+    monkeypatch.setattr(library, "library_item", recording(library.library_item))
     entry = hub_with_services(simulator)
     await setup_entry(hass, entry)
 
@@ -312,7 +311,9 @@ def fixture(relative: str) -> Any:
 
 def test_recorded_responses_parse() -> None:
     """Real Radarr/Sonarr listings and history (older shapes included) parse as expected."""
-    movie = library.movie_item(fixture("radarr/pyarr__movie_all.json")[0])
+    movie = library.library_item(
+        fixture("radarr/pyarr__movie_all.json")[0], library.MEDIA_MOVIE
+    )
     assert (movie.id, movie.tmdb_id, movie.imdb_id, movie.year) == (
         1,
         123456,
@@ -326,13 +327,15 @@ def test_recorded_responses_parse() -> None:
     )
     # No rootFolderPath before Radarr v4 and a path without a parent folder.
     assert movie.root_folder is None
-    series = library.series_item(fixture("sonarr/pyarr__series_all.json")[0])
+    series = library.library_item(
+        fixture("sonarr/pyarr__series_all.json")[0], library.MEDIA_TV
+    )
     assert (series.tmdb_id, series.has_file, series.root_folder) == (
         None,
         False,
         "string",
     )
-    assert library.series_item({"path": "/tv/Show"}).root_folder == "/tv"
+    assert library.library_item({"path": "/tv/Show"}, "tv").root_folder == "/tv"
     events = [
         HistoryEvent.from_dict(record, "seriesId")
         for record in fixture("sonarr/pyarr__history.json")["records"]

@@ -47,7 +47,7 @@ from .const import (
     SERVICE_TYPES,
 )
 from .coordinator import ArrCoordinators, all_coordinators
-from .library import LibraryIndex, LibraryItem, item_from_movie, item_from_series
+from .library import LibraryIndex, LibraryItem, item_from_added
 from .metadata import TitleInfo, TitleKey
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .store import AuditRecord, AuditStatus, async_begin_audit, async_finish_audit
@@ -156,6 +156,23 @@ def library_index(service: SmartPlexService) -> LibraryIndex | None:
     """Return the library index of a Sonarr or Radarr, None until it was first loaded."""
     index = arr_coordinators(service).library.index
     return index if index.loaded else None
+
+
+type Owned = tuple[SmartPlexService, LibraryIndex, LibraryItem]
+
+
+def find_owned(
+    indexes: Iterable[tuple[SmartPlexService, LibraryIndex]],
+    media_type: str,
+    tmdb_id: int,
+) -> Owned | None:
+    """Return the instance, index and entry of a title in the first library holding it."""
+    for service, index in indexes:
+        if service.service_type == ARR_OF_MEDIA.get(media_type) and (
+            item := index.by_tmdb(tmdb_id)
+        ):
+            return service, index, item
+    return None
 
 
 def invalid(key: str, **placeholders: object) -> ServiceValidationError:
@@ -496,17 +513,6 @@ class _LibraryState:
     requested: dict[tuple[str, int], str] = field(default_factory=dict)
     unavailable: list[str] = field(default_factory=list)
 
-    def owned(
-        self, media_type: str, tmdb_id: int
-    ) -> tuple[SmartPlexService, LibraryIndex, LibraryItem] | None:
-        """Return the instance, index and entry of a title in a library."""
-        for service, index in self.indexes:
-            if service.service_type == ARR_OF_MEDIA.get(media_type) and (
-                item := index.by_tmdb(tmdb_id)
-            ):
-                return service, index, item
-        return None
-
     async def add_requests(self, client: OverseerrClient) -> None:
         """Add the status of the most recent requests (the newest wins)."""
         page = await client.requests(take=SEARCH_REQUEST_PAGE)
@@ -577,7 +583,7 @@ async def async_search(
     results = []
     for hit in hits[:limit]:
         key = (hit.media_type, hit.tmdb_id)
-        owned = state.owned(hit.media_type, hit.tmdb_id)
+        owned = find_owned(state.indexes, hit.media_type, hit.tmdb_id)
         service, index, item = owned if owned else (None, None, None)
         results.append(
             {
@@ -709,7 +715,7 @@ async def async_add_movie(
             search=search,
         )
         arr_coordinators(service).library.async_title_added(
-            item_from_movie(added, folder.path)
+            item_from_added(added, folder.path)
         )
         return {**planned, "movie_id": added.id}
 
@@ -822,7 +828,7 @@ async def async_add_series(
             search_for_missing=search,
         )
         arr_coordinators(service).library.async_title_added(
-            item_from_series(added, folder.path)
+            item_from_added(added, folder.path)
         )
         return {**planned, "series_id": added.id}
 
@@ -859,26 +865,16 @@ async def _titles(
     titles: dict[TitleKey, tuple[str, int | None]] = {}
     missing: list[TitleKey] = []
     indexes = [
-        (service.service_type, index)
+        (service, index)
         for service in entry.runtime_data.services.values()
         if service.service_type in ARR_TYPES
         and (index := library_index(service)) is not None
     ]
     for key in dict.fromkeys(keys):
-        media_type, tmdb_id = key
-        item = next(
-            (
-                found
-                for kind, index in indexes
-                if kind == ARR_OF_MEDIA.get(media_type)
-                and (found := index.by_tmdb(tmdb_id))
-            ),
-            None,
-        )
-        if item is None:
-            missing.append(key)
+        if owned := find_owned(indexes, *key):
+            titles[key] = (owned[2].title, owned[2].year)
         else:
-            titles[key] = (item.title, item.year)
+            missing.append(key)
     client = client_of(overseerr, OverseerrClient)
 
     async def fetch(key: TitleKey) -> TitleInfo:

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 import logging
 from typing import Any
 
@@ -343,17 +344,12 @@ class ArrLibraryCoordinator(ArrCoordinator[ArrLibrary]):
 
     kind = "library"
     interval = INTERVAL_LIBRARY
+    _resynced_at: datetime | None = None
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        service: SmartPlexService,
-    ) -> None:
-        """Start with an empty index."""
-        super().__init__(hass, entry, service)
-        self.sync = LibrarySync(self.client)
-        self._resynced_at: datetime | None = None
+    @cached_property
+    def sync(self) -> LibrarySync:
+        """Return what fills and updates the index (it starts empty)."""
+        return LibrarySync(self.client)
 
     @property
     def index(self) -> LibraryIndex:

@@ -75,20 +75,34 @@ def _root_folder(data: JsonDict) -> str | None:
     return path.rstrip("/").rpartition("/")[0] or None if path else None
 
 
-def movie_item(data: JsonDict) -> LibraryItem:
-    """Build the index entry of a Radarr movie (size from statistics on Radarr 5+)."""
+def library_item(data: JsonDict, media_type: str) -> LibraryItem:
+    """Build the index entry of a Radarr movie or Sonarr series.
+
+    Reads only what the index keeps: the full models (api.radarr.Movie, api.sonarr.Series)
+    parse every field and date and would cost several times the JSON decoding.
+    """
     statistics = as_dict(data.get("statistics"))
+    if media_type == MEDIA_MOVIE:
+        # Radarr 5+ moved the size into statistics.
+        size = statistics.get("sizeOnDisk", data.get("sizeOnDisk"))
+        has_file = to_bool(data.get("hasFile"))
+        tvdb_id = None
+    else:
+        # A series has a file when any of its episodes has.
+        size = statistics.get("sizeOnDisk")
+        has_file = to_int(statistics.get("episodeFileCount")) > 0
+        tvdb_id = opt_int(data.get("tvdbId")) or None
     return LibraryItem(
         id=to_int(data.get("id")),
-        media_type=MEDIA_MOVIE,
+        media_type=media_type,
         title=to_str(data.get("title")),
         year=opt_int(data.get("year")) or None,
         tmdb_id=opt_int(data.get("tmdbId")) or None,
-        tvdb_id=None,
+        tvdb_id=tvdb_id,
         imdb_id=opt_str(data.get("imdbId")),
-        size_on_disk=to_int(statistics.get("sizeOnDisk", data.get("sizeOnDisk"))),
+        size_on_disk=to_int(size),
         monitored=to_bool(data.get("monitored")),
-        has_file=to_bool(data.get("hasFile")),
+        has_file=has_file,
         quality_profile_id=opt_int(data.get("qualityProfileId")),
         tags=int_tuple(data.get("tags")),
         genres=str_tuple(data.get("genres")),
@@ -97,78 +111,42 @@ def movie_item(data: JsonDict) -> LibraryItem:
     )
 
 
-def series_item(data: JsonDict) -> LibraryItem:
-    """Build the index entry of a Sonarr series (it has a file when any episode has)."""
-    statistics = as_dict(data.get("statistics"))
+def item_from_added(added: Movie | Series, root_folder: str | None) -> LibraryItem:
+    """Build the index entry of a movie or series SmartPlex just added."""
+    if isinstance(added, Movie):
+        media_type, tvdb_id = MEDIA_MOVIE, None
+        size, has_file = added.size_on_disk, added.has_file
+    else:
+        media_type, tvdb_id = MEDIA_TV, added.tvdb_id
+        size = added.statistics.size_on_disk
+        has_file = added.statistics.episode_file_count > 0
     return LibraryItem(
-        id=to_int(data.get("id")),
-        media_type=MEDIA_TV,
-        title=to_str(data.get("title")),
-        year=opt_int(data.get("year")) or None,
-        tmdb_id=opt_int(data.get("tmdbId")) or None,
-        tvdb_id=opt_int(data.get("tvdbId")) or None,
-        imdb_id=opt_str(data.get("imdbId")),
-        size_on_disk=to_int(statistics.get("sizeOnDisk")),
-        monitored=to_bool(data.get("monitored")),
-        has_file=to_int(statistics.get("episodeFileCount")) > 0,
-        quality_profile_id=opt_int(data.get("qualityProfileId")),
-        tags=int_tuple(data.get("tags")),
-        genres=str_tuple(data.get("genres")),
-        root_folder=_root_folder(data),
-        added=opt_datetime(data.get("added")),
-    )
-
-
-def item_from_movie(movie: Movie, root_folder: str | None) -> LibraryItem:
-    """Build the index entry of a movie SmartPlex just added."""
-    return LibraryItem(
-        id=movie.id,
-        media_type=MEDIA_MOVIE,
-        title=movie.title,
-        year=movie.year,
-        tmdb_id=movie.tmdb_id,
-        tvdb_id=None,
-        imdb_id=movie.imdb_id,
-        size_on_disk=movie.size_on_disk,
-        monitored=movie.monitored,
-        has_file=movie.has_file,
-        quality_profile_id=movie.quality_profile_id,
-        tags=movie.tags,
-        genres=movie.genres,
+        id=added.id,
+        media_type=media_type,
+        title=added.title,
+        year=added.year,
+        tmdb_id=added.tmdb_id,
+        tvdb_id=tvdb_id,
+        imdb_id=added.imdb_id,
+        size_on_disk=size,
+        monitored=added.monitored,
+        has_file=has_file,
+        quality_profile_id=added.quality_profile_id,
+        tags=added.tags,
+        genres=added.genres,
         root_folder=root_folder,
-        added=movie.added,
-    )
-
-
-def item_from_series(series: Series, root_folder: str | None) -> LibraryItem:
-    """Build the index entry of a series SmartPlex just added."""
-    return LibraryItem(
-        id=series.id,
-        media_type=MEDIA_TV,
-        title=series.title,
-        year=series.year,
-        tmdb_id=series.tmdb_id,
-        tvdb_id=series.tvdb_id,
-        imdb_id=series.imdb_id,
-        size_on_disk=series.statistics.size_on_disk,
-        monitored=series.monitored,
-        has_file=series.statistics.episode_file_count > 0,
-        quality_profile_id=series.quality_profile_id,
-        tags=series.tags,
-        genres=series.genres,
-        root_folder=root_folder,
-        added=series.added,
+        added=added.added,
     )
 
 
 def index_movies(items: list[JsonDict]) -> LibraryIndex:
     """Build the index of a Radarr library listing."""
-    return LibraryIndex.from_items(movie_item(item) for item in items)
+    return LibraryIndex.from_items(library_item(item, MEDIA_MOVIE) for item in items)
 
 
 def index_series(items: list[JsonDict]) -> LibraryIndex:
     """Build the index of a Sonarr library listing."""
-    return LibraryIndex.from_items(series_item(item) for item in items)
+    return LibraryIndex.from_items(library_item(item, MEDIA_TV) for item in items)
 
 
 class LibraryIndex:
@@ -301,7 +279,7 @@ class LibrarySync:
 
     def parse(self, data: JsonDict) -> LibraryItem:
         """Build the index entry of one movie or series of this instance."""
-        return movie_item(data) if self._radarr else series_item(data)
+        return library_item(data, MEDIA_MOVIE if self._radarr else MEDIA_TV)
 
     async def async_resync(self) -> None:
         """Replace the index with a full listing (the rare safety net)."""
