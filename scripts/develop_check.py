@@ -423,7 +423,7 @@ def check_refusals(ha: HomeAssistant, checks: Checks) -> None:
             ha,
             "approve_request",
             {"request_id": approved["requests"][0]["request_id"]},
-            "is not pending",
+            "was already approved",
         )
     refused(
         checks, ha, "decline_request", {"request_id": 999999}, "There is no request"
