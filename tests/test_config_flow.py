@@ -92,6 +92,22 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
     assert hub_entry.options == {CONF_UPCOMING_DAYS: 14, CONF_VOICE_SENTENCES: True}
 
 
+@pytest.mark.parametrize("days", [1.5, float("nan")])
+async def test_options_refuse_a_bad_window(
+    hass: HomeAssistant, hub_entry: MockConfigEntry, days: object
+) -> None:
+    """A fraction or nan, which the number selector lets through, is refused; nothing changes."""
+    await setup_entry(hass, hub_entry)
+    options = dict(hub_entry.options)
+    result = await hass.config_entries.options.async_init(hub_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPCOMING_DAYS: days, CONF_VOICE_SENTENCES: False}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_UPCOMING_DAYS: "invalid_upcoming_days"}
+    assert hub_entry.options == options
+
+
 @pytest.mark.parametrize(
     ("service", "title"),
     [

@@ -55,6 +55,7 @@ from .const import (
     SERVICE_TYPES,
 )
 from .coordinator import create_client
+from .declarations import WholeNumber
 from .entity import safe_url
 
 DEFAULT_URLS: dict[str, str] = {
@@ -197,6 +198,9 @@ class SmartPlexConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+UPCOMING_DAYS = vol.All(WholeNumber(), vol.Range(min=1, max=MAX_UPCOMING_DAYS))
+
+
 class SmartPlexOptionsFlow(OptionsFlow):
     """Edit the hub's non-connection preferences."""
 
@@ -204,15 +208,23 @@ class SmartPlexOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and save the preferences."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_UPCOMING_DAYS: int(user_input[CONF_UPCOMING_DAYS]),
-                    CONF_VOICE_SENTENCES: bool(user_input[CONF_VOICE_SENTENCES]),
-                }
-            )
+            # The number selector lets 1.5 and nan through; the window is whole days.
+            try:
+                days = UPCOMING_DAYS(user_input[CONF_UPCOMING_DAYS])
+            except vol.Invalid:
+                errors[CONF_UPCOMING_DAYS] = "invalid_upcoming_days"
+            else:
+                return self.async_create_entry(
+                    data={
+                        CONF_UPCOMING_DAYS: days,
+                        CONF_VOICE_SENTENCES: bool(user_input[CONF_VOICE_SENTENCES]),
+                    }
+                )
         return self.async_show_form(
             step_id="init",
+            errors=errors,
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema(
                     {
