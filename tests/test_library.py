@@ -33,17 +33,23 @@ def library_of(entry: MockConfigEntry, service: str) -> ArrLibraryCoordinator:
     return coordinator
 
 
-def new_title(simulator: Simulator, kind: str) -> Title:
-    """Return a released title that is not in the library."""
+def new_titles(simulator: Simulator, kind: str, count: int) -> list[Title]:
+    """Return released titles that are not in the library."""
     world = simulator.world
     owned = world.owned_tmdb_ids()
-    return next(
+    titles = (
         title
         for title in world.titles.values()
         if title.kind == kind
         and (kind, title.tmdb_id) not in owned
         and title.release < world.start
     )
+    return [next(titles) for _ in range(count)]
+
+
+def new_title(simulator: Simulator, kind: str) -> Title:
+    """Return a released title that is not in the library."""
+    return new_titles(simulator, kind, 1)[0]
 
 
 def arr_requests(simulator: Simulator, service: str) -> dict[str, int]:
@@ -155,8 +161,9 @@ async def test_changes_come_from_the_history_feed(
 
     served = arr_requests(simulator, "radarr")
     assert MOVIE_LIST[2] not in served
-    # One read for the grab of a title not in the index, one per imported title.
-    assert served["/api/v3/movie/{id}"] == 1 + len(imported)
+    # One read for the grab of a title not in the index, one per imported title, and
+    # each poll's look at the next id (nothing there: an empty 404).
+    assert served["/api/v3/movie/{id}"] == 1 + len(imported) + 2
     assert served["/api/v3/history/since"] == 2
 
 
@@ -243,27 +250,48 @@ async def test_failed_refresh_keeps_its_place_in_the_feed(
     assert movie.id in coordinator.index
 
 
+async def test_titles_added_without_a_grab_are_found_by_their_id(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Titles added outside SmartPlex with no download show at the next poll, unlisted."""
+    coordinator = library_of(loaded_entry, "radarr")
+    added = [
+        simulator.stack.add_movie(
+            info, monitored=False, quality_id=3, tags=[], search=False
+        )
+        for info in new_titles(simulator, "movie", 2)
+    ]
+    simulator.stack.traffic.reset()
+
+    await coordinator.async_refresh()
+
+    assert all(movie.id in coordinator.index for movie in added)
+    assert coordinator.data.count == len(simulator.world.movies)
+    served = arr_requests(simulator, "radarr")
+    assert MOVIE_LIST[2] not in served
+    assert served["/api/v3/movie/{id}"] == len(added) + 1
+
+
 async def test_full_listing_once_a_day(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Only the daily resync lists the library; it finds titles added without a grab."""
+    """Only the daily resync lists the library; it drops titles deleted outside SmartPlex."""
     coordinator = library_of(loaded_entry, "radarr")
-    info = new_title(simulator, "movie")
-    simulator.stack.add_movie(
-        info, monitored=False, quality_id=3, tags=[], search=False
-    )
+    deleted = next(iter(coordinator.index))
+    simulator.world.delete_movie(deleted.id, delete_files=True, exclude=False)
     simulator.stack.traffic.reset()
 
     await coordinator.async_refresh()
-    assert coordinator.index.by_tmdb(info.tmdb_id) is None
+    assert deleted.id in coordinator.index
     assert MOVIE_LIST[2] not in arr_requests(simulator, "radarr")
 
     freezer.tick(INTERVAL_LIBRARY_RESYNC)
     await coordinator.async_refresh()
-    assert coordinator.index.by_tmdb(info.tmdb_id) is not None
+    assert deleted.id not in coordinator.index
+    assert coordinator.data.count == len(simulator.world.movies)
     assert arr_requests(simulator, "radarr")[MOVIE_LIST[2]] == 1
 
 
@@ -293,7 +321,7 @@ async def test_mass_change_lists_the_library_once(
 async def test_quiet_feed_changes_nothing(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
 ) -> None:
-    """With no new events a poll is one small request."""
+    """With nothing new a poll is two small requests: the feed and the next id."""
     coordinator = library_of(loaded_entry, "radarr")
     before = coordinator.data
     simulator.stack.traffic.reset()
@@ -301,7 +329,10 @@ async def test_quiet_feed_changes_nothing(
     await coordinator.async_refresh()
 
     assert coordinator.data == before
-    assert arr_requests(simulator, "radarr") == {"/api/v3/history/since": 1}
+    assert arr_requests(simulator, "radarr") == {
+        "/api/v3/history/since": 1,
+        "/api/v3/movie/{id}": 1,
+    }
 
 
 def fixture(relative: str) -> Any:

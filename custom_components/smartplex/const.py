@@ -49,10 +49,9 @@ INTERVAL_WANTED: Final = timedelta(hours=1)
 # empty list), re-reading only the titles an event names.
 INTERVAL_LIBRARY: Final = timedelta(minutes=5)
 # A full listing is the largest response there is (43 MB for 20,000 movies, 7 MB for
-# 3,000 series); it only catches what the feed cannot show: titles added without a
-# download and titles deleted outside SmartPlex (Sonarr/Radarr log no history for
-# either). Once a day keeps that under 2.1 MB an hour at that size; push
-# notifications report those changes at once.
+# 3,000 series); it only catches titles deleted outside SmartPlex (Sonarr/Radarr drop
+# their history; titles added without a download are found by their id). Once a day
+# keeps that under 2.1 MB an hour at that size; push notifications report it at once.
 INTERVAL_LIBRARY_RESYNC: Final = timedelta(hours=24)
 # Tautulli users are added or removed by hand, rarely.
 INTERVAL_USERS: Final = timedelta(minutes=30)

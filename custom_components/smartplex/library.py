@@ -156,6 +156,8 @@ class LibraryIndex:
         """Start empty and not loaded."""
         self.loaded = False
         self.size_on_disk = 0
+        # Sonarr and Radarr never reuse an id, so ids above this one are new titles.
+        self.highest_id = 0
         self._items: dict[int, LibraryItem] = {}
         self._by_tmdb: dict[int, LibraryItem] = {}
         self._by_tvdb: dict[int, LibraryItem] = {}
@@ -214,6 +216,7 @@ class LibraryIndex:
     def _add(self, item: LibraryItem) -> None:
         """Index a title that is not in the index."""
         self._items[item.id] = item
+        self.highest_id = max(self.highest_id, item.id)
         self.size_on_disk += item.size_on_disk
         if item.quality_profile_id is not None:
             self._profiles[item.quality_profile_id] += 1
@@ -298,6 +301,27 @@ class LibrarySync:
         self._last_event_id = latest.id if latest else 0
 
     async def async_apply_changes(self) -> bool:
+        """Apply the feed's events and find new titles; return whether anything changed."""
+        from_feed = await self._async_apply_feed()
+        return await self._async_find_new_titles() or from_feed
+
+    async def _async_find_new_titles(self) -> bool:
+        """Read the titles added after the newest one known, whoever added them.
+
+        The feed shows no event for a title added without a download (an Overseerr
+        approval of an unreleased film, a list import, the web UI): the next id tells.
+        """
+        found = False
+        for _ in range(MAX_TITLE_REFRESHES):
+            try:
+                data = await self.client.library_item(self.index.highest_id + 1)
+            except SmartPlexNotFoundError:
+                break
+            self.index.upsert(self.parse(data))
+            found = True
+        return found
+
+    async def _async_apply_feed(self) -> bool:
         """Apply the events since the last poll; return whether anything changed."""
         events = sorted(
             (
