@@ -2,7 +2,7 @@
 
 python -m bench.worker --stack smartplex|core [--samples N] [--http-port P] SIMULATOR_JSON OUT
 (SIMULATOR_JSON is the simulator's printed {"sonarr": {"url", "api_key"}, ...}); bench/__main__.py
-runs it in a fresh process per measurement. The Home Assistant instance is the one Home Assistant's
+runs it in a fresh process per stack and scale. The Home Assistant instance is the one Home Assistant's
 own tests use (pytest-homeassistant-custom-component's async_test_home_assistant): registries in
 memory, nothing written but SmartPlex's database in a temporary config directory.
 """
@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 import gc
-import importlib
 import json
 import logging
 from pathlib import Path
@@ -43,14 +42,12 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-# Home Assistant's test harness puts its own custom_components package first: import ours first.
-import custom_components.smartplex  # noqa: F401
-
 from .meter import LoopLagProbe, TrafficMeter, Usage, hourly_over_day
-from .requirements import CORE_DOMAINS
+from .requirements import CORE_DOMAINS, import_integration
 
 SMARTPLEX_SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb")
 ACTION_REPEATS = 3
+WEEK = 7  # days: the upcoming window of both stacks and the calendar read
 DAY = timedelta(days=1)
 # Coordinators polling this seldom are followed poll by poll, for at most FOLLOW_BUDGET seconds.
 FOLLOW_FROM = timedelta(minutes=5)
@@ -73,7 +70,6 @@ class ShiftedClock:
 
 
 CLOCK = ShiftedClock()
-WEEK = 7
 
 
 class Run:
@@ -110,9 +106,7 @@ class Run:
                 self.entries.append(await self._core_flow(domain))
         await self.hass.async_block_till_done()
         # Unload once so the timed setup below runs with every module already imported.
-        for entry in self.entries:
-            await self.hass.config_entries.async_unload(entry.entry_id)
-        await self.hass.async_block_till_done()
+        await self.unload()
 
     async def _core_flow(self, domain: str) -> ConfigEntry:
         """Run a core integration's user config flow, filling in what its form asks."""
@@ -551,17 +545,13 @@ def _orjson_parse_seconds(bodies: list[bytes]) -> float:
 
 def _preimport(stack: str) -> None:
     """Import the integrations and their platforms before anything is measured."""
-    domains = ["smartplex"] if stack == "smartplex" else list(CORE_DOMAINS)
-    for domain in domains:
-        package = (
-            "custom_components.smartplex"
-            if domain == "smartplex"
-            else f"homeassistant.components.{domain}"
-        )
-        for path in sorted(
-            Path(importlib.import_module(package).__path__[0]).glob("*.py")
-        ):
-            importlib.import_module(f"{package}.{path.stem}")
+    packages = (
+        ["custom_components.smartplex"]
+        if stack == "smartplex"
+        else [f"homeassistant.components.{domain}" for domain in CORE_DOMAINS]
+    )
+    for package in packages:
+        import_integration(package)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
