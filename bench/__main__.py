@@ -1,6 +1,6 @@
 """Side-by-side benchmark: SmartPlex against HA core's sonarr/radarr/overseerr/tautulli.
 
-scripts/bench [--scales home large] [--samples 3] [--readme]   (README "Performance")
+scripts/bench [--scales home large] [--samples 3] [--readme] [--json FILE]   (README "Performance")
 
 For each scale and each measurement a fresh simulator (seed 1, frozen clock, ports from
 --port-base) and a fresh Home Assistant process (bench/worker.py) run; the simulator counts what
@@ -108,11 +108,17 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--port-base", type=int, default=18700)
     parser.add_argument("--readme", action="store_true")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also write every measurement (per coordinator, endpoint)",
+    )
     args = parser.parse_args()
     began = time.perf_counter()
     sections = []
+    everything: dict[str, Any] = {}
     for scale in args.scales:
-        results = {}
+        results = everything[scale] = {}
         for stack in STACKS:
             print(f"{scale}: {stack} ...", flush=True)
             results[stack] = run_stack(stack, scale, args.port_base, args.samples)
@@ -122,11 +128,13 @@ def main() -> None:
     header = (
         f"Home Assistant {ha_version}, Python {platform.python_version()}, "
         f"polls per coordinator: {args.samples}, then up to a simulated day; "
-        f"`scripts/bench --scales {' '.join(args.scales)}` took "
+        f"`{' '.join(['scripts/bench', *sys.argv[1:]])}` took "
         f"{time.perf_counter() - began:.0f} s."
     )
     text = "\n\n".join([header, *sections]) + "\n"
     print(text)
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=1))
     if args.readme:
         readme = README.read_text()
         start, end = readme.index(BEGIN) + len(BEGIN), readme.index(END)
