@@ -130,6 +130,79 @@ async def test_outage_and_recovery(
     assert "data recovered" not in smartplex_log.text
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    ("service", "path", "broken", "working"),
+    [
+        pytest.param(
+            "radarr",
+            "/api/v3/rootfolder",
+            ["sensor.radarr_free_space_movies"],
+            ["binary_sensor.radarr_health_problems", "sensor.radarr_queue"],
+            id="root_folders",
+        ),
+        pytest.param(
+            "sonarr",
+            "/api/v3/health",
+            ["binary_sensor.sonarr_health_problems"],
+            ["sensor.sonarr_free_space_tv"],
+            id="health",
+        ),
+        pytest.param(
+            "sonarr",
+            "/api/v3/wanted/cutoff",
+            ["sensor.sonarr_cutoff_unmet"],
+            ["sensor.sonarr_missing"],
+            id="cutoff_unmet",
+        ),
+        pytest.param(
+            "radarr",
+            "/api/v3/wanted/missing",
+            ["sensor.radarr_missing"],
+            ["sensor.radarr_cutoff_unmet"],
+            id="wanted_missing",
+        ),
+        pytest.param(
+            "overseerr",
+            "/api/v1/issue/count",
+            ["sensor.overseerr_open_issues"],
+            ["sensor.overseerr_total_requests", "event.overseerr_request"],
+            id="issue_counts",
+        ),
+        pytest.param(
+            "overseerr",
+            "/api/v1/request/count",
+            ["sensor.overseerr_total_requests", "sensor.overseerr_pending_requests"],
+            ["sensor.overseerr_open_issues", "event.overseerr_request"],
+            id="request_counts",
+        ),
+    ],
+)
+async def test_one_broken_endpoint_keeps_other_kinds(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    service: str,
+    path: str,
+    broken: list[str],
+    working: list[str],
+) -> None:
+    """An endpoint that fails takes down only the entities of its own kind of data."""
+    for entity_id in (*broken, *working):
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE, entity_id
+    simulator.faults.inject(service, "status", status=500, path=path)
+    await refresh_service(hass, loaded_entry, service)
+    for entity_id in broken:
+        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE, entity_id
+    for entity_id in working:
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE, entity_id
+
+    simulator.faults.clear()
+    await refresh_service(hass, loaded_entry, service)
+    for entity_id in broken:
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE, entity_id
+
+
 async def test_rate_limit_honours_retry_after(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
 ) -> None:

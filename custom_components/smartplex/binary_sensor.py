@@ -12,7 +12,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ArrCoordinators, ArrSystemCoordinator
+from .coordinator import ArrCoordinators, ArrHealthCoordinator
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 
@@ -29,12 +29,12 @@ async def async_setup_entry(
     for service in entry.runtime_data.services.values():
         if isinstance(service.coordinators, ArrCoordinators):
             async_add_entities(
-                [SmartPlexHealthSensor(service.coordinators.system)],
+                [SmartPlexHealthSensor(service.coordinators.health)],
                 config_subentry_id=service.subentry_id,
             )
 
 
-class SmartPlexHealthSensor(SmartPlexEntity[ArrSystemCoordinator], BinarySensorEntity):
+class SmartPlexHealthSensor(SmartPlexEntity[ArrHealthCoordinator], BinarySensorEntity):
     """On when Sonarr or Radarr reports health problems."""
 
     _attr_translation_key = "health"
@@ -42,16 +42,16 @@ class SmartPlexHealthSensor(SmartPlexEntity[ArrSystemCoordinator], BinarySensorE
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _unrecorded_attributes = frozenset({"messages"})
 
-    def __init__(self, coordinator: ArrSystemCoordinator) -> None:
+    def __init__(self, coordinator: ArrHealthCoordinator) -> None:
         """Initialise the sensor."""
         super().__init__(coordinator, "health")
 
     @property
     def is_on(self) -> bool:
         """Return whether there is any health problem."""
-        return bool(self.coordinator.data.health)
+        return bool(self.coordinator.data)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the problem messages."""
-        return {"messages": [check.message for check in self.coordinator.data.health]}
+        return {"messages": [check.message for check in self.coordinator.data]}

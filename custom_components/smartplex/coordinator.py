@@ -278,27 +278,28 @@ class ArrQueueCoordinator(ArrCoordinator[int]):
         return len({record.download_id or record.id for record in records})
 
 
-@dataclass(frozen=True, kw_only=True)
-class ArrSystem:
-    """Health problems and root folders of a Sonarr or Radarr."""
+class ArrHealthCoordinator(ArrCoordinator[list[HealthCheck]]):
+    """Fetch the health checks."""
 
-    health: list[HealthCheck]
-    root_folders: list[RootFolder]
-
-
-class ArrSystemCoordinator(ArrCoordinator[ArrSystem]):
-    """Fetch health checks and root folders, and raise repairs for missing folders."""
-
-    kind = "system"
+    kind = "health"
     interval = INTERVAL_SYSTEM
 
-    async def _async_fetch(self) -> ArrSystem:
-        """Return health and root folders."""
-        health, folders = await asyncio.gather(
-            self.client.health(), self.client.root_folders()
-        )
+    async def _async_fetch(self) -> list[HealthCheck]:
+        """Return the current health problems."""
+        return await self.client.health()
+
+
+class ArrRootFolderCoordinator(ArrCoordinator[list[RootFolder]]):
+    """Fetch the root folders and raise repairs for missing ones."""
+
+    kind = "root_folders"
+    interval = INTERVAL_SYSTEM
+
+    async def _async_fetch(self) -> list[RootFolder]:
+        """Return the root folders."""
+        folders = await self.client.root_folders()
         self._update_root_folder_issues(folders)
-        return ArrSystem(health=health, root_folders=folders)
+        return folders
 
     def _update_root_folder_issues(self, folders: list[RootFolder]) -> None:
         """Create a repair issue per inaccessible root folder and drop fixed ones."""
@@ -391,27 +392,26 @@ class ArrLibraryCoordinator(ArrCoordinator[ArrLibrary]):
             self.async_set_updated_data(self._snapshot())
 
 
-@dataclass(frozen=True, kw_only=True)
-class ArrWanted:
-    """Totals of the wanted lists."""
-
-    missing: int
-    cutoff_unmet: int
-
-
-class ArrWantedCoordinator(ArrCoordinator[ArrWanted]):
-    """Count missing and cutoff-unmet items."""
+class ArrWantedCoordinator(ArrCoordinator[int]):
+    """Count the monitored items that have no file."""
 
     kind = "wanted"
     interval = INTERVAL_WANTED
 
-    async def _async_fetch(self) -> ArrWanted:
-        """Return both totals; one record per page is enough for the counts."""
-        missing = await self.client.wanted_missing(page_size=1)
-        cutoff = await self.client.cutoff_unmet(page_size=1)
-        return ArrWanted(
-            missing=missing.total_records, cutoff_unmet=cutoff.total_records
-        )
+    async def _async_fetch(self) -> int:
+        """Return the total; one record per page is enough for the count."""
+        return (await self.client.wanted_missing(page_size=1)).total_records
+
+
+class ArrCutoffUnmetCoordinator(ArrCoordinator[int]):
+    """Count the items whose file is below the quality cutoff."""
+
+    kind = "cutoff_unmet"
+    interval = INTERVAL_WANTED
+
+    async def _async_fetch(self) -> int:
+        """Return the total; one record per page is enough for the count."""
+        return (await self.client.cutoff_unmet(page_size=1)).total_records
 
 
 class ArrCalendarCoordinator(ArrCoordinator[list[CalendarItem]]):
@@ -441,19 +441,43 @@ class RequestEvent:
     request: OverseerrRequest
 
 
-@dataclass(frozen=True, kw_only=True)
-class OverseerrData:
-    """Request totals and the request changes since the previous poll."""
+class OverseerrCoordinator[DataT](SmartPlexCoordinator[DataT]):
+    """A coordinator for Overseerr, Jellyseerr or Seerr."""
 
-    counts: RequestCounts
-    issues: IssueCounts
-    events: list[RequestEvent]
+    @property
+    def client(self) -> OverseerrClient:
+        """Return the Overseerr client."""
+        client = self.service.client
+        assert isinstance(client, OverseerrClient)
+        return client
 
 
-class OverseerrCoordinator(SmartPlexCoordinator[OverseerrData]):
-    """Poll request totals and detect request changes for the event entity."""
+class OverseerrRequestCountsCoordinator(OverseerrCoordinator[RequestCounts]):
+    """Poll the request totals by status."""
 
     kind = "requests"
+    interval = INTERVAL_REQUESTS
+
+    async def _async_fetch(self) -> RequestCounts:
+        """Return the request totals."""
+        return await self.client.request_counts()
+
+
+class OverseerrIssueCountsCoordinator(OverseerrCoordinator[IssueCounts]):
+    """Poll the issue totals."""
+
+    kind = "issues"
+    interval = INTERVAL_REQUESTS
+
+    async def _async_fetch(self) -> IssueCounts:
+        """Return the issue totals."""
+        return await self.client.issue_counts()
+
+
+class OverseerrRequestEventsCoordinator(OverseerrCoordinator[list[RequestEvent]]):
+    """Detect request changes for the event entity."""
+
+    kind = "request_events"
     interval = INTERVAL_REQUESTS
 
     def __init__(
@@ -469,22 +493,10 @@ class OverseerrCoordinator(SmartPlexCoordinator[OverseerrData]):
         # request; unlike timestamps this does not depend on the two clocks agreeing.
         self._newest_id = 0
 
-    @property
-    def client(self) -> OverseerrClient:
-        """Return the Overseerr client."""
-        client = self.service.client
-        assert isinstance(client, OverseerrClient)
-        return client
-
-    async def _async_fetch(self) -> OverseerrData:
-        """Return the totals and the events derived from recently modified requests."""
-        counts, issues, recent = await asyncio.gather(
-            self.client.request_counts(),
-            self.client.issue_counts(),
-            self.client.requests(take=RECENT_REQUESTS, sort="modified"),
-        )
-        events = self._diff(list(recent.records))
-        return OverseerrData(counts=counts, issues=issues, events=events)
+    async def _async_fetch(self) -> list[RequestEvent]:
+        """Return the events derived from recently modified requests."""
+        recent = await self.client.requests(take=RECENT_REQUESTS, sort="modified")
+        return self._diff(list(recent.records))
 
     def _diff(self, requests: list[OverseerrRequest]) -> list[RequestEvent]:
         """Compare requests with the previous poll and return what changed, oldest first."""
@@ -609,9 +621,11 @@ class ArrCoordinators:
     """The coordinators of a Sonarr or Radarr."""
 
     queue: ArrQueueCoordinator
-    system: ArrSystemCoordinator
+    health: ArrHealthCoordinator
+    root_folders: ArrRootFolderCoordinator
     library: ArrLibraryCoordinator
     wanted: ArrWantedCoordinator
+    cutoff_unmet: ArrCutoffUnmetCoordinator
     calendar: ArrCalendarCoordinator
 
 
@@ -619,7 +633,9 @@ class ArrCoordinators:
 class OverseerrCoordinators:
     """The coordinators of an Overseerr, Jellyseerr or Seerr."""
 
-    requests: OverseerrCoordinator
+    requests: OverseerrRequestCountsCoordinator
+    issues: OverseerrIssueCountsCoordinator
+    request_events: OverseerrRequestEventsCoordinator
 
 
 @dataclass(kw_only=True)
@@ -660,14 +676,18 @@ def create_service(
     if subentry.subentry_type in (SERVICE_SONARR, SERVICE_RADARR):
         coordinators = ArrCoordinators(
             queue=ArrQueueCoordinator(hass, entry, service),
-            system=ArrSystemCoordinator(hass, entry, service),
+            health=ArrHealthCoordinator(hass, entry, service),
+            root_folders=ArrRootFolderCoordinator(hass, entry, service),
             library=ArrLibraryCoordinator(hass, entry, service),
             wanted=ArrWantedCoordinator(hass, entry, service),
+            cutoff_unmet=ArrCutoffUnmetCoordinator(hass, entry, service),
             calendar=ArrCalendarCoordinator(hass, entry, service),
         )
     elif subentry.subentry_type == SERVICE_OVERSEERR:
         coordinators = OverseerrCoordinators(
-            requests=OverseerrCoordinator(hass, entry, service)
+            requests=OverseerrRequestCountsCoordinator(hass, entry, service),
+            issues=OverseerrIssueCountsCoordinator(hass, entry, service),
+            request_events=OverseerrRequestEventsCoordinator(hass, entry, service),
         )
     elif subentry.subentry_type == SERVICE_TAUTULLI:
         coordinators = TautulliCoordinators(

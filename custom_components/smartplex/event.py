@@ -6,7 +6,11 @@ from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import OverseerrCoordinator, OverseerrCoordinators, RequestEvent
+from .coordinator import (
+    OverseerrCoordinators,
+    OverseerrRequestEventsCoordinator,
+    RequestEvent,
+)
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 
@@ -25,7 +29,7 @@ async def async_setup_entry(
     for service in entry.runtime_data.services.values():
         if isinstance(service.coordinators, OverseerrCoordinators):
             async_add_entities(
-                [SmartPlexRequestEvent(service.coordinators.requests)],
+                [SmartPlexRequestEvent(service.coordinators.request_events)],
                 config_subentry_id=service.subentry_id,
             )
 
@@ -45,13 +49,15 @@ def event_attributes(event: RequestEvent) -> dict[str, str | int | bool | None]:
     }
 
 
-class SmartPlexRequestEvent(SmartPlexEntity[OverseerrCoordinator], EventEntity):
+class SmartPlexRequestEvent(
+    SmartPlexEntity[OverseerrRequestEventsCoordinator], EventEntity
+):
     """Fires when a request is created, approved, declined, fails or becomes available."""
 
     _attr_translation_key = "request"
     _attr_event_types = REQUEST_EVENT_TYPES
 
-    def __init__(self, coordinator: OverseerrCoordinator) -> None:
+    def __init__(self, coordinator: OverseerrRequestEventsCoordinator) -> None:
         """Initialise the event entity."""
         super().__init__(coordinator, "request")
 
@@ -59,6 +65,6 @@ class SmartPlexRequestEvent(SmartPlexEntity[OverseerrCoordinator], EventEntity):
     def _handle_coordinator_update(self) -> None:
         """Fire one event per request change found by the latest poll."""
         if self.coordinator.last_update_success:
-            for event in self.coordinator.data.events:
+            for event in self.coordinator.data:
                 self._trigger_event(event.event_type, event_attributes(event))
         self.async_write_ha_state()

@@ -21,16 +21,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api.arr import RootFolder
+from .api.overseerr import IssueCounts, RequestCounts
 from .api.tautulli import Activity, HistoryRow, StreamSession, TautulliUser
 from .const import SERVICE_SONARR
 from .coordinator import (
     ArrCoordinators,
     ArrLibrary,
-    ArrSystem,
-    ArrWanted,
     CalendarItem,
     OverseerrCoordinators,
-    OverseerrData,
     SmartPlexCoordinator,
     TautulliCoordinators,
     TautulliUsersCoordinator,
@@ -97,20 +95,18 @@ QUEUE_SENSOR = SmartPlexSensorEntityDescription[int](
 UPCOMING_SENSOR = SmartPlexSensorEntityDescription[list[CalendarItem]](
     key="upcoming", translation_key="upcoming", value_fn=len, **_count()
 )
-WANTED_SENSORS = (
-    SmartPlexSensorEntityDescription[ArrWanted](
-        key="wanted_missing",
-        translation_key="wanted_missing",
-        value_fn=lambda wanted: wanted.missing,
-        **_count(),
-    ),
-    SmartPlexSensorEntityDescription[ArrWanted](
-        key="cutoff_unmet",
-        translation_key="cutoff_unmet",
-        value_fn=lambda wanted: wanted.cutoff_unmet,
-        entity_registry_enabled_default=False,
-        **_count(),
-    ),
+WANTED_SENSOR = SmartPlexSensorEntityDescription[int](
+    key="wanted_missing",
+    translation_key="wanted_missing",
+    value_fn=lambda count: count,
+    **_count(),
+)
+CUTOFF_UNMET_SENSOR = SmartPlexSensorEntityDescription[int](
+    key="cutoff_unmet",
+    translation_key="cutoff_unmet",
+    value_fn=lambda count: count,
+    entity_registry_enabled_default=False,
+    **_count(),
 )
 
 
@@ -135,19 +131,19 @@ def library_sensors(
     )
 
 
-def _request_count(status: str) -> Callable[[OverseerrData], StateType]:
+def _request_count(status: str) -> Callable[[RequestCounts], StateType]:
     """Return a function reading one request total."""
 
-    def _value(data: OverseerrData) -> StateType:
+    def _value(counts: RequestCounts) -> StateType:
         """Return the total of requests with the status."""
-        count: int = getattr(data.counts, status)
+        count: int = getattr(counts, status)
         return count
 
     return _value
 
 
 REQUEST_SENSORS = tuple(
-    SmartPlexSensorEntityDescription[OverseerrData](
+    SmartPlexSensorEntityDescription[RequestCounts](
         key=f"requests_{status}",
         translation_key=f"requests_{status}",
         value_fn=_request_count(status),
@@ -163,10 +159,10 @@ REQUEST_SENSORS = tuple(
         "declined",
     )
 )
-ISSUES_SENSOR = SmartPlexSensorEntityDescription[OverseerrData](
+ISSUES_SENSOR = SmartPlexSensorEntityDescription[IssueCounts](
     key="open_issues",
     translation_key="open_issues",
-    value_fn=lambda data: data.issues.open,
+    value_fn=lambda issues: issues.open,
     **_count(),
 )
 
@@ -237,9 +233,9 @@ async def async_setup_entry(
         if isinstance(coordinators, ArrCoordinators):
             entities.append(SmartPlexSensor(coordinators.queue, QUEUE_SENSOR))
             entities.append(SmartPlexSensor(coordinators.calendar, UPCOMING_SENSOR))
-            entities.extend(
-                SmartPlexSensor(coordinators.wanted, description)
-                for description in WANTED_SENSORS
+            entities.append(SmartPlexSensor(coordinators.wanted, WANTED_SENSOR))
+            entities.append(
+                SmartPlexSensor(coordinators.cutoff_unmet, CUTOFF_UNMET_SENSOR)
             )
             entities.extend(
                 SmartPlexSensor(coordinators.library, description)
@@ -249,9 +245,9 @@ async def async_setup_entry(
                 hass,
                 entry,
                 service,
-                coordinators.system,
+                coordinators.root_folders,
                 "free_space_",
-                lambda system: {str(folder.id) for folder in system.root_folders},
+                lambda folders: {str(folder.id) for folder in folders},
                 lambda coordinator, key: SmartPlexFreeSpaceSensor(
                     coordinator, int(key)
                 ),
@@ -260,8 +256,9 @@ async def async_setup_entry(
         elif isinstance(coordinators, OverseerrCoordinators):
             entities.extend(
                 SmartPlexSensor(coordinators.requests, description)
-                for description in (*REQUEST_SENSORS, ISSUES_SENSOR)
+                for description in REQUEST_SENSORS
             )
+            entities.append(SmartPlexSensor(coordinators.issues, ISSUES_SENSOR))
         elif isinstance(coordinators, TautulliCoordinators):
             entities.extend(
                 SmartPlexSensor(coordinators.activity, description)
@@ -352,7 +349,7 @@ class SmartPlexSensor[DataT](
 
 
 class SmartPlexFreeSpaceSensor(
-    SmartPlexEntity[SmartPlexCoordinator[ArrSystem]], SensorEntity
+    SmartPlexEntity[SmartPlexCoordinator[list[RootFolder]]], SensorEntity
 ):
     """Free space of one root folder of Sonarr or Radarr."""
 
@@ -361,7 +358,7 @@ class SmartPlexFreeSpaceSensor(
     )
 
     def __init__(
-        self, coordinator: SmartPlexCoordinator[ArrSystem], folder_id: int
+        self, coordinator: SmartPlexCoordinator[list[RootFolder]], folder_id: int
     ) -> None:
         """Initialise the sensor for a root folder."""
         super().__init__(coordinator, f"free_space_{folder_id}")
@@ -375,7 +372,7 @@ class SmartPlexFreeSpaceSensor(
         return next(
             (
                 folder
-                for folder in self.coordinator.data.root_folders
+                for folder in self.coordinator.data
                 if folder.id == self._folder_id
             ),
             None,
