@@ -64,6 +64,9 @@ class FaultController:
         """Start with no faults."""
         self._faults: dict[str, list[Fault]] = {}
         self._release = asyncio.Event()
+        # Requests held back by a latency or hang fault right now.
+        self.delayed = 0
+        self._holding = asyncio.Event()
 
     def inject(
         self,
@@ -108,7 +111,7 @@ class FaultController:
         self.release()
 
     def release(self) -> None:
-        """Wake every request currently hanging."""
+        """Wake every request currently delayed or hanging."""
         self._release.set()
         self._release = asyncio.Event()
 
@@ -157,21 +160,32 @@ class FaultController:
 
         return fault_middleware
 
+    async def wait_delayed(self) -> None:
+        """Return once a latency or hang fault holds a request back."""
+        await self._holding.wait()
+
+    async def _delay(self, seconds: float) -> None:
+        """Hold a request back for some seconds, or until released."""
+        release = self._release
+        self.delayed += 1
+        self._holding.set()
+        try:
+            async with asyncio.timeout(seconds):
+                await release.wait()
+        except TimeoutError:
+            pass
+        finally:
+            self.delayed -= 1
+            if not self.delayed:
+                self._holding.clear()
+
     async def _apply(
         self, fault: Fault, request: web.Request, handler: Handler, error: ErrorBuilder
     ) -> web.StreamResponse:
         """Serve a request according to a fault."""
-        if fault.kind == "latency":
-            await asyncio.sleep(fault.seconds)
-            return await handler(request)
-        if fault.kind == "hang":
-            release = self._release
-            try:
-                async with asyncio.timeout(fault.seconds):
-                    await release.wait()
-            except TimeoutError:
-                pass
-            return error(503)
+        if fault.kind in ("latency", "hang"):
+            await self._delay(fault.seconds)
+            return await handler(request) if fault.kind == "latency" else error(503)
         if fault.kind == "drop":
             if request.transport is not None:
                 request.transport.abort()
