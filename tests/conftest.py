@@ -105,10 +105,10 @@ def config_entry(simulator: Simulator) -> MockConfigEntry:
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add the entry to Home Assistant and set it up."""
+    """Add the entry to Home Assistant, set it up and wait until its services started."""
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def service_device(

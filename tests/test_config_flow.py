@@ -362,10 +362,10 @@ async def test_reauth_loaded(
 async def test_reauth_after_failed_setup(
     hass: HomeAssistant, simulator: Simulator
 ) -> None:
-    """A rejected key fails setup, starts reauth for that service, and a new key loads it."""
+    """A key rejected at setup starts reauth for that service, and a new key fixes it."""
     config_entry = hub_with_services(simulator, sonarr={CONF_API_KEY: "expired"})
     await setup_entry(hass, config_entry)
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert config_entry.state is ConfigEntryState.LOADED
 
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
@@ -374,7 +374,7 @@ async def test_reauth_after_failed_setup(
         flow["flow_id"], {CONF_API_KEY: simulator.api_key("sonarr")}
     )
     assert result["reason"] == "reauth_successful"
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.LOADED
     assert config_entry.subentries["sub_sonarr"].data[
         CONF_API_KEY

@@ -327,9 +327,30 @@ async def test_runtime_reauth(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
+
+
+async def test_reauth_closed_when_key_works_again(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A service that accepts its key again by itself closes its reauth flow."""
+    simulator.faults.inject("overseerr", "status", status=401)
+    await refresh_service(hass, loaded_entry, "overseerr")
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert hass.states.get("sensor.overseerr_total_requests").state == (
+        STATE_UNAVAILABLE
+    )
+
+    # Polling goes on while the key is rejected, so the recovery is noticed.
+    simulator.faults.clear()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=3))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert hass.states.get("sensor.overseerr_total_requests").state != (
+        STATE_UNAVAILABLE
+    )
 
 
 async def test_runtime_key_rotation(
@@ -351,7 +372,7 @@ async def test_runtime_key_rotation(
         flow["flow_id"], {CONF_API_KEY: simulator.api_key("tautulli")}
     )
     assert result["reason"] == "reauth_successful"
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert loaded_entry.subentries["sub_tautulli"].data[CONF_API_KEY] == (
         simulator.api_key("tautulli")
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -37,7 +35,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> bool:
-    """Connect every configured service; a service that is down does not block the others."""
+    """Set up every configured service; none is waited for, so none can block the rest."""
     # Subentries added, changed or removed and new options take effect by a reload. The
     # listener comes first so a service added while this setup is running is not missed.
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
@@ -45,22 +43,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
     services = [
         create_service(hass, entry, subentry) for subentry in entry.subentries.values()
     ]
-    results = await asyncio.gather(
-        *(async_start_service(hass, entry, service) for service in services),
-        return_exceptions=True,
-    )
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
     entry.runtime_data = SmartPlexData(
-        services={
-            service.subentry_id: service
-            for service, started in zip(services, results, strict=True)
-            if started
-        }
+        services={service.subentry_id: service for service in services}
     )
     await async_sync_sentences(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Started once their devices exist, as tasks of the entry: unloading cancels them.
+    for service in services:
+        entry.async_create_background_task(
+            hass, async_start_service(service), f"{DOMAIN} start {service.title}"
+        )
     return True
 
 

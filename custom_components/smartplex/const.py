@@ -55,5 +55,8 @@ INTERVAL_LIBRARY: Final = timedelta(minutes=5)
 INTERVAL_LIBRARY_RESYNC: Final = timedelta(hours=24)
 # Tautulli users are added or removed by hand, rarely.
 INTERVAL_USERS: Final = timedelta(minutes=30)
+# A version changes only when the server is upgraded: checking hourly notices an
+# unsupported one within the hour for one or two small requests.
+INTERVAL_STATUS: Final = timedelta(hours=1)
 # TMDB is a remote, shared, rate-limited API: only a reachability check here.
 INTERVAL_TMDB: Final = timedelta(hours=6)

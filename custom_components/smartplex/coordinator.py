@@ -14,7 +14,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -57,6 +56,7 @@ from .const import (
     INTERVAL_LIBRARY_RESYNC,
     INTERVAL_QUEUE,
     INTERVAL_REQUESTS,
+    INTERVAL_STATUS,
     INTERVAL_SYSTEM,
     INTERVAL_TMDB,
     INTERVAL_USERS,
@@ -162,18 +162,32 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
             update_interval=self.interval,
         )
         self.service = service
+        # Unavailable until the first fetch succeeds: setup does not wait for it.
+        self.last_update_success = False
 
     async def _async_update_data(self) -> DataT:
         """Fetch the data, turning client errors into coordinator errors."""
         try:
-            data = await self._async_fetch()
+            self._check_version()
+            # A task of the entry, so that unloading cancels a request still running.
+            data = await self.config_entry.async_create_background_task(
+                self.hass, self._async_fetch(), f"{self.name} fetch"
+            )
         except SmartPlexError as err:
             self._report_failure(err)
             raise self._coordinator_error(err) from err
-        if self._report_success():
-            await self._async_service_recovered()
+        self._report_success()
         self.service.last_success = dt_util.utcnow()
         return data
+
+    def _check_version(self) -> None:
+        """Refuse to fetch while the service runs an unsupported version."""
+        if (version := self.service.unsupported_version) is not None:
+            raise SmartPlexUnsupportedVersionError(
+                self.service.title,
+                f"version {version} is not supported",
+                version=version,
+            )
 
     def _report_failure(self, err: SmartPlexError) -> None:
         """Log once when the first coordinator of a working service fails."""
@@ -181,37 +195,54 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
             LOGGER.info("%s is unavailable: %s", self.service.title, err)
         self.service.failing.add(self.kind)
 
-    def _report_success(self) -> bool:
-        """Return True (after logging it) when the last failing coordinator recovers."""
-        if self.kind not in self.service.failing:
-            return False
-        self.service.failing.discard(self.kind)
-        if self.service.failing:
-            return False
-        LOGGER.info("%s is available again", self.service.title)
-        return True
+    def _report_success(self) -> None:
+        """Close a stale reauth flow, and log when the last failing coordinator recovers."""
+        service = self.service
+        if service.key_rejected:
+            service.key_rejected = False
+            self._abort_reauth()
+        if self.kind not in service.failing:
+            return
+        service.failing.discard(self.kind)
+        if service.failing:
+            return
+        LOGGER.info("%s is available again", service.title)
+        ir.async_delete_issue(self.hass, DOMAIN, f"api_disabled_{service.subentry_id}")
 
-    def _coordinator_error(
-        self, err: SmartPlexError
-    ) -> ConfigEntryAuthFailed | UpdateFailed:
+    def _abort_reauth(self) -> None:
+        """Close the reauth flow of this service: its key works (again)."""
+        flows = self.hass.config_entries.flow
+        subentry_id = self.service.subentry_id
+        for flow in flows.async_progress_by_init_data_type(
+            dict, lambda data: data.get(CONF_SUBENTRY_ID) == subentry_id
+        ):
+            if (
+                flow["handler"] == DOMAIN
+                and flow["context"].get("entry_id") == self.config_entry.entry_id
+            ):
+                flows.async_abort(flow["flow_id"])
+
+    def _coordinator_error(self, err: SmartPlexError) -> UpdateFailed:
         """Return the coordinator error for a client error, starting reauth or a repair."""
-        placeholders = {"service": self.service.title}
+        service = self.service
+        placeholders = {"service": service.title}
+        translation_key = "update_failed"
         if isinstance(err, SmartPlexAuthError):
-            # Name the failing service so the reauth flow can ask for its key.
+            # Only this service asks for a key; its polls go on, so a key that works
+            # again by itself closes the flow (see _report_success).
+            service.key_rejected = True
+            translation_key = "auth_failed"
             self.config_entry.async_start_reauth(
-                self.hass, data={CONF_SUBENTRY_ID: self.service.subentry_id}
+                self.hass,
+                context={"title_placeholders": {"name": service.title}},
+                data={CONF_SUBENTRY_ID: service.subentry_id},
             )
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders=placeholders,
-            )
-        if isinstance(err, SmartPlexApiDisabledError):
+        elif isinstance(err, SmartPlexApiDisabledError):
             # A new key would not help: the user has to switch the API back on.
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                f"api_disabled_{self.service.subentry_id}",
+                f"api_disabled_{service.subentry_id}",
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
                 translation_key="api_disabled",
@@ -224,31 +255,10 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
         )
         return UpdateFailed(
             translation_domain=DOMAIN,
-            translation_key="update_failed",
+            translation_key=translation_key,
             translation_placeholders={**placeholders, "error": str(err)},
             retry_after=retry_after,
         )
-
-    async def _async_service_recovered(self) -> None:
-        """Clear the service's outage repair and refresh its device's version."""
-        service = self.service
-        ir.async_delete_issue(self.hass, DOMAIN, f"api_disabled_{service.subentry_id}")
-        # The service may have been down at setup, or come back after an upgrade.
-        try:
-            info = await service.client.validate()
-        except SmartPlexError as err:
-            LOGGER.debug("Could not identify %s again: %s", service.title, err)
-            return
-        service.info = info
-        registry = dr.async_get(self.hass)
-        # Looked up within the entry: HA 2026.10 deprecates the global identifier lookup.
-        for device in dr.async_entries_for_config_entry(
-            registry, self.config_entry.entry_id
-        ):
-            if (DOMAIN, service.subentry_id) in device.identifiers:
-                registry.async_update_device(
-                    device.id, model=info.name, sw_version=info.version
-                )
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -605,19 +615,83 @@ class TautulliUsersCoordinator(TautulliCoordinator[list[TautulliUser]]):
         return [user for user in await self.client.users() if user.is_active]
 
 
-class TmdbCoordinator(SmartPlexCoordinator[ServerInfo]):
-    """Check that TMDB is reachable and the key still works."""
+class ServiceStatusCoordinator(SmartPlexCoordinator[ServerInfo]):
+    """Identify the service and check its version; its other data waits while unsupported."""
 
     kind = "status"
-    interval = INTERVAL_TMDB
+    interval = INTERVAL_STATUS
+
+    def _check_version(self) -> None:
+        """Always ask: this is the coordinator that finds out."""
 
     async def _async_fetch(self) -> ServerInfo:
-        """Return TMDB's identity."""
-        return await self.service.client.validate()
+        """Return the service's identity, raising a repair for an unsupported version."""
+        service = self.service
+        issue_id = f"unsupported_version_{service.subentry_id}"
+        was_unsupported = service.unsupported_version is not None
+        try:
+            info = await service.client.validate()
+        except SmartPlexUnsupportedVersionError as err:
+            service.unsupported_version = err.version
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="unsupported_version",
+                translation_placeholders={
+                    "service": service.title,
+                    "version": err.version,
+                },
+            )
+            if not was_unsupported:
+                self._refresh_data()
+            raise
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        service.unsupported_version = None
+        if was_unsupported:
+            self._refresh_data()
+        if info != service.info:
+            service.info = info
+            self._update_device(info)
+        return info
+
+    def _refresh_data(self) -> None:
+        """Poll the service's other data now: it just became usable or unusable."""
+        for coordinator in data_coordinators(self.service):
+            self.config_entry.async_create_background_task(
+                self.hass, coordinator.async_refresh(), f"{coordinator.name} refresh"
+            )
+
+    def _update_device(self, info: ServerInfo) -> None:
+        """Show the service's current name and version on its device."""
+        registry = dr.async_get(self.hass)
+        # Looked up within the entry: HA 2026.10 deprecates the global identifier lookup.
+        for device in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            if (DOMAIN, self.service.subentry_id) in device.identifiers:
+                registry.async_update_device(
+                    device.id, model=info.name, sw_version=info.version
+                )
+
+
+class TmdbStatusCoordinator(ServiceStatusCoordinator):
+    """Check that TMDB is reachable and the key still works."""
+
+    interval = INTERVAL_TMDB
 
 
 @dataclass(kw_only=True)
-class ArrCoordinators:
+class BaseCoordinators:
+    """The coordinator every service has."""
+
+    status: ServiceStatusCoordinator
+
+
+@dataclass(kw_only=True)
+class ArrCoordinators(BaseCoordinators):
     """The coordinators of a Sonarr or Radarr."""
 
     queue: ArrQueueCoordinator
@@ -630,7 +704,7 @@ class ArrCoordinators:
 
 
 @dataclass(kw_only=True)
-class OverseerrCoordinators:
+class OverseerrCoordinators(BaseCoordinators):
     """The coordinators of an Overseerr, Jellyseerr or Seerr."""
 
     requests: OverseerrRequestCountsCoordinator
@@ -639,7 +713,7 @@ class OverseerrCoordinators:
 
 
 @dataclass(kw_only=True)
-class TautulliCoordinators:
+class TautulliCoordinators(BaseCoordinators):
     """The coordinators of a Tautulli."""
 
     activity: TautulliActivityCoordinator
@@ -647,21 +721,24 @@ class TautulliCoordinators:
     users: TautulliUsersCoordinator
 
 
-@dataclass(kw_only=True)
-class TmdbCoordinators:
-    """The coordinator of TMDB."""
-
-    status: TmdbCoordinator
-
-
 type ServiceCoordinators = (
-    ArrCoordinators | OverseerrCoordinators | TautulliCoordinators | TmdbCoordinators
+    ArrCoordinators | OverseerrCoordinators | TautulliCoordinators | BaseCoordinators
 )
 
 
 def all_coordinators(service: SmartPlexService) -> list[SmartPlexCoordinator[Any]]:
     """Return every coordinator of a service."""
     return list(vars(service.coordinators).values())
+
+
+def data_coordinators(service: SmartPlexService) -> list[SmartPlexCoordinator[Any]]:
+    """Return the coordinators of a service except its status check."""
+    status = service.coordinators.status
+    return [
+        coordinator
+        for coordinator in all_coordinators(service)
+        if coordinator is not status
+    ]
 
 
 def create_service(
@@ -673,8 +750,15 @@ def create_service(
         client=create_client(hass, subentry.subentry_type, subentry.data),
     )
     coordinators: ServiceCoordinators
+    status_type = (
+        TmdbStatusCoordinator
+        if subentry.subentry_type == SERVICE_TMDB
+        else ServiceStatusCoordinator
+    )
+    status = status_type(hass, entry, service)
     if subentry.subentry_type in (SERVICE_SONARR, SERVICE_RADARR):
         coordinators = ArrCoordinators(
+            status=status,
             queue=ArrQueueCoordinator(hass, entry, service),
             health=ArrHealthCoordinator(hass, entry, service),
             root_folders=ArrRootFolderCoordinator(hass, entry, service),
@@ -685,62 +769,31 @@ def create_service(
         )
     elif subentry.subentry_type == SERVICE_OVERSEERR:
         coordinators = OverseerrCoordinators(
+            status=status,
             requests=OverseerrRequestCountsCoordinator(hass, entry, service),
             issues=OverseerrIssueCountsCoordinator(hass, entry, service),
             request_events=OverseerrRequestEventsCoordinator(hass, entry, service),
         )
     elif subentry.subentry_type == SERVICE_TAUTULLI:
         coordinators = TautulliCoordinators(
+            status=status,
             activity=TautulliActivityCoordinator(hass, entry, service),
             history=TautulliHistoryCoordinator(hass, entry, service),
             users=TautulliUsersCoordinator(hass, entry, service),
         )
     else:
-        coordinators = TmdbCoordinators(status=TmdbCoordinator(hass, entry, service))
+        coordinators = BaseCoordinators(status=status)
     service.coordinators = coordinators
     return service
 
 
-async def async_start_service(
-    hass: HomeAssistant, entry: SmartPlexConfigEntry, service: SmartPlexService
-) -> bool:
-    """Identify a service and fetch its data once; return False if it cannot be used.
+async def async_start_service(service: SmartPlexService) -> None:
+    """Identify a service, then fetch its data; until then its entities are unavailable.
 
-    A service that is unreachable still starts: its entities are unavailable until
-    the coordinators reach it. Only a rejected key fails the whole entry (reauth).
+    Setup runs this in the background, so a slow service holds up nothing else.
     """
-    coordinators = all_coordinators(service)
-    validation, *_ = await asyncio.gather(
-        service.client.validate(),
-        *(coordinator.async_refresh() for coordinator in coordinators),
-        return_exceptions=True,
-    )
-    issue_id = f"unsupported_version_{service.subentry_id}"
-    if isinstance(validation, SmartPlexUnsupportedVersionError):
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="unsupported_version",
-            translation_placeholders={
-                "service": service.title,
-                "version": validation.version,
-            },
+    await service.coordinators.status.async_refresh()
+    if service.unsupported_version is None:
+        await asyncio.gather(
+            *(coordinator.async_refresh() for coordinator in data_coordinators(service))
         )
-        return False
-    ir.async_delete_issue(hass, DOMAIN, issue_id)
-    if isinstance(validation, SmartPlexAuthError) or any(
-        isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
-        for coordinator in coordinators
-    ):
-        entry.async_start_reauth(hass, data={CONF_SUBENTRY_ID: service.subentry_id})
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="auth_failed",
-            translation_placeholders={"service": service.title},
-        )
-    if isinstance(validation, ServerInfo):
-        service.info = validation
-    return True

@@ -28,6 +28,10 @@ class SmartPlexService:
     last_success: datetime | None = None
     # Kinds of data whose latest fetch failed; the service is down while any is listed.
     failing: set[str] = field(default_factory=set)
+    # Set while the service runs a version SmartPlex does not support.
+    unsupported_version: str | None = None
+    # Set when the key was rejected, until a request succeeds again.
+    key_rejected: bool = False
 
     @property
     def subentry_id(self) -> str:
