@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 import logging
 from typing import Any
@@ -39,9 +40,18 @@ OTHER_SERVICES = {
 
 
 @pytest.fixture
-def short_timeout() -> Iterator[None]:
-    """Give up on hanging requests after half a second instead of ten."""
-    with patch("custom_components.smartplex.coordinator.REQUEST_TIMEOUT", 0.5):
+def short_timeout(loaded_entry: MockConfigEntry) -> Iterator[None]:
+    """Give up on hanging requests after half a second instead of ten, once set up.
+
+    Setup itself keeps the usual timeout: on a busy machine its first polls may take
+    longer than half a second while the entities are written.
+    """
+    clients = [
+        service.client for service in loaded_entry.runtime_data.services.values()
+    ]
+    with ExitStack() as stack:
+        for client in clients:
+            stack.enter_context(patch.object(client, "_timeout", 0.5))
         yield
 
 
