@@ -363,6 +363,26 @@ async def test_reauth_closed_when_key_works_again(
     )
 
 
+async def test_second_rejected_key_asked_for_next(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """HA runs one reauth per entry: a second rejected key is asked for once the first closes."""
+    simulator.faults.inject("sonarr", "status", status=401)
+    simulator.faults.inject("radarr", "status", status=401)
+    await refresh_service(hass, loaded_entry, "sonarr")
+    await refresh_service(hass, loaded_entry, "radarr")
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["title_placeholders"] == {"name": "Sonarr"}
+
+    simulator.faults.clear("sonarr")
+    await refresh_service(hass, loaded_entry, "sonarr")
+    await refresh_service(hass, loaded_entry, "radarr")
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["title_placeholders"] == {"name": "Radarr"}
+    assert hass.states.get("sensor.sonarr_queue").state != STATE_UNAVAILABLE
+    assert hass.states.get("sensor.radarr_queue").state == STATE_UNAVAILABLE
+
+
 async def test_runtime_key_rotation(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
 ) -> None:
