@@ -152,7 +152,7 @@ async def test_last_sync_changes_rarely(
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(config_entry, pref_disable_polling=True)
     await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     entity_id = "sensor.tautulli_last_successful_sync"
     activity = config_entry.runtime_data.services["sub_tautulli"].coordinators.activity
     changes: list[str] = []
