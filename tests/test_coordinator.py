@@ -426,3 +426,36 @@ async def test_stale_user_removed(
     assert entity_registry.async_get("sensor.tautulli_now_playing_clara") is None
     assert hass.states.get("sensor.tautulli_now_playing_clara") is None
     assert entity_registry.async_get("sensor.tautulli_now_playing_anna")
+
+
+async def test_queue_lists_its_records_only_when_it_changed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """An unchanged queue costs one record a poll; a new download is counted at once."""
+    coordinator = loaded_entry.runtime_data.services["sub_sonarr"].coordinators.queue
+    queue = simulator.world.queue.values()
+    downloads = {item.download_id for item in queue if item.service == "sonarr"}
+    assert coordinator.data == len(downloads)
+    traffic = simulator.stack.traffic
+    traffic.reset()
+
+    await coordinator.async_refresh()
+    assert coordinator.data == len(downloads)
+    quiet = traffic.endpoints["sonarr"]["GET /api/v3/queue"]
+    assert quiet.requests == 1
+    quiet_bytes = quiet.bytes
+    traffic.reset()
+
+    series = next(
+        series
+        for series in simulator.world.series.values()
+        if not any(item.media_id == series.id for item in queue)
+    )
+    simulator.stack.grab_episodes(series, series.episode_ids)
+    grabbed = {item.download_id for item in queue if item.service == "sonarr"}
+    assert grabbed > downloads
+    await coordinator.async_refresh()
+    assert coordinator.data == len(grabbed)
+    # The quiet poll read one record; the recount read all of them.
+    listed = traffic.endpoints["sonarr"]["GET /api/v3/queue"]
+    assert listed.bytes - quiet_bytes > quiet_bytes * (len(grabbed) - 2)

@@ -75,6 +75,8 @@ type ArrClient = SonarrClient | RadarrClient
 type ServiceClient = ArrClient | OverseerrClient | TautulliClient | TmdbClient
 type CalendarItem = Episode | Movie
 
+# The queue's downloads are recounted at least this often even when it looks unchanged.
+QUEUE_RECOUNT = timedelta(minutes=15)
 # A failing service is retried sooner than a slow interval, so it recovers quickly.
 RETRY_INTERVAL = timedelta(minutes=2)
 # LAN services answer within a second; 10 s still tolerates a busy NAS waking its disks.
@@ -282,10 +284,34 @@ class ArrQueueCoordinator(ArrCoordinator[int]):
     kind = "queue"
     interval = INTERVAL_QUEUE
 
+    _listed: tuple[int, int | None] | None = None
+    _listed_at: datetime | None = None
+
     async def _async_fetch(self) -> int:
-        """Return the number of downloads; the records of a season pack count once."""
-        records = await self.client.queue_all(include_media=False)
-        return len({record.download_id or record.id for record in records})
+        """Return the number of downloads; the records of a season pack count once.
+
+        Counting downloads needs every record, so the queue is listed only when its first
+        record or its length changed, or the last listing is older than QUEUE_RECOUNT;
+        otherwise a poll is one record (a full listing every minute was most of the
+        traffic of a large server).
+        """
+        head = await self.client.queue(page_size=1, include_media=False)
+        shape = (head.total_records, head.records[0].id if head.records else None)
+        now = dt_util.utcnow()
+        if (
+            shape == self._listed
+            and self._listed_at is not None
+            and now - self._listed_at < QUEUE_RECOUNT
+            and self.data is not None
+        ):
+            return self.data
+        if head.total_records <= 1:
+            downloads = head.total_records
+        else:
+            records = await self.client.queue_all(include_media=False)
+            downloads = len({record.download_id or record.id for record in records})
+        self._listed, self._listed_at = shape, now
+        return downloads
 
 
 class ArrHealthCoordinator(ArrCoordinator[list[HealthCheck]]):
