@@ -128,7 +128,7 @@ def main() -> None:
     header = (
         f"Home Assistant {ha_version}, Python {platform.python_version()}, "
         f"polls per coordinator: {args.samples}, then up to a simulated day; "
-        f"`{' '.join(['scripts/bench', *sys.argv[1:]])}` took "
+        f"`scripts/bench --scales {' '.join(args.scales)} --samples {args.samples}` took "
         f"{time.perf_counter() - began:.0f} s."
     )
     text = "\n\n".join([header, *sections]) + "\n"

@@ -138,7 +138,8 @@ class Run:
             async with LoopLagProbe() as probe:
                 began = time.perf_counter()
                 await work()
-                await self.hass.async_block_till_done()
+                # Background tasks too: a first refresh may run as one (core Radarr, 2026.10).
+                await self.hass.async_block_till_done(wait_background_tasks=True)
                 wall = time.perf_counter() - began
             cpu = time.process_time() - cpu
         served = await self.meter.snapshot() - before
@@ -307,7 +308,7 @@ class Run:
         await self.timed_setup(parse_baseline=False)
         self.stop_polling()
         await asyncio.gather(*(c.async_refresh() for c in self.coordinators))
-        await self.hass.async_block_till_done()
+        await self.hass.async_block_till_done(wait_background_tasks=True)
         gc.collect()
         retained = tracemalloc.get_traced_memory()[0] - baseline
         tracemalloc.stop()
