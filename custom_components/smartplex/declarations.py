@@ -38,7 +38,8 @@ ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 IMDB_ID_PATTERN = r"^tt[0-9]{7,10}$"
 
 
-class WholeNumber(vol.Coerce):
+# Home Assistant 2026.9+ serves probatio as voluptuous, whose validators are generic.
+class WholeNumber(vol.Coerce):  # type: ignore[type-arg,unused-ignore]
     """An integer: an int, a float without fraction or a string of ASCII digits; nothing else.
 
     Booleans, fractions, padded or signed strings, other scripts' digits, inf and nan are
@@ -64,13 +65,18 @@ class WholeNumber(vol.Coerce):
         raise vol.Invalid("expected a whole number")
 
 
-class FullMatch(vol.Match):
+class FullMatch(vol.Match):  # type: ignore[type-arg,unused-ignore]
     """A string matching the whole pattern (re.match with $ would allow a trailing newline)."""
 
-    def __call__(self, value: Any) -> str:
+    def __init__(self, pattern: str) -> None:
+        """Keep the pattern for the LLM schemas and compile it for whole-string matches."""
+        super().__init__(pattern)
+        self.whole: re.Pattern[str] = re.compile(pattern)
+
+    def __call__(self, value: Any) -> Any:
         """Return the string or raise vol.Invalid."""
-        if not isinstance(value, str) or not self.pattern.fullmatch(value):
-            raise vol.MatchInvalid(f"does not match {self.pattern.pattern}")
+        if not isinstance(value, str) or not self.whole.fullmatch(value):
+            raise vol.MatchInvalid(f"does not match {self.whole.pattern}")
         return value
 
 
