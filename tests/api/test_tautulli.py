@@ -265,6 +265,27 @@ async def test_history_since_pages_until_last_seen(
     assert {r.param("order_column") for r in tautulli_server.requests} == {"stopped"}
 
 
+async def test_history_since_asks_for_a_few_rows_first(
+    tautulli_server: FakeUpstream, client: TautulliClient
+) -> None:
+    """A poll with one new play reads a few rows, not a page of 100."""
+
+    async def handler(request: web.Request) -> web.Response:
+        start, length = int(request.query["start"]), int(request.query["length"])
+        rows = [history_row(500 - i) for i in range(start, start + length)]
+        return web.json_response(
+            envelope({"recordsTotal": 500, "recordsFiltered": 500, "data": rows})
+        )
+
+    tautulli_server.add("GET", "/api/v2", handler, cmd="get_history")
+    assert [row.row_id for row in await client.history_since(499)] == [500]
+    assert [r.param("length") for r in tautulli_server.requests] == ["5"]
+    tautulli_server.requests.clear()
+    rows = await client.history_since(400)
+    assert [row.row_id for row in rows] == list(range(401, 501))
+    assert [r.param("length") for r in tautulli_server.requests] == ["5", "100"]
+
+
 async def test_history_since_stops_at_end(
     tautulli_server: FakeUpstream, client: TautulliClient
 ) -> None:

@@ -34,6 +34,8 @@ from .parse import (
 MIN_TAUTULLI_VERSION = 2
 WEBHOOK_AGENT_ID = 25
 HISTORY_PAGE_SIZE = 100
+# A poll usually finds no new play or a few: ask for a few rows first, a page after that.
+HISTORY_FIRST_PAGE = 5
 
 
 def _shared_libraries(value: object) -> tuple[str, ...]:
@@ -730,17 +732,19 @@ class TautulliClient(ApiClient):
         # Rows are written when a play stops, so newest-stopped-first follows row_id order.
         new_rows: dict[int, HistoryRow] = {}
         start = 0
+        length = min(HISTORY_FIRST_PAGE, page_size)
         while len(new_rows) < max_rows:
             page = await self.history(
-                start=start, length=page_size, order_column="stopped", order_dir="desc"
+                start=start, length=length, order_column="stopped", order_dir="desc"
             )
             new_rows.update(
                 (row.row_id, row) for row in page.rows if row.row_id > last_row_id
             )
             reached = any(row.row_id <= last_row_id for row in page.rows)
-            start += page_size
-            if reached or len(page.rows) < page_size or start >= page.records_filtered:
+            start += length
+            if reached or len(page.rows) < length or start >= page.records_filtered:
                 break
+            length = page_size
         return [new_rows[row_id] for row_id in sorted(new_rows)][:max_rows]
 
     async def home_stats(
