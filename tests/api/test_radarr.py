@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base64 import b64encode
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,7 +52,8 @@ async def test_url_credentials_are_basic_auth(
     radarr_server.add_json("GET", "/api/v3/tag", [])
     await RadarrClient(session, url, API_KEY).tags()
     headers = radarr_server.last().headers
-    assert headers["Authorization"] == aiohttp.BasicAuth("proxy", "pa55").encode()
+    # Written out: aiohttp 3.13 deprecates BasicAuth for building the header.
+    assert headers["Authorization"] == "Basic " + b64encode(b"proxy:pa55").decode()
     assert headers["X-Api-Key"] == API_KEY
 
 
