@@ -1,18 +1,14 @@
-"""The SmartPlex database: a SQLite file under the config directory.
+"""The connection to the SmartPlex database and its use from Home Assistant.
 
 It is opened and migrated once at entry setup, in WAL mode, through one connection
-that only the executor uses (one job at a time). Writes to upstream services are
-audited in two steps: a pending row before the write, its outcome after.
+that only the executor uses (one job at a time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import replace
 from functools import partial
-import json
 import logging
 import sqlite3
 import threading
@@ -24,7 +20,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .const import DOMAIN
+from custom_components.smartplex.const import DOMAIN
+
+from . import audit
+from .audit import AuditRecord, AuditStatus
+from .schema import MIGRATIONS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,61 +35,9 @@ BUSY_TIMEOUT = 5.0
 ISSUE_AUDIT_FAILED = "audit_write_failed"
 ISSUE_UNKNOWN_OUTCOME = "audit_unknown_outcome"
 
-# Migration n upgrades the schema from version n - 1 to n, its statements in one
-# transaction. Append new migrations (library, history, requests, ...); never edit one.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """
-        CREATE TABLE audit (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            time TEXT NOT NULL,
-            action TEXT NOT NULL,
-            target TEXT NOT NULL,
-            details TEXT NOT NULL,
-            source TEXT NOT NULL,
-            user_id TEXT
-        )
-        """,
-        "CREATE INDEX audit_time ON audit (time)",
-    ),
-    (
-        # Rows written before outcomes were recorded were all written after success.
-        "ALTER TABLE audit ADD COLUMN status TEXT NOT NULL DEFAULT 'done'",
-        "ALTER TABLE audit ADD COLUMN error TEXT",
-        "ALTER TABLE audit ADD COLUMN finished TEXT",
-        "CREATE INDEX audit_status ON audit (status)",
-    ),
-)
-
-
-class AuditStatus(StrEnum):
-    """Where an audited write stands."""
-
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-    # Cancelled or killed while the upstream write was in flight: check the service.
-    UNKNOWN = "unknown"
-
 
 class StoreError(Exception):
     """The database cannot be used (missing, locked, corrupt, read-only, too new)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditRecord:
-    """One write SmartPlex made or tried, who asked for it and through which surface."""
-
-    time: datetime
-    action: str
-    target: str
-    details: dict[str, Any]
-    source: str
-    user_id: str | None
-    status: AuditStatus = AuditStatus.PENDING
-    error: str | None = None
-    finished: datetime | None = None
-    id: int | None = None
 
 
 class SmartPlexStore:
@@ -159,47 +107,35 @@ class SmartPlexStore:
             connection = self._connection
             return self._guard(lambda: job(connection))
 
+    def run[ResultT](self, job: Callable[[sqlite3.Connection], ResultT]) -> ResultT:
+        """Run a job on the connection outside any transaction (each statement commits)."""
+        return self._run(job)
+
+    def transaction[ResultT](
+        self, job: Callable[[sqlite3.Connection], ResultT]
+    ) -> ResultT:
+        """Run a job in one transaction: all of its writes land, or none does."""
+
+        def atomic(connection: sqlite3.Connection) -> ResultT:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = job(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return result
+
+        return self._run(atomic)
+
     def _reconcile(self) -> list[AuditRecord]:
         """Mark writes left pending by a killed process as unknown and return them."""
         assert self._connection is not None
-        connection = self._connection
-        pending = _records(
-            connection.execute(
-                f"{SELECT_AUDIT} WHERE status = ? ORDER BY id", (AuditStatus.PENDING,)
-            )
-        )
-        if pending:
-            connection.execute(
-                "UPDATE audit SET status = ?, finished = ? WHERE status = ?",
-                (
-                    AuditStatus.UNKNOWN,
-                    dt_util.utcnow().isoformat(),
-                    AuditStatus.PENDING,
-                ),
-            )
-        return [replace(record, status=AuditStatus.UNKNOWN) for record in pending]
+        return audit.reconcile(self._connection)
 
     def begin_audit(self, record: AuditRecord) -> int:
         """Record a write about to be made (pending) and return its id."""
-
-        def insert(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute(
-                "INSERT INTO audit (time, action, target, details, source, user_id,"
-                " status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.time.isoformat(),
-                    record.action,
-                    record.target,
-                    _json(record.details),
-                    record.source,
-                    record.user_id,
-                    record.status,
-                ),
-            )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
-
-        return self._run(insert)
+        return self._run(partial(audit.begin, record=record))
 
     def finish_audit(
         self,
@@ -211,26 +147,18 @@ class SmartPlexStore:
     ) -> None:
         """Record the outcome of a write (and its final details)."""
         self._run(
-            lambda connection: connection.execute(
-                "UPDATE audit SET status = ?, error = ?, finished = ?,"
-                " details = COALESCE(?, details) WHERE id = ?",
-                (
-                    status,
-                    error,
-                    dt_util.utcnow().isoformat(),
-                    None if details is None else _json(details),
-                    audit_id,
-                ),
+            partial(
+                audit.finish,
+                audit_id=audit_id,
+                status=status,
+                details=details,
+                error=error,
             )
         )
 
     def audit(self, limit: int = 100) -> list[AuditRecord]:
         """Return the newest audit records first."""
-        return self._run(
-            lambda connection: _records(
-                connection.execute(f"{SELECT_AUDIT} ORDER BY id DESC LIMIT ?", (limit,))
-            )
-        )
+        return self._run(partial(audit.newest, limit=limit))
 
 
 def _apply_migrations(connection: sqlite3.Connection) -> None:
@@ -244,47 +172,6 @@ def _apply_migrations(connection: sqlite3.Connection) -> None:
         for statement in statements:
             connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {number}")
-
-
-SELECT_AUDIT = (
-    "SELECT id, time, action, target, details, source, user_id, status, error,"
-    " finished FROM audit"
-)
-
-
-def _json(details: dict[str, Any]) -> str:
-    """Return details as JSON (datetimes and other values as text)."""
-    return json.dumps(details, sort_keys=True, default=str)
-
-
-def _records(cursor: sqlite3.Cursor) -> list[AuditRecord]:
-    """Return audit rows as records."""
-    return [
-        AuditRecord(
-            id=row_id,
-            time=datetime.fromisoformat(time),
-            action=action,
-            target=target,
-            details=json.loads(details),
-            source=source,
-            user_id=user_id,
-            status=AuditStatus(status),
-            error=error,
-            finished=datetime.fromisoformat(finished) if finished else None,
-        )
-        for (
-            row_id,
-            time,
-            action,
-            target,
-            details,
-            source,
-            user_id,
-            status,
-            error,
-            finished,
-        ) in cursor.fetchall()
-    ]
 
 
 def async_get_store(hass: HomeAssistant) -> SmartPlexStore:
