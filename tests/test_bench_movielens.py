@@ -1,0 +1,111 @@
+"""The MovieLens loader turns ratings into plays deterministically (tiny synthetic rows only)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import movielens
+
+ROWS = [
+    # userId, movieId, rating, timestamp: two users, a tie on time resolved by row order.
+    {
+        "userId": 2,
+        "movieId": 10,
+        "rating": 4.0,
+        "timestamp": 300,
+        "title": "B",
+        "year": 1999.0,
+        "genres": "Drama|Crime",
+    },
+    {
+        "userId": 1,
+        "movieId": 11,
+        "rating": 3.0,
+        "timestamp": 100,
+        "title": "C",
+        "year": float("nan"),
+        "genres": "(no genres listed)",
+    },
+    {
+        "userId": 1,
+        "movieId": 10,
+        "rating": 3.5,
+        "timestamp": 200,
+        "title": "B",
+        "year": 1999.0,
+        "genres": "Drama|Crime",
+    },
+    {
+        "userId": 2,
+        "movieId": 12,
+        "rating": 5.0,
+        "timestamp": 300,
+        "title": "D",
+        "year": "2001",
+        "genres": "Comedy",
+    },
+]
+
+
+def test_ratings_become_plays_in_time_order() -> None:
+    """Rows sort by (timestamp, row); 3.5 stars or more is finished and liked."""
+    data = movielens.from_records(ROWS)
+
+    assert [(r.user, r.movie) for r in data.ratings] == [
+        (1, 11),
+        (1, 10),
+        (2, 10),
+        (2, 12),
+    ]
+    plays = data.plays
+    assert [(p.movie, p.liked, p.completion) for p in plays] == [
+        (11, False, movielens.ABANDONED_COMPLETION),
+        (10, True, 1.0),
+        (10, True, 1.0),
+        (12, True, 1.0),
+    ]
+    assert data.users == (1, 2)
+    assert data.movies[10] == movielens.Movie(10, "B", 1999, ("Drama", "Crime"))
+    assert data.movies[11].year is None
+    assert data.movies[11].genres == ()
+    assert data.movies[12].year == 2001
+
+
+def test_leave_last_out_and_grouping() -> None:
+    """Each user's last play is held out; fewer than two plays cannot be split."""
+    grouped = movielens.plays_by_user(movielens.from_records(ROWS).plays)
+
+    history, held_out = movielens.leave_last_out(grouped[2])
+    assert [p.movie for p in history] == [10]
+    assert held_out.movie == 12
+    with pytest.raises(ValueError, match="two plays"):
+        movielens.leave_last_out(grouped[2][:1])
+
+
+def test_households_and_folds_are_seeded() -> None:
+    """The same seed gives the same households; every user lands in exactly one."""
+    users = list(range(1, 26))
+
+    first = movielens.households(users, size=10, seed=3)
+    assert first == movielens.households(list(reversed(users)), size=10, seed=3)
+    assert first != movielens.households(users, size=10, seed=4)
+    assert [len(group) for group in first] == [10, 10, 5]
+    assert sorted(user for group in first for user in group) == users
+    dealt = movielens.folds(first, 2)
+    assert dealt == [[first[0], first[2]], [first[1]]]
+
+
+def test_weekly_cutoffs_fall_on_weeks_before_the_last_week() -> None:
+    """Cut-offs are whole weeks from the first play and leave a week after them."""
+    week = 7 * movielens.DAY
+    plays = [
+        movielens.MovieLensPlay(1, 1, week * index, 1.0, True, 4.0)
+        for index in range(21)
+    ]
+
+    cutoffs = movielens.weekly_cutoffs(plays, 4)
+    assert cutoffs == sorted(set(cutoffs))
+    assert all(cutoff % week == 0 for cutoff in cutoffs)
+    assert cutoffs[0] >= 9 * week
+    assert cutoffs[-1] <= 19 * week
+    assert movielens.weekly_cutoffs([], 4) == []
