@@ -233,7 +233,7 @@ REQUEST_ID = integer(
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """An action: its handler (in actions.py) and every field it takes."""
+    """An action: its handler (in actions/) and every field it takes."""
 
     name: str
     handler: Callable[..., Awaitable[dict[str, Any]]]

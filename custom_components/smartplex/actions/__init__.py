@@ -1,0 +1,62 @@
+"""What SmartPlex can do, shared by the actions, the intents and the LLM tools.
+
+One module per area; the handlers and the names the surfaces need are listed here.
+"""
+
+from .common import (
+    SOURCE_INTENT,
+    SOURCE_LLM,
+    SOURCE_SERVICE,
+    Caller,
+    invalid,
+    label,
+    resolve_entry,
+)
+from .downloads import (
+    async_disk_space,
+    async_get_calendar,
+    async_get_queue,
+    async_remove_queue_item,
+)
+from .library import (
+    MINIMUM_AVAILABILITY,
+    SERIES_MONITOR,
+    async_add_movie,
+    async_add_series,
+    async_search,
+)
+from .requests import (
+    REQUEST_STATUSES,
+    async_approve_request,
+    async_decline_request,
+    async_find_pending_request,
+    async_get_requests,
+    describe_request,
+)
+from .sync import async_sync
+
+__all__ = [
+    "MINIMUM_AVAILABILITY",
+    "REQUEST_STATUSES",
+    "SERIES_MONITOR",
+    "SOURCE_INTENT",
+    "SOURCE_LLM",
+    "SOURCE_SERVICE",
+    "Caller",
+    "async_add_movie",
+    "async_add_series",
+    "async_approve_request",
+    "async_decline_request",
+    "async_disk_space",
+    "async_find_pending_request",
+    "async_get_calendar",
+    "async_get_queue",
+    "async_get_requests",
+    "async_remove_queue_item",
+    "async_search",
+    "async_sync",
+    "describe_request",
+    "invalid",
+    "label",
+    "resolve_entry",
+]
