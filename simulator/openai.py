@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import hashlib
 import json
 from typing import Any
@@ -101,16 +102,35 @@ class OpenAIScript:
         """Start with no replies."""
         self.replies: list[Any] = []
         self.requests: list[dict[str, Any]] = []
+        # Called with the request body when no reply is queued (a model with a policy).
+        self.responder: Callable[[dict[str, Any]], Any] | None = None
+        # False: answer response_format json_schema with 400, as some local servers do.
+        self.json_schema_supported = True
 
     def script(self, replies: list[Any]) -> None:
-        """Queue replies: a str (text), {"tool_calls": [{"name", "arguments"}]}, or {"json": obj}."""
+        """Queue replies.
+
+        A str (text), {"tool_calls": [{"name", "arguments" or "raw_arguments"}]},
+        {"json": obj} or {"truncated": text} (cut off: finish_reason "length").
+        """
         self.replies.extend(replies)
 
     def next_message(self, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
         """Return the next assistant message and finish reason."""
-        reply = self.replies.pop(0) if self.replies else self._default(body)
+        if self.replies:
+            reply = self.replies.pop(0)
+        elif self.responder is not None:
+            reply = self.responder(body)
+        else:
+            reply = self._default(body)
         if isinstance(reply, str):
             return {"role": "assistant", "content": reply, "refusal": None}, "stop"
+        if "truncated" in reply:
+            return {
+                "role": "assistant",
+                "content": reply["truncated"],
+                "refusal": None,
+            }, "length"
         if "tool_calls" in reply:
             calls = [
                 {
@@ -118,7 +138,8 @@ class OpenAIScript:
                     "type": "function",
                     "function": {
                         "name": call["name"],
-                        "arguments": json.dumps(call.get("arguments", {})),
+                        "arguments": call.get("raw_arguments")
+                        or json.dumps(call.get("arguments", {})),
                     },
                 }
                 for index, call in enumerate(reply["tool_calls"])
@@ -226,6 +247,21 @@ class OpenAIRoutes:
                     },
                     status=400,
                 )
+            )
+        if (
+            not self.script.json_schema_supported
+            and (body.get("response_format") or {}).get("type") == "json_schema"
+        ):
+            return web.json_response(
+                {
+                    "error": {
+                        "message": "response_format json_schema is not supported",
+                        "type": "invalid_request_error",
+                        "param": "response_format",
+                        "code": None,
+                    }
+                },
+                status=400,
             )
         self.script.requests.append(body)
         message, finish = self.script.next_message(body)

@@ -1,0 +1,1 @@
+"""The AI helper: LLM providers, prompts, budgets and re-ranking (HA-free except ai_task.py)."""
