@@ -11,6 +11,7 @@ from aiohttp import web
 from .clock import iso
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
+from .posters import poster_png
 from .webhooks import arr_envelope, health_wiki_url
 from .world import QUALITIES, HistoryEvent
 
@@ -178,7 +179,19 @@ class ArrRoutes:
             web.delete("/api/v3/queue/{id}", self.delete_queue_item),
             web.get("/api/v3/history", self.history),
             web.get("/api/v3/history/since", self.history_since),
+            web.get("/api/v3/mediacover/{id}/{filename}", self.media_cover),
         ]
+
+    async def media_cover(self, request: web.Request) -> web.Response:
+        """Return a poster of a library movie or series (poster.jpg, poster-250.jpg, ...)."""
+        world = self.stack.world
+        library = world.movies if self.radarr else world.series
+        item = library.get(path_int(request))
+        if item is None or not request.match_info["filename"].startswith("poster"):
+            raise not_found()
+        return web.Response(
+            body=poster_png(item.info.tmdb_id), content_type="image/png"
+        )
 
     async def ping(self, request: web.Request) -> web.Response:
         """Answer the unauthenticated health probe."""

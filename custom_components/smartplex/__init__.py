@@ -10,11 +10,13 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import async_start_service, create_service
+from .dashboard import async_register_frontend
 from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData
 from .services import async_setup_services
 from .store import async_close_store, async_open_store
+from .websocket_api import async_setup_websocket_api
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -27,10 +29,12 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up SmartPlex: register its actions, intents and LLM API."""
+    """Set up SmartPlex: its actions, intents, LLM API, websocket API and dashboard."""
     async_setup_services(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)
+    async_setup_websocket_api(hass)
+    await async_register_frontend(hass)
     return True
 
 

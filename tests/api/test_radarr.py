@@ -7,9 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 import pytest
 
-from custom_components.smartplex.api import Movie, RadarrClient
+from custom_components.smartplex.api import (
+    Movie,
+    RadarrClient,
+    SmartPlexInvalidResponseError,
+    SmartPlexNotFoundError,
+)
 
 from .conftest import API_KEY, FakeUpstream, Reply, load_fixture
 
@@ -248,3 +254,37 @@ async def test_notification(radarr_server: FakeUpstream, client: RadarrClient) -
     assert notification.events >= {"onGrab", "onDownload", "onUpgrade"}
     assert "supportsOnGrab" not in notification.events
     assert notification.tags == (0,)
+
+
+async def test_poster(radarr_server: FakeUpstream, client: RadarrClient) -> None:
+    """A poster comes back as bytes with its content type, the key in the header."""
+
+    async def poster(request: web.Request) -> web.Response:
+        return web.Response(body=b"\x89PNG-poster", content_type="image/png")
+
+    radarr_server.add("GET", "/api/v3/mediacover/7/poster-250.jpg", poster)
+    assert await client.poster(7) == (b"\x89PNG-poster", "image/png")
+    assert radarr_server.requests[-1].headers["X-Api-Key"] == API_KEY
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (Reply(status=404), SmartPlexNotFoundError),
+        (Reply(body={"poster": "no"}), SmartPlexInvalidResponseError),
+        (
+            Reply(text="<html>login</html>", content_type="text/html"),
+            SmartPlexInvalidResponseError,
+        ),
+    ],
+)
+async def test_poster_refused(
+    radarr_server: FakeUpstream,
+    client: RadarrClient,
+    reply: Reply,
+    error: type[Exception],
+) -> None:
+    """A missing poster or a reply that is not an image raises, never returns it."""
+    radarr_server.add("GET", "/api/v3/mediacover/7/poster-250.jpg", reply)
+    with pytest.raises(error):
+        await client.poster(7)

@@ -297,6 +297,12 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
             },
         )
         add(arr, "POST", "/api/v3/tag", body={"label": "smartplex"})
+        add(
+            arr,
+            "GET",
+            "/api/v3/mediacover/{id}/{filename}",
+            f"/api/v3/mediacover/{(movie if arr == 'radarr' else series).id}/poster-250.jpg",
+        )
         add(arr, "POST", "/api/v3/notification", body=webhook)
         add(arr, "POST", "/api/v3/notification/test", body=webhook)
         add(

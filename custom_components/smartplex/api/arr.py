@@ -339,6 +339,10 @@ class ArrClient[QueueT](ApiClient):
         """Return one movie or series as its API object."""
         return await self._get_dict(f"{self.library_path}/{item_id}")
 
+    async def poster(self, item_id: int) -> tuple[bytes, str]:
+        """Return the small poster of a movie or series (bytes and content type)."""
+        return await self._get_image(f"/api/v3/mediacover/{item_id}/poster-250.jpg")
+
     async def latest_history_event(self) -> HistoryEvent | None:
         """Return the newest history entry, if any."""
         params: dict[str, QueryValue] = {

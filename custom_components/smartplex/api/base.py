@@ -34,6 +34,9 @@ MAX_RATE_LIMIT_RETRIES = 3
 MAX_RETRY_AFTER = 30.0
 DEFAULT_RETRY_AFTER = 1.0
 MAX_MESSAGE_LENGTH = 200
+# Posters are tens of kilobytes; anything far larger is not a poster.
+MAX_IMAGE_BYTES = 5_000_000
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 type QueryValue = str | int | float | bool | list[int] | list[str] | None
 
@@ -294,6 +297,20 @@ class ApiClient:
                 self.service, f"unexpected reply for {what} (expected a list)"
             )
         return items
+
+    async def _get_image(
+        self, path: str, params: Mapping[str, QueryValue] | None = None
+    ) -> tuple[bytes, str]:
+        """GET an image; return its bytes and content type."""
+        status, headers, body = await self._exchange("GET", path, params, None)
+        if status >= 400:
+            raise self._status_error(status, None)
+        content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type not in IMAGE_TYPES or len(body) > MAX_IMAGE_BYTES:
+            raise SmartPlexInvalidResponseError(
+                self.service, f"unexpected reply for {path} (expected an image)"
+            )
+        return body, content_type
 
     async def _get_dict(
         self, path: str, params: Mapping[str, QueryValue] | None = None

@@ -1,0 +1,292 @@
+"""Tests for the dashboard: its views' data, the frontend module and the poster proxy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+
+from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.smartplex.dashboard import (
+    STATIC_URL,
+    async_view_data,
+    module_url,
+)
+from custom_components.smartplex.poster import MAX_CACHED, PosterCache, poster_cache
+from simulator import Simulator
+
+from .conftest import setup_entry
+from .helpers_actions import fixture_entry, hub  # noqa: F401
+
+PNG = b"\x89PNG"
+
+
+async def test_status_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Every service shows its health, version, last sync and disks."""
+    data = await async_view_data(hass, entry, "status", 0, 20)
+    services = {row["type"]: row for row in data["services"]}
+    assert set(services) == {"sonarr", "radarr", "overseerr", "tautulli", "tmdb"}
+    assert data["not_configured"] == []
+    radarr = services["radarr"]
+    assert radarr["state"] == "ok"
+    assert radarr["version"]
+    assert radarr["last_sync"]
+    assert radarr["disks"]
+    assert all(disk["path"].startswith("/") for disk in radarr["disks"])
+    page = await async_view_data(hass, entry, "status", 1, 2)
+    assert [row["type"] for row in page["services"]] == [
+        row["type"] for row in data["services"][1:3]
+    ]
+    assert page["total"] == 5
+
+
+async def test_status_view_names_a_broken_service(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A service whose key was rejected shows so, with the link to fix it."""
+    simulator.faults.inject("sonarr", "status", status=401)
+    [sonarr] = [
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type == "sonarr"
+    ]
+    await sonarr.coordinators.status.async_refresh()
+    data = await async_view_data(hass, entry, "status", 0, 20)
+    row = next(row for row in data["services"] if row["type"] == "sonarr")
+    assert row["state"] == "auth"
+    assert row["fix_url"] == "/config/integrations/integration/smartplex"
+
+
+async def test_views_say_what_to_add(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Without Overseerr, Sonarr/Radarr and Tautulli the views say what to add."""
+    hass.config.config_dir = str(tmp_path)
+    entry = hub(simulator, [("tmdb", "TMDB")])
+    await setup_entry(hass, entry)
+    for view, missing in (
+        ("requests", ["overseerr"]),
+        ("downloads", ["sonarr", "radarr"]),
+        ("activity", ["tautulli"]),
+    ):
+        data = await async_view_data(hass, entry, view, 0, 20)
+        assert data["not_configured"] == missing
+    status = await async_view_data(hass, entry, "status", 0, 20)
+    assert status["not_configured"] == ["sonarr", "radarr", "overseerr", "tautulli"]
+
+
+async def test_downloads_view(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Downloads list every queue a page at a time, with posters, and the week ahead."""
+    data = await async_view_data(hass, entry, "downloads", 0, 50)
+    assert data["errors"] == []
+    assert data["total"] == len(data["items"]) > 1
+    assert {item["instance"] for item in data["items"]} == {"Sonarr", "Radarr"}
+    assert "upcoming" in data
+    page = await async_view_data(hass, entry, "downloads", 1, 1)
+    assert page["items"] == [data["items"][1]]
+    assert page["total"] == data["total"]
+
+
+async def test_downloads_view_with_one_queue_down(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """One failing Sonarr leaves Radarr's queue on the view, with the error named."""
+    simulator.faults.inject("sonarr", "status", status=500, path="/api/v3/queue")
+    data = await async_view_data(hass, entry, "downloads", 0, 50)
+    assert {item["instance"] for item in data["items"]} == {"Radarr"}
+    assert [error["instance"] for error in data["errors"]] == ["Sonarr"]
+    assert "Sonarr" in data["errors"][0]["message"]
+
+
+async def test_requests_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Pending requests come with requester and a poster URL, a page at a time."""
+    data = await async_view_data(hass, entry, "requests", 0, 20)
+    assert data["items"]
+    assert {item["status"] for item in data["items"]} == {"pending"}
+    assert all(item["requested_by"] for item in data["items"])
+    assert all(
+        re.fullmatch(
+            r"/api/smartplex/poster/[0-9a-f]{32}/(movie|tv)/\d+", item["poster"]
+        )
+        for item in data["items"]
+    )
+    assert data["total"] >= len(data["items"])
+    page = await async_view_data(hass, entry, "requests", 1, 1)
+    assert page["items"] == data["items"][1:2]
+
+
+async def test_requests_view_with_overseerr_down(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A failing Overseerr shows its error instead of breaking the view."""
+    simulator.faults.inject("overseerr", "status", status=500, path="/api/v1/request")
+    data = await async_view_data(hass, entry, "requests", 0, 20)
+    assert "Overseerr" in data["error"]
+    assert "items" not in data
+
+
+async def test_activity_view(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Now playing lists each stream with its user, progress and a poster when owned."""
+    movie = next(iter(simulator.world.movies.values()))
+    simulator.stack.start_session(0, "movie", movie.id, offset=600)
+    [tautulli] = [
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type == "tautulli"
+    ]
+    await tautulli.coordinators.activity.async_refresh()
+    data = await async_view_data(hass, entry, "activity", 0, 20)
+    assert data["total"] == len(simulator.stack.sessions) > 0
+    assert movie.info.title in [item["title"] for item in data["items"]]
+    assert all(item["user"] and item["title"] for item in data["items"])
+    assert all(0 <= item["progress"] <= 100 for item in data["items"])
+    assert any(item["poster"] for item in data["items"])
+
+
+async def test_frontend_module_registered_and_served(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    tmp_path: Path,
+    simulator: Simulator,
+) -> None:
+    """With the frontend loaded, every browser loads the module SmartPlex serves."""
+    await async_setup_component(hass, "http", {})
+    urls: list[str] = []
+    hass.data[DATA_EXTRA_MODULE_URL] = UrlManager(lambda *args: None, urls)
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, [("tmdb", "TMDB")]))
+    expected = await hass.async_add_executor_job(module_url)
+    assert hass.data[DATA_EXTRA_MODULE_URL].urls == {expected}
+    client = await hass_client()
+    for name in ("smartplex.js", "strings.js"):
+        response = await client.get(f"{STATIC_URL}/{name}")
+        assert response.status == 200
+        assert "customElements" in (await response.text()) or name == "strings.js"
+
+
+async def test_poster_proxy(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    tmp_path: Path,
+    simulator: Simulator,
+) -> None:
+    """A signed poster URL serves the *arr's poster once, then from the cache."""
+    await async_setup_component(hass, "http", {})
+    hass.config.config_dir = str(tmp_path)
+    entry = hub(simulator, [("radarr", "Radarr")])
+    await setup_entry(hass, entry)
+    movie = next(iter(simulator.world.movies.values()))
+    url = poster_cache(hass).url("movie", movie.info.tmdb_id)
+    assert simulator.api_key("radarr") not in url
+    client = await hass_client_no_auth()
+    simulator.stack.traffic.reset()
+    for _ in range(2):
+        response = await client.get(url)
+        assert response.status == 200
+        assert (await response.read()).startswith(PNG)
+        assert "max-age" in response.headers["Cache-Control"]
+    fetched = simulator.stack.traffic.snapshot()["radarr"]
+    assert sum(counts["requests"] for counts in fetched.values()) == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/smartplex/poster/{bad}/movie/{tmdb_id}",
+        "/api/smartplex/poster/{sig}/book/{tmdb_id}",
+        "/api/smartplex/poster/{sig}/movie/x{tmdb_id}",
+        "/api/smartplex/poster/{other}/movie/1",
+    ],
+)
+async def test_poster_proxy_refuses_unsigned_urls(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    tmp_path: Path,
+    simulator: Simulator,
+    path: str,
+) -> None:
+    """Only URLs SmartPlex signed are served; nothing is fetched for the rest."""
+    await async_setup_component(hass, "http", {})
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
+    tmdb_id = next(iter(simulator.world.movies.values())).info.tmdb_id
+    cache = poster_cache(hass)
+    signature = cache.signature("movie", tmdb_id)
+    client = await hass_client_no_auth()
+    simulator.stack.traffic.reset()
+    response = await client.get(
+        path.format(
+            bad="0" * 32,
+            sig=signature,
+            tmdb_id=tmdb_id,
+            other=signature,
+        )
+    )
+    assert response.status == 404
+    assert "radarr" not in simulator.stack.traffic.snapshot()
+
+
+async def test_poster_proxy_title_not_in_library(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    tmp_path: Path,
+    simulator: Simulator,
+) -> None:
+    """A signed URL of a title no library holds answers 404."""
+    await async_setup_component(hass, "http", {})
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
+    client = await hass_client_no_auth()
+    response = await client.get(poster_cache(hass).url("movie", 999_999_999))
+    assert response.status == 404
+
+
+def test_poster_cache_keeps_the_latest() -> None:
+    """The cache holds at most MAX_CACHED posters, dropping the least recently used."""
+    cache = PosterCache()
+    for tmdb_id in range(MAX_CACHED + 1):
+        cache.put(("movie", tmdb_id), b"x", "image/png")
+    assert cache.get(("movie", 0)) is None
+    assert cache.get(("movie", MAX_CACHED)) == (b"x", "image/png")
+    assert cache.signature("movie", 1) != PosterCache().signature("movie", 1)
+
+
+async def test_status_view_lists_health_problems(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Sonarr's health problems show on its row with their wiki link."""
+    await simulator.set_health(
+        "sonarr", [("error", "IndexerStatusCheck", "All indexers are unavailable")]
+    )
+    [sonarr] = [
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type == "sonarr"
+    ]
+    await sonarr.coordinators.health.async_refresh()  # type: ignore[attr-defined]
+    data = await async_view_data(hass, entry, "status", 0, 20)
+    row = next(row for row in data["services"] if row["type"] == "sonarr")
+    assert [problem["message"] for problem in row["problems"]] == [
+        "All indexers are unavailable"
+    ]
+    assert row["problems"][0]["level"] == "error"
+
+
+async def test_downloads_view_without_calendar(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A failing calendar leaves the queues and names the error."""
+    simulator.faults.inject("radarr", "status", status=500, path="/api/v3/calendar")
+    data = await async_view_data(hass, entry, "downloads", 0, 50)
+    assert data["items"]
+    assert data["upcoming"] == []
+    assert [error["instance"] for error in data["errors"]] == ["calendar"]

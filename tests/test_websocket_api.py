@@ -1,0 +1,251 @@
+"""Tests for the SmartPlex websocket API: live dashboard views and actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.smartplex.const import DOMAIN
+from simulator import Simulator
+
+from .helpers_actions import (
+    EventLog,
+    audit_trail,
+    fixture_entry,  # noqa: F401
+    fixture_events,  # noqa: F401
+    world_state,
+)
+
+
+async def next_event(client: Any, msg_id: int) -> dict[str, Any]:
+    """Return the next event of a subscription."""
+    message = await client.receive_json()
+    assert message["id"] == msg_id
+    assert message["type"] == "event"
+    event: dict[str, Any] = message["event"]
+    return event
+
+
+async def test_requests_view_follows_an_approval(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+) -> None:
+    """Approving from the dashboard changes Overseerr and the subscribed view follows."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/subscribe_view", "view": "requests", "limit": 50}
+    )
+    subscribed = await client.receive_json()
+    assert subscribed["success"]
+    first = await next_event(client, subscribed["id"])
+    pending = [item["request_id"] for item in first["items"]]
+    target = pending[0]
+
+    await client.send_json_auto_id(
+        {
+            "type": f"{DOMAIN}/action",
+            "action": "approve_request",
+            "data": {"request_id": target},
+        }
+    )
+    message = await client.receive_json()
+    while message["type"] == "event":  # the view's update may come first
+        assert target not in [item["request_id"] for item in message["event"]["items"]]
+        message = await client.receive_json()
+    assert message["success"], message
+    assert message["result"]["status"] == "approved"
+    assert simulator.world.requests[target].status == 2
+    [event] = events.of(f"{DOMAIN}_request_approved")
+    assert event["source"] == "dashboard"
+    [record] = await audit_trail(hass)
+    assert record.source == "dashboard"
+    await hass.async_block_till_done()
+
+
+async def test_view_update_after_approval(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A second client subscribed to the view gets the list without the approved request."""
+    watcher = await hass_ws_client(hass)
+    await watcher.send_json_auto_id(
+        {"type": f"{DOMAIN}/subscribe_view", "view": "requests", "limit": 50}
+    )
+    subscribed = await watcher.receive_json()
+    first = await next_event(watcher, subscribed["id"])
+    target = first["items"][0]["request_id"]
+    await hass.services.async_call(
+        DOMAIN, "approve_request", {"request_id": target}, blocking=True
+    )
+    updated = await next_event(watcher, subscribed["id"])
+    assert target not in [item["request_id"] for item in updated["items"]]
+    assert len(updated["items"]) == len(first["items"]) - 1
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "code"),
+    [
+        ("approve_request", {"request_id": "abc"}, "invalid"),
+        ("approve_request", {"request_id": 99}, "invalid"),
+        ("approve_request", {}, "invalid"),
+        ("remove_queue_item", {"queue_id": 1, "extra": 1}, "invalid"),
+        ("no_such_action", {}, "invalid_format"),
+    ],
+)
+async def test_bad_action_changes_nothing(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    action: str,
+    data: dict[str, Any],
+    code: str,
+) -> None:
+    """Bad input is refused with a clear error and changes nothing upstream."""
+    before = world_state(simulator)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/action", "action": action, "data": data}
+    )
+    message = await client.receive_json()
+    assert not message["success"]
+    assert message["error"]["code"] == code
+    assert message["error"]["message"]
+    assert world_state(simulator) == before
+
+
+async def test_read_action(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry: MockConfigEntry
+) -> None:
+    """Read actions answer with their data, as for automations."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/action", "action": "get_queue", "data": {}}
+    )
+    message = await client.receive_json()
+    assert message["success"]
+    assert message["result"]["total"] == len(message["result"]["items"])
+
+
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"view": "library"},
+        {"view": "status", "limit": 51},
+        {"view": "status", "offset": -1},
+    ],
+)
+async def test_subscribe_refuses_bad_pages(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    request_fields: dict[str, Any],
+) -> None:
+    """Unknown views and pages over 50 items are refused: messages stay bounded."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/subscribe_view", **request_fields}
+    )
+    message = await client.receive_json()
+    assert not message["success"]
+    assert message["error"]["code"] == "invalid_format"
+
+
+async def test_subscription_without_smartplex(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Before SmartPlex is set up, a view says it is not loaded."""
+    await async_setup_component(hass, DOMAIN, {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/subscribe_view", "view": "status"}
+    )
+    subscribed = await client.receive_json()
+    assert await next_event(client, subscribed["id"]) == {
+        "view": "status",
+        "loaded": False,
+    }
+
+
+async def test_unsubscribe_stops_listening(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry: MockConfigEntry
+) -> None:
+    """Unsubscribing removes the view's listeners from the coordinators."""
+    [tautulli] = [
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type == "tautulli"
+    ]
+    activity = tautulli.coordinators.activity  # type: ignore[attr-defined]
+    listeners = len(activity._listeners)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/subscribe_view", "view": "activity"}
+    )
+    subscribed = await client.receive_json()
+    await next_event(client, subscribed["id"])
+    assert len(activity._listeners) == listeners + 1
+    await client.send_json_auto_id(
+        {"type": "unsubscribe_events", "subscription": subscribed["id"]}
+    )
+    assert (await client.receive_json())["success"]
+    assert len(activity._listeners) == listeners
+
+
+async def test_action_with_overseerr_down(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """An upstream failure answers with its translated message and changes nothing."""
+    simulator.faults.inject("overseerr", "status", status=500, path="/api/v1/request")
+    before = world_state(simulator)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": f"{DOMAIN}/action",
+            "action": "approve_request",
+            "data": {"request_id": 4},
+        }
+    )
+    message = await client.receive_json()
+    assert message["error"]["code"] == "upstream_error"
+    assert message["error"]["translation_key"] == "service_error"
+    assert "Overseerr" in message["error"]["message"]
+    assert world_state(simulator) == before
+
+
+async def test_view_refreshes_on_the_fallback_timer(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A change SmartPlex did not see reaches the view within the fallback interval."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/subscribe_view", "view": "requests", "limit": 50}
+    )
+    subscribed = await client.receive_json()
+    first = await next_event(client, subscribed["id"])
+    target = first["items"][0]["request_id"]
+    simulator.world.requests[target].status = 3  # declined in Overseerr itself
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
+    updated = await next_event(client, subscribed["id"])
+    assert target not in [item["request_id"] for item in updated["items"]]
