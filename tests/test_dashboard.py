@@ -88,6 +88,11 @@ async def test_downloads_view(
     assert data["errors"] == []
     assert data["total"] == len(data["items"]) > 1
     assert {item["instance"] for item in data["items"]} == {"Sonarr", "Radarr"}
+    assert {item["media_type"] for item in data["items"]} == {"tv", "movie"}
+    assert all(
+        item["poster"] == poster_cache(hass).url(item["media_type"], item["tmdb_id"])
+        for item in data["items"]
+    )
     assert "upcoming" in data
     page = await async_view_data(hass, entry, "downloads", 1, 1)
     assert page["items"] == [data["items"][1]]

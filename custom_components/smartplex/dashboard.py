@@ -186,11 +186,12 @@ async def _downloads(
         except HomeAssistantError as err:
             errors.append({"instance": service.title, "message": str(err)})
             return []
-        media_type = "movie" if service.service_type == SERVICE_RADARR else "tv"
         items: list[dict[str, Any]] = found["items"]
         for item in items:
-            tmdb_id = item.get("tmdb_id")
-            item["poster"] = posters.url(media_type, tmdb_id) if tmdb_id else None
+            tmdb_id = item["tmdb_id"]
+            item["poster"] = (
+                posters.url(item["media_type"], tmdb_id) if tmdb_id else None
+            )
         return items
 
     queues = await asyncio.gather(*map(queue, services))

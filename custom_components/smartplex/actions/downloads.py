@@ -65,6 +65,8 @@ def _download_dict(
             key=lambda episode: (episode.season_number, episode.episode_number),
         )
         download["episodes"] = [_episode_code(episode) for episode in episodes]
+        download["media_type"] = "tv"
+        download["tmdb_id"] = first.series.tmdb_id if first.series else None
         if first.series is not None:
             download["title"] = _episodes_title(first.series.title, episodes)
     else:
@@ -74,6 +76,8 @@ def _download_dict(
             if isinstance(record, RadarrQueueItem) and record.movie
         ]
         download["movies"] = movies
+        download["media_type"] = "movie"
+        download["tmdb_id"] = first.movie.tmdb_id if first.movie else None
         if movies:
             download["title"] = ", ".join(movies)
     # Every record of a download repeats the whole download's size and progress.
