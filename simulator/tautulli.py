@@ -87,6 +87,7 @@ class TautulliApi:
             "get_plays_by_date": self.plays_by_date,
             "get_plays_by_stream_type": self.plays_by_stream_type,
             "get_geoip_lookup": self.geoip_lookup,
+            "get_stream_data": self.stream_data,
             "get_notifiers": self.notifiers,
             "get_notifier_config": self.notifier_config,
             "add_notifier_config": self.add_notifier,
@@ -363,6 +364,7 @@ class TautulliApi:
         )
         platform, product, player = _PLATFORMS[platform_index % len(_PLATFORMS)]
         movie = kind == "movie"
+        stream = world.stream(play)
         return {
             "date": started,
             "started": started,
@@ -392,9 +394,9 @@ class TautulliApi:
             "reference_id": row_id,
             "row_id": row_id,
             "id": row_id,
-            "ip_address": user.ip,
+            "ip_address": stream.ip_address,
             "live": 0,
-            "location": "lan",
+            "location": stream.location,
             "machine_id": f"sim-device-{platform_index}",
             "percent_complete": percent,
             "watched_status": 1 if percent >= 90 else 0.5 if percent >= 50 else 0,
@@ -405,9 +407,7 @@ class TautulliApi:
             "secure": 1,
             "session_key": None,
             "state": None,
-            "transcode_decision": "transcode"
-            if (user_index + row_id) % 4 == 0
-            else "direct play",
+            "transcode_decision": stream.decision,
         }
 
     def _filtered_plays(self, request: web.Request) -> list[Play]:
@@ -764,7 +764,9 @@ class TautulliApi:
         for play in self._recent_plays(request):
             day = datetime.fromtimestamp(play[1], UTC).date().isoformat()
             if day in index:
-                (transcode if (play[3] + play[0]) % 4 == 0 else direct)[index[day]] += 1
+                decision = self.stack.world.stream(play).decision
+                by_decision = {"transcode": transcode, "copy": stream}
+                by_decision.get(decision, direct)[index[day]] += 1
         return {
             "categories": categories,
             "series": [
@@ -772,6 +774,80 @@ class TautulliApi:
                 {"name": "Direct Stream", "data": stream},
                 {"name": "Transcode", "data": transcode},
             ],
+        }
+
+    async def stream_data(self, request: web.Request) -> Any:
+        """Return the stream details of a history row (live sessions are not simulated here)."""
+        world = self.stack.world
+        if "row_id" not in request.query:
+            raise TautulliError("No row_id or session_key received.")
+        play = world.play_by_row(self._int(request, "row_id", 0))
+        if play is None:
+            raise TautulliError("Invalid row_id")
+        stream = world.stream(play)
+        info, *_, episode_title = self._play_item(play)
+        movie = play[4] == "movie"
+        heights = {"480": 480, "720": 720, "1080": 1080, "4k": 2160}
+        video = stream.video_decision
+        audio = stream.audio_decision
+        audio_bitrate = 640 if audio == "direct play" else 256
+        return {
+            "aspect_ratio": "1.78",
+            "audio_bitrate": 640,
+            "audio_channels": 6,
+            "audio_language": "English",
+            "audio_language_code": "eng",
+            "audio_codec": "eac3",
+            "audio_decision": audio,
+            "bitrate": stream.bitrate,
+            "container": "mkv",
+            "current_session": "",
+            "grandparent_title": "" if movie else info.title,
+            "media_type": "movie" if movie else "episode",
+            "optimized_version": "",
+            "optimized_version_profile": "",
+            "optimized_version_title": "",
+            "original_title": "",
+            "pre_tautulli": "",
+            "quality_profile": "Original"
+            if stream.decision != "transcode"
+            else f"{stream.stream_bitrate // 1000} Mbps {stream.stream_resolution}p",
+            "stream_audio_bitrate": audio_bitrate,
+            "stream_audio_channels": 6 if audio != "transcode" else 2,
+            "stream_audio_language": "English",
+            "stream_audio_language_code": "eng",
+            "stream_audio_codec": "eac3" if audio != "transcode" else "aac",
+            "stream_audio_decision": audio,
+            "stream_bitrate": stream.stream_bitrate,
+            "stream_container": "mkv",
+            "stream_container_decision": "direct play"
+            if stream.decision == "direct play"
+            else "transcode",
+            "stream_subtitle_codec": "srt" if stream.subtitle_decision else "",
+            "stream_subtitle_decision": stream.subtitle_decision,
+            "stream_video_bitrate": stream.stream_bitrate - audio_bitrate,
+            "stream_video_codec": "h264",
+            "stream_video_decision": video,
+            "stream_video_dynamic_range": "SDR",
+            "stream_video_framerate": "24p",
+            "stream_video_height": heights[stream.stream_resolution],
+            "stream_video_resolution": stream.stream_resolution,
+            "stream_video_width": heights[stream.stream_resolution] * 16 // 9,
+            "subtitle_codec": "srt" if stream.subtitle_decision else "",
+            "subtitles": "",
+            "synced_version": "",
+            "synced_version_profile": "",
+            "title": info.title if movie else episode_title,
+            "transcode_hw_decoding": "",
+            "transcode_hw_encoding": "",
+            "video_bitrate": stream.bitrate - 640,
+            "video_codec": "hevc" if stream.source_resolution == "4k" else "h264",
+            "video_decision": video,
+            "video_dynamic_range": "SDR",
+            "video_framerate": "24p",
+            "video_height": heights[stream.source_resolution],
+            "video_resolution": stream.source_resolution,
+            "video_width": heights[stream.source_resolution] * 16 // 9,
         }
 
     async def geoip_lookup(self, request: web.Request) -> Any:

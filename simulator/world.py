@@ -452,6 +452,25 @@ class Series:
 Episode = tuple[int, int, int, int, datetime, bool, int, bool]
 # Play row: (row_id, started_ts, stopped_ts, user_index, kind, ref_id, percent, paused, platform)
 Play = tuple[int, int, int, int, str, int, int, int, int]
+# Plex resolution names and the bitrate (kbit/s) the simulator gives each.
+BITRATES = {"480": 1_500, "720": 4_000, "1080": 10_000, "4k": 40_000}
+_LOWER = {"4k": "1080", "1080": "720", "720": "480", "480": "480"}
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """How one play was streamed and from where (Tautulli's stream data of a history row)."""
+
+    decision: str  # "direct play", "copy" (direct stream) or "transcode"
+    video_decision: str
+    audio_decision: str
+    subtitle_decision: str  # "burn" or ""
+    source_resolution: str
+    stream_resolution: str
+    bitrate: int
+    stream_bitrate: int
+    location: str  # "lan" or "wan"
+    ip_address: str
 
 
 @dataclass(slots=True)
@@ -675,6 +694,7 @@ class World:
         self._make_requests()
         self._make_queue()
         self._make_disks()
+        self._make_fulfilled_requests()
 
     def _make_title(self, kind: Kind, index: int) -> Title:
         """Create one TMDB title whose people and keywords follow its genres."""
@@ -927,6 +947,42 @@ class World:
             status = rng.choice(statuses)
             self.add_request(user.index, title, created, status=status)
 
+    def _make_fulfilled_requests(self) -> None:
+        """Add approved requests for library titles, made before each was added.
+
+        Half are titles the requester went on to watch. They use their own random
+        stream, so the rest of the world stays what it was before they existed.
+        """
+        rng = random.Random(f"{self.seed}-fulfilled")
+        watched: dict[int, list[tuple[Kind, int]]] = {}
+        for play in self.plays:
+            if play[4] == "movie":
+                key: tuple[Kind, int] = ("movie", self.movies[play[5]].info.tmdb_id)
+            else:
+                series_id = self.episodes[play[5]][1]
+                key = ("tv", self.series[series_id].info.tmdb_id)
+            watched.setdefault(play[3], []).append(key)
+        library: list[Movie | Series] = [*self.movies.values(), *self.series.values()]
+        taken: set[tuple[Kind, int]] = set()
+        for _ in range(max(2, self.spec.requests // 4)):
+            user = rng.choice(self.users)
+            seen = watched.get(user.index)
+            if seen and rng.random() < 0.5:
+                kind, tmdb_id = rng.choice(seen)
+                item: Movie | Series | None = (
+                    self._movie_by_tmdb.get(tmdb_id)
+                    if kind == "movie"
+                    else self._series_by_tmdb.get(tmdb_id)
+                )
+            else:
+                item = rng.choice(library)
+            if item is None or (item.info.kind, item.info.tmdb_id) in taken:
+                continue
+            taken.add((item.info.kind, item.info.tmdb_id))
+            created = item.added - timedelta(hours=rng.randrange(12, 24 * 21))
+            request = self.add_request(user.index, item.info, created, status=2)
+            request.updated = created + timedelta(minutes=rng.randrange(5, 600))
+
     def _make_queue(self) -> None:
         """Put a few missing monitored titles into the download queues."""
         missing = [m for m in self.movies.values() if m.monitored and not m.has_file]
@@ -976,6 +1032,60 @@ class World:
         value = self._next_id[name]
         self._next_id[name] = value + 1
         return value
+
+    def play_by_row(self, row_id: int) -> Play | None:
+        """Return the play with a history row id."""
+        index = bisect(self.plays, row_id, key=lambda play: play[0]) - 1
+        if index >= 0 and self.plays[index][0] == row_id:
+            return self.plays[index]
+        return None
+
+    def stream(self, play: Play) -> Stream:
+        """Return how a play was streamed, derived from its row so no state is kept.
+
+        A quarter of the plays transcode (audio, video or both, some burning
+        subtitles), a fifth of the rest direct stream; one user in three often
+        watches away from home (WAN, a documentation-range public address).
+        """
+        row_id, user_index = play[0], play[3]
+        quality_id = 3
+        if play[4] == "movie" and (movie := self.movies.get(play[5])) is not None:
+            quality_id = movie.quality_id
+        elif (episode := self.episodes.get(play[5])) is not None and (
+            series := self.series.get(episode[1])
+        ) is not None:
+            quality_id = series.quality_id
+        height = next(q[3] for q in QUALITIES if q[0] == quality_id)
+        source = "4k" if height == 2160 else str(height)
+        video = audio = "direct play"
+        subtitles = ""
+        if (user_index + row_id) % 4 == 0:
+            decision = "transcode"
+            part = row_id % 3
+            video = "copy" if part == 0 else "transcode"
+            audio = "copy" if part == 1 else "transcode"
+            if video == "transcode" and row_id % 7 == 0:
+                subtitles = "burn"
+        elif row_id % 5 == 0:
+            decision = video = audio = "copy"
+        else:
+            decision = "direct play"
+        resolution = _LOWER[source] if video == "transcode" else source
+        wan = row_id % 3 == 0 if user_index % 3 == 2 else row_id % 20 == 0
+        return Stream(
+            decision=decision,
+            video_decision=video,
+            audio_decision=audio,
+            subtitle_decision=subtitles,
+            source_resolution=source,
+            stream_resolution=resolution,
+            bitrate=BITRATES[source],
+            stream_bitrate=BITRATES[resolution],
+            location="wan" if wan else "lan",
+            ip_address=f"203.0.113.{(user_index * 37 + row_id) % 254 + 1}"
+            if wan
+            else self.users[user_index].ip,
+        )
 
     def owned_tmdb_ids(self) -> set[tuple[Kind, int]]:
         """Return (kind, tmdb id) of every title in Radarr or Sonarr."""

@@ -444,9 +444,9 @@ async def test_decline_request_is_audited(
     [
         ({}, [4, 1]),
         ({"status": "all", "user": "ANNA"}, [2, 5, 6]),
-        ({"status": "all", "media_type": "tv"}, [3, 5]),
+        ({"status": "all", "media_type": "tv"}, [3, 5, 7]),
         ({"status": "declined"}, [3, 2, 5]),
-        ({"status": "approved"}, [6]),
+        ({"status": "approved"}, [6, 8, 7]),
         ({"status": "all", "limit": 2}, [3, 2]),
     ],
 )

@@ -72,6 +72,65 @@ def test_scales_and_consistency() -> None:
         World("huge")
 
 
+def test_streams_and_fulfilled_requests() -> None:
+    """Plays stream in every way from home and away; some requests end in the library."""
+    world = World("home", 1, FIXED_NOW)
+    streams = [world.stream(play) for play in world.plays]
+    assert {s.decision for s in streams} == {"direct play", "copy", "transcode"}
+    assert {s.location for s in streams} == {"lan", "wan"}
+    assert all(
+        s.ip_address.startswith("203.0.113.") == (s.location == "wan") for s in streams
+    )
+    assert all(
+        (s.stream_resolution != s.source_resolution)
+        == (s.video_decision == "transcode")
+        for s in streams
+    )
+    assert world.play_by_row(world.plays[-1][0]) == world.plays[-1]
+    assert world.play_by_row(len(world.plays) + 1) is None
+    fulfilled = [r for r in world.requests.values() if r.id > world.spec.requests]
+    assert fulfilled and all(r.status == 2 for r in fulfilled)
+    for request in fulfilled:
+        item = world.movie_by_tmdb(request.tmdb_id) or world.series_by_tmdb(
+            request.tmdb_id
+        )
+        assert item is not None and request.created < request.updated < item.added
+
+
+async def test_history_rows_match_their_stream_data(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """A history row and get_stream_data tell the same stream, as the world has it."""
+    world = sim.world
+    key = sim.api_key("tautulli")
+    params = {"apikey": key, "cmd": "get_history", "length": "200"}
+    _, body = await call(http, sim, "tautulli", "GET", "/api/v2", params=params)
+    rows = body["response"]["data"]["data"]
+    for row in rows:
+        stream = world.stream(world.play_by_row(row["row_id"]))
+        assert (row["transcode_decision"], row["location"], row["ip_address"]) == (
+            stream.decision,
+            stream.location,
+            stream.ip_address,
+        )
+        params = {"apikey": key, "cmd": "get_stream_data", "row_id": row["row_id"]}
+        _, body = await call(http, sim, "tautulli", "GET", "/api/v2", params=params)
+        data = body["response"]["data"]
+        assert (
+            data["video_decision"],
+            data["audio_decision"],
+            data["video_resolution"],
+            data["stream_video_resolution"],
+            data["stream_bitrate"],
+        ) == (
+            stream.video_decision,
+            stream.audio_decision,
+            stream.source_resolution,
+            stream.stream_resolution,
+            stream.stream_bitrate,
+        )
+
+
 def test_related_titles_share_genres() -> None:
     """Similar and recommended titles overlap the seed's genres or people."""
     world = World("home", 3, FIXED_NOW)
@@ -116,6 +175,8 @@ async def test_auth_errors(sim: Simulator, http: aiohttp.ClientSession) -> None:
         ({}, 400),
         ({"cmd": "nope"}, 400),
         ({"cmd": "get_geoip_lookup", "ip_address": "x"}, 400),
+        ({"cmd": "get_stream_data"}, 400),
+        ({"cmd": "get_stream_data", "row_id": "99999999"}, 400),
     ):
         async with http.get(
             sim.url("tautulli") + "/api/v2",

@@ -125,6 +125,9 @@ TAUTULLI_OVERRIDES = {
     ("get_history", "data[].parent_media_index"): "any",
     ("get_library_media_info", "data[].last_played"): "any",  # null when never played
     ("get_library_media_info", "data[].play_count"): "any",
+    # "4k" and "sd" beside the numeric heights (Plex's videoResolution).
+    ("get_stream_data", "video_resolution"): "str",
+    ("get_stream_data", "stream_video_resolution"): "str",
 }
 # Keys real servers send that the docstring example omits.
 TAUTULLI_EXTRA_KEYS = {
@@ -247,6 +250,12 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     )
     request = next(r for r in world.requests.values() if r.status == 1)
     user = world.users[1]
+    transcoded = next(
+        p[0]
+        for p in world.plays
+        if world.stream(p).video_decision == "transcode"
+        and world.stream(p).location == "wan"
+    )
     webhook = {
         "implementation": "Webhook",
         "configContract": "WebhookSettings",
@@ -670,6 +679,8 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
         ("get_plays_by_date", {"time_range": "30"}),
         ("get_plays_by_stream_type", {"time_range": "30"}),
         ("get_geoip_lookup", {"ip_address": "203.0.113.7"}),
+        ("get_stream_data", {"row_id": "1"}),
+        ("get_stream_data", {"row_id": str(transcoded)}),
         ("add_notifier_config", {"agent_id": "25"}),
         (
             "set_notifier_config",
