@@ -84,12 +84,22 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
     assert result["type"] is FlowResultType.FORM
     schema = result["data_schema"].schema
     defaults = {key.schema: key.description["suggested_value"] for key in schema}
-    assert defaults == {CONF_UPCOMING_DAYS: 7, CONF_VOICE_SENTENCES: False}
+    assert defaults == {
+        CONF_UPCOMING_DAYS: 7,
+        CONF_VOICE_SENTENCES: False,
+        "ai_provider": "none",
+        "ai_rerank": False,
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_UPCOMING_DAYS: 14, CONF_VOICE_SENTENCES: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert hub_entry.options == {CONF_UPCOMING_DAYS: 14, CONF_VOICE_SENTENCES: True}
+    assert hub_entry.options == {
+        CONF_UPCOMING_DAYS: 14,
+        CONF_VOICE_SENTENCES: True,
+        "ai_provider": "none",
+        "ai_rerank": False,
+    }
 
 
 @pytest.mark.parametrize("days", [1.5, float("nan")])

@@ -435,7 +435,9 @@ def test_handler_takes_exactly_the_declared_fields(action: declarations.Action) 
     }
     assert keywords - {"dry_run"} == {field.name for field in action.fields}
     assert set(parameters) - keywords == (
-        {"hass", "entry", "caller"} if action.writes else {"entry"}
+        {"hass", "entry", "caller"}
+        if action.writes or action.needs_caller
+        else {"entry"}
     )
 
 

@@ -704,6 +704,8 @@ async def test_every_service_is_described(
     assert registered == set(descriptions[DOMAIN])
     assert registered == {
         "add_movie",
+        "ask",
+        "confirm_proposal",
         "add_series",
         "approve_request",
         "decline_request",

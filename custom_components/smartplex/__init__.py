@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .assistant import async_create_assistant
 from .const import DOMAIN
 from .coordinator import async_start_service, create_service
 from .dashboard import async_register_frontend
@@ -48,7 +49,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
         create_service(hass, entry, subentry) for subentry in entry.subentries.values()
     ]
     entry.runtime_data = SmartPlexData(
-        services={service.subentry_id: service for service in services}
+        services={service.subentry_id: service for service in services},
+        assistant=await async_create_assistant(hass, entry.options),
     )
     await async_sync_sentences(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -21,15 +21,28 @@ from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_S
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 import voluptuous as vol
 
+from .ai.ai_task import AITaskProvider
+from .ai.openai import OpenAIProvider
+from .ai.provider import (
+    AIAuthError,
+    AIError,
+    AIModelNotFoundError,
+    AIRateLimitedError,
+    AITimeoutError,
+)
 from .api import (
     ServerInfo,
     SmartPlexApiDisabledError,
@@ -41,10 +54,23 @@ from .api import (
     SmartPlexUnsupportedVersionError,
     SmartPlexWrongServiceError,
 )
+from .assistant import create_provider
 from .const import (
+    AI_PROVIDER_AI_TASK,
+    AI_PROVIDER_NONE,
+    AI_PROVIDER_OPENAI,
+    AI_PROVIDERS,
+    CONF_AI_API_KEY,
+    CONF_AI_BASE_URL,
+    CONF_AI_MODEL,
+    CONF_AI_PROVIDER,
+    CONF_AI_RERANK,
+    CONF_AI_TASK_ENTITY,
     CONF_SUBENTRY_ID,
     CONF_UPCOMING_DAYS,
     CONF_VOICE_SENTENCES,
+    DEFAULT_AI_BASE_URL,
+    DEFAULT_AI_MODEL,
     DEFAULT_NAME,
     DEFAULT_TMDB_URL,
     DEFAULT_UPCOMING_DAYS,
@@ -201,14 +227,27 @@ class SmartPlexConfigFlow(ConfigFlow, domain=DOMAIN):
 UPCOMING_DAYS = vol.All(WholeNumber(), vol.Range(min=1, max=MAX_UPCOMING_DAYS))
 
 
+AI_ERRORS: dict[type[AIError], str] = {
+    AITimeoutError: "ai_timeout",
+    AIAuthError: "ai_auth",
+    AIModelNotFoundError: "ai_model_not_found",
+    AIRateLimitedError: "ai_rate_limited",
+}
+
+
 class SmartPlexOptionsFlow(OptionsFlow):
     """Edit the hub's non-connection preferences."""
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._chosen: dict[str, Any] = {}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and save the preferences."""
+        """Show and save the preferences; an AI provider is set up in its own step."""
         errors: dict[str, str] = {}
+        options = self.config_entry.options
         if user_input is not None:
             # The number selector lets 1.5 and nan through; the window is whole days.
             try:
@@ -216,12 +255,18 @@ class SmartPlexOptionsFlow(OptionsFlow):
             except vol.Invalid:
                 errors[CONF_UPCOMING_DAYS] = "invalid_upcoming_days"
             else:
-                return self.async_create_entry(
-                    data={
-                        CONF_UPCOMING_DAYS: days,
-                        CONF_VOICE_SENTENCES: bool(user_input[CONF_VOICE_SENTENCES]),
-                    }
-                )
+                provider = user_input[CONF_AI_PROVIDER]
+                self._chosen = {
+                    CONF_UPCOMING_DAYS: days,
+                    CONF_VOICE_SENTENCES: bool(user_input[CONF_VOICE_SENTENCES]),
+                    CONF_AI_PROVIDER: provider,
+                    CONF_AI_RERANK: bool(user_input[CONF_AI_RERANK]),
+                }
+                if provider == AI_PROVIDER_AI_TASK:
+                    return await self.async_step_ai_task()
+                if provider == AI_PROVIDER_OPENAI:
+                    return await self.async_step_openai()
+                return self.async_create_entry(data=self._chosen)
         return self.async_show_form(
             step_id="init",
             errors=errors,
@@ -238,15 +283,113 @@ class SmartPlexOptionsFlow(OptionsFlow):
                             )
                         ),
                         vol.Required(CONF_VOICE_SENTENCES): BooleanSelector(),
+                        vol.Optional(
+                            CONF_AI_PROVIDER, default=AI_PROVIDER_NONE
+                        ): SelectSelector(
+                            SelectSelectorConfig(
+                                options=list(AI_PROVIDERS),
+                                translation_key=CONF_AI_PROVIDER,
+                            )
+                        ),
+                        vol.Optional(CONF_AI_RERANK, default=False): BooleanSelector(),
                     }
                 ),
                 {
-                    CONF_UPCOMING_DAYS: self.config_entry.options.get(
+                    CONF_UPCOMING_DAYS: options.get(
                         CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS
                     ),
-                    CONF_VOICE_SENTENCES: self.config_entry.options.get(
-                        CONF_VOICE_SENTENCES, False
+                    CONF_VOICE_SENTENCES: options.get(CONF_VOICE_SENTENCES, False),
+                    CONF_AI_PROVIDER: options.get(CONF_AI_PROVIDER, AI_PROVIDER_NONE),
+                    CONF_AI_RERANK: options.get(CONF_AI_RERANK, False),
+                },
+            ),
+        )
+
+    async def _async_test_ai(self, chosen: dict[str, Any]) -> str | None:
+        """Return the error of the chosen provider's connection test, or None."""
+        provider = create_provider(self.hass, chosen)
+        if provider is None:
+            return "ai_no_entity"
+        try:
+            if isinstance(provider, OpenAIProvider):
+                await self.hass.async_add_executor_job(provider.warm)
+            await provider.test()
+        except AIError as err:
+            if isinstance(provider, AITaskProvider):
+                return "ai_no_entity"
+            return AI_ERRORS.get(type(err), "ai_cannot_connect")
+        return None
+
+    async def async_step_ai_task(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the AI Task entity, checked before it is saved."""
+        errors: dict[str, str] = {}
+        if user_input is not None and CONF_AI_TASK_ENTITY in user_input:
+            chosen = {
+                **self._chosen,
+                CONF_AI_TASK_ENTITY: user_input[CONF_AI_TASK_ENTITY],
+            }
+            if (error := await self._async_test_ai(chosen)) is None:
+                return self.async_create_entry(data=chosen)
+            errors[CONF_AI_TASK_ENTITY] = error
+        return self.async_show_form(
+            step_id="ai_task",
+            errors=errors,
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_AI_TASK_ENTITY): EntitySelector(
+                            EntitySelectorConfig(domain="ai_task")
+                        )
+                    }
+                ),
+                {
+                    CONF_AI_TASK_ENTITY: self.config_entry.options.get(
+                        CONF_AI_TASK_ENTITY
+                    )
+                },
+            ),
+        )
+
+    async def async_step_openai(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Enter base URL, key and model of an OpenAI-compatible server, tested before saving."""
+        errors: dict[str, str] = {}
+        options = self.config_entry.options
+        if user_input is not None and CONF_AI_MODEL in user_input:
+            url = normalize_url(user_input.get(CONF_AI_BASE_URL) or "")
+            chosen = {
+                **self._chosen,
+                CONF_AI_BASE_URL: url,
+                # An empty key keeps the stored one (the form never shows it).
+                CONF_AI_API_KEY: user_input.get(CONF_AI_API_KEY)
+                or options.get(CONF_AI_API_KEY, ""),
+                CONF_AI_MODEL: user_input[CONF_AI_MODEL].strip(),
+            }
+            if urlsplit(url).scheme not in {"http", "https"}:
+                errors[CONF_AI_BASE_URL] = "ai_invalid_url"
+            elif (error := await self._async_test_ai(chosen)) is None:
+                return self.async_create_entry(data=chosen)
+            else:
+                errors["base"] = error
+        return self.async_show_form(
+            step_id="openai",
+            errors=errors,
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_AI_BASE_URL): URL_SELECTOR,
+                        vol.Optional(CONF_AI_API_KEY): KEY_SELECTOR,
+                        vol.Required(CONF_AI_MODEL): TextSelector(),
+                    }
+                ),
+                {
+                    CONF_AI_BASE_URL: options.get(
+                        CONF_AI_BASE_URL, DEFAULT_AI_BASE_URL
                     ),
+                    CONF_AI_MODEL: options.get(CONF_AI_MODEL, DEFAULT_AI_MODEL),
                 },
             ),
         )

@@ -23,6 +23,7 @@ import voluptuous as vol
 
 from . import actions
 from .actions import invalid
+from .actions.ask import async_ask, async_confirm_proposal
 
 # Sonarr, Radarr, Overseerr, TMDB and TVDB ids are 32-bit integers.
 ID_MAX = 2**31 - 1
@@ -239,6 +240,8 @@ class Action:
     handler: Callable[..., Awaitable[dict[str, Any]]]
     writes: bool
     fields: tuple[Field, ...]
+    # A read whose handler still takes (hass, entry, caller): it needs the user (ask).
+    needs_caller: bool = False
 
     def pick(self, *names: str) -> tuple[Field, ...]:
         """Return some of the fields, in the order asked."""
@@ -366,6 +369,33 @@ GET_CALENDAR = Action(
     ),
 )
 SYNC = Action("sync", actions.async_sync, True, (INSTANCE,))
+ASK = Action(
+    "ask",
+    async_ask,
+    False,
+    (
+        text(
+            "question",
+            "A question or instruction in natural language.",
+            REASON_MAX,
+            required=True,
+        ),
+    ),
+    needs_caller=True,
+)
+CONFIRM_PROPOSAL = Action(
+    "confirm_proposal",
+    async_confirm_proposal,
+    True,
+    (
+        text(
+            "proposal_id",
+            "Id of the proposal an ask answered with.",
+            40,
+            required=True,
+        ),
+    ),
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -378,6 +408,8 @@ ACTIONS: tuple[Action, ...] = (
     REMOVE_QUEUE_ITEM,
     GET_CALENDAR,
     SYNC,
+    ASK,
+    CONFIRM_PROPOSAL,
 )
 
 

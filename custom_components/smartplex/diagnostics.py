@@ -9,11 +9,20 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_AI_API_KEY, CONF_AI_BASE_URL
 from .coordinator import all_coordinators
 from .entity import safe_url
 from .models import SmartPlexConfigEntry
 
-TO_REDACT = {CONF_API_KEY, "apikey", "api_key", "email", "ip_address", "token"}
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_AI_API_KEY,
+    "apikey",
+    "api_key",
+    "email",
+    "ip_address",
+    "token",
+}
 
 
 def _jsonable(value: Any) -> Any:
@@ -60,4 +69,7 @@ async def async_get_config_entry_diagnostics(
                 },
             }
         )
-    return {"options": dict(entry.options), "services": services}
+    options = async_redact_data(dict(entry.options), TO_REDACT)
+    if options.get(CONF_AI_BASE_URL):
+        options[CONF_AI_BASE_URL] = safe_url(options[CONF_AI_BASE_URL])
+    return {"options": options, "services": services}

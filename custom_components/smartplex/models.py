@@ -12,6 +12,7 @@ from .api import ServerInfo
 from .metadata import TitleCache
 
 if TYPE_CHECKING:
+    from .assistant import Assistant
     from .coordinator import ServiceClient, ServiceCoordinators
 
 type SmartPlexConfigEntry = ConfigEntry[SmartPlexData]
@@ -56,3 +57,5 @@ class SmartPlexData:
     services: dict[str, SmartPlexService] = field(default_factory=dict)
     # Titles of TMDB ids, shared by every list that names titles by id.
     titles: TitleCache = field(default_factory=TitleCache)
+    # The AI helper (provider, re-rank cache, proposals); None until set up.
+    assistant: Assistant | None = None

@@ -26,11 +26,11 @@ async def _async_handle(action: Action, call: ServiceCall) -> ServiceResponse:
     """Run one action for a service call and return its response data."""
     fields = dict(call.data)
     entry = actions.resolve_entry(call.hass, fields.pop(ATTR_CONFIG_ENTRY, None))
-    if not action.writes:
+    if not action.writes and not action.needs_caller:
         return await action.handler(entry, **fields)
     caller = Caller(source=actions.SOURCE_SERVICE, context=call.context)
     result = await action.handler(call.hass, entry, caller, **fields)
-    return result if call.return_response else None
+    return result if call.return_response or not action.writes else None
 
 
 @callback

@@ -83,6 +83,10 @@ class OpenAIProvider:
             http_client=http_client,
         )
 
+    def warm(self) -> None:
+        """Run the SDK's blocking platform detection (call from an executor)."""
+        self._client.platform_headers()
+
     async def _create(self, **arguments: Any) -> Any:
         """Run one chat completion with the timeout, errors mapped."""
         try:
