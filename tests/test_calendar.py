@@ -8,6 +8,7 @@ from pathlib import Path
 import re
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -23,6 +24,8 @@ from simulator import Simulator
 from .conftest import NOW
 
 EPISODES = "calendar.sonarr_episodes"
+# A window long enough to hold two episodes or releases in the small world.
+UPCOMING_DAYS = 60
 RELEASES = "calendar.radarr_movie_releases"
 
 
@@ -151,3 +154,42 @@ def test_releases_of_a_recorded_movie() -> None:
     assert movie_releases(movie, day_start, day_start + timedelta(hours=1)) == [
         MovieRelease(date(2021, 12, 3), "physical")
     ]
+
+
+@pytest.mark.parametrize("entity_id", [EPISODES, RELEASES])
+async def test_state_is_the_current_or_next_event(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    entity_id: str,
+) -> None:
+    """The state names the first fetched event not over yet, and moves on with time."""
+    # The simulated world's titles came out before its "now": go back to a busy month.
+    if entity_id == EPISODES:
+        aired = [episode[4] for episode in simulator.world.episodes.values()]
+    else:
+        aired = [movie.info.release for movie in simulator.world.movies.values()]
+    day = dt_util.start_of_local_day(max(aired) - timedelta(days=UPCOMING_DAYS - 1))
+    upcoming = await get_events(
+        hass, entity_id, day, day + timedelta(days=UPCOMING_DAYS)
+    )
+    assert len(upcoming) >= 2
+    freezer.move_to(day)
+    entity = hass.data["entity_components"][CALENDAR_DOMAIN].get_entity(entity_id)
+    coordinator = entity.coordinator
+    coordinator.async_set_updated_data(
+        await coordinator.async_get_range(day, day + timedelta(days=UPCOMING_DAYS))
+    )
+    assert hass.states.get(entity_id).attributes["message"] == upcoming[0]["summary"]
+    # Past the end of that event, without a new fetch, the next one takes its place.
+    freezer.move_to(_end(upcoming[0]) + timedelta(seconds=1))
+    later = [event for event in upcoming if _end(event) > dt_util.now()]
+    assert entity.event.summary == later[0]["summary"]
+
+
+def _end(event: dict[str, Any]) -> datetime:
+    """Return when an event of get_events ends, as an aware local time."""
+    if "T" in event["end"]:
+        return datetime.fromisoformat(event["end"])
+    return dt_util.start_of_local_day(date.fromisoformat(event["end"]))

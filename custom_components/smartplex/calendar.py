@@ -132,16 +132,25 @@ class SmartPlexCalendar(SmartPlexEntity[ArrCalendarCoordinator], CalendarEntity)
         )
         super().__init__(coordinator, key)
         self._attr_translation_key = key
+        self._events_of: list[CalendarItem] | None = None
+        self._events: list[CalendarEvent] = []
 
     @property
     def event(self) -> CalendarEvent | None:
         """Return the current or next event of the fetched window."""
+        # Home Assistant reads this several times per state write: build the events once
+        # per fetch (the window only moves on) and scan them from the earliest.
+        if self._events_of is not self.coordinator.data:
+            self._events_of = self.coordinator.data
+            self._events = calendar_events(
+                self.coordinator.data or [],
+                datetime.min.replace(tzinfo=dt_util.UTC),
+                datetime.max.replace(tzinfo=dt_util.UTC),
+            )
         now = dt_util.now()
-        # Before a first successful fetch there is no data yet.
-        events = calendar_events(
-            self.coordinator.data or [], now, datetime.max.replace(tzinfo=now.tzinfo)
+        return next(
+            (event for event in self._events if event.end_datetime_local > now), None
         )
-        return events[0] if events else None
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
