@@ -107,18 +107,6 @@ def quality(quality_id: int, radarr: bool) -> dict[str, Any]:
     return {"quality": body, "revision": {"version": 1, "real": 0, "isRepack": False}}
 
 
-def images(kind: str, tmdb_id: int) -> list[dict[str, Any]]:
-    """Return poster and fanart MediaCovers."""
-    return [
-        {
-            "coverType": cover,
-            "url": f"/MediaCover/{tmdb_id}/{cover}.jpg",
-            "remoteUrl": f"https://image.tmdb.org/t/p/original/sim{kind}{tmdb_id}{cover}.jpg",
-        }
-        for cover in ("poster", "fanart")
-    ]
-
-
 def paged(
     request: web.Request,
     records: Sequence[Any],

@@ -168,10 +168,19 @@ class Stack:
             "progress_percent": 100 * offset // max(1, session.duration),
             "transcode_decision": "transcode" if session.transcode else "direct play",
             "player": "SimPlayer",
+            "poster_url": f"https://image.tmdb.org/t/p/w500/sim{session.kind}{info.tmdb_id}.jpg",
             "platform": ("Roku", "Android", "iOS", "Chrome", "Windows", "tvOS")[
                 session.platform
             ],
         }
+
+    def pause_session(self, session_key: int) -> None:
+        """Pause a stream and fire Tautulli's pause notification."""
+        self._notify_tautulli("on_pause", self.sessions[session_key])
+
+    def resume_session(self, session_key: int) -> None:
+        """Resume a paused stream and fire Tautulli's resume notification."""
+        self._notify_tautulli("on_resume", self.sessions[session_key])
 
     def _notify_tautulli(self, action: str, session: Session) -> None:
         """Send Tautulli webhook notifications configured for an action."""
@@ -198,6 +207,7 @@ class Stack:
         for session in list(self.sessions.values()):
             if (now - session.started).total_seconds() < session.duration:
                 continue
+            self._notify_tautulli("on_watched", session)
             self._notify_tautulli("on_stop", session)
             del self.sessions[session.session_key]
             started = int(session.started.timestamp())
@@ -351,6 +361,15 @@ class Stack:
             item = world.enqueue_episode(series, eid, now=now)
             self.notify_arr("sonarr", "onGrab", webhooks.arr_grab(world, item))
 
+    def fail_download(self, queue_id: int, message: str) -> None:
+        """Leave a download waiting for a manual import and announce it."""
+        item = self.world.queue[queue_id]
+        self.notify_arr(
+            item.service,
+            "onManualInteractionRequired",
+            webhooks.arr_manual_interaction(self.world, item, message),
+        )
+
     def add_command(self, service: str, name: str, body: dict[str, Any]) -> Command:
         """Accept a command; it starts and completes as simulated time passes."""
         command = Command(
@@ -418,13 +437,26 @@ class Stack:
         for owner, episode_ids in targets:
             self.grab_episodes(owner, episode_ids)
 
+    def _has_file(self, item: QueueItem) -> bool:
+        """Return whether the title (or episode) of a download already has a file."""
+        world = self.world
+        if item.service == "radarr":
+            movie = world.movies.get(item.media_id)
+            return movie is not None and movie.has_file
+        episode = world.episodes.get(item.episode_id or 0)
+        return episode is not None and bool(episode[5])
+
     # -- Overseerr events --------------------------------------------------------------------
 
     def notify_overseerr(
-        self, event: str, request: Request | None, subject: str = ""
+        self,
+        event: str,
+        request: Request | None,
+        subject: str = "",
+        settings: dict[str, Any] | None = None,
     ) -> None:
         """Send Overseerr's webhook if enabled for this notification type."""
-        settings = self.notifications.overseerr
+        settings = settings or self.notifications.overseerr
         options = settings["options"]
         if not settings["enabled"] or not options.get("webhookUrl"):
             return
@@ -507,8 +539,9 @@ class Stack:
         self._finish_sessions()
 
     def _import(self, item: QueueItem) -> None:
-        """Import a finished download and announce it."""
+        """Import a finished download and announce it (an upgrade when a file existed)."""
         world = self.world
+        upgrade = self._has_file(item)
         world.import_item(item, self.clock.now())
         owner = (
             world.movies.get(item.media_id)
@@ -519,8 +552,8 @@ class Stack:
             return
         self.notify_arr(
             item.service,
-            "onDownload",
-            webhooks.arr_download(world, item, self.clock.now()),
+            "onUpgrade" if upgrade else "onDownload",
+            webhooks.arr_download(world, item, self.clock.now(), upgrade=upgrade),
         )
         kind: Kind = "movie" if item.service == "radarr" else "tv"
         tmdb_id = owner.info.tmdb_id

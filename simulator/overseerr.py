@@ -725,8 +725,15 @@ class OverseerrRoutes:
         return web.json_response(settings)
 
     async def test_webhook(self, request: web.Request) -> web.Response:
-        """Send a test notification using the stored settings."""
+        """Send a test notification with the posted settings (else the stored ones)."""
+        try:
+            body = await request.json() if request.can_read_body else None
+        except ValueError:
+            raise _fail(400, "Invalid JSON body.") from None
+        settings = None
+        if isinstance(body, dict) and isinstance(body.get("options"), dict):
+            settings = {"enabled": True, "types": 0, "options": body["options"]}
         self.stack.notify_overseerr(
-            "TEST_NOTIFICATION", None, subject="Test Notification"
+            "TEST_NOTIFICATION", None, subject="Test Notification", settings=settings
         )
         return web.Response(status=204)

@@ -10,7 +10,6 @@ from aiohttp import web
 from .arr import (
     ArrRoutes,
     bad_request,
-    images,
     json_body,
     not_found,
     paged,
@@ -20,6 +19,7 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
+from .webhooks import images
 from .world import MOVIE_GENRES, HistoryEvent, Movie, QueueItem, Title
 
 # Digital and physical releases follow the cinema release, as they usually do.

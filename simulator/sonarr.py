@@ -10,7 +10,6 @@ from aiohttp import web
 from .arr import (
     ArrRoutes,
     bad_request,
-    images,
     json_body,
     not_found,
     paged,
@@ -20,6 +19,7 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
+from .webhooks import images
 from .world import TV_GENRES, Episode, HistoryEvent, QueueItem, Series, Title
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import webhooks
 from .core import Session, Stack
 from .world import Play, Title
 
@@ -93,6 +94,7 @@ class TautulliApi:
             "add_notifier_config": self.add_notifier,
             "set_notifier_config": self.set_notifier,
             "delete_notifier": self.delete_notifier,
+            "notify": self.notify,
         }
 
     def routes(self) -> list[web.RouteDef]:
@@ -932,6 +934,7 @@ class TautulliApi:
                 "on_stop": 0,
                 "on_pause": 0,
                 "on_resume": 0,
+                "on_watched": 0,
                 "on_created": 0,
             },
             "notify_text": {},
@@ -960,6 +963,22 @@ class TautulliApi:
                     "body": query[f"{action}_body"],
                 }
         return None, "Saved notification agent."
+
+    async def notify(self, request: web.Request) -> Any:
+        """Send a notification through a notifier (a webhook posts the JSON body)."""
+        _, notifier = self._notifier(request)
+        if not request.query.get("subject") or not request.query.get("body"):
+            raise TautulliError("Missing notification subject or body.")
+        hook = notifier["config"].get("hook")
+        if not hook:
+            raise TautulliError("Notification failed.")
+        self.stack.webhooks.send(
+            "tautulli",
+            hook,
+            webhooks.tautulli_payload(request.query["body"], {}),
+            method=notifier["config"].get("method") or "POST",
+        )
+        return None, "Notification sent."
 
     async def delete_notifier(self, request: web.Request) -> Any:
         """Delete a notifier."""

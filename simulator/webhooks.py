@@ -117,7 +117,8 @@ class WebhookSender:
                 method, delivery.url, json=delivery.payload, headers=headers
             ) as response:
                 delivery.status = response.status
-        except (aiohttp.ClientError, TimeoutError):
+        # RuntimeError: a test harness refusing the connection (pytest-socket).
+        except (aiohttp.ClientError, TimeoutError, OSError, RuntimeError):
             delivery.status = 0
             _LOGGER.debug("webhook delivery for %s failed", delivery.service)
 
@@ -132,6 +133,18 @@ class WebhookSender:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def images(kind: str, tmdb_id: int) -> list[dict[str, Any]]:
+    """Return poster and fanart MediaCovers."""
+    return [
+        {
+            "coverType": cover,
+            "url": f"/MediaCover/{tmdb_id}/{cover}.jpg",
+            "remoteUrl": f"https://image.tmdb.org/t/p/original/sim{kind}{tmdb_id}{cover}.jpg",
+        }
+        for cover in ("poster", "fanart")
+    ]
 
 
 def arr_series(world: World, series: Series) -> dict[str, Any]:
@@ -149,7 +162,7 @@ def arr_series(world: World, series: Series) -> dict[str, Any]:
         "type": "standard",
         "year": info.year,
         "genres": [genre_name("tv", g) for g in info.genre_ids],
-        "images": [],
+        "images": images("tv", info.tmdb_id),
         "tags": [world.tags[t] for t in series.tags if t in world.tags],
     }
 
@@ -167,7 +180,7 @@ def arr_movie(world: World, movie: Movie) -> dict[str, Any]:
         "imdbId": info.imdb_id,
         "overview": info.overview,
         "genres": [genre_name("movie", g) for g in info.genre_ids],
-        "images": [],
+        "images": images("movie", info.tmdb_id),
         "tags": [world.tags[t] for t in movie.tags if t in world.tags],
     }
 
@@ -252,7 +265,9 @@ def arr_grab(world: World, item: QueueItem) -> dict[str, Any]:
     return arr_envelope(item.service, "Grab", body)
 
 
-def arr_download(world: World, item: QueueItem, now: datetime) -> dict[str, Any]:
+def arr_download(
+    world: World, item: QueueItem, now: datetime, *, upgrade: bool = False
+) -> dict[str, Any]:
     """Return a Sonarr/Radarr Download (import) payload."""
     file = {
         "id": item.id,
@@ -265,7 +280,7 @@ def arr_download(world: World, item: QueueItem, now: datetime) -> dict[str, Any]
         "dateAdded": iso(now),
     }
     body: dict[str, Any] = {
-        "isUpgrade": False,
+        "isUpgrade": upgrade,
         "downloadClient": "SABnzbd",
         "downloadClientType": "SABnzbd",
         "downloadId": item.download_id,
@@ -282,6 +297,22 @@ def arr_download(world: World, item: QueueItem, now: datetime) -> dict[str, Any]
         series = world.series[item.media_id]
         body["episodeFile"] = {**file, "path": f"{series.path}/{item.title}.mkv"}
     return arr_envelope(item.service, "Download", body)
+
+
+def arr_manual_interaction(
+    world: World, item: QueueItem, message: str
+) -> dict[str, Any]:
+    """Return a ManualInteractionRequired payload: a download that cannot be imported."""
+    body = {
+        "downloadClient": "SABnzbd",
+        "downloadClientType": "SABnzbd",
+        "downloadId": item.download_id,
+        "downloadStatus": "Warning",
+        "downloadStatusMessages": [{"title": item.title, "messages": [message]}],
+        "release": _release(item),
+        **_media(world, item),
+    }
+    return arr_envelope(item.service, "ManualInteractionRequired", body)
 
 
 def radarr_added(world: World, movie: Movie) -> dict[str, Any]:
@@ -320,13 +351,18 @@ def arr_health(
 
 
 def decode_overseerr_template(stored: str) -> str:
-    """Return the JSON template text of Overseerr's (base64-encoded) jsonPayload setting."""
+    """Return the template text of Overseerr's jsonPayload setting.
+
+    Overseerr stores base64 of the template as a JSON string (its web UI sends
+    JSON.stringify(template), and the agent decodes with JSON.parse twice); plain
+    template text, as older setups and hand-made settings have it, is accepted too.
+    """
     try:
         text = base64.b64decode(stored, validate=True).decode()
-        json.loads(text)
+        decoded = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return stored
-    return text
+    return decoded if isinstance(decoded, str) else text
 
 
 def overseerr_payload(

@@ -10,13 +10,19 @@ from homeassistant.helpers.typing import ConfigType
 
 from .assistant import async_create_assistant
 from .const import DOMAIN
-from .coordinator import async_start_service, create_service
+from .coordinator import async_start_service, create_client, create_service
 from .dashboard import async_register_frontend
 from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
-from .models import SmartPlexConfigEntry, SmartPlexData
+from .models import SmartPlexConfigEntry, SmartPlexData, SmartPlexService
 from .services import async_setup_services
 from .store import async_close_store, async_open_store
+from .webhook import (
+    async_remove_entry_push,
+    async_remove_services_push,
+    async_setup_push,
+    async_start_push,
+)
 from .websocket_api import async_setup_websocket_api
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -52,18 +58,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
         services={service.subentry_id: service for service in services},
         assistant=await async_create_assistant(hass, entry.options),
     )
+    await async_setup_push(hass, entry)
     await async_sync_sentences(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Started once their devices exist, as tasks of the entry: unloading cancels them.
     for service in services:
         entry.async_create_background_task(
-            hass, async_start_service(service), f"{DOMAIN} start {service.title}"
+            hass, _async_start(service), f"{DOMAIN} start {service.title}"
         )
     return True
 
 
+async def _async_start(service: SmartPlexService) -> None:
+    """Start polling a service, then register its webhook once it answered."""
+    await async_start_service(service)
+    await async_start_push(service)
+
+
 async def _async_reload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> None:
     """Reload the entry after its subentries or options changed."""
+    # A removed service's client is still here: remove its webhook from the service.
+    await async_remove_services_push(hass, entry)
     hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
@@ -78,3 +93,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -
     ):
         await async_close_store(hass)
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> None:
+    """Remove SmartPlex's webhooks from every service of a deleted hub."""
+    await async_remove_entry_push(hass, entry, create_client)

@@ -72,3 +72,27 @@ INTERVAL_USERS: Final = timedelta(minutes=30)
 INTERVAL_STATUS: Final = timedelta(hours=1)
 # TMDB is a remote, shared, rate-limited API: only a reachability check here.
 INTERVAL_TMDB: Final = timedelta(hours=6)
+
+# Push: whether services may call the webhooks from outside the local network.
+CONF_PUSH_REMOTE: Final = "push_remote"
+# While push works, the polls it covers only catch what a lost notification missed.
+PUSH_POLL_INTERVALS: Final[dict[str, dict[str, timedelta]]] = {
+    SERVICE_SONARR: {
+        "queue": timedelta(minutes=15),
+        "library": timedelta(minutes=30),
+        "health": timedelta(hours=1),
+    },
+    SERVICE_RADARR: {
+        "queue": timedelta(minutes=15),
+        "library": timedelta(minutes=30),
+        "health": timedelta(hours=1),
+    },
+    SERVICE_OVERSEERR: {
+        "requests": timedelta(minutes=30),
+        "request_events": timedelta(minutes=30),
+    },
+    SERVICE_TAUTULLI: {
+        "activity": timedelta(minutes=5),
+        "history": timedelta(minutes=30),
+    },
+}

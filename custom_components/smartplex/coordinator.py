@@ -16,6 +16,7 @@ from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -79,6 +80,9 @@ type CalendarItem = Episode | Movie
 QUEUE_RECOUNT = timedelta(minutes=15)
 # A failing service is retried sooner than a slow interval, so it recovers quickly.
 RETRY_INTERVAL = timedelta(minutes=2)
+# A burst of push notifications or writes refreshes a coordinator at once, then at
+# most once per this window (Home Assistant's default waits 10 s).
+REFRESH_COOLDOWN = 2.0
 # LAN services answer within a second; 10 s still tolerates a busy NAS waking its disks.
 REQUEST_TIMEOUT = 10.0
 RECENT_REQUESTS = 20
@@ -162,6 +166,9 @@ class SmartPlexCoordinator[DataT](DataUpdateCoordinator[DataT]):
             config_entry=entry,
             name=f"{service.title} {self.kind}",
             update_interval=self.interval,
+            request_refresh_debouncer=Debouncer(
+                hass, POLL_LOGGER, cooldown=REFRESH_COOLDOWN, immediate=True
+            ),
         )
         self.service = service
         # Unavailable until the first fetch succeeds: setup does not wait for it.

@@ -1,23 +1,53 @@
-"""Event entity for SmartPlex: Overseerr request changes seen while polling."""
+"""Event entities for SmartPlex: downloads, health, requests and playback.
+
+Push notifications feed every one of them; the Overseerr request entity also learns of
+changes seen between polls, and a change seen both ways fires once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.push import (
+    CATEGORY_DOWNLOAD,
+    CATEGORY_HEALTH,
+    CATEGORY_PLAYBACK,
+    CATEGORY_REQUEST,
+    REFRESH_REQUEST_EVENTS,
+    PushNotification,
+    PushValue,
+)
+from .const import SERVICE_RADARR, SERVICE_SONARR, SERVICE_TAUTULLI
 from .coordinator import (
     OverseerrCoordinators,
     OverseerrRequestEventsCoordinator,
     RequestEvent,
+    SmartPlexCoordinator,
 )
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
+from .webhook import push_signal
 
 # Read-only platform: the coordinators serialise requests.
 PARALLEL_UPDATES = 0
 
-REQUEST_EVENT_TYPES = ["approved", "available", "created", "declined", "failed"]
+REQUEST_EVENT_TYPES = [
+    "approved",
+    "auto_approved",
+    "available",
+    "created",
+    "declined",
+    "failed",
+]
+DOWNLOAD_EVENT_TYPES = ["failed", "grabbed", "imported", "upgraded"]
+HEALTH_EVENT_TYPES = ["issue", "restored"]
+PLAYBACK_EVENT_TYPES = ["paused", "resumed", "started", "stopped", "watched"]
 
 
 async def async_setup_entry(
@@ -25,46 +55,122 @@ async def async_setup_entry(
     entry: SmartPlexConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up a request event entity for every Overseerr."""
+    """Set up the event entities of every service that reports events."""
     for service in entry.runtime_data.services.values():
-        if isinstance(service.coordinators, OverseerrCoordinators):
-            async_add_entities(
-                [SmartPlexRequestEvent(service.coordinators.request_events)],
-                config_subentry_id=service.subentry_id,
+        coordinators = service.coordinators
+        entities: list[SmartPlexPushEvent] = []
+        if isinstance(coordinators, OverseerrCoordinators):
+            entities.append(SmartPlexRequestEvent(coordinators.request_events))
+        elif service.service_type in (SERVICE_SONARR, SERVICE_RADARR):
+            entities += [
+                SmartPlexPushEvent(
+                    coordinators.status,
+                    "download",
+                    CATEGORY_DOWNLOAD,
+                    DOWNLOAD_EVENT_TYPES,
+                ),
+                SmartPlexPushEvent(
+                    coordinators.status,
+                    "health_event",
+                    CATEGORY_HEALTH,
+                    HEALTH_EVENT_TYPES,
+                ),
+            ]
+        elif service.service_type == SERVICE_TAUTULLI:
+            entities.append(
+                SmartPlexPushEvent(
+                    coordinators.status,
+                    "playback",
+                    CATEGORY_PLAYBACK,
+                    PLAYBACK_EVENT_TYPES,
+                )
             )
+        if entities:
+            async_add_entities(entities, config_subentry_id=service.subentry_id)
 
 
-def event_attributes(event: RequestEvent) -> dict[str, str | int | bool | None]:
-    """Return the small, flat attributes of a request event."""
+def request_notification(event: RequestEvent) -> PushNotification:
+    """Return the notification a request change seen by polling stands for."""
     request = event.request
     media = request.media
-    return {
+    requester = request.requested_by
+    data: dict[str, PushValue] = {
         "request_id": request.id,
         "media_type": request.media_type,
         "tmdb_id": media.tmdb_id if media else None,
+        "tvdb_id": media.tvdb_id if media else None,
         "is_4k": request.is_4k,
-        "requested_by": request.requested_by.display_name
-        if request.requested_by
-        else None,
+        "requested_by": requester.display_name if requester else None,
     }
+    return PushNotification(
+        category=CATEGORY_REQUEST,
+        event_type=event.event_type,
+        data=data,
+        refresh=frozenset({REFRESH_REQUEST_EVENTS}),
+        key=(event.event_type, request.id, data["tmdb_id"]),
+    )
 
 
-class SmartPlexRequestEvent(
-    SmartPlexEntity[OverseerrRequestEventsCoordinator], EventEntity
-):
+class SmartPlexPushEvent(SmartPlexEntity[SmartPlexCoordinator[Any]], EventEntity):
+    """Fires for one category of a service's push notifications."""
+
+    def __init__(
+        self,
+        coordinator: SmartPlexCoordinator[Any],
+        key: str,
+        category: str,
+        event_types: list[str],
+    ) -> None:
+        """Initialise the event entity."""
+        super().__init__(coordinator, key)
+        self._attr_translation_key = key
+        self._attr_event_types = event_types
+        self._category = category
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the service's notifications."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, push_signal(self.service.subentry_id), self._async_notified
+            )
+        )
+
+    @callback
+    def _async_notified(self, notification: PushNotification) -> None:
+        """Fire for a notification of this entity's category."""
+        if (
+            notification.category == self._category
+            and notification.event_type in self.event_types
+        ):
+            self._trigger_event(notification.event_type, event_attributes(notification))
+            self.async_write_ha_state()
+
+
+def event_attributes(notification: PushNotification) -> dict[str, PushValue]:
+    """Return the event's attributes: the notification's data without empty values."""
+    data: Mapping[str, PushValue] = notification.data
+    return {key: value for key, value in data.items() if value is not None}
+
+
+class SmartPlexRequestEvent(SmartPlexPushEvent):
     """Fires when a request is created, approved, declined, fails or becomes available."""
 
-    _attr_translation_key = "request"
-    _attr_event_types = REQUEST_EVENT_TYPES
+    coordinator: OverseerrRequestEventsCoordinator
 
     def __init__(self, coordinator: OverseerrRequestEventsCoordinator) -> None:
         """Initialise the event entity."""
-        super().__init__(coordinator, "request")
+        super().__init__(coordinator, "request", CATEGORY_REQUEST, REQUEST_EVENT_TYPES)
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Fire one event per request change found by the latest poll."""
+        """Announce the request changes found by the latest poll (push may have already)."""
+        push = self.service.push
         if self.coordinator.last_update_success:
             for event in self.coordinator.data:
-                self._trigger_event(event.event_type, event_attributes(event))
+                notification = request_notification(event)
+                if push is None:
+                    self._async_notified(notification)
+                else:
+                    push.async_announce(notification, source="poll")
         self.async_write_ha_state()

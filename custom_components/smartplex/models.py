@@ -14,6 +14,7 @@ from .metadata import TitleCache
 if TYPE_CHECKING:
     from .assistant import Assistant
     from .coordinator import ServiceClient, ServiceCoordinators
+    from .webhook import PushManager, PushStore
 
 type SmartPlexConfigEntry = ConfigEntry[SmartPlexData]
 
@@ -33,6 +34,8 @@ class SmartPlexService:
     unsupported_version: str | None = None
     # Set when the key was rejected, until a request succeeds again.
     key_rejected: bool = False
+    # The webhook of a service that can push (Sonarr, Radarr, Overseerr, Tautulli).
+    push: PushManager | None = None
 
     @property
     def subentry_id(self) -> str:
@@ -59,3 +62,4 @@ class SmartPlexData:
     titles: TitleCache = field(default_factory=TitleCache)
     # The AI helper (provider, re-rank cache, proposals); None until set up.
     assistant: Assistant | None = None
+    push_store: PushStore = field(init=False)

@@ -568,19 +568,18 @@ class ArrClient[QueueT](ApiClient):
         tags: Iterable[int] = (),
     ) -> Notification:
         """Create a webhook connection (POST JSON to url) for the given on* events."""
-        body: dict[str, Any] = {
-            "name": name,
-            "implementation": "Webhook",
-            "configContract": "WebhookSettings",
-            "fields": [
-                {"name": "url", "value": url},
-                {"name": "method", "value": 1},
-            ],
-            "tags": list(tags),
-        }
-        body.update(dict.fromkeys(events, True))
         return Notification.from_dict(
-            await self._post_dict("/api/v3/notification", body)
+            await self._post_dict(
+                "/api/v3/notification", _webhook_body(name, url, events, tags)
+            )
+        )
+
+    async def test_webhook(self, name: str, url: str) -> None:
+        """Make the service send its Test notification to a webhook URL."""
+        await self._request(
+            "POST",
+            "/api/v3/notification/test",
+            json_body=_webhook_body(name, url, (), ()),
         )
 
     async def delete_notification(self, notification_id: int) -> None:
@@ -596,3 +595,21 @@ class ArrClient[QueueT](ApiClient):
             "end": end.isoformat(),
             "unmonitored": unmonitored,
         }
+
+
+def _webhook_body(
+    name: str, url: str, events: Iterable[str], tags: Iterable[int]
+) -> dict[str, Any]:
+    """Return a Webhook NotificationResource (POST JSON to url) for the given on* events."""
+    body: dict[str, Any] = {
+        "name": name,
+        "implementation": "Webhook",
+        "configContract": "WebhookSettings",
+        "fields": [
+            {"name": "url", "value": url},
+            {"name": "method", "value": 1},
+        ],
+        "tags": list(tags),
+    }
+    body.update(dict.fromkeys(events, True))
+    return body

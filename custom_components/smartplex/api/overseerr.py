@@ -566,16 +566,38 @@ class OverseerrClient(ApiClient):
         json_payload: str,
         authorization_header: str | None = None,
     ) -> WebhookSettings:
-        """Configure the webhook agent (json_payload is the template text)."""
-        options: dict[str, Any] = {
-            "webhookUrl": webhook_url,
-            "jsonPayload": json_payload,
-        }
-        if authorization_header is not None:
-            options["authHeader"] = authorization_header
+        """Configure the webhook agent (json_payload as Overseerr stores it)."""
         return WebhookSettings.from_dict(
             await self._post_dict(
                 "/api/v1/settings/notifications/webhook",
-                {"enabled": enabled, "types": types, "options": options},
+                _webhook_settings_body(
+                    enabled, webhook_url, types, json_payload, authorization_header
+                ),
             )
         )
+
+    async def test_webhook_settings(
+        self, *, webhook_url: str, types: int, json_payload: str
+    ) -> None:
+        """Send a test notification with these settings (the stored ones stay)."""
+        await self._request(
+            "POST",
+            "/api/v1/settings/notifications/webhook/test",
+            json_body=_webhook_settings_body(
+                True, webhook_url, types, json_payload, None
+            ),
+        )
+
+
+def _webhook_settings_body(
+    enabled: bool,
+    webhook_url: str,
+    types: int,
+    json_payload: str,
+    authorization_header: str | None,
+) -> dict[str, Any]:
+    """Return a WebhookSettings body."""
+    options: dict[str, Any] = {"webhookUrl": webhook_url, "jsonPayload": json_payload}
+    if authorization_header is not None:
+        options["authHeader"] = authorization_header
+    return {"enabled": enabled, "types": types, "options": options}

@@ -902,6 +902,12 @@ class TautulliClient(ApiClient):
         await self.set_notifier_config(notifier_id, WEBHOOK_AGENT_ID, config)
         return notifier_id
 
+    async def notify(self, notifier_id: int, *, subject: str, body: str) -> None:
+        """Send a notification through one notification agent (a webhook posts body)."""
+        await self._command(
+            "notify", notifier_id=notifier_id, subject=subject, body=body
+        )
+
     async def delete_notifier(self, notifier_id: int) -> None:
         """Delete a notification agent."""
         await self._command("delete_notifier", notifier_id=notifier_id)
