@@ -221,4 +221,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX sync_log_started ON sync_log (started)",
     ),
+    (
+        # TMDB details (JSON of engine TitleInfo) and related lists per title (store/metadata.py).
+        """
+        CREATE TABLE tmdb_titles (
+            media_type TEXT NOT NULL,
+            tmdb_id INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            fetched INTEGER NOT NULL,
+            PRIMARY KEY (media_type, tmdb_id)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE tmdb_related (
+            media_type TEXT NOT NULL,
+            tmdb_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            related TEXT NOT NULL,
+            fetched INTEGER NOT NULL,
+            PRIMARY KEY (media_type, tmdb_id, kind)
+        ) WITHOUT ROWID
+        """,
+    ),
 )

@@ -1,0 +1,97 @@
+"""TMDB details and related lists are cached in the database with a time to live."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+from custom_components.smartplex.engine.models import Identity, TitleInfo
+from custom_components.smartplex.store import SmartPlexStore
+from custom_components.smartplex.store.metadata import (
+    DETAILS_TTL_SECONDS,
+    RELATED_TTL_SECONDS,
+    get_related,
+    get_titles,
+    put_related,
+    put_titles,
+)
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+WIRE = Identity("tv", 1438)
+HEAT = Identity("movie", 949)
+FULL = TitleInfo(
+    identity=WIRE,
+    title="The Wire",
+    year=2002,
+    release_date=datetime(2002, 6, 2, tzinfo=UTC),
+    overview="Baltimore.",
+    poster_url="https://image.tmdb.org/t/p/w500/wire.jpg",
+    genres=("Crime", "Drama"),
+    keywords=("police",),
+    people=("Dominic West", "David Simon"),
+    language="en",
+    vote_average=8.6,
+    vote_count=2500,
+    popularity=55.5,
+    tvdb_id=79126,
+    imdb_id="tt0306414",
+)
+BARE = TitleInfo(identity=HEAT, title="Heat")
+
+
+def test_titles_round_trip_until_they_expire(tmp_path: Path) -> None:
+    """Every field reads back; a row older than the time to live is not returned."""
+    store = SmartPlexStore(str(tmp_path / "smartplex.db"))
+    store.open()
+    store.transaction(partial(put_titles, titles=[FULL], now=NOW))
+    store.run(partial(put_titles, titles=[BARE], now=NOW - timedelta(days=8)))
+
+    fresh = store.run(partial(get_titles, identities=[WIRE, HEAT, WIRE], now=NOW))
+    long_ttl = store.run(
+        partial(get_titles, identities=[HEAT], now=NOW, ttl=9 * 86_400)
+    )
+    store.run(partial(put_titles, titles=[FULL], now=NOW + timedelta(days=1)))
+    later = NOW + timedelta(seconds=DETAILS_TTL_SECONDS + 3600)
+    refreshed = store.run(partial(get_titles, identities=[WIRE], now=later))
+    store.close()
+
+    assert fresh == {WIRE: FULL}
+    assert long_ttl == {HEAT: BARE}
+    assert refreshed == {WIRE: FULL}
+
+
+def test_related_lists_keep_their_order_per_kind(tmp_path: Path) -> None:
+    """A related list reads back in order, per kind, and expires."""
+    store = SmartPlexStore(str(tmp_path / "smartplex.db"))
+    store.open()
+    shield, justified = Identity("tv", 1414), Identity("tv", 37680)
+    store.run(
+        partial(
+            put_related,
+            identity=WIRE,
+            kind="recommendations",
+            related=[justified, shield],
+            now=NOW,
+        )
+    )
+
+    found = store.run(
+        partial(get_related, identities=[WIRE, HEAT], kind="recommendations", now=NOW)
+    )
+    similar = store.run(
+        partial(get_related, identities=[WIRE], kind="similar", now=NOW)
+    )
+    expired = store.run(
+        partial(
+            get_related,
+            identities=[WIRE],
+            kind="recommendations",
+            now=NOW + timedelta(seconds=RELATED_TTL_SECONDS + 1),
+        )
+    )
+    store.close()
+
+    assert found == {WIRE: (justified, shield)}
+    assert similar == {}
+    assert expired == {}
