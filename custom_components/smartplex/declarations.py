@@ -37,6 +37,7 @@ REASON_MAX = 1000
 SHOWN_VALUE_MAX = 40
 ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 IMDB_ID_PATTERN = r"^tt[0-9]{7,10}$"
+PLAN_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 
 # Home Assistant 2026.9+ serves probatio as voluptuous, whose validators are generic.
@@ -396,6 +397,58 @@ CONFIRM_PROPOSAL = Action(
         ),
     ),
 )
+KEEP_TAG = text(
+    "keep_tag",
+    "Sonarr/Radarr tag that keeps a title out of every plan.",
+    100,
+    default="keep",
+)
+PLAN_CLEANUP = Action(
+    "plan_cleanup",
+    actions.async_plan_cleanup,
+    True,
+    (
+        integer(
+            "target_percent",
+            "Use each root folder's disk up to this percentage.",
+            1,
+            99,
+            default=75,
+        ),
+        integer("max_items", "Most titles one plan removes.", 1, 500, default=50),
+        KEEP_TAG,
+        integer(
+            "grace_days",
+            "Days the titles are announced as leaving soon before the plan can run.",
+            0,
+            90,
+            default=0,
+        ),
+        INSTANCE,
+    ),
+)
+EXECUTE_CLEANUP = Action(
+    "execute_cleanup",
+    actions.async_execute_cleanup,
+    True,
+    (
+        Field(
+            name="plan_id",
+            description="Id of the plan (from plan_cleanup).",
+            validator=vol.All(cv.string, FullMatch(PLAN_ID_PATTERN)),
+            error="invalid_plan_id",
+            required=True,
+        ),
+        flag("confirm", "Must be true: you reviewed the plan.", default=False),
+        flag("delete_files", "Delete the files too.", default=True),
+        flag(
+            "add_exclusion",
+            "Add an import-list exclusion so lists do not bring it back.",
+            default=False,
+        ),
+        KEEP_TAG,
+    ),
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -410,6 +463,8 @@ ACTIONS: tuple[Action, ...] = (
     SYNC,
     ASK,
     CONFIRM_PROPOSAL,
+    PLAN_CLEANUP,
+    EXECUTE_CLEANUP,
 )
 
 

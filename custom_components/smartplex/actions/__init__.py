@@ -3,6 +3,7 @@
 One module per area; the handlers and the names the surfaces need are listed here.
 """
 
+from .care import async_execute_cleanup, async_plan_cleanup
 from .common import (
     SOURCE_INTENT,
     SOURCE_LLM,
@@ -48,10 +49,12 @@ __all__ = [
     "async_approve_request",
     "async_decline_request",
     "async_disk_space",
+    "async_execute_cleanup",
     "async_find_pending_request",
     "async_get_calendar",
     "async_get_queue",
     "async_get_requests",
+    "async_plan_cleanup",
     "async_remove_queue_item",
     "async_search",
     "async_sync",

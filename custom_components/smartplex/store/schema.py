@@ -243,4 +243,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    (
+        # Cleanup plans: reviewed by a person, executed once, before they expire.
+        """
+        CREATE TABLE cleanup_plans (
+            id TEXT PRIMARY KEY,
+            entry_id TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            not_before INTEGER NOT NULL,
+            expires INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            items TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            result TEXT,
+            finished INTEGER
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX cleanup_plans_created ON cleanup_plans (created)",
+    ),
 )
