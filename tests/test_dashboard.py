@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-import re
 
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
 from homeassistant.core import HomeAssistant
@@ -16,6 +15,7 @@ from custom_components.smartplex.dashboard import (
     STATIC_URL,
     async_view_data,
     module_url,
+    owned_title,
 )
 from custom_components.smartplex.poster import MAX_CACHED, PosterCache, poster_cache
 from simulator import Simulator
@@ -111,17 +111,18 @@ async def test_downloads_view_with_one_queue_down(
 
 
 async def test_requests_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Pending requests come with requester and a poster URL, a page at a time."""
+    """Pending requests come with requester, a poster URL when a library has the title."""
     data = await async_view_data(hass, entry, "requests", 0, 20)
     assert data["items"]
     assert {item["status"] for item in data["items"]} == {"pending"}
     assert all(item["requested_by"] for item in data["items"])
-    assert all(
-        re.fullmatch(
-            r"/api/smartplex/poster/[0-9a-f]{32}/(movie|tv)/\d+", item["poster"]
+    posters = poster_cache(hass)
+    for item in data["items"]:
+        owned = owned_title(entry, item["media_type"], item["tmdb_id"])
+        assert item["poster"] == (
+            posters.url(item["media_type"], item["tmdb_id"]) if owned else None
         )
-        for item in data["items"]
-    )
+    assert not all(item["poster"] for item in data["items"])
     assert data["total"] >= len(data["items"])
     page = await async_view_data(hass, entry, "requests", 1, 1)
     assert page["items"] == data["items"][1:2]
@@ -295,3 +296,29 @@ async def test_downloads_view_without_calendar(
     assert data["items"]
     assert data["upcoming"] == []
     assert [error["instance"] for error in data["errors"]] == ["calendar"]
+
+
+async def test_now_playing_sensor_shows_the_poster(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A user's now-playing sensor has the poster of the movie as its picture."""
+    session = next(
+        session
+        for session in simulator.stack.sessions.values()
+        if session.kind == "movie"
+    )
+    user = simulator.world.users[session.user_index]
+    movie = simulator.world.movies[session.ref_id]
+    [tautulli] = [
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type == "tautulli"
+    ]
+    # The next poll after the library index loaded (setup does not order them).
+    await tautulli.coordinators.activity.async_refresh()  # type: ignore[attr-defined]
+    state = hass.states.get(f"sensor.tautulli_now_playing_{user.username}")
+    assert state is not None
+    assert state.attributes["title"] == movie.info.title
+    assert state.attributes["entity_picture"] == poster_cache(hass).url(
+        "movie", movie.info.tmdb_id
+    )

@@ -218,13 +218,25 @@ async def _requests(
     found = await _call("get_requests", entry, status="pending", limit=offset + limit)
     items: list[dict[str, Any]] = found["requests"][offset:]
     for item in items:
-        tmdb_id = item.get("tmdb_id")
-        item["poster"] = posters.url(item["media_type"], tmdb_id) if tmdb_id else None
+        tmdb_id = item["tmdb_id"]
+        owned = tmdb_id and owned_title(entry, item["media_type"], tmdb_id)
+        item["poster"] = posters.url(item["media_type"], tmdb_id) if owned else None
     coordinators = service.coordinators
     total = len(items) + offset
     if isinstance(coordinators, OverseerrCoordinators) and coordinators.requests.data:
         total = max(total, coordinators.requests.data.pending)
     return {"items": items, "total": total}
+
+
+def owned_title(entry: SmartPlexConfigEntry, media_type: str, tmdb_id: int) -> bool:
+    """Return whether a Sonarr or Radarr has the title (and so its poster)."""
+    kind = SERVICE_RADARR if media_type == "movie" else SERVICE_SONARR
+    for service in services_of(entry, (kind,)):
+        coordinators = service.coordinators
+        assert isinstance(coordinators, ArrCoordinators)
+        if coordinators.library.index.by_tmdb(tmdb_id) is not None:
+            return True
+    return False
 
 
 def _normalize(text: str) -> str:

@@ -34,6 +34,7 @@ from .coordinator import (
     TautulliUsersCoordinator,
     all_coordinators,
 )
+from .dashboard import session_poster
 from .entity import SmartPlexEntity, service_device_info
 from .models import SmartPlexConfigEntry, SmartPlexService
 
@@ -452,6 +453,13 @@ class SmartPlexUserSensor(SmartPlexEntity[TautulliUsersCoordinator], SensorEntit
         if session is None:
             return "idle"
         return session.state if session.state in STREAM_STATES else "playing"
+
+    @property
+    def entity_picture(self) -> str | None:
+        """Return the poster of what the user plays, when a library has it."""
+        if (session := self._session) is None:
+            return None
+        return session_poster(self.hass, self.coordinator.config_entry, session)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:

@@ -59,10 +59,10 @@ const STYLES = `
   :host { display: block; }
   ha-card { overflow: hidden; }
   .header { display: flex; align-items: center; justify-content: space-between; gap: 8px;
-    padding: 16px 16px 8px; font-size: var(--ha-card-header-font-size, 24px);
+    padding: 16px 16px 0; font-size: var(--ha-card-header-font-size, 24px);
     color: var(--ha-card-header-color, var(--primary-text-color)); }
   .header h2 { margin: 0; font-size: inherit; font-weight: 400; line-height: 1.2; }
-  .content { padding: 0 16px 16px; }
+  .content { padding: 16px; }
   .message { color: var(--secondary-text-color); padding: 8px 0; }
   .message a, a.fix { color: var(--primary-color); }
   .error { color: var(--error-color); }
@@ -70,7 +70,7 @@ const STYLES = `
     grid-template-columns: repeat(auto-fill, minmax(min(100%, 320px), 1fr)); }
   li.item { display: flex; gap: 12px; align-items: flex-start; min-width: 0;
     border: 1px solid var(--divider-color); border-radius: var(--ha-card-border-radius, 12px);
-    padding: 8px; background: var(--secondary-background-color, transparent); }
+    padding: 8px; background: var(--card-background-color, transparent); }
   .poster { flex: none; width: 60px; height: 90px; border-radius: 6px; object-fit: cover;
     background: var(--divider-color); display: flex; align-items: center; justify-content: center;
     color: var(--secondary-text-color); }
@@ -98,7 +98,7 @@ const STYLES = `
   table.upcoming { width: 100%; border-collapse: collapse; }
   table.upcoming td { padding: 4px 8px 4px 0; border-bottom: 1px solid var(--divider-color);
     color: var(--primary-text-color); vertical-align: top; }
-  table.upcoming td.when { white-space: nowrap; color: var(--secondary-text-color); }
+  table.upcoming td.when { width: 1%; white-space: nowrap; color: var(--secondary-text-color); }
   dialog { border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: 24px;
     max-width: min(90vw, 480px); background: var(--card-background-color, #fff);
     color: var(--primary-text-color); box-shadow: 0 8px 24px rgba(0, 0, 0, 0.3); }
