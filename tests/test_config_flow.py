@@ -89,6 +89,9 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
         CONF_VOICE_SENTENCES: False,
         "ai_provider": "none",
         "ai_rerank": False,
+        "push_remote": False,
+        "notify_targets": {},
+        "recreate_webhooks": [],
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_UPCOMING_DAYS: 14, CONF_VOICE_SENTENCES: True}
@@ -99,6 +102,8 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
         CONF_VOICE_SENTENCES: True,
         "ai_provider": "none",
         "ai_rerank": False,
+        "push_remote": False,
+        "notify_targets": {},
     }
 
 

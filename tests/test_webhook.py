@@ -437,3 +437,64 @@ async def test_unreachable_service_gets_a_repair_and_polling_returns(
     assert push.healthy
     assert queue.update_interval == PUSH_POLL_INTERVALS["radarr"]["queue"]
     assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
+
+
+async def test_options_show_recreate_and_map_people(
+    hass: HomeAssistant,
+    ha_url: str,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Options list each webhook, re-create one on request and map users to phones."""
+    await setup_entry(hass, config_entry)
+    await deliver(hass, simulator)
+    push = config_entry.runtime_data.services["sub_radarr"].push
+    assert push is not None
+    old_id = push.webhook_id
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    webhooks = result["description_placeholders"]["webhooks"]
+    assert "- Radarr: working, last notification" in webhooks
+    assert "- TMDB" not in webhooks
+
+    bad = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "upcoming_days": 7,
+            "voice_sentences": False,
+            "notify_targets": {"anna": "light.x"},
+        },
+    )
+    assert bad["errors"] == {"notify_targets": "invalid_notify_targets"}
+    assert push.webhook_id == old_id
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "upcoming_days": 7,
+            "voice_sentences": False,
+            "notify_targets": {"Anna": "notify.mobile_app_anna"},
+            "recreate_webhooks": ["sub_radarr"],
+        },
+    )
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await deliver(hass, simulator)
+    push = config_entry.runtime_data.services["sub_radarr"].push
+    assert push is not None and push.webhook_id != old_id
+    [connection] = simulator.stack.notifications.arr["radarr"].values()
+    assert connection["fields"][0]["value"] == push.url()
+    assert push.healthy
+    # The old address no longer does anything.
+    assert old_id not in hass.data["webhook"]
+
+    events = capture(hass, "request")
+    world = simulator.world
+    title = next(
+        t
+        for t in world.titles.values()
+        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
+    )
+    anna = next(i for i, user in enumerate(world.users) if user.username == "anna")
+    simulator.stack.create_request(anna, title)
+    await deliver(hass, simulator)
+    assert events[-1].data["notify_target"] == "notify.mobile_app_anna"

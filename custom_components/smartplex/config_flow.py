@@ -26,6 +26,8 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    ObjectSelector,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     TextSelector,
@@ -66,6 +68,8 @@ from .const import (
     CONF_AI_PROVIDER,
     CONF_AI_RERANK,
     CONF_AI_TASK_ENTITY,
+    CONF_NOTIFY_TARGETS,
+    CONF_PUSH_REMOTE,
     CONF_SUBENTRY_ID,
     CONF_UPCOMING_DAYS,
     CONF_VOICE_SENTENCES,
@@ -83,6 +87,8 @@ from .const import (
 from .coordinator import create_client
 from .declarations import WholeNumber
 from .entity import safe_url
+from .models import SmartPlexConfigEntry, SmartPlexService
+from .webhook import push_status, valid_notify_targets
 
 DEFAULT_URLS: dict[str, str] = {
     "overseerr": "http://localhost:5055",
@@ -224,6 +230,8 @@ class SmartPlexConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+# Not stored: a list of services whose webhook is re-created when the options are saved.
+CONF_RECREATE_WEBHOOKS = "recreate_webhooks"
 UPCOMING_DAYS = vol.All(WholeNumber(), vol.Range(min=1, max=MAX_UPCOMING_DAYS))
 
 
@@ -254,13 +262,21 @@ class SmartPlexOptionsFlow(OptionsFlow):
                 days = UPCOMING_DAYS(user_input[CONF_UPCOMING_DAYS])
             except vol.Invalid:
                 errors[CONF_UPCOMING_DAYS] = "invalid_upcoming_days"
-            else:
+            targets = valid_notify_targets(user_input.get(CONF_NOTIFY_TARGETS) or {})
+            if targets is None:
+                errors[CONF_NOTIFY_TARGETS] = "invalid_notify_targets"
+            if not errors:
+                await self._async_recreate_webhooks(
+                    user_input.get(CONF_RECREATE_WEBHOOKS) or []
+                )
                 provider = user_input[CONF_AI_PROVIDER]
                 self._chosen = {
                     CONF_UPCOMING_DAYS: days,
                     CONF_VOICE_SENTENCES: bool(user_input[CONF_VOICE_SENTENCES]),
                     CONF_AI_PROVIDER: provider,
                     CONF_AI_RERANK: bool(user_input[CONF_AI_RERANK]),
+                    CONF_PUSH_REMOTE: bool(user_input.get(CONF_PUSH_REMOTE)),
+                    CONF_NOTIFY_TARGETS: targets,
                 }
                 if provider == AI_PROVIDER_AI_TASK:
                     return await self.async_step_ai_task()
@@ -292,6 +308,15 @@ class SmartPlexOptionsFlow(OptionsFlow):
                             )
                         ),
                         vol.Optional(CONF_AI_RERANK, default=False): BooleanSelector(),
+                        vol.Optional(
+                            CONF_PUSH_REMOTE, default=False
+                        ): BooleanSelector(),
+                        vol.Optional(CONF_NOTIFY_TARGETS): ObjectSelector(),
+                        vol.Optional(CONF_RECREATE_WEBHOOKS): SelectSelector(
+                            SelectSelectorConfig(
+                                options=self._push_services(), multiple=True
+                            )
+                        ),
                     }
                 ),
                 {
@@ -301,9 +326,43 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_VOICE_SENTENCES: options.get(CONF_VOICE_SENTENCES, False),
                     CONF_AI_PROVIDER: options.get(CONF_AI_PROVIDER, AI_PROVIDER_NONE),
                     CONF_AI_RERANK: options.get(CONF_AI_RERANK, False),
+                    CONF_PUSH_REMOTE: options.get(CONF_PUSH_REMOTE, False),
+                    CONF_NOTIFY_TARGETS: options.get(CONF_NOTIFY_TARGETS, {}),
+                    CONF_RECREATE_WEBHOOKS: [],
                 },
             ),
+            description_placeholders={"webhooks": self._webhook_status()},
         )
+
+    def _push_services(self) -> list[SelectOptionDict]:
+        """Return the services whose webhook can be re-created."""
+        return [
+            SelectOptionDict(value=service.subentry_id, label=service.title)
+            for service in self._loaded_services()
+            if service.push is not None
+        ]
+
+    def _loaded_services(self) -> list[SmartPlexService]:
+        """Return the running services (none while the hub is not loaded)."""
+        entry: SmartPlexConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return []
+        return list(entry.runtime_data.services.values())
+
+    def _webhook_status(self) -> str:
+        """Return one line per webhook: where it is and whether it works."""
+        lines = [
+            f"- {service.title}: {push_status(service)}"
+            for service in self._loaded_services()
+            if service.push is not None
+        ]
+        return "\n".join(lines) or "-"
+
+    async def _async_recreate_webhooks(self, subentry_ids: list[str]) -> None:
+        """Give the chosen services new webhook ids (the old URLs stop working)."""
+        for service in self._loaded_services():
+            if service.subentry_id in subentry_ids and service.push is not None:
+                await service.push.async_recreate()
 
     async def _async_test_ai(self, chosen: dict[str, Any]) -> str | None:
         """Return the error of the chosen provider's connection test, or None."""

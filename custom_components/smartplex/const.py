@@ -75,6 +75,8 @@ INTERVAL_TMDB: Final = timedelta(hours=6)
 
 # Push: whether services may call the webhooks from outside the local network.
 CONF_PUSH_REMOTE: Final = "push_remote"
+# SmartPlex user (Overseerr or Tautulli username) -> notify action, e.g. notify.mobile_app_anna.
+CONF_NOTIFY_TARGETS: Final = "notify_targets"
 # While push works, the polls it covers only catch what a lost notification missed.
 PUSH_POLL_INTERVALS: Final[dict[str, dict[str, timedelta]]] = {
     SERVICE_SONARR: {

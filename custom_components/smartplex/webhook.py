@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 import hashlib
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +55,7 @@ from .api.push import (
     tautulli_template,
 )
 from .const import (
+    CONF_NOTIFY_TARGETS,
     CONF_PUSH_REMOTE,
     DOMAIN,
     LOGGER,
@@ -90,6 +92,7 @@ REFRESH_COOLDOWN = 2.0
 # How often to look for services that have been quiet for PUSH_QUIET.
 QUIET_CHECK_INTERVAL = timedelta(hours=1)
 EVENT_PREFIX = f"{DOMAIN}_"
+NOTIFY_TARGET = re.compile(r"^notify\.[a-z0-9_]+$")
 
 
 def push_signal(subentry_id: str) -> str:
@@ -331,12 +334,28 @@ class PushManager:
             "service": self.service.service_type,
             **notification.data,
             "source": source,
+            "notify_target": self._notify_target(notification),
         }
         self.hass.bus.async_fire(f"{EVENT_PREFIX}{notification.category}", data)
         async_dispatcher_send(
             self.hass, push_signal(self.service.subentry_id), notification
         )
         return True
+
+    def _notify_target(self, notification: PushNotification) -> str | None:
+        """Return the notify action of the person the notification is about (options)."""
+        person = notification.data.get("requested_by") or notification.data.get("user")
+        if not isinstance(person, str):
+            return None
+        targets: Mapping[str, str] = self.entry.options.get(CONF_NOTIFY_TARGETS, {})
+        return next(
+            (
+                target
+                for user, target in targets.items()
+                if user.casefold() == person.casefold()
+            ),
+            None,
+        )
 
     def _refresh(self, notification: PushNotification) -> None:
         """Refresh the coordinators the notification makes stale (debounced)."""
@@ -607,6 +626,32 @@ class PushManager:
         self._set_poll_intervals()
         self.async_setup()
         await self.async_register_remote()
+
+
+def valid_notify_targets(value: object) -> dict[str, str] | None:
+    """Return a user -> notify action mapping, or None when it is not one."""
+    if not isinstance(value, Mapping):
+        return None
+    targets = {str(user).strip(): str(target).strip() for user, target in value.items()}
+    if any(
+        not user or not NOTIFY_TARGET.match(target) for user, target in targets.items()
+    ):
+        return None
+    return targets
+
+
+def push_status(service: SmartPlexService) -> str:
+    """Describe a service's webhook for the options form."""
+    push = service.push
+    assert push is not None
+    if push.in_use_by is not None:
+        return f"not used: its webhook agent belongs to {push.in_use_by} (polling)"
+    if "remote_id" not in push.record:
+        return "not registered yet (polling)"
+    if push.last_received is not None and push.healthy:
+        received = dt_util.as_local(push.last_received).strftime("%Y-%m-%d %H:%M")
+        return f"working, last notification {received}"
+    return "registered, no notification arrived (polling)"
 
 
 def safe_host(url: str) -> str:
