@@ -31,6 +31,12 @@ _QUOTES = (
     "Consider that a divorce.",
 )
 
+_CITIES = (
+    ("Amsterdam", "NL", "Netherlands", 52.37, 4.89),
+    ("Berlin", "DE", "Germany", 52.52, 13.40),
+    ("Denver", "US", "United States", 39.74, -104.99),
+)
+
 Command = Callable[[web.Request], Awaitable[Any]]
 _DATE_FILTERS: dict[str, Callable[[int, int], bool]] = {
     "after": lambda day, started: day <= started,
@@ -857,27 +863,10 @@ class TautulliApi:
         address = request.query.get("ip_address")
         if not address:
             raise TautulliError("No IP address provided.")
-        parts = address.split(".")
-        if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
+        location = locate(address)
+        if location is None:
             raise TautulliError(f"Invalid IP address provided: {address}")
-        cities = (
-            ("Amsterdam", "NL", "Netherlands", 52.37, 4.89),
-            ("Berlin", "DE", "Germany", 52.52, 13.40),
-            ("Denver", "US", "United States", 39.74, -104.99),
-        )
-        city, code, country, lat, lon = cities[int(parts[-1]) % len(cities)]
-        return {
-            "city": city,
-            "code": code,
-            "continent": "EU" if code != "US" else "NA",
-            "country": country,
-            "latitude": lat,
-            "longitude": lon,
-            "postal_code": "1000",
-            "region": city,
-            "timezone": "Europe/Amsterdam" if code != "US" else "America/Denver",
-            "accuracy": None,
-        }
+        return location
 
     # -- notifiers (webhook agent) -----------------------------------------------------------
 
@@ -985,6 +974,26 @@ class TautulliApi:
         notifier_id, _ = self._notifier(request)
         del self.stack.notifications.tautulli[notifier_id]
         return None, "Deleted notifier."
+
+
+def locate(address: str) -> dict[str, Any] | None:
+    """Return the simulated geoip of an IPv4 address (its last number picks the city)."""
+    parts = address.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
+        return None
+    city, code, country, lat, lon = _CITIES[int(parts[-1]) % len(_CITIES)]
+    return {
+        "city": city,
+        "code": code,
+        "continent": "EU" if code != "US" else "NA",
+        "country": country,
+        "latitude": lat,
+        "longitude": lon,
+        "postal_code": "1000",
+        "region": city,
+        "timezone": "Europe/Amsterdam" if code != "US" else "America/Denver",
+        "accuracy": None,
+    }
 
 
 def _duration_text(seconds: int) -> str:

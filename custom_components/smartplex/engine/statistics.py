@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+import itertools
 from statistics import median
 from typing import Any, NamedTuple
 
@@ -266,15 +267,24 @@ def make_buckets(start: date, end: date, group_by: str, zone: tzinfo) -> Buckets
         or (group_by == "week" and day.weekday() == 0)
         or (group_by == "month" and day.day == 1)
     ]
-    hours = list(range(midnights[0], midnights[-1], 3600))
+    hours: list[int] = []
+    hour_of_day: list[int] = []
+    for midnight, following in itertools.pairwise(midnights):
+        day_hours = range(midnight, following, 3600)
+        hours.extend(day_hours)
+        # Only the two daylight-saving days are not 0..23.
+        hour_of_day.extend(
+            range(24)
+            if len(day_hours) == 24
+            else (datetime.fromtimestamp(moment, zone).hour for moment in day_hours)
+        )
     return Buckets(
         series=[midnights[index] for index in firsts] + [midnights[-1]],
         labels=[days[index].isoformat() for index in firsts],
         days=midnights,
         day_labels=[day.isoformat() for day in days[:-1]],
         hours=[*hours, midnights[-1]],
-        hour_of_day=[datetime.fromtimestamp(moment, zone).hour for moment in hours]
-        + [0],
+        hour_of_day=[*hour_of_day, 0],
     )
 
 
@@ -365,7 +375,9 @@ def _binge_runs(
     A user's plays in start order: an episode continues the run when the previous
     play was an episode of the same series that ended at most BINGE_GAP before it.
     """
-    order = np.lexsort((plays.started, plays.user))
+    # The plays are in start order, so a stable sort by user orders by (user, start).
+    users = plays.user.astype(np.int16) if len(plays.users) < 2**15 else plays.user
+    order = np.argsort(users, kind="stable")
     if not len(order):
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty, order
@@ -397,9 +409,7 @@ def _binges(plays: PlayColumns, limit: int) -> dict[str, Any]:
     episodes_by_title = np.bincount(
         plays.title[first], weights=lengths, minlength=len(plays.titles)
     )
-    top = sorted(
-        np.flatnonzero(by_title), key=lambda code: (-by_title[code], plays.titles[code])
-    )[:limit]
+    top = _top(by_title, plays.titles, limit)
     return {
         "count": int(binge.sum()),
         "episodes": int(lengths.sum()),
@@ -422,21 +432,37 @@ def _binges(plays: PlayColumns, limit: int) -> dict[str, Any]:
     }
 
 
+def _top(values: NDArray[Any], labels: Sequence[str], limit: int) -> list[int]:
+    """Return the codes of the largest positive values, ties by label, without sorting them all."""
+    if not len(values) or limit <= 0:
+        return []
+    threshold = max(np.partition(values, -min(limit, len(values)))[-limit:].min(), 1)
+    candidates = np.flatnonzero(values >= threshold)
+    ranked = sorted(
+        (int(code) for code in candidates),
+        key=lambda code: (-values[code], labels[code]),
+    )
+    return ranked[:limit]
+
+
+def _distinct(codes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Return the distinct codes and how often each occurs (sorting: faster than np.unique's hash)."""
+    ordered = np.sort(codes)
+    if not len(ordered):
+        return ordered, ordered
+    firsts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[firsts], np.diff(np.append(firsts, len(ordered)))
+
+
 def _most_watched(plays: PlayColumns, limit: int) -> list[dict[str, Any]]:
     """Return the titles with the most plays (a series counts its episodes' plays)."""
-    size = len(plays.titles)
+    size, users = len(plays.titles), max(1, len(plays.users))
     counts = np.bincount(plays.title, minlength=size)
     seconds = np.bincount(
         plays.title, weights=plays.seconds.astype(np.float64), minlength=size
     )
-    viewers = np.bincount(
-        np.unique(plays.title.astype(np.int64) * len(plays.users) + plays.user)
-        // max(1, len(plays.users)),
-        minlength=size,
-    )
-    top = sorted(
-        np.flatnonzero(counts), key=lambda code: (-counts[code], plays.titles[code])
-    )
+    pairs, _ = _distinct(plays.title.astype(np.int64) * users + plays.user)
+    viewers = np.bincount(pairs // users, minlength=size)
     return [
         {
             "title": plays.titles[code],
@@ -444,35 +470,29 @@ def _most_watched(plays: PlayColumns, limit: int) -> list[dict[str, Any]]:
             "viewers": int(viewers[code]),
             "watch_hours": _hours(float(seconds[code])),
         }
-        for code in top[:limit]
+        for code in _top(counts, plays.titles, limit)
     ]
 
 
 def _most_rewatched(plays: PlayColumns, limit: int) -> list[dict[str, Any]]:
     """Return the titles most played again by someone who had played that movie or episode."""
-    users = max(1, len(plays.users))
-    pairs, first, counts = np.unique(
-        plays.item.astype(np.int64) * users + plays.user,
-        return_index=True,
-        return_counts=True,
-    )
+    size, users = len(plays.titles), max(1, len(plays.users))
+    items = max(1, plays.items)
+    # (title, item, user) in one code: an item belongs to one title.
+    code = (plays.title.astype(np.int64) * items + plays.item) * users + plays.user
+    pairs, counts = _distinct(code)
     again = counts > 1
-    titles = plays.title[first[again]]
-    extra = np.bincount(titles, weights=counts[again] - 1, minlength=len(plays.titles))
-    rewatchers = np.bincount(
-        np.unique(titles.astype(np.int64) * users + pairs[again] % users) // users,
-        minlength=len(plays.titles),
-    )
-    top = sorted(
-        np.flatnonzero(extra), key=lambda code: (-extra[code], plays.titles[code])
-    )
+    titles = pairs[again] // (items * users)
+    extra = np.bincount(titles, weights=counts[again] - 1, minlength=size)
+    rewatchers, _ = _distinct(titles * users + pairs[again] % users)
+    by_title = np.bincount(rewatchers // users, minlength=size)
     return [
         {
             "title": plays.titles[code],
             "rewatches": int(extra[code]),
-            "rewatchers": int(rewatchers[code]),
+            "rewatchers": int(by_title[code]),
         }
-        for code in top[:limit]
+        for code in _top(extra, plays.titles, limit)
     ]
 
 
@@ -529,11 +549,9 @@ def _decisions_by(
 def concurrency(plays: PlayColumns, buckets: Buckets) -> dict[str, Any]:
     """Return peak concurrent streams and bandwidth, overall, per local day and per hour of day.
 
-    A sweep over start (+1) and stop (-1) events; at equal times stops go first, so
-    one stream ending as another starts is not counted as two at once.
+    A stream ending in the second another starts is not counted as two at once.
     """
     count = len(plays)
-    days = len(buckets.day_labels)
     if not count:
         return {
             "peak_concurrent_streams": 0,
@@ -543,33 +561,44 @@ def concurrency(plays: PlayColumns, buckets: Buckets) -> dict[str, Any]:
             ],
             "concurrent_peaks_by_hour": [0] * 24,
         }
-    times = np.concatenate((plays.started, np.maximum(plays.stopped, plays.started)))
-    steps = np.concatenate((np.ones(count, np.int64), -np.ones(count, np.int64)))
-    rates = np.concatenate((plays.bandwidth, -plays.bandwidth))
-    order = np.lexsort((steps, times))
-    streams = np.cumsum(steps[order])
-    bandwidth = np.cumsum(rates[order])
-    starts = order < count
-    at = times[order][starts]
-    running = streams[starts]
-    day = np.searchsorted(np.asarray(buckets.days, np.int64), at, side="right") - 1
-    by_day = np.zeros(days, np.int64)
-    np.maximum.at(by_day, np.clip(day, 0, days - 1), running)
-    hour = np.searchsorted(np.asarray(buckets.hours, np.int64), at, side="right") - 1
-    hour_of_day = np.asarray(buckets.hour_of_day, np.int64)[
-        np.clip(hour, 0, len(buckets.hour_of_day) - 1)
-    ]
+    # Plays are in start order: the streams running as play i starts are the i + 1
+    # started so far less those stopped by then (a stop at that very second included).
+    at = plays.started
+    stops = np.maximum(plays.stopped, at)
+    stop_order = np.argsort(stops)
+    ended = np.searchsorted(stops[stop_order], at, side="right")
+    running = np.arange(1, count + 1) - ended
+    ended_rate = np.concatenate(([0], np.cumsum(plays.bandwidth[stop_order])))
+    bandwidth = np.cumsum(plays.bandwidth) - ended_rate[ended]
+    by_day = _segment_max(running, at, buckets.days)
     by_hour = np.zeros(24, np.int64)
-    np.maximum.at(by_hour, hour_of_day, running)
+    np.maximum.at(
+        by_hour,
+        np.asarray(buckets.hour_of_day[:-1], np.int64),
+        _segment_max(running, at, buckets.hours),
+    )
     return {
         "peak_concurrent_streams": int(running.max()),
-        "peak_bandwidth_mbps": round(float(bandwidth[starts].max()) / 1000, 1),
+        "peak_bandwidth_mbps": round(float(bandwidth.max()) / 1000, 1),
         "concurrent_peaks_by_day": [
             {"date": label, "streams": int(by_day[index])}
             for index, label in enumerate(buckets.day_labels)
         ],
         "concurrent_peaks_by_hour": [int(value) for value in by_hour],
     }
+
+
+def _segment_max(
+    values: NDArray[np.int64], at: NDArray[np.int64], edges: Sequence[int]
+) -> NDArray[np.int64]:
+    """Return the largest value in each [edge, next edge) of times sorted ascending (0 if none)."""
+    bounds = np.searchsorted(at, np.asarray(edges, np.int64))
+    firsts, ends = bounds[:-1], bounds[1:]
+    result = np.zeros(len(firsts), np.int64)
+    full = firsts < ends
+    if full.any():
+        result[full] = np.maximum.reduceat(values, firsts[full])[: int(full.sum())]
+    return result
 
 
 def geography_statistics(plays: PlayColumns, limit: int) -> dict[str, Any]:
@@ -673,4 +702,27 @@ def _request_counts(requests: Sequence[RequestFacts]) -> dict[str, Any]:
         "watched": len(watched),
         "finished": sum(request.finished for request in watched),
         "request_to_watch_ratio": _share(len(watched), len(available)),
+    }
+
+
+def report(
+    columns: PlayColumns,
+    requests: Sequence[RequestFacts],
+    buckets: Buckets,
+    *,
+    user: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """Return every statistic of a period, for one user (by name) or the household."""
+    start, end = int(buckets.days[0]), int(buckets.days[-1])
+    plays = period_slice(columns, start, end)
+    if user is not None:
+        code = columns.users.index(user) if user in columns.users else -1
+        plays = plays.select(plays.user == code)
+        requests = [request for request in requests if request.user == user]
+    return {
+        "watch": watch_statistics(plays, buckets, limit),
+        "quality": quality_statistics(plays, buckets),
+        "geography": geography_statistics(plays, limit),
+        "requests": request_statistics(requests, start, end, limit),
     }

@@ -261,4 +261,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX cleanup_plans_created ON cleanup_plans (created)",
     ),
+    (
+        # Where WAN addresses of plays are (Tautulli's geoip lookup), so each is asked once.
+        # Only statistics read it, and only as counts per country and city.
+        """
+        CREATE TABLE geoip (
+            ip_address TEXT NOT NULL PRIMARY KEY,
+            country TEXT NOT NULL,
+            city TEXT NOT NULL,
+            looked_up INTEGER NOT NULL
+        ) WITHOUT ROWID
+        """,
+    ),
 )
