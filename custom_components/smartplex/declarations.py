@@ -24,6 +24,7 @@ import voluptuous as vol
 from . import actions
 from .actions import invalid
 from .actions.ask import async_ask, async_confirm_proposal
+from .actions.statistics import GROUPINGS, PERIOD_CHOICES, async_get_statistics
 
 # Sonarr, Radarr, Overseerr, TMDB and TVDB ids are 32-bit integers.
 ID_MAX = 2**31 - 1
@@ -449,6 +450,25 @@ EXECUTE_CLEANUP = Action(
         KEEP_TAG,
     ),
 )
+GET_STATISTICS = Action(
+    "get_statistics",
+    async_get_statistics,
+    False,
+    (
+        choice(
+            "period",
+            "Days ending today; ignored when start or end is given.",
+            PERIOD_CHOICES,
+            default="month",
+        ),
+        moment("start", "First day of the window; omit for 29 days before the end."),
+        moment("end", "Last day of the window; omit for today."),
+        text("user", "Only this person's plays and requests; omit for everyone."),
+        choice("group_by", "Step of the time series.", GROUPINGS, default="day"),
+        integer("limit", "Entries in each top list.", 1, 100, default=10),
+    ),
+    needs_caller=True,
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -465,6 +485,7 @@ ACTIONS: tuple[Action, ...] = (
     CONFIRM_PROPOSAL,
     PLAN_CLEANUP,
     EXECUTE_CLEANUP,
+    GET_STATISTICS,
 )
 
 
