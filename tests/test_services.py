@@ -714,6 +714,7 @@ async def test_every_service_is_described(
         "get_queue",
         "get_requests",
         "plan_cleanup",
+        "get_statistics",
         "remove_queue_item",
         "search",
         "sync",
