@@ -25,8 +25,9 @@ SUMMARY_CHARS = 160
 FACT_CHARS = 60
 REASON_CHARS = 200
 MAX_FACTS = 8
-# Summaries are shortened in these steps before history or candidates are dropped.
-SUMMARY_STEPS = (SUMMARY_CHARS, 80, 0)
+SHORT_RECENT = 5
+# (summary, text fact) lengths tried in turn before the history or candidates are cut.
+SHRINK_STEPS = ((SUMMARY_CHARS, FACT_CHARS), (80, FACT_CHARS), (0, FACT_CHARS), (0, 30))
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 DATA_RULE = (
@@ -125,16 +126,16 @@ def _fact(value: Any) -> Any:
     return clean(value, FACT_CHARS)
 
 
-def _candidate(candidate: Candidate, summary_chars: int) -> dict[str, Any]:
-    """Return the data of one candidate."""
+def _candidate(candidate: Candidate) -> dict[str, Any]:
+    """Return the data of one candidate, every text cleaned and cut to its longest."""
     data: dict[str, Any] = {
-        "id": candidate.id,
+        "id": clean(candidate.id, 40),
         "title": clean(candidate.title, TITLE_CHARS),
     }
     if candidate.year:
         data["year"] = candidate.year
-    if summary_chars and candidate.summary:
-        data["summary"] = clean(candidate.summary, summary_chars)
+    if candidate.summary:
+        data["summary"] = clean(candidate.summary, SUMMARY_CHARS)
     data.update(
         {
             clean(key, 30): _fact(value)
@@ -144,38 +145,94 @@ def _candidate(candidate: Candidate, summary_chars: int) -> dict[str, Any]:
     return data
 
 
-def _profile(profile: Mapping[str, Any], recent: int) -> dict[str, Any]:
-    """Return the profile with its recent titles cut to a number."""
+def _shorten(
+    data: dict[str, Any], summary_chars: int, fact_chars: int
+) -> dict[str, Any]:
+    """Return candidate data with a shorter summary (none at 0) and shorter text facts."""
+    short: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "summary":
+            if summary_chars:
+                short[key] = clean(value, summary_chars)
+        elif key not in {"id", "title"} and isinstance(value, str):
+            short[key] = clean(value, fact_chars)
+        else:
+            short[key] = value
+    return short
+
+
+def _profile(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the profile cleaned, lists cut to the most recent MAX_RECENT."""
     data: dict[str, Any] = {}
     for key, value in profile.items():
         if isinstance(value, list | tuple):
-            data[clean(key, 30)] = [clean(item, TITLE_CHARS) for item in value[:recent]]
+            data[clean(key, 30)] = [
+                clean(item, TITLE_CHARS) for item in value[:MAX_RECENT]
+            ]
         else:
             data[clean(key, 30)] = _fact(value)
     return data
 
 
+@dataclass(frozen=True, slots=True)
+class FittedPrompt:
+    """The profile and candidates that fit the token target, to be shown in any order."""
+
+    instruction: str
+    profile: dict[str, Any]
+    candidates: dict[str, dict[str, Any]]
+
+    @property
+    def ids(self) -> list[str]:
+        """Return the ids shown, in the engine's order."""
+        return list(self.candidates)
+
+    def render(self, order: Sequence[str] | None = None) -> str:
+        """Return the user prompt with the candidates in an order (default: the engine's)."""
+        shown = [self.candidates[cid] for cid in (order or self.candidates)]
+        data = {"profile": self.profile, "candidates": shown}
+        return f"{self.instruction}\n<DATA>\n{quoted_json(data)}\n</DATA>"
+
+
+def fit_prompt(
+    task: str, profile: Mapping[str, Any], candidates: Sequence[Candidate]
+) -> FittedPrompt:
+    """Return the prompt data shrunk until its estimate fits PROMPT_TOKEN_TARGET.
+
+    Texts are cleaned once; then summaries and text facts get shorter, the history
+    shorter, and only then are the engine's last candidates left out.
+    """
+    instruction = TASKS.get(task, TASKS["recommend"])
+    full = [_candidate(candidate) for candidate in candidates[:MAX_CANDIDATES]]
+    whole_profile = _profile(profile)
+    short_profile = {
+        key: value[:SHORT_RECENT] if isinstance(value, list) else value
+        for key, value in whole_profile.items()
+    }
+    fitted = FittedPrompt(instruction, whole_profile, {})
+    layouts = [(whole_profile, *step) for step in SHRINK_STEPS]
+    layouts.append((short_profile, *SHRINK_STEPS[-1]))
+    for shown_profile, summary_chars, fact_chars in layouts:
+        fitted = FittedPrompt(
+            instruction,
+            shown_profile,
+            {d["id"]: _shorten(d, summary_chars, fact_chars) for d in full},
+        )
+        if _fits(fitted):
+            return fitted
+    while len(fitted.candidates) > 1 and not _fits(fitted):
+        fitted.candidates.popitem()
+    return fitted
+
+
+def _fits(fitted: FittedPrompt) -> bool:
+    """Return whether a prompt's estimate fits the token target."""
+    return estimate_tokens(RERANK_SYSTEM + fitted.render()) <= PROMPT_TOKEN_TARGET
+
+
 def rerank_prompt(
     task: str, profile: Mapping[str, Any], candidates: Sequence[Candidate]
 ) -> tuple[str, list[str]]:
-    """Return the user prompt and the ids it shows, shrunk until it fits the token target."""
-    instruction = TASKS.get(task, TASKS["recommend"])
-    shown = list(candidates[:MAX_CANDIDATES])
-    recent = MAX_RECENT
-    step = 0
-    while True:
-        data = {
-            "profile": _profile(profile, recent),
-            "candidates": [_candidate(c, SUMMARY_STEPS[step]) for c in shown],
-        }
-        prompt = f"{instruction}\n<DATA>\n{quoted_json(data)}\n</DATA>"
-        if estimate_tokens(RERANK_SYSTEM + prompt) <= PROMPT_TOKEN_TARGET:
-            return prompt, [candidate.id for candidate in shown]
-        if step < len(SUMMARY_STEPS) - 1:
-            step += 1
-        elif recent > 5:
-            recent = 5
-        elif len(shown) > 1:
-            shown.pop()
-        else:
-            return prompt, [candidate.id for candidate in shown]
+    """Return the user prompt in the engine's order and the ids it shows."""
+    fitted = fit_prompt(task, profile, candidates)
+    return fitted.render(), fitted.ids

@@ -20,13 +20,14 @@ from typing import Any
 from .budget import MAX_RERANK_CALLS, CallBudget, estimate_tokens
 from .openai import DEFAULT_TIMEOUT
 from .prompts import (
+    MAX_CANDIDATES,
     RANKING_SCHEMA_NAME,
     REASON_CHARS,
     RERANK_SYSTEM,
     Candidate,
     clean,
+    fit_prompt,
     ranking_schema,
-    rerank_prompt,
 )
 from .provider import AIError, AIInvalidOutputError, Provider
 
@@ -75,8 +76,13 @@ def cache_key(
     task: str, user: str | None, history: str, candidates: Sequence[Candidate]
 ) -> str:
     """Return the cache key of a re-ranking."""
-    shown = [[c.id, c.title, c.year, c.summary, dict(c.facts)] for c in candidates]
-    text = json.dumps([task, user, history, shown], sort_keys=True, default=str)
+    # Only the first MAX_CANDIDATES can be shown: the rest count by id, title and year.
+    shown = [
+        [c.id, c.title, c.year, c.summary, dict(c.facts)]
+        for c in candidates[:MAX_CANDIDATES]
+    ]
+    rest = [[c.id, c.title, c.year] for c in candidates[MAX_CANDIDATES:]]
+    text = json.dumps([task, user, history, shown, rest], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -124,12 +130,13 @@ async def rerank(
     if cache is not None and (cached := cache.get(key)) is not None:
         return cached
     # The engine's best that fit the prompt; the rest keep their place after them.
-    known = set(rerank_prompt(task, profile, candidates)[1])
-    order = [candidate for candidate in candidates if candidate.id in known]
+    fitted = fit_prompt(task, profile, candidates)
+    order = fitted.ids
+    known = set(order)
     # Shuffled (the same way for the same question) and reversed for the second vote,
     # so a model's preference for early or late positions cancels out.
     random.Random(key).shuffle(order)
-    prompts = [rerank_prompt(task, profile, shown) for shown in (order, order[::-1])]
+    prompts = [fitted.render(shown) for shown in (order, order[::-1])]
     budget = CallBudget(MAX_RERANK_CALLS)
     schema = ranking_schema(len(known))
 
@@ -142,7 +149,7 @@ async def rerank(
 
     try:
         async with asyncio.timeout(seconds):
-            ballots = await asyncio.gather(*(vote(prompt) for prompt, _ in prompts))
+            ballots = await asyncio.gather(*(vote(prompt) for prompt in prompts))
     except TimeoutError:
         return engine_result(candidates, "ai_timeout", budget.used)
     except AIError as err:
@@ -161,7 +168,7 @@ def _tally(
     candidates: Sequence[Candidate],
     ballots: list[list[tuple[str, str]]],
     calls: int,
-    prompts: list[tuple[str, list[str]]],
+    prompts: list[str],
 ) -> RerankResult:
     """Return the Borda count of the votes; ties and unranked ids keep the engine order."""
     points = dict.fromkeys((candidate.id for candidate in candidates), 0)
@@ -178,7 +185,5 @@ def _tally(
         reasons=reasons,
         reranked=True,
         calls=calls,
-        prompt_tokens=[
-            estimate_tokens(RERANK_SYSTEM + prompt) for prompt, _ in prompts
-        ],
+        prompt_tokens=[estimate_tokens(RERANK_SYSTEM + prompt) for prompt in prompts],
     )
