@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex.const import (
     CONF_SUBENTRY_ID,
+    CONF_TRIAGE,
     CONF_UPCOMING_DAYS,
     CONF_VOICE_SENTENCES,
     DOMAIN,
@@ -83,7 +84,11 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
     result = await hass.config_entries.options.async_init(hub_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     schema = result["data_schema"].schema
-    defaults = {key.schema: key.description["suggested_value"] for key in schema}
+    defaults = {
+        key.schema: key.description["suggested_value"]
+        for key in schema
+        if key.schema != CONF_TRIAGE
+    }
     assert defaults == {
         CONF_UPCOMING_DAYS: 7,
         CONF_VOICE_SENTENCES: False,
@@ -93,18 +98,93 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
         "notify_targets": {},
         "recreate_webhooks": [],
     }
+    triage_schema = next(
+        value.schema for key, value in schema.items() if key.schema == CONF_TRIAGE
+    ).schema
+    assert {
+        key.schema: key.description["suggested_value"]
+        for key in triage_schema
+        if key.description
+    } == {"approve_above": 8.1, "auto_decline": False, "decline_below": 4.5}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_UPCOMING_DAYS: 14, CONF_VOICE_SENTENCES: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert hub_entry.options == {
+    assert dict(hub_entry.options) == {
         CONF_UPCOMING_DAYS: 14,
         CONF_VOICE_SENTENCES: True,
         "ai_provider": "none",
         "ai_rerank": False,
         "push_remote": False,
         "notify_targets": {},
+        CONF_TRIAGE: {
+            "approve_above": 8.1,
+            "auto_decline": False,
+            "decline_below": 4.5,
+        },
     }
+
+
+async def test_options_store_triage_policies(
+    hass: HomeAssistant, hub_entry: MockConfigEntry
+) -> None:
+    """Triage thresholds, caps, favourites and per-person rules are stored as given."""
+    await setup_entry(hass, hub_entry)
+    result = await hass.config_entries.options.async_init(hub_entry.entry_id)
+    triage = {
+        "approve_above": 7.5,
+        "auto_decline": True,
+        "decline_below": 3.0,
+        "daily_cap": 2.0,
+        "weekly_cap": 5,
+        "favourite_genres": "Animation, Family",
+        "favourite_people": " ",
+        "user_rules": "Ben: always ask\nCarol: genres Drama; daily 1",
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_UPCOMING_DAYS: 7, CONF_VOICE_SENTENCES: False, CONF_TRIAGE: triage},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert hub_entry.options[CONF_TRIAGE] == {
+        "approve_above": 7.5,
+        "auto_decline": True,
+        "decline_below": 3.0,
+        "daily_cap": 2,
+        "weekly_cap": 5,
+        "favourite_genres": "Animation, Family",
+        "user_rules": "Ben: always ask\nCarol: genres Drama; daily 1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("triage", "error"),
+    [
+        ({"approve_above": 7.0, "decline_below": 7.5}, "invalid_triage_thresholds"),
+        ({"approve_above": float("nan")}, "invalid_triage_number"),
+        ({"daily_cap": 1.5}, "invalid_triage_number"),
+        ({"user_rules": "Ben always ask"}, "invalid_user_rules"),
+        ({"user_rules": "Ben: sometimes"}, "invalid_user_rules"),
+        ({"user_rules": "Ben: daily two"}, "invalid_user_rules"),
+    ],
+)
+async def test_options_refuse_bad_triage_policies(
+    hass: HomeAssistant,
+    hub_entry: MockConfigEntry,
+    triage: dict[str, object],
+    error: str,
+) -> None:
+    """Bad thresholds, caps or rules are refused with a clear error; nothing changes."""
+    await setup_entry(hass, hub_entry)
+    options = dict(hub_entry.options)
+    result = await hass.config_entries.options.async_init(hub_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_UPCOMING_DAYS: 7, CONF_VOICE_SENTENCES: False, CONF_TRIAGE: triage},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_TRIAGE: error}
+    assert hub_entry.options == options
 
 
 @pytest.mark.parametrize("days", [1.5, float("nan")])

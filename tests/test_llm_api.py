@@ -38,6 +38,7 @@ TOOL_NAMES = [
     "remove_queue_item",
     "get_calendar",
     "get_disk_space",
+    "triage_requests",
 ]
 
 

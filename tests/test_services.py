@@ -718,6 +718,7 @@ async def test_every_service_is_described(
         "remove_queue_item",
         "search",
         "sync",
+        "triage_requests",
     }
 
 

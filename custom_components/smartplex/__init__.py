@@ -32,6 +32,7 @@ PLATFORMS: list[Platform] = [
     Platform.CALENDAR,
     Platform.EVENT,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 
 

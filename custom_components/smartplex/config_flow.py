@@ -19,6 +19,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -68,11 +69,20 @@ from .const import (
     CONF_AI_PROVIDER,
     CONF_AI_RERANK,
     CONF_AI_TASK_ENTITY,
+    CONF_APPROVE_ABOVE,
+    CONF_AUTO_DECLINE,
+    CONF_DAILY_CAP,
+    CONF_DECLINE_BELOW,
+    CONF_FAVOURITE_GENRES,
+    CONF_FAVOURITE_PEOPLE,
     CONF_NOTIFY_TARGETS,
     CONF_PUSH_REMOTE,
     CONF_SUBENTRY_ID,
+    CONF_TRIAGE,
     CONF_UPCOMING_DAYS,
+    CONF_USER_RULES,
     CONF_VOICE_SENTENCES,
+    CONF_WEEKLY_CAP,
     DEFAULT_AI_BASE_URL,
     DEFAULT_AI_MODEL,
     DEFAULT_NAME,
@@ -86,6 +96,7 @@ from .const import (
 )
 from .coordinator import create_client
 from .declarations import WholeNumber
+from .engine.triage import Policy, parse_user_rules
 from .entity import safe_url
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .webhook import push_status, valid_notify_targets
@@ -98,6 +109,7 @@ DEFAULT_URLS: dict[str, str] = {
     SERVICE_TMDB: DEFAULT_TMDB_URL,
 }
 
+MAX_CAP = 1000
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
@@ -233,6 +245,57 @@ class SmartPlexConfigFlow(ConfigFlow, domain=DOMAIN):
 # Not stored: a list of services whose webhook is re-created when the options are saved.
 CONF_RECREATE_WEBHOOKS = "recreate_webhooks"
 UPCOMING_DAYS = vol.All(WholeNumber(), vol.Range(min=1, max=MAX_UPCOMING_DAYS))
+SCORE_SELECTOR = NumberSelector(
+    NumberSelectorConfig(min=0, max=15, step=0.1, mode=NumberSelectorMode.BOX)
+)
+CAP_SELECTOR = NumberSelector(
+    NumberSelectorConfig(min=0, max=MAX_CAP, step=1, mode=NumberSelectorMode.BOX)
+)
+TRIAGE_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_APPROVE_ABOVE): SCORE_SELECTOR,
+        vol.Optional(CONF_AUTO_DECLINE): BooleanSelector(),
+        vol.Optional(CONF_DECLINE_BELOW): SCORE_SELECTOR,
+        vol.Optional(CONF_DAILY_CAP): CAP_SELECTOR,
+        vol.Optional(CONF_WEEKLY_CAP): CAP_SELECTOR,
+        vol.Optional(CONF_FAVOURITE_GENRES): TextSelector(),
+        vol.Optional(CONF_FAVOURITE_PEOPLE): TextSelector(),
+        vol.Optional(CONF_USER_RULES): TextSelector(TextSelectorConfig(multiline=True)),
+    }
+)
+TRIAGE_DEFAULTS: dict[str, Any] = {
+    CONF_APPROVE_ABOVE: Policy().approve_above,
+    CONF_AUTO_DECLINE: False,
+    CONF_DECLINE_BELOW: Policy().decline_below,
+}
+SCORE = vol.All(vol.Coerce(float), vol.Range(min=0, max=15))
+CAP = vol.All(WholeNumber(), vol.Range(min=0, max=MAX_CAP))
+
+
+def validate_triage(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Return the triage policies as stored, or the error key of the first bad one."""
+    settings = {**TRIAGE_DEFAULTS, **data}
+    try:
+        stored: dict[str, Any] = {
+            CONF_APPROVE_ABOVE: SCORE(settings[CONF_APPROVE_ABOVE]),
+            CONF_AUTO_DECLINE: bool(settings[CONF_AUTO_DECLINE]),
+            CONF_DECLINE_BELOW: SCORE(settings[CONF_DECLINE_BELOW]),
+        }
+        for key in (CONF_DAILY_CAP, CONF_WEEKLY_CAP):
+            if settings.get(key) is not None:
+                stored[key] = CAP(settings[key])
+    except vol.Invalid:
+        return {}, "invalid_triage_number"
+    if stored[CONF_DECLINE_BELOW] >= stored[CONF_APPROVE_ABOVE]:
+        return {}, "invalid_triage_thresholds"
+    for key in (CONF_FAVOURITE_GENRES, CONF_FAVOURITE_PEOPLE, CONF_USER_RULES):
+        if text := str(settings.get(key) or "").strip():
+            stored[key] = text
+    try:
+        parse_user_rules(stored.get(CONF_USER_RULES, ""))
+    except ValueError:
+        return {}, "invalid_user_rules"
+    return stored, None
 
 
 AI_ERRORS: dict[type[AIError], str] = {
@@ -265,6 +328,9 @@ class SmartPlexOptionsFlow(OptionsFlow):
             targets = valid_notify_targets(user_input.get(CONF_NOTIFY_TARGETS) or {})
             if targets is None:
                 errors[CONF_NOTIFY_TARGETS] = "invalid_notify_targets"
+            triage, triage_error = validate_triage(user_input.get(CONF_TRIAGE, {}))
+            if triage_error:
+                errors[CONF_TRIAGE] = triage_error
             if not errors:
                 await self._async_recreate_webhooks(
                     user_input.get(CONF_RECREATE_WEBHOOKS) or []
@@ -277,6 +343,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_AI_RERANK: bool(user_input[CONF_AI_RERANK]),
                     CONF_PUSH_REMOTE: bool(user_input.get(CONF_PUSH_REMOTE)),
                     CONF_NOTIFY_TARGETS: targets,
+                    CONF_TRIAGE: triage,
                 }
                 if provider == AI_PROVIDER_AI_TASK:
                     return await self.async_step_ai_task()
@@ -317,6 +384,9 @@ class SmartPlexOptionsFlow(OptionsFlow):
                                 options=self._push_services(), multiple=True
                             )
                         ),
+                        vol.Optional(CONF_TRIAGE): section(
+                            TRIAGE_SCHEMA, {"collapsed": True}
+                        ),
                     }
                 ),
                 {
@@ -329,6 +399,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_PUSH_REMOTE: options.get(CONF_PUSH_REMOTE, False),
                     CONF_NOTIFY_TARGETS: options.get(CONF_NOTIFY_TARGETS, {}),
                     CONF_RECREATE_WEBHOOKS: [],
+                    CONF_TRIAGE: {**TRIAGE_DEFAULTS, **options.get(CONF_TRIAGE, {})},
                 },
             ),
             description_placeholders={"webhooks": self._webhook_status()},
@@ -449,6 +520,10 @@ class SmartPlexOptionsFlow(OptionsFlow):
                         CONF_AI_BASE_URL, DEFAULT_AI_BASE_URL
                     ),
                     CONF_AI_MODEL: options.get(CONF_AI_MODEL, DEFAULT_AI_MODEL),
+                    CONF_TRIAGE: {
+                        **TRIAGE_DEFAULTS,
+                        **self.config_entry.options.get(CONF_TRIAGE, {}),
+                    },
                 },
             ),
         )

@@ -24,6 +24,16 @@ AI_PROVIDER_OPENAI: Final = "openai"
 AI_PROVIDERS: Final = (AI_PROVIDER_NONE, AI_PROVIDER_AI_TASK, AI_PROVIDER_OPENAI)
 DEFAULT_AI_BASE_URL: Final = "https://api.openai.com/v1"
 DEFAULT_AI_MODEL: Final = "gpt-4o-mini"
+# Request triage policies: one section of the hub's options.
+CONF_TRIAGE: Final = "request_triage"
+CONF_APPROVE_ABOVE: Final = "approve_above"
+CONF_AUTO_DECLINE: Final = "auto_decline"
+CONF_DECLINE_BELOW: Final = "decline_below"
+CONF_DAILY_CAP: Final = "daily_cap"
+CONF_WEEKLY_CAP: Final = "weekly_cap"
+CONF_FAVOURITE_GENRES: Final = "favourite_genres"
+CONF_FAVOURITE_PEOPLE: Final = "favourite_people"
+CONF_USER_RULES: Final = "user_rules"
 
 DEFAULT_NAME: Final = "SmartPlex"
 DEFAULT_TMDB_URL: Final = "https://api.themoviedb.org"

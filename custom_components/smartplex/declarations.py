@@ -469,6 +469,20 @@ GET_STATISTICS = Action(
     ),
     needs_caller=True,
 )
+TRIAGE_REQUESTS = Action(
+    "triage_requests",
+    actions.async_triage_requests,
+    True,
+    (
+        USER,
+        flag(
+            "apply",
+            "Approve what triage approves (declines only when automatic declines are on).",
+            default=False,
+        ),
+        INSTANCE,
+    ),
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -486,6 +500,7 @@ ACTIONS: tuple[Action, ...] = (
     PLAN_CLEANUP,
     EXECUTE_CLEANUP,
     GET_STATISTICS,
+    TRIAGE_REQUESTS,
 )
 
 

@@ -192,6 +192,19 @@ class DeclineRequestTool(SmartPlexTool):
     offered = ("request_id", "reason")
 
 
+class TriageRequestsTool(SmartPlexTool):
+    """Say what triage would do with pending requests, or do it."""
+
+    name = "triage_requests"
+    description = (
+        "For each pending Overseerr request: approve, hold or decline, its score and a "
+        "reason the requester can read (e.g. why a request is on hold). Set apply only "
+        "when the user asked to approve the ones triage would approve."
+    )
+    action = declarations.TRIAGE_REQUESTS
+    offered = ("user", "apply")
+
+
 class GetQueueTool(SmartPlexTool):
     """List downloads."""
 
@@ -254,6 +267,7 @@ TOOLS: tuple[type[SmartPlexTool], ...] = (
     RemoveQueueItemTool,
     GetCalendarTool,
     DiskSpaceTool,
+    TriageRequestsTool,
 )
 
 

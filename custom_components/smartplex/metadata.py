@@ -31,6 +31,12 @@ class TitleInfo:
     year: int | None
     poster_path: str | None
     genres: tuple[str, ...]
+    # What request triage weighs (TMDB's votes and what taste is learnt over).
+    vote_average: float = 0.0
+    vote_count: int = 0
+    language: str | None = None
+    keywords: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
 
 
 class TitleCache:

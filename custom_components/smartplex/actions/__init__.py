@@ -35,6 +35,7 @@ from .requests import (
     describe_request,
 )
 from .sync import async_sync
+from .triage import async_triage_requests
 
 __all__ = [
     "MINIMUM_AVAILABILITY",
@@ -58,6 +59,7 @@ __all__ = [
     "async_remove_queue_item",
     "async_search",
     "async_sync",
+    "async_triage_requests",
     "describe_request",
     "invalid",
     "label",

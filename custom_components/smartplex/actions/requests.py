@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, cast
 
 from homeassistant.core import HomeAssistant
@@ -92,18 +93,27 @@ async def request_titles(
             missing.append(key)
     client = client_of(overseerr, OverseerrClient)
 
-    async def fetch(key: TitleKey) -> TitleInfo:
-        details = await client.title(cast("MediaType", key[0]), key[1])
-        return TitleInfo(
-            title=details.title,
-            year=details.year,
-            poster_path=details.poster_path,
-            genres=details.genres,
-        )
-
-    cached = await entry.runtime_data.titles.async_get_many(missing, fetch)
+    cached = await entry.runtime_data.titles.async_get_many(
+        missing, partial(fetch_title, client)
+    )
     titles.update((key, (info.title, info.year)) for key, info in cached.items())
     return titles
+
+
+async def fetch_title(client: OverseerrClient, key: TitleKey) -> TitleInfo:
+    """Return what Overseerr has of a title from TMDB (for the title cache)."""
+    details = await client.title(cast("MediaType", key[0]), key[1])
+    return TitleInfo(
+        title=details.title,
+        year=details.year,
+        poster_path=details.poster_path,
+        genres=details.genres,
+        vote_average=details.vote_average,
+        vote_count=details.vote_count,
+        language=details.language,
+        keywords=details.keywords,
+        people=details.people,
+    )
 
 
 def request_key(request: OverseerrRequest) -> tuple[str, int] | None:
@@ -280,16 +290,29 @@ async def async_approve_request(
     instance: str | None = None,
 ) -> dict[str, Any]:
     """Approve a pending request (Overseerr then sends it to Radarr or Sonarr)."""
+    return await approve_pending(hass, entry, caller, request_id, instance)
+
+
+async def approve_pending(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    request_id: int,
+    instance: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Approve a pending request; a reason (triage's) rides in the audit row and event."""
     service = resolve_service(entry, SERVICE_OVERSEERR, instance)
     client = client_of(service, OverseerrClient)
     async with target_lock(hass, service.subentry_id, "request", request_id):
         # Checked inside the lock: a concurrent approval or decline wins or loses whole.
         request = await _pending_request(entry, service, request_id)
         result = {**request, "status": "approved"}
+        announced = _event_request(result) | ({"reason": reason} if reason else {})
 
         async def approve() -> dict[str, Any]:
             await client.approve_request(request_id)
-            return _event_request(result)
+            return announced
 
         await audited_write(
             hass,
@@ -297,7 +320,7 @@ async def async_approve_request(
             service,
             event=EVENT_REQUEST_APPROVED,
             target=f"{service.title}: {describe_request(request)}",
-            intent=_event_request(result),
+            intent=announced,
             write=approve,
         )
     return result

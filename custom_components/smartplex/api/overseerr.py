@@ -32,6 +32,8 @@ from .parse import (
 )
 
 SUPPORTED_MAJOR_VERSIONS = {1, 2, 3}
+# Directors and the leading cast say most about taste; the long tail is extras.
+MAX_PEOPLE = 8
 type RequestFilter = Literal[
     "all", "approved", "available", "pending", "processing", "unavailable", "failed"
 ]
@@ -328,6 +330,12 @@ class OverseerrTitle:
     release_date: date | None
     poster_path: str | None
     genres: tuple[str, ...]
+    vote_average: float = 0.0
+    vote_count: int = 0
+    language: str | None = None
+    keywords: tuple[str, ...] = ()
+    # Directors or creators first, then the leading cast.
+    people: tuple[str, ...] = ()
 
     @property
     def year(self) -> int | None:
@@ -337,6 +345,13 @@ class OverseerrTitle:
     @classmethod
     def from_dict(cls, data: JsonDict) -> OverseerrTitle:
         """Build from MovieDetails or TvDetails."""
+        credit_list = as_dict(data.get("credits"))
+        makers = [
+            person.get("name")
+            for person in dict_list(credit_list.get("crew"))
+            if person.get("job") == "Director"
+        ] + [person.get("name") for person in dict_list(data.get("createdBy"))]
+        cast = [person.get("name") for person in dict_list(credit_list.get("cast"))]
         return cls(
             tmdb_id=to_int(data.get("id")),
             title=to_str(data.get("title") or data.get("name")),
@@ -345,6 +360,13 @@ class OverseerrTitle:
             genres=str_tuple(
                 [genre.get("name") for genre in dict_list(data.get("genres"))]
             ),
+            vote_average=opt_float(data.get("voteAverage")) or 0.0,
+            vote_count=to_int(data.get("voteCount")),
+            language=opt_str(data.get("originalLanguage")),
+            keywords=str_tuple(
+                [keyword.get("name") for keyword in dict_list(data.get("keywords"))]
+            ),
+            people=str_tuple([*makers, *cast])[:MAX_PEOPLE],
         )
 
 

@@ -750,3 +750,41 @@ def triage(
         )
         if request.status is RequestStatus.PENDING
     ]
+
+
+def names(text: str) -> frozenset[str]:
+    """Return the case-folded names of a comma-separated list ("Drama, Tom Hanks")."""
+    return frozenset(
+        name.strip().casefold() for name in text.split(",") if name.strip()
+    )
+
+
+def parse_user_rules(text: str) -> dict[str, UserPolicy]:
+    """Read one requester's rules per line; ValueError names the line it cannot read.
+
+    `Ben: always ask`, `Anna: always approve`,
+    `Carol: genres Animation, Family; people Hayao Miyazaki; daily 2; weekly 5`.
+    """
+    rules: dict[str, UserPolicy] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, colon, spec = line.partition(":")
+        if not colon or not name.strip() or not spec.strip():
+            raise ValueError(f"line {number}: {line.strip()}")
+        settings: dict[str, object] = {}
+        for part in spec.split(";"):
+            key, _, value = part.strip().partition(" ")
+            match key.casefold(), value.strip():
+                case "always", ("approve" | "ask") as which:
+                    settings["exception"] = Exception_(f"always_{which}")
+                case "genres", value if value:
+                    settings["favourite_genres"] = names(value)
+                case "people", value if value:
+                    settings["favourite_people"] = names(value)
+                case ("daily" | "weekly") as period, value if value.isdigit():
+                    settings[f"{period}_cap"] = int(value)
+                case _:
+                    raise ValueError(f"line {number}: {part.strip()}")
+        rules[name.strip().casefold()] = UserPolicy(**settings)  # type: ignore[arg-type]
+    return rules

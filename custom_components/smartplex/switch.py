@@ -1,0 +1,109 @@
+"""Switches for SmartPlex: the request autopilot of each Overseerr."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity
+from homeassistant.const import STATE_ON, EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from .actions.triage import async_autopilot
+from .api import RequestStatus
+from .const import DOMAIN, LOGGER
+from .coordinator import OverseerrCoordinators, OverseerrRequestEventsCoordinator
+from .entity import SmartPlexEntity
+from .models import SmartPlexConfigEntry
+
+# The switch only changes SmartPlex's own state; writes go through the actions' locks.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up a request autopilot switch for every Overseerr."""
+    for service in entry.runtime_data.services.values():
+        if isinstance(service.coordinators, OverseerrCoordinators):
+            async_add_entities(
+                [RequestAutopilotSwitch(service.coordinators.request_events)],
+                config_subentry_id=service.subentry_id,
+            )
+
+
+class RequestAutopilotSwitch(
+    SmartPlexEntity[OverseerrRequestEventsCoordinator], SwitchEntity, RestoreEntity
+):
+    """Off by default; on, new requests are triaged and approved or declined by policy."""
+
+    _attr_translation_key = "request_autopilot"
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, coordinator: OverseerrRequestEventsCoordinator) -> None:
+        """Initialise the switch, off."""
+        super().__init__(coordinator, "request_autopilot")
+        self._attr_is_on = False
+        # Set while Overseerr fails, so the outage is logged once, not per poll.
+        self._failing = False
+
+    @property
+    def available(self) -> bool:
+        """Return True: the autopilot can be switched while Overseerr is down."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last state (a restart does not switch the autopilot on or off)."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self._attr_is_on = last.state == STATE_ON
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch the autopilot on: requests made from now on are triaged."""
+        self._attr_is_on = True
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch the autopilot off: nothing is approved or declined automatically."""
+        self._attr_is_on = False
+        self.async_write_ha_state()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Triage the requests created since the last poll, while switched on."""
+        if self.is_on and self.coordinator.last_update_success:
+            created = [
+                event.request.id
+                for event in self.coordinator.data
+                if event.event_type == "created"
+                and event.request.status == RequestStatus.PENDING
+            ]
+            if created:
+                self.coordinator.config_entry.async_create_background_task(
+                    self.hass,
+                    self._async_triage(created),
+                    f"{DOMAIN} request autopilot {self.service.title}",
+                )
+        self.async_write_ha_state()
+
+    async def _async_triage(self, request_ids: Sequence[int]) -> None:
+        """Act on new requests; say once when Overseerr fails (they stay untouched)."""
+        try:
+            await async_autopilot(
+                self.hass, self.coordinator.config_entry, self.service, request_ids
+            )
+        except HomeAssistantError as err:
+            if not self._failing:
+                LOGGER.warning(
+                    "Request autopilot left %s untouched: %s", self.service.title, err
+                )
+            self._failing = True
+        else:
+            if self._failing:
+                LOGGER.info("Request autopilot works again for %s", self.service.title)
+            self._failing = False

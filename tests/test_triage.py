@@ -1,0 +1,304 @@
+"""Request triage through the action, the LLM tool and the autopilot switch, on the simulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache,
+)
+
+from custom_components.smartplex.actions import triage as triage_actions
+from custom_components.smartplex.const import CONF_TRIAGE, DOMAIN
+from simulator import Simulator
+
+from .conftest import NOW, setup_entry
+from .helpers_actions import (
+    ALL_SERVICES,
+    EventLog,
+    audit_trail,
+    fixture_events,  # noqa: F401
+    hub,
+    world_state,
+)
+
+AUTOPILOT = "switch.overseerr_request_autopilot"
+# Everything scores above 0: every pending request is approved.
+APPROVE_ALL = {CONF_TRIAGE: {"approve_above": 0.0, "decline_below": 0.0}}
+# Everything scores below 15: with declines on, every pending request is declined.
+DECLINE_ALL = {
+    CONF_TRIAGE: {"approve_above": 15.0, "auto_decline": True, "decline_below": 14.0}
+}
+
+
+async def loaded(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, **options: Any
+) -> MockConfigEntry:
+    """Return a loaded hub with every simulated service and the given options."""
+    hass.config.config_dir = str(tmp_path)
+    entry = hub(simulator, ALL_SERVICES, **options)
+    await setup_entry(hass, entry)
+    return entry
+
+
+async def call(
+    hass: HomeAssistant, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Call triage_requests and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN, "triage_requests", data or {}, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+async def test_dry_run_says_what_each_policy_would_do(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """Every pending request gets a decision, a score with its features and a reason; nothing changes."""
+    await loaded(hass, tmp_path, simulator)
+    before = world_state(simulator)
+    response = await call(hass)
+    pending = sorted(r.id for r in simulator.world.requests.values() if r.status == 1)
+    assert [row["request_id"] for row in response["requests"]] == pending
+    assert response["applied"] is False
+    for row in response["requests"]:
+        assert row["action"] in ("approve", "hold", "decline")
+        assert row["requested_by"] == "Ben"
+        assert row["title"]
+        assert row["reason"]
+        assert set(row["features"]) == {
+            "quality",
+            "popularity",
+            "affinity",
+            "follow_through",
+            "household",
+            "owned",
+            "space",
+            "quota",
+        }
+        # The quality feature is the title's TMDB vote shrunk toward the mean.
+        tmdb_id = int(row["identity"].split(":")[1])
+        vote = next(t for t in simulator.world.titles.values() if t.tmdb_id == tmdb_id)
+        assert row["features"]["quality"] == pytest.approx(
+            (vote.vote_average * vote.vote_count + 6.5 * 50) / (vote.vote_count + 50),
+            abs=0.001,
+        )
+    assert sum(response["counts"].values()) == len(pending)
+    assert world_state(simulator) == before
+    assert events.events == []
+
+
+async def test_dry_run_for_one_requester_and_an_unknown_one(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """A requester filter keeps only theirs; an unknown name is refused with the names known."""
+    await loaded(hass, tmp_path, simulator)
+    assert (await call(hass, {"user": "ben"}))["total"] == 2
+    assert (await call(hass, {"user": "anna"}))["total"] == 0
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, {"user": "zoe"})
+    assert err.value.translation_key == "user_not_found"
+
+
+async def test_apply_approves_by_policy_with_audit_and_events(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """Applying approves what triage approves; each carries its reason in the audit and events."""
+    await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    response = await call(hass, {"apply": True})
+    assert {row["outcome"] for row in response["requests"]} == {"approved"}
+    assert simulator.world.requests[1].status == 2
+    assert simulator.world.requests[4].status == 2
+    approved = events.of("smartplex_request_approved")
+    assert {event["request_id"] for event in approved} == {1, 4}
+    assert all(event["reason"].startswith("Approved: ") for event in approved)
+    triaged = events.of("smartplex_request_triaged")
+    assert [(e["request_id"], e["policy"]) for e in triaged] == [
+        (4, "score_approve"),
+        (1, "score_approve"),
+    ] or [(e["request_id"], e["policy"]) for e in triaged] == [
+        (1, "score_approve"),
+        (4, "score_approve"),
+    ]
+    rows = [r for r in await audit_trail(hass) if r.action == "request_approved"]
+    assert {row.details["reason"] for row in rows} == {
+        event["reason"] for event in approved
+    }
+
+
+async def test_apply_declines_only_when_enabled(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """With automatic declines on and a low score, applying declines with the reason."""
+    await loaded(hass, tmp_path, simulator, **DECLINE_ALL)
+    response = await call(hass, {"apply": True})
+    assert {row["outcome"] for row in response["requests"]} == {"declined"}
+    assert simulator.world.requests[1].status == 3
+    declined = events.of("smartplex_request_declined")
+    assert all(event["reason"].startswith("Declined: ") for event in declined)
+
+
+async def test_apply_holds_by_default(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Under the default (strict) threshold with declines off, requests wait for a person."""
+    await loaded(hass, tmp_path, simulator, **{CONF_TRIAGE: {"approve_above": 15.0}})
+    before = world_state(simulator)
+    response = await call(hass, {"apply": True})
+    assert {row["outcome"] for row in response["requests"]} == {"held"}
+    assert world_state(simulator) == before
+
+
+async def test_apply_skips_a_request_decided_by_someone_else_meanwhile(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """A request declined by hand between triage and action is re-checked and left alone."""
+    await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    snapshot = triage_actions.async_snapshot
+
+    async def decided_meanwhile(*args: Any) -> Any:
+        taken = await snapshot(*args)
+        simulator.world.requests[1].status = 3  # declined by an admin in Overseerr
+        return taken
+
+    with patch.object(triage_actions, "async_snapshot", decided_meanwhile):
+        response = await call(hass, {"apply": True})
+    outcomes = {row["request_id"]: row["outcome"] for row in response["requests"]}
+    assert outcomes[1].startswith("skipped: ")
+    assert "already declined" in outcomes[1]
+    assert outcomes[4] == "approved"
+    assert simulator.world.requests[1].status == 3
+
+
+async def test_apply_with_overseerr_failing_touches_nothing_and_says_so_once(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """When approving fails, the rest are left untouched and the error is given once."""
+    await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    simulator.faults.inject("overseerr", "status", status=500, method="POST")
+    response = await call(hass, {"apply": True})
+    assert [row["outcome"] for row in response["requests"]] == ["untouched"] * 2
+    assert "Overseerr could not do this" in response["error"]
+    assert simulator.world.requests[1].status == 1
+    assert simulator.world.requests[4].status == 1
+
+
+async def test_triage_with_overseerr_down_is_refused(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """No snapshot, no decision: a translated error, nothing changed."""
+    await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    simulator.faults.inject("overseerr", "status", status=500, path="/api/v1/request")
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, {"apply": True})
+    assert getattr(err.value, "translation_key", None) == "service_error"
+    assert simulator.world.requests[1].status == 1
+
+
+async def new_request(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> int:
+    """Make Ben request a title not yet requested and let the next poll see it."""
+    world = simulator.world
+    requested = {(r.kind, r.tmdb_id) for r in world.requests.values()}
+    owned = world.owned_tmdb_ids()
+    title = next(
+        t
+        for t in sorted(world.titles.values(), key=lambda t: (t.kind, t.tmdb_id))
+        if t.kind == "movie" and (t.kind, t.tmdb_id) not in requested | owned
+    )
+    request = world.add_request(1, title, NOW + timedelta(minutes=1))
+    overseerr = next(
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type == "overseerr"
+    )
+    await overseerr.coordinators.request_events.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return request.id
+
+
+async def test_autopilot_is_off_by_default_and_acts_on_new_requests_when_on(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """Off: a new request stays pending. On: the next one is approved by policy."""
+    entry = await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    assert hass.states.get(AUTOPILOT).state == STATE_OFF
+    first = await new_request(hass, entry, simulator)
+    assert simulator.world.requests[first].status == 1
+
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": AUTOPILOT}, blocking=True
+    )
+    second = await new_request(hass, entry, simulator)
+    assert simulator.world.requests[second].status == 2
+    # Only new requests: the earlier pending ones stay for a person.
+    assert simulator.world.requests[first].status == 1
+    assert simulator.world.requests[1].status == 1
+    [triaged] = events.of("smartplex_request_triaged")
+    assert triaged["request_id"] == second
+    assert triaged["source"] == "autopilot"
+    [approved] = events.of("smartplex_request_approved")
+    assert approved["source"] == "autopilot"
+
+
+async def test_autopilot_with_overseerr_failing_logs_once(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing Overseerr leaves new requests untouched and is logged once, not per poll."""
+    mock_restore_cache(hass, [State(AUTOPILOT, STATE_ON)])
+    entry = await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    assert hass.states.get(AUTOPILOT).state == STATE_ON
+    simulator.faults.inject("overseerr", "status", status=500, method="POST")
+    with caplog.at_level(logging.WARNING):
+        first = await new_request(hass, entry, simulator)
+        second = await new_request(hass, entry, simulator)
+    assert simulator.world.requests[first].status == 1
+    assert simulator.world.requests[second].status == 1
+    warnings = [r for r in caplog.records if "Request autopilot left" in r.message]
+    assert len(warnings) == 1
+    simulator.faults.clear()
+    third = await new_request(hass, entry, simulator)
+    assert simulator.world.requests[third].status == 2
+
+
+async def test_llm_tool_explains_a_hold(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """The triage tool answers "why is Ben's request on hold?" with the reason."""
+    from homeassistant.helpers import llm
+
+    from custom_components.smartplex.llm_api import create_tools
+
+    await loaded(hass, tmp_path, simulator, **{CONF_TRIAGE: {"approve_above": 15.0}})
+    tool = next(t for t in create_tools() if t.name == "triage_requests")
+    result = await tool.async_call(
+        hass,
+        llm.ToolInput(tool_name=tool.name, tool_args={"user": "Ben"}),
+        llm.LLMContext(
+            platform="test",
+            context=None,
+            language="en",
+            assistant="conversation",
+            device_id=None,
+        ),
+    )
+    data = getattr(result, "data", result)
+    assert data["success"] is True
+    assert all(row["action"] == "hold" for row in data["requests"])
+    assert all(
+        row["reason"].startswith(("Waits", "You finished")) for row in data["requests"]
+    )
