@@ -1,4 +1,4 @@
-"""TMDB details and related lists are cached in the database with a time to live."""
+"""TMDB details and related lists cached with a time to live; the memory of recommendations."""
 
 from __future__ import annotations
 
@@ -6,8 +6,21 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from custom_components.smartplex.engine.models import Identity, TitleInfo
+from custom_components.smartplex.engine.models import (
+    Decision,
+    Feature,
+    Identity,
+    Score,
+    TitleInfo,
+)
 from custom_components.smartplex.store import SmartPlexStore
+from custom_components.smartplex.store.decisions import (
+    HOUSEHOLD,
+    RecommendationState,
+    record_shown,
+    set_state,
+    titles_in_state,
+)
 from custom_components.smartplex.store.metadata import (
     DETAILS_TTL_SECONDS,
     RELATED_TTL_SECONDS,
@@ -95,3 +108,50 @@ def test_related_lists_keep_their_order_per_kind(tmp_path: Path) -> None:
     assert found == {WIRE: (justified, shield)}
     assert similar == {}
     assert expired == {}
+
+
+def test_recommendation_memory(tmp_path: Path) -> None:
+    """Shown titles keep a dismissal; the household's dismissals count for everyone."""
+    store = SmartPlexStore(str(tmp_path / "smartplex.db"))
+    store.open()
+    shown = Decision(
+        identity=WIRE,
+        action="recommend",
+        score=Score((Feature("similar_to_watched", 0.5),)),
+        reason="Because",
+    )
+    store.run(partial(record_shown, user="7", decisions=[shown], now=NOW))
+    store.run(
+        partial(
+            set_state,
+            user="7",
+            identity=WIRE,
+            state=RecommendationState.DISMISSED,
+            now=NOW,
+        )
+    )
+    store.run(partial(record_shown, user="7", decisions=[shown], now=NOW))
+    store.run(
+        partial(
+            set_state,
+            user=HOUSEHOLD,
+            identity=HEAT,
+            state=RecommendationState.DISMISSED,
+            now=NOW,
+        )
+    )
+
+    dismissed = store.run(
+        partial(titles_in_state, user="7", state=RecommendationState.DISMISSED)
+    )
+    other = store.run(
+        partial(titles_in_state, user="8", state=RecommendationState.DISMISSED)
+    )
+    still_shown = store.run(
+        partial(titles_in_state, user="7", state=RecommendationState.SHOWN)
+    )
+    store.close()
+
+    assert dismissed == {WIRE, HEAT}
+    assert other == {HEAT}
+    assert still_shown == set()

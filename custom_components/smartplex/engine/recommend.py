@@ -112,7 +112,7 @@ def recommend(
     }
     candidates = dict.fromkeys([*graph_scores, *trending_rank])
     popularity = popularity or {}
-    decisions: list[Decision[Literal["recommend"]]] = []
+    scored: list[tuple[float, Identity, Score]] = []
     for identity in candidates:
         info = titles.get(identity)
         if not _allowed(identity, info, profile, options):
@@ -127,18 +127,24 @@ def recommend(
             features.append(
                 Feature("trending", 1 / (1 + trending_rank[identity]), W_TRENDING)
             )
+        score = Score(tuple(features))
+        scored.append((-score.total, identity, score))
+    decisions: list[Decision[Literal["recommend"]]] = []
+    # Only the shown titles need a reason.
+    for _, identity, score in sorted(scored)[: options.count]:
         source = because[identity][1] if identity in because else None
         decisions.append(
             Decision(
                 identity=identity,
                 action=RECOMMEND,
-                score=Score(tuple(features)),
-                reason=_reason(source, profile, info, titles, names or {}),
+                score=score,
+                reason=_reason(
+                    source, profile, titles.get(identity), titles, names or {}
+                ),
                 evidence=(str(source.identity),) if source else (),
             )
         )
-    decisions.sort(key=lambda decision: (-decision.score.total, decision.identity))
-    return decisions[: options.count]
+    return decisions
 
 
 def _seeds(profile: TasteProfile, options: RecommendOptions) -> list[Seed]:

@@ -273,4 +273,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    (
+        # Recommendations per user ('' for the household) and what became of them.
+        """
+        CREATE TABLE recommendations (
+            user TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            tmdb_id INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            score REAL,
+            reason TEXT,
+            first_shown INTEGER,
+            updated INTEGER NOT NULL,
+            PRIMARY KEY (user, media_type, tmdb_id)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX recommendations_state ON recommendations (state, updated)",
+    ),
 )
