@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 import sqlite3
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.coordinator import ArrCoordinators
 from custom_components.smartplex.store import async_get_store
 from custom_components.smartplex.store.plans import (
     PlanStatus,
@@ -26,7 +28,15 @@ from custom_components.smartplex.store.plans import (
 )
 from simulator import Simulator
 
-from .helpers_actions import EventLog, audit_trail, fixture_entry, fixture_events
+from .conftest import setup_entry
+from .helpers_actions import (
+    ALL_SERVICES,
+    EventLog,
+    audit_trail,
+    fixture_entry,
+    fixture_events,
+    hub,
+)
 
 __all__ = ["fixture_entry", "fixture_events"]
 
@@ -292,3 +302,41 @@ async def test_library_share_guard_and_concurrent_executions(
     assert refused[0].translation_key == "plan_already_executed"
     removals = [r for r in await audit_trail(hass) if r.action == "title_removed"]
     assert len(removals) == len(made["items"]) == len(done[0]["removed"])
+
+
+async def test_disk_pressure_sensor_and_event(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """The sensor turns on when a disk crosses the threshold, firing one event per crossing."""
+    hass.config.config_dir = str(tmp_path)
+    config_entry = hub(simulator, ALL_SERVICES, disk_threshold=80)
+    await setup_entry(hass, config_entry)
+    state = hass.states.get("binary_sensor.radarr_disk_pressure_movies")
+    assert state is not None
+    assert state.state == "off"
+    assert state.attributes["threshold"] == 80
+    disk = simulator.world.disks["/movies"]
+    disk.other_used += disk.total // 10
+    radarr = config_entry.runtime_data.services["sub_1"].coordinators
+    assert isinstance(radarr, ArrCoordinators)
+    for _ in range(2):
+        await radarr.root_folders.async_refresh()
+        await hass.async_block_till_done()
+    state = hass.states.get("binary_sensor.radarr_disk_pressure_movies")
+    assert state is not None
+    assert state.state == "on"
+    pressure = events.of("smartplex_disk_pressure")
+    assert pressure == [
+        {
+            "instance": "Radarr",
+            "root_folder": "/movies",
+            "used_percent": state.attributes["used_percent"],
+            "threshold": 80,
+        }
+    ]
+    assert pressure[0]["used_percent"] >= 80
+    disk.other_used -= disk.total // 10
+    await radarr.root_folders.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.radarr_disk_pressure_movies").state == "off"
+    assert len(events.of("smartplex_disk_pressure")) == 1

@@ -18,6 +18,12 @@ CONF_AI_BASE_URL: Final = "ai_base_url"
 CONF_AI_API_KEY: Final = "ai_api_key"
 CONF_AI_MODEL: Final = "ai_model"
 CONF_AI_RERANK: Final = "ai_rerank"
+CONF_DISK_THRESHOLD: Final = "disk_threshold"
+CONF_DISK_TARGET: Final = "disk_target"
+# A root folder's disk used at or above this share is under pressure; cleanup aims
+# for the target.
+DEFAULT_DISK_THRESHOLD: Final = 85
+DEFAULT_DISK_TARGET: Final = 75
 AI_PROVIDER_NONE: Final = "none"
 AI_PROVIDER_AI_TASK: Final = "ai_task"
 AI_PROVIDER_OPENAI: Final = "openai"

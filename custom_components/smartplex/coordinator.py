@@ -33,7 +33,7 @@ from .api import (
     TautulliClient,
     TmdbClient,
 )
-from .api.arr import HealthCheck, RootFolder
+from .api.arr import DiskSpace, HealthCheck, RootFolder
 from .api.overseerr import (
     IssueCounts,
     MediaStatus,
@@ -338,11 +338,23 @@ class ArrRootFolderCoordinator(ArrCoordinator[list[RootFolder]]):
     kind = "root_folders"
     interval = INTERVAL_SYSTEM
 
+    # The mounts (free and total space) the root folders live on, from the same poll.
+    disks: list[DiskSpace]
+
     async def _async_fetch(self) -> list[RootFolder]:
-        """Return the root folders."""
-        folders = await self.client.root_folders()
+        """Return the root folders (and keep the disks they are on)."""
+        folders, self.disks = await asyncio.gather(
+            self.client.root_folders(), self.client.disk_space()
+        )
         self._update_root_folder_issues(folders)
         return folders
+
+    def used_percent(self, folder: RootFolder) -> float | None:
+        """Return how full the disk of a root folder is (None when unknown)."""
+        disk = disk_of(folder.path, getattr(self, "disks", []))
+        if disk is None:
+            return None
+        return round((disk.total_space - disk.free_space) * 100 / disk.total_space, 1)
 
     def _update_root_folder_issues(self, folders: list[RootFolder]) -> None:
         """Create a repair issue per inaccessible root folder and drop fixed ones."""
@@ -373,6 +385,20 @@ class ArrRootFolderCoordinator(ArrCoordinator[list[RootFolder]]):
                     "path": folder.path,
                 },
             )
+
+
+def disk_of(path: str, disks: Iterable[DiskSpace]) -> DiskSpace | None:
+    """Return the mount a path lives on (the longest mount path it starts with)."""
+    return max(
+        (
+            disk
+            for disk in disks
+            if disk.total_space > 0
+            and (path == disk.path or path.startswith(disk.path.rstrip("/") + "/"))
+        ),
+        key=lambda disk: len(disk.path),
+        default=None,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

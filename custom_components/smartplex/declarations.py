@@ -411,10 +411,9 @@ PLAN_CLEANUP = Action(
     (
         integer(
             "target_percent",
-            "Use each root folder's disk up to this percentage.",
+            "Use each root folder's disk up to this percentage; omit for the hub's target.",
             1,
             99,
-            default=75,
         ),
         integer("max_items", "Most titles one plan removes.", 1, 500, default=50),
         KEEP_TAG,

@@ -17,6 +17,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
@@ -242,7 +243,7 @@ async def async_setup_entry(
                 SmartPlexSensor(coordinators.library, description)
                 for description in library_sensors(service.service_type)
             )
-            _track_dynamic(
+            track_dynamic(
                 hass,
                 entry,
                 service,
@@ -266,7 +267,7 @@ async def async_setup_entry(
                 for description in ACTIVITY_SENSORS
             )
             entities.append(SmartPlexSensor(coordinators.history, PLAYS_TODAY_SENSOR))
-            _track_dynamic(
+            track_dynamic(
                 hass,
                 entry,
                 service,
@@ -288,14 +289,14 @@ def _user_sensor(
     return SmartPlexUserSensor(coordinator, activity, int(key))
 
 
-def _track_dynamic[DataT](
+def track_dynamic[DataT](
     hass: HomeAssistant,
     entry: SmartPlexConfigEntry,
     service: SmartPlexService,
     coordinator: SmartPlexCoordinator[DataT],
     prefix: str,
     keys_fn: Callable[[DataT], set[str]],
-    create: Callable[[Any, str], SensorEntity],
+    create: Callable[[Any, str], Entity],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add entities for items (root folders, users) as they appear and remove stale ones."""

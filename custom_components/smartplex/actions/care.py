@@ -21,8 +21,13 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.api import RadarrClient, SonarrClient
-from custom_components.smartplex.const import DOMAIN, SERVICE_TAUTULLI
-from custom_components.smartplex.coordinator import TautulliCoordinators
+from custom_components.smartplex.const import (
+    CONF_DISK_TARGET,
+    DEFAULT_DISK_TARGET,
+    DOMAIN,
+    SERVICE_TAUTULLI,
+)
+from custom_components.smartplex.coordinator import TautulliCoordinators, disk_of
 from custom_components.smartplex.engine.cleanup import (
     GB,
     CleanupCandidate,
@@ -72,7 +77,6 @@ EVENT_LEAVING_SOON = f"{DOMAIN}_leaving_soon"
 EVENT_TITLE_REMOVED = f"{DOMAIN}_title_removed"
 EVENT_CLEANUP_EXECUTED = f"{DOMAIN}_cleanup_executed"
 PLAN_LIFETIME = timedelta(hours=24)
-DEFAULT_TARGET_PERCENT = 75
 # Overseerr request statuses (1 pending, 2 approved) and media status 5 (available).
 OVERSEERR_WAITING = {1: RequestStatus.PENDING, 2: RequestStatus.APPROVED}
 OVERSEERR_DECLINED = 3
@@ -233,12 +237,7 @@ async def _snapshot(
         media_type = "movie" if isinstance(arr_client(service), RadarrClient) else "tv"
         library_sizes[(service.subentry_id, media_type)] = len(index)
         for folder in folders:
-            mount = max(
-                (m for m in mounts if folder.path.startswith(m.path)),
-                key=lambda m: len(m.path),
-                default=None,
-            )
-            if mount is not None and mount.total_space > 0:
+            if (mount := disk_of(folder.path, mounts)) is not None:
                 disks[folder.path] = (
                     service.title,
                     mount.total_space,
@@ -276,13 +275,18 @@ async def async_plan_cleanup(
     entry: SmartPlexConfigEntry,
     caller: Caller,
     *,
-    target_percent: int = DEFAULT_TARGET_PERCENT,
+    target_percent: int | None = None,
     max_items: int = 50,
     keep_tag: str = "keep",
     grace_days: int = 0,
     instance: str | None = None,
 ) -> dict[str, Any]:
-    """Plan what to remove so every root folder is used at most target_percent."""
+    """Plan what to remove so every root folder is used at most target_percent.
+
+    Without target_percent, the hub's disk target option (75% by default) applies.
+    """
+    if target_percent is None:
+        target_percent = int(entry.options.get(CONF_DISK_TARGET, DEFAULT_DISK_TARGET))
     snapshot = await _snapshot(hass, entry, instance)
     needed = {
         root: need
