@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 import logging
 from pathlib import Path
@@ -11,6 +12,7 @@ from unittest.mock import patch
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -19,6 +21,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.smartplex.actions import triage as triage_actions
 from custom_components.smartplex.const import CONF_TRIAGE, DOMAIN
+from custom_components.smartplex.engine.models import Identity, TitleInfo
+from custom_components.smartplex.store import async_get_store
+from custom_components.smartplex.store.metadata import put_related, put_titles
 from simulator import Simulator
 
 from .conftest import NOW, setup_entry
@@ -302,3 +307,39 @@ async def test_llm_tool_explains_a_hold(
     assert all(
         row["reason"].startswith(("Waits", "You finished")) for row in data["requests"]
     )
+
+
+async def test_held_requests_come_with_cached_alternatives(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """A request the score holds lists the better-scoring titles TMDB recommends with it."""
+    await loaded(hass, tmp_path, simulator, **{CONF_TRIAGE: {"approve_above": 15.0}})
+    requested = Identity("movie", simulator.world.requests[1].tmdb_id)
+    better = TitleInfo(
+        identity=Identity("movie", 990_001),
+        title="Better Film",
+        year=2020,
+        vote_average=9.0,
+        vote_count=20_000,
+    )
+    worse = replace(
+        better, identity=Identity("movie", 990_002), title="Worse", vote_average=2.0
+    )
+
+    def seed(connection: Any) -> None:
+        put_titles(connection, [better, worse], dt_util.utcnow())
+        put_related(
+            connection,
+            requested,
+            "recommendations",
+            [worse.identity, better.identity, Identity("movie", 990_003)],
+            dt_util.utcnow(),
+        )
+
+    await hass.async_add_executor_job(async_get_store(hass).run, seed)
+    rows = {row["request_id"]: row for row in (await call(hass))["requests"]}
+    assert rows[1]["policy"] == "score_hold"
+    assert rows[1]["alternatives"] == [
+        {"identity": "movie:990001", "title": "Better Film", "year": 2020}
+    ]
+    assert rows[4]["alternatives"] == []

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
+import sqlite3
 import statistics
 from typing import Any
 
@@ -47,6 +49,7 @@ from custom_components.smartplex.engine.triage import (
     Action,
     Household,
     Policy,
+    Rule,
     Triage,
     Triager,
     names,
@@ -54,6 +57,8 @@ from custom_components.smartplex.engine.triage import (
 )
 from custom_components.smartplex.metadata import TitleInfo as CachedTitle
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
+from custom_components.smartplex.store import async_get_store
+from custom_components.smartplex.store.metadata import get_related, get_titles
 
 from .common import (
     ARR_TYPES,
@@ -72,6 +77,8 @@ SOURCE_AUTOPILOT = "autopilot"
 # Every request, newest first: earlier ones give each requester's request-to-watch
 # ratio. A household's whole request history fits in one page.
 REQUEST_PAGE = 1000
+# Requests the score kept back get titles the requester is likelier to enjoy.
+ALTERNATIVE_RULES = (Rule.SCORE_HOLD, Rule.SCORE_DECLINE)
 STATUSES = {
     OverseerrStatus.PENDING: RequestStatus.PENDING,
     OverseerrStatus.APPROVED: RequestStatus.APPROVED,
@@ -217,6 +224,26 @@ async def async_snapshot(
     return household, by_id
 
 
+async def _cached_alternatives(
+    hass: HomeAssistant, identities: list[Identity], now: datetime
+) -> dict[Identity, list[TitleInfo]]:
+    """Return the cached TMDB recommendations of titles (none cached: none; no lookups)."""
+    if not identities:
+        return {}
+
+    def read(connection: sqlite3.Connection) -> dict[Identity, list[TitleInfo]]:
+        related = get_related(connection, identities, "recommendations", now)
+        details = get_titles(
+            connection, {other for others in related.values() for other in others}, now
+        )
+        return {
+            identity: [details[other] for other in others if other in details]
+            for identity, others in related.items()
+        }
+
+    return await hass.async_add_executor_job(async_get_store(hass).run, read)
+
+
 def _matches(wanted: str | None, name: str) -> bool:
     """Return whether a requester's name is the one asked for (any when none)."""
     return wanted is None or wanted.strip().casefold() == name.casefold()
@@ -289,11 +316,19 @@ async def run_triage(
             user=user,
             candidates=", ".join(sorted(set(household.names.values()))) or "-",
         )
+    decided = [triager.decide(record) for record in pending]
+    candidates = await _cached_alternatives(
+        hass,
+        [t.decision.identity for t in decided if t.rule in ALTERNATIVE_RULES],
+        household.now,
+    )
     rows = []
     failed: str | None = None
-    for record in pending:
-        triage = triager.decide(record)
-        row = _row(triage, triager, by_id[record.request_id], service.title)
+    for decision in decided:
+        triage = triager.alternatives(
+            decision, candidates.get(decision.decision.identity, ())
+        )
+        row = _row(triage, triager, by_id[triage.request_id], service.title)
         if apply:
             if failed is None:
                 row["outcome"], failed = await _apply(
