@@ -15,7 +15,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartplex.const import DOMAIN, PUSH_POLL_INTERVALS
 from custom_components.smartplex.webhook import (
@@ -26,20 +25,7 @@ from custom_components.smartplex.webhook import (
 )
 from simulator import Simulator
 
-from .conftest import closed_port_url, setup_entry
-
-
-@pytest.fixture
-async def ha_url(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
-) -> str:
-    """Serve Home Assistant's HTTP API on a loopback port and make it the internal URL."""
-    assert await async_setup_component(hass, "http", {})
-    assert await async_setup_component(hass, "webhook", {})
-    client = await hass_client_no_auth()
-    url = str(client.make_url("")).rstrip("/")
-    await hass.config.async_update(internal_url=url)
-    return url
+from .conftest import closed_port_url, deliver, setup_entry
 
 
 def capture(hass: HomeAssistant, *categories: str) -> list[Event]:
@@ -48,12 +34,6 @@ def capture(hass: HomeAssistant, *categories: str) -> list[Event]:
     for category in categories:
         hass.bus.async_listen(f"{DOMAIN}_{category}", events.append)
     return events
-
-
-async def deliver(hass: HomeAssistant, simulator: Simulator) -> None:
-    """Let the simulator deliver its webhooks and Home Assistant act on them."""
-    await simulator.stack.webhooks.drain()
-    await hass.async_block_till_done()
 
 
 def webhook_url(entry: MockConfigEntry, service: str) -> str:

@@ -16,6 +16,7 @@ from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData, SmartPlexService
 from .services import async_setup_services
+from .shipped_blueprints import async_install_blueprints
 from .store import async_close_store, async_open_store
 from .webhook import (
     async_remove_entry_push,
@@ -43,6 +44,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_llm_api(hass)
     async_setup_websocket_api(hass)
     await async_register_frontend(hass)
+    await async_install_blueprints(hass)
     return True
 
 
