@@ -231,3 +231,40 @@ async def test_empty_database(hass: HomeAssistant, entry: MockConfigEntry) -> No
     assert result["watch"]["plays"] == 0
     assert result["requests"]["requests"] == 0
     assert isinstance(datetime.fromisoformat(result["start"]), datetime)
+
+
+async def test_addresses_are_looked_up_once(
+    hass: HomeAssistant, filled: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Each WAN address is asked of Tautulli once; calls without new plays ask nothing."""
+    first, last = window(simulator)
+
+    def lookups() -> int:
+        served = simulator.stack.traffic.endpoints.get("tautulli", {})
+        counted = served.get("GET /api/v2?cmd=get_geoip_lookup")
+        return 0 if counted is None else counted.requests
+
+    wan = {
+        s.ip_address
+        for p in simulator.world.plays
+        if (s := simulator.world.stream(p)).location == "wan"
+    }
+    await statistics(hass, start=first, end=last)
+    assert lookups() == len(wan) > 0
+    await statistics(hass, start=first, end=last, group_by="month")
+    assert lookups() == len(wan)
+
+    def add_away_play(connection: sqlite3.Connection) -> None:
+        connection.execute(
+            "INSERT INTO plays (instance, row_id, user_id, user, friendly_name,"
+            " media_type, title, full_title, started, stopped, play_duration,"
+            " paused_counter, percent_complete, watched_status, location, ip_address)"
+            " SELECT instance, row_id + 100000, user_id, user, friendly_name, media_type,"
+            " title, full_title, started + 60, stopped + 60, play_duration, 0, 100, 1,"
+            " 'wan', '198.51.100.7' FROM plays ORDER BY started DESC LIMIT 1"
+        )
+
+    await hass.async_add_executor_job(async_get_store(hass).run, add_away_play)
+    result = await statistics(hass, start=first, end=last)
+    assert lookups() == len(wan) + 1
+    assert result["geography"]["not_located"] == 0

@@ -24,11 +24,7 @@ from custom_components.smartplex.engine.statistics import (
 )
 from custom_components.smartplex.models import SmartPlexConfigEntry
 from custom_components.smartplex.store import StoreError, async_get_store
-from custom_components.smartplex.store.statistics import (
-    PlaysCache,
-    save_locations,
-    unlocated_addresses,
-)
+from custom_components.smartplex.store.statistics import PlaysCache, save_locations
 
 from .common import Caller, invalid
 
@@ -71,9 +67,13 @@ def period_days(
 
 
 async def async_locate_addresses(
-    hass: HomeAssistant, entry: SmartPlexConfigEntry
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, cache: PlaysCache
 ) -> None:
-    """Look up where new WAN addresses are through Tautulli (each address once)."""
+    """Look up where new WAN addresses are through Tautulli (each address once).
+
+    The plays are only searched for addresses when some were synced since the last
+    complete lookup; a lookup that failed is tried again at the next call.
+    """
     clients = [
         service.client
         for service in entry.runtime_data.services.values()
@@ -83,10 +83,11 @@ async def async_locate_addresses(
     if not clients:
         return
     store = async_get_store(hass)
-    addresses = await hass.async_add_executor_job(
-        store.run, partial(unlocated_addresses, limit=LOCATE_PER_CALL)
+    count, addresses = await hass.async_add_executor_job(
+        store.run, partial(cache.unlocated, limit=LOCATE_PER_CALL)
     )
     if not addresses:
+        cache.located(count)
         return
     gate = asyncio.Semaphore(LOCATE_AT_ONCE)
     client = clients[0]
@@ -107,6 +108,8 @@ async def async_locate_addresses(
         await hass.async_add_executor_job(
             store.run, partial(save_locations, locations=found)
         )
+    if len(found) == len(addresses) < LOCATE_PER_CALL:
+        cache.located(count)
 
 
 async def async_get_statistics(
@@ -123,10 +126,10 @@ async def async_get_statistics(
 ) -> dict[str, Any]:
     """Return the statistics of a period for the household or one user."""
     first, last = period_days(period, start, end, dt_util.now().date())
-    await async_locate_addresses(hass, entry)
     store = async_get_store(hass)
     cache = plays_cache(hass)
     try:
+        await async_locate_addresses(hass, entry, cache)
         columns, requests = await hass.async_add_executor_job(
             store.run,
             lambda connection: (cache.refresh(connection), cache.requests(connection)),

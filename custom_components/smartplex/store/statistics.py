@@ -48,6 +48,20 @@ class PlaysCache:
         self._located = -1
         self._newest: dict[str, int] = {}
         self._requests: tuple[tuple[Any, ...], list[RequestFacts]] | None = None
+        self._located_for = -1
+
+    def unlocated(
+        self, connection: sqlite3.Connection, limit: int
+    ) -> tuple[int, list[str]]:
+        """Return the plays count and WAN addresses not looked up yet (none if no play is new)."""
+        count: int = connection.execute("SELECT count(*) FROM plays").fetchone()[0]
+        if count == self._located_for:
+            return count, []
+        return count, unlocated_addresses(connection, limit)
+
+    def located(self, count: int) -> None:
+        """Remember every address of this many plays was looked up."""
+        self._located_for = count
 
     def requests(self, connection: sqlite3.Connection) -> list[RequestFacts]:
         """Return the request facts, read again only when requests, links or plays changed."""
