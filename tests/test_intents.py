@@ -302,3 +302,48 @@ async def test_disk_space_with_radarr_down(
     response = await intent.async_handle(hass, "test", "SmartPlexDiskSpace", {})
     assert response.response_type is intent.IntentResponseType.ERROR
     assert speech(response).startswith("Radarr could not do this:")
+
+
+async def test_ask_and_confirm_by_voice(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Saying "SmartPlex ..." asks the AI helper; "confirm SmartPlex" runs its proposal."""
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    entry = hub(
+        simulator,
+        ALL_SERVICES,
+        **{
+            CONF_VOICE_SENTENCES: True,
+            "ai_provider": "openai",
+            "ai_base_url": simulator.url("openai") + "/v1",
+            "ai_api_key": simulator.api_key("openai"),
+            "ai_model": "gpt-4o-mini",
+        },
+    )
+    await setup_entry(hass, entry)
+    nothing = await ask(hass, "confirm SmartPlex")
+    assert nothing.response_type is intent.IntentResponseType.ERROR
+    add = {"title": "The Mirror", "year": 2005, "search": False}
+    simulator.openai.script(
+        [
+            {"tool_calls": [{"name": "add_movie", "arguments": add}]},
+            "I can add The Mirror (2005).",
+        ]
+    )
+    before = world_state(simulator)
+    answer = await ask(hass, "SmartPlex add the movie The Mirror from 2005")
+    assert speech(answer) == (
+        "I can add The Mirror (2005). Say confirm SmartPlex to go ahead."
+    )
+    assert simulator.openai.requests[0]["messages"][1]["content"] == (
+        "add the movie The Mirror from 2005"
+    )
+    assert world_state(simulator) == before
+    done = await ask(hass, "confirm SmartPlex")
+    assert speech(done).endswith(": done.")
+    assert simulator.world.movie_by_tmdb(10138) is not None
+    # Not offered to LLM agents as a tool: it would run an LLM itself.
+    handler = next(h for h in intent.async_get(hass) if h.intent_type == "SmartPlexAsk")
+    assert handler.platforms == {"conversation"}

@@ -72,6 +72,16 @@ class Assistant:
         while len(self.proposals) > MAX_PROPOSALS:
             del self.proposals[next(iter(self.proposals))]
 
+    def latest(self, user_id: str | None) -> str | None:
+        """Return the id of this user's newest live proposal."""
+        now = dt_util.utcnow()
+        mine = [
+            p.id
+            for p in self.proposals.values()
+            if p.user_id == user_id and p.expires > now
+        ]
+        return mine[-1] if mine else None
+
     def take(self, proposal_id: str, user_id: str | None) -> Proposal | None:
         """Remove and return a live proposal of this user (each is confirmed once)."""
         proposal = self.proposals.get(proposal_id)

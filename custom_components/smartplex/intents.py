@@ -19,6 +19,8 @@ from .const import CONF_VOICE_SENTENCES, LOGGER
 from .declarations import (
     ADD_MOVIE,
     ADD_SERIES,
+    ASK,
+    CONFIRM_PROPOSAL,
     TITLE,
     USER,
     YEAR,
@@ -43,6 +45,8 @@ INTENT_APPROVE_REQUEST = "SmartPlexApproveRequest"
 INTENT_DISK_SPACE = "SmartPlexDiskSpace"
 INTENT_QUEUE = "SmartPlexQueue"
 INTENT_UPCOMING = "SmartPlexUpcoming"
+INTENT_ASK = "SmartPlexAsk"
+INTENT_CONFIRM = "SmartPlexConfirm"
 
 # Spoken lists stay short; the rest is summarised as "and N more".
 MAX_SPOKEN = 5
@@ -216,6 +220,56 @@ class DiskSpaceIntent(SmartPlexIntentHandler):
         return f"{_spoken_list(parts)}."
 
 
+class AskIntent(SmartPlexIntentHandler):
+    """Ask the AI helper anything (the voice fallback); changes wait for "confirm SmartPlex"."""
+
+    # Only the default agent: offered to an LLM agent as a tool, it would run an LLM itself.
+    platforms = {CONVERSATION_DOMAIN}
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Answer the question; say how to confirm what it proposes."""
+        reply = await ASK.handler(hass, entry, caller, **slots)
+        speech = reply["answer"] or "I have no answer to that."
+        if reply["proposal"]:
+            speech = f"{speech} Say confirm SmartPlex to go ahead."
+        return str(speech)
+
+
+class ConfirmIntent(SmartPlexIntentHandler):
+    """Carry out the latest proposal the user's own question got."""
+
+    platforms = {CONVERSATION_DOMAIN}
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Confirm the proposal and say what happened."""
+        assistant = entry.runtime_data.assistant
+        proposal_id = assistant.latest(caller.user_id) if assistant else None
+        if proposal_id is None:
+            raise actions.invalid("proposal_not_found", proposal_id="-")
+        done = await CONFIRM_PROPOSAL.handler(
+            hass, entry, caller, proposal_id=proposal_id
+        )
+        parts = [
+            f"{result['summary']}: done"
+            if result["done"]
+            else f"{result['summary']}: failed, {result['error']}"
+            for result in done["results"]
+        ]
+        return f"{_spoken_list(parts)}."
+
+
 HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
     AddTitleIntent(
         INTENT_ADD_MOVIE,
@@ -235,6 +289,8 @@ HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
         (required(TITLE), USER),
     ),
     DiskSpaceIntent(INTENT_DISK_SPACE, "Tells the free space of the library folders"),
+    AskIntent(INTENT_ASK, "Answers a question with the AI helper", ASK.fields),
+    ConfirmIntent(INTENT_CONFIRM, "Carries out what the last answer proposed"),
 )
 
 
