@@ -74,6 +74,9 @@ class RecommendOptions:
     genre: str | None = None
     like: Identity | None = None  # "titles like this one": it becomes the only seed
     exclude: Collection[Identity] = ()  # owned, requested, excluded, dismissed
+    within: Collection[Identity] | None = (
+        None  # only these (the library: what to watch)
+    )
     exclude_watched: bool = True
     min_votes: int = DEFAULT_MIN_VOTES
     min_rating: float = DEFAULT_MIN_RATING
@@ -107,6 +110,8 @@ def recommend(
             graph_scores[identity] += pull
             if identity not in because or pull > because[identity][0]:
                 because[identity] = (pull, seed)
+    # On a 0..1 scale, so the re-ranking weights mean the same whatever graph is used.
+    strongest = max(graph_scores.values(), default=0.0) or 1.0
     trending_rank = {
         identity: rank for rank, identity in enumerate(dict.fromkeys(trending))
     }
@@ -118,7 +123,11 @@ def recommend(
         if not _allowed(identity, info, profile, options):
             continue
         features = [
-            Feature("similar_to_watched", graph_scores.get(identity, 0.0), W_GRAPH),
+            Feature(
+                "similar_to_watched",
+                graph_scores.get(identity, 0.0) / strongest,
+                W_GRAPH,
+            ),
             Feature("taste", _taste(profile, info), W_TASTE),
             Feature("quality", _quality(info), W_QUALITY),
             Feature("popularity", popularity.get(identity, 0.0), W_POPULARITY),
@@ -180,6 +189,8 @@ def _allowed(
     if options.media_type is not None and identity.media_type != options.media_type:
         return False
     if identity in options.exclude or identity == options.like:
+        return False
+    if options.within is not None and identity not in options.within:
         return False
     if options.exclude_watched and profile.seed(identity) is not None:
         return False
