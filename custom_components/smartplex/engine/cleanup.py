@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 import math
 
@@ -194,51 +194,40 @@ def title_usage(
         )
         if not watched_since:
             waiting[request.identity].add(request.requested_by)
-    usage: dict[UsageKey, TitleUsage] = {}
-    for key in {*by_key, *((identity, None) for identity in waiting)} | {
-        (identity, None) for identity in streaming
-    }:
-        identity, season = key
-        key_plays = sorted(
-            by_key.get(key, ()), key=lambda play: (play.started, play.user_id)
+    follow_since = now - timedelta(days=follow_days)
+    # What a title's seasons share with it: who is in it, watching, waiting.
+    shared: dict[Identity, tuple[frozenset[str], ...]] = {}
+    for identity in {key[0] for key in by_key} | set(waiting) | set(streaming):
+        title_plays = by_key.get((identity, None), [])
+        shared[identity] = (
+            _in_progress(identity, title_plays, now, policy),
+            frozenset(streaming.get(identity, ())),
+            frozenset(p.user_id for p in title_plays if p.started >= follow_since),
+            frozenset(waiting.get(identity, ())),
         )
-        series_plays = by_key.get((identity, None), ())
-        last = key_plays[-1] if key_plays else None
+    usage: dict[UsageKey, TitleUsage] = {}
+    for identity, (in_progress, streams, followers, requesters) in shared.items():
+        usage[(identity, None)] = TitleUsage(
+            in_progress=in_progress,
+            streaming=streams,
+            followers=followers,
+            requesters_not_watched=requesters,
+        )
+    for key, key_plays in by_key.items():
+        last = max(key_plays, key=lambda play: (play.started, play.user_id))
+        in_progress, streams, followers, requesters = shared[key[0]]
         usage[key] = TitleUsage(
-            last_watched=last.started if last else None,
-            last_watched_by=last.user_id if last else None,
+            last_watched=last.started,
+            last_watched_by=last.user_id,
             plays=len(key_plays),
             watchers=frozenset(play.user_id for play in key_plays),
-            completion=(
-                sum(min(play.percent_complete, 100) for play in key_plays)
-                / (100.0 * len(key_plays))
-                if key_plays
-                else 0.0
-            ),
-            in_progress=_in_progress(identity, series_plays, now, policy),
-            streaming=frozenset(streaming.get(identity, ())),
-            followers=frozenset(
-                play.user_id
-                for play in series_plays
-                if (days_between(play.started, now) or 0.0) <= follow_days
-            ),
-            requesters_not_watched=frozenset(waiting.get(identity, ())),
+            completion=sum(min(play.percent_complete, 100) for play in key_plays)
+            / (100.0 * len(key_plays)),
+            in_progress=in_progress,
+            streaming=streams,
+            followers=followers,
+            requesters_not_watched=requesters,
         )
-    for key, found in list(usage.items()):
-        identity, season = key
-        if season is not None and (identity, None) in usage:
-            series = usage[(identity, None)]
-            usage[key] = TitleUsage(
-                last_watched=found.last_watched,
-                last_watched_by=found.last_watched_by,
-                plays=found.plays,
-                watchers=found.watchers,
-                completion=found.completion,
-                in_progress=series.in_progress,
-                streaming=series.streaming,
-                followers=series.followers,
-                requesters_not_watched=series.requesters_not_watched,
-            )
     return usage
 
 
@@ -278,7 +267,7 @@ def rewatch_score(
         Feature("watchers", math.log(max(len(usage.watchers), 1)), 0.1),
         Feature("completion", min(max(usage.completion, 0.0), 1.0), 0.2),
         Feature("rating", (candidate.rating or 5.0) / 10.0 - 0.5, 0.2),
-        Feature("release_age", -math.log1p(age / 5.0), 0.5),
+        Feature("release_age", -math.log1p(age / 5.0), 0.25),
         Feature("size", -math.log(size_gb)),
     ]
     return Score(tuple(features))
@@ -376,10 +365,13 @@ def plan_cleanup(
         for library, count in library_sizes.items()
     }
     chosen: list[PlanItem] = []
+    taken: dict[tuple[str, str], int] = defaultdict(int)
     freed: dict[str, int] = {}
     short: dict[str, str] = {}
     for root in sorted(needed):
-        picks, why = _pick(ranked.get(root, []), needed[root], caps, chosen, policy)
+        picks, why = _pick(
+            ranked.get(root, []), needed[root], caps, taken, len(chosen), policy
+        )
         chosen.extend(picks)
         freed[root] = sum(item.candidate.size for item in picks)
         if why:
@@ -397,32 +389,39 @@ def _pick(
     ranked: list[PlanItem],
     need: int,
     caps: dict[tuple[str, str], int],
-    chosen: list[PlanItem],
+    taken: dict[tuple[str, str], int],
+    already: int,
     policy: CleanupPolicy,
 ) -> tuple[list[PlanItem], str | None]:
-    """Pick one root folder's titles; return them and why the need is not met (or None)."""
+    """Pick one root folder's titles; return them and why the need is not met (or None).
+
+    taken counts the titles picked per library so far (across root folders).
+    """
     picks: list[PlanItem] = []
     total = 0
     why = "not_enough_unprotected"
     for item in sorted(ranked, key=lambda item: (item.score.total, item.candidate.key)):
         if total >= need:
             break
-        if len(chosen) + len(picks) >= policy.max_items:
+        if already + len(picks) >= policy.max_items:
             why = "max_items"
             break
         library = item.candidate.library
-        if sum(p.candidate.library == library for p in (*chosen, *picks)) >= caps.get(
-            library, 0
-        ):
+        if taken[library] >= caps.get(library, 0):
             why = "library_share"
             continue
+        taken[library] += 1
         picks.append(item)
         total += item.candidate.size
+    kept: list[PlanItem] = []
     for item in sorted(picks, key=lambda item: -item.score.total):
         if total - item.candidate.size >= need:
-            picks.remove(item)
+            taken[item.candidate.library] -= 1
             total -= item.candidate.size
-    return picks, None if total >= need else why
+        else:
+            kept.append(item)
+    kept.sort(key=lambda item: (item.score.total, item.candidate.key))
+    return kept, None if total >= need else why
 
 
 def bytes_needed(total: int, free: int, target_used_percent: float) -> int:
