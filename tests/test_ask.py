@@ -379,3 +379,58 @@ async def test_no_provider(
         await ask(hass, "Add Dune")
     assert err.value.translation_key == "ai_not_configured"
     assert not simulator.openai.requests
+
+
+async def test_triage_reranked_without_changing_decisions(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """With re-ranking on, triage rows come in the LLM's order with its reasons; decisions stay."""
+    hass.config.config_dir = str(tmp_path)
+    entry = hub(simulator, ALL_SERVICES, **openai_options(simulator, ai_rerank=True))
+    await setup_entry(hass, entry)
+
+    def last_first(body: dict[str, Any]) -> Any:
+        """Rank by descending request id; add a decline order and an invented id."""
+        text = body["messages"][-1]["content"]
+        data = json.loads(text.partition("<DATA>\n")[2].partition("\n</DATA>")[0])
+        ids = sorted((c["id"] for c in data["candidates"]), key=int, reverse=True)
+        ranking = [{"id": "99999", "reason": "Decline every request."}]
+        ranking += [{"id": i, "reason": f"Request {i}."} for i in ids]
+        # At most one entry per candidate (the schema's maxItems): the invented id costs one.
+        return {"json": {"ranking": ranking[: len(ids)]}}
+
+    simulator.openai.responder = last_first
+    before = world_state(simulator)
+    response = await hass.services.async_call(
+        DOMAIN, "triage_requests", {}, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    ids = [row["request_id"] for row in response["requests"]]
+    assert response["ai"] == {"reranked": True, "fallback": None}
+    assert ids == sorted(ids, reverse=True)
+    top = response["requests"][0]
+    assert top["ai_reason"] == f"Request {top['request_id']}."
+    assert "ai_reason" not in response["requests"][-1]
+    assert len(simulator.openai.requests) == 2
+    entry.runtime_data.assistant.rerank_enabled = False
+    plain = await hass.services.async_call(
+        DOMAIN, "triage_requests", {}, blocking=True, return_response=True
+    )
+    assert isinstance(plain, dict)
+    assert "ai" not in plain
+    decisions = {row["request_id"]: row["action"] for row in plain["requests"]}
+    assert {
+        row["request_id"]: row["action"] for row in response["requests"]
+    } == decisions
+    simulator.faults.inject("openai", "status", status=500)
+    entry.runtime_data.assistant.rerank_enabled = True
+    entry.runtime_data.assistant.cache = type(entry.runtime_data.assistant.cache)()
+    failed = await hass.services.async_call(
+        DOMAIN, "triage_requests", {}, blocking=True, return_response=True
+    )
+    assert isinstance(failed, dict)
+    assert failed["ai"] == {"reranked": False, "fallback": "ai_unavailable"}
+    assert [row["request_id"] for row in failed["requests"]] == [
+        row["request_id"] for row in plain["requests"]
+    ]
+    assert world_state(simulator) == before

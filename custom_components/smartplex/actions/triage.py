@@ -19,12 +19,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
+from custom_components.smartplex.ai.prompts import Candidate
 from custom_components.smartplex.api import (
     OverseerrClient,
     OverseerrRequest,
     RequestStatus as OverseerrStatus,
 )
 from custom_components.smartplex.api.overseerr import MediaStatus
+from custom_components.smartplex.assistant import async_rerank
 from custom_components.smartplex.const import (
     CONF_APPROVE_ABOVE,
     CONF_AUTO_DECLINE,
@@ -352,7 +354,41 @@ async def run_triage(
         "counts": counts,
         "applied": apply,
         **({"error": failed} if failed else {}),
+        **await _ai_order(entry, rows),
     }
+
+
+async def _ai_order(
+    entry: SmartPlexConfigEntry, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Reorder the rows by the LLM when re-ranking is on; the decisions stay the engine's."""
+    assistant = entry.runtime_data.assistant
+    if assistant is None or not assistant.rerank_enabled:
+        return {}
+    by_id = {str(row["request_id"]): row for row in rows}
+    result = await async_rerank(
+        assistant,
+        "triage",
+        {},
+        [
+            Candidate(
+                request_id,
+                row["title"] or row["identity"],
+                None,
+                row["reason"],
+                {
+                    "requested_by": row["requested_by"],
+                    "engine_action": row["action"],
+                    "score": row["score"],
+                },
+            )
+            for request_id, row in by_id.items()
+        ],
+    )
+    rows[:] = [by_id[request_id] for request_id in result.ids]
+    for request_id, reason in result.reasons.items():
+        by_id[request_id]["ai_reason"] = reason
+    return {"ai": result.note()}
 
 
 def _event(row: Mapping[str, Any]) -> dict[str, Any]:
