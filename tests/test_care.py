@@ -140,10 +140,7 @@ async def test_plan_then_execute_removes_unprotected_titles(
 
 
 async def test_refusals_change_nothing(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    simulator: Simulator,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> None:
     """Unknown, foreign, edited, expired, graced plans and a met target are refused."""
     before = library(simulator)
@@ -179,7 +176,10 @@ async def test_refusals_change_nothing(
         with pytest.raises(ServiceValidationError) as refused:
             await execute(hass, plan_id=plan_id, confirm=True)
         assert refused.value.translation_key == key
-    freezer.tick(timedelta(days=2))
+    # Its expiry in the past (a clock jump upsets the simulator's sockets on Python 3.14).
+    await run_sql(
+        hass, "UPDATE cleanup_plans SET expires = 0 WHERE id = ?", expiring["plan_id"]
+    )
     with pytest.raises(ServiceValidationError) as expired:
         await execute(hass, plan_id=expiring["plan_id"], confirm=True)
     assert expired.value.translation_key == "plan_expired"
