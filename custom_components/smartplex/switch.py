@@ -52,11 +52,6 @@ class RequestAutopilotSwitch(
         # Set while Overseerr fails, so the outage is logged once, not per poll.
         self._failing = False
 
-    @property
-    def available(self) -> bool:
-        """Return True: the autopilot can be switched while Overseerr is down."""
-        return True
-
     async def async_added_to_hass(self) -> None:
         """Restore the last state (a restart does not switch the autopilot on or off)."""
         await super().async_added_to_hass()
