@@ -126,13 +126,20 @@ class OverseerrRoutes:
         """Return a User."""
         world = self.stack.world
         created = world.start.replace(year=world.start.year - 2)
+        # Every third user signs in to Overseerr with a local account (no Plex id),
+        # and every third of those under another username: only the e-mail matches.
+        local = user.index % 3
+        plex: dict[str, Any] = (
+            {"plexUsername": "", "plexId": None}
+            if local
+            else {"plexUsername": user.username, "plexId": user.plex_id}
+        )
         return {
             "id": user.overseerr_id,
             "email": user.email,
-            "username": user.username,
-            "plexUsername": user.username,
-            "plexId": user.plex_id,
-            "userType": 1,
+            "username": f"{user.username}.home" if local == 2 else user.username,
+            **plex,
+            "userType": 2 if local else 1,
             "permissions": 2 if user.index == 0 else 32,
             "avatar": f"https://plex.tv/users/{user.plex_id}/avatar",
             "displayName": user.username,

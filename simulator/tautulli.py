@@ -45,6 +45,15 @@ _DATE_FILTERS: dict[str, Callable[[int, int], bool]] = {
 }
 
 
+# Plex rating keys the simulator hands out: movies, shows, seasons, episodes.
+MOVIE_KEYS = 50_000
+SHOW_KEYS = 900_000
+SEASON_KEYS = 950_000
+EPISODE_KEYS = 2_000_000
+# Every 7th movie or series is matched by Plex's local agent (no external ids).
+LOCAL_AGENT_EVERY = 7
+
+
 class TautulliError(Exception):
     """A handler-level error reported in the envelope with HTTP 400."""
 
@@ -86,6 +95,7 @@ class TautulliApi:
             "get_server_friendly_name": self.server_friendly_name,
             "get_activity": self.activity,
             "get_history": self.history,
+            "get_metadata": self.metadata,
             "get_home_stats": self.home_stats,
             "get_libraries": self.libraries,
             "get_library_media_info": self.library_media_info,
@@ -150,17 +160,17 @@ class TautulliApi:
             movie = world.movies.get(play[5])
             if movie is None:
                 info = next(iter(world.titles.values()))
-                return info, 50_000 + play[5], 0, 0, 0, 0, ""
+                return info, MOVIE_KEYS + play[5], 0, 0, 0, 0, ""
             return movie.info, movie.rating_key, 0, 0, 0, 0, ""
         episode = world.episodes.get(play[5])
         if episode is None:
             info = next(t for t in world.titles.values() if t.kind == "tv")
-            return info, 2_000_000 + play[5], 0, 0, 0, 0, ""
+            return info, EPISODE_KEYS + play[5], 0, 0, 0, 0, ""
         series = world.series[episode[1]]
         return (
             series.info,
-            2_000_000 + episode[0],
-            950_000 + series.id * 100 + episode[2],
+            EPISODE_KEYS + episode[0],
+            SEASON_KEYS + series.id * 100 + episode[2],
             series.rating_key,
             episode[2],
             episode[3],
@@ -417,6 +427,86 @@ class TautulliApi:
             "state": None,
             "transcode_decision": stream.decision,
         }
+
+    def _item_metadata(
+        self, rating_key: int
+    ) -> tuple[Title, str, list[str], dict[str, Any]] | None:
+        """Return (title, media type, guids, episode fields) of a rating key, if any."""
+        world = self.stack.world
+        episode_fields: dict[str, Any] = {}
+        if MOVIE_KEYS <= rating_key < SHOW_KEYS:
+            movie = world.movies.get(rating_key - MOVIE_KEYS)
+            if movie is None:
+                return None
+            info, media_type, owner_id = movie.info, "movie", movie.id
+        elif SHOW_KEYS <= rating_key < SEASON_KEYS:
+            series = world.series.get(rating_key - SHOW_KEYS)
+            if series is None:
+                return None
+            info, media_type, owner_id = series.info, "show", series.id
+        elif rating_key >= EPISODE_KEYS:
+            episode = world.episodes.get(rating_key - EPISODE_KEYS)
+            if episode is None:
+                return None
+            series = world.series[episode[1]]
+            info, media_type, owner_id = series.info, "episode", series.id
+            episode_fields = {
+                "grandparent_rating_key": str(series.rating_key),
+                "grandparent_title": info.title,
+                "grandparent_year": str(info.year),
+                "parent_media_index": str(episode[2]),
+                "media_index": str(episode[3]),
+                "title": f"Episode {episode[3]}",
+            }
+        else:
+            return None
+        # Some titles use Plex's local agent, which knows no external ids: the
+        # client then matches them by title and year.
+        if owner_id % LOCAL_AGENT_EVERY == 0:
+            return info, media_type, [], episode_fields
+        guids = [f"imdb://{info.imdb_id}", f"tmdb://{info.tmdb_id}"]
+        if info.kind == "tv":
+            guids.append(f"tvdb://{info.tvdb_id}")
+        return info, media_type, guids, episode_fields
+
+    async def metadata(self, request: web.Request) -> Any:
+        """Return an item's metadata with its external ids (an empty object if unknown)."""
+        try:
+            rating_key = int(request.query.get("rating_key", ""))
+        except ValueError:
+            raise TautulliError("Invalid rating_key") from None
+        found = self._item_metadata(rating_key)
+        if found is None:
+            return {}
+        info, media_type, guids, episode_fields = found
+        episode = media_type == "episode"
+        data: dict[str, Any] = {
+            "rating_key": str(rating_key),
+            "media_type": media_type,
+            "title": info.title,
+            "full_title": info.title,
+            "year": str(info.year),
+            "originally_available_at": info.release.strftime("%Y-%m-%d"),
+            "library_name": "Movies" if media_type == "movie" else "TV Shows",
+            "section_id": "1" if media_type == "movie" else "2",
+            "guid": f"plex://{media_type}/sim{rating_key}"
+            if guids
+            else f"local://{rating_key}",
+            "guids": [] if episode else guids,
+            "grandparent_rating_key": "",
+            "grandparent_title": "",
+            "grandparent_guid": "",
+            "grandparent_guids": guids if episode else [],
+            "summary": info.overview,
+            "duration": str(info.runtime * 60_000),
+            **episode_fields,
+        }
+        if episode:
+            data["full_title"] = f"{info.title} - {data['title']}"
+            data["grandparent_guid"] = (
+                f"plex://show/sim{data['grandparent_rating_key']}"
+            )
+        return data
 
     def _filtered_plays(self, request: web.Request) -> list[Play]:
         """Apply get_history filters."""

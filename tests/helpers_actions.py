@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.database_sync import EVENT_HISTORY_SYNCED
 from custom_components.smartplex.store import AuditRecord, async_get_store
 from simulator import Simulator
 
@@ -73,7 +74,7 @@ async def audit_trail(hass: HomeAssistant) -> list[AuditRecord]:
 
 
 class EventLog:
-    """Collects every smartplex_* event fired on the bus."""
+    """Collects every smartplex_* event fired on the bus, except the database sync's."""
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Listen to all events and keep SmartPlex's."""
@@ -83,7 +84,10 @@ class EventLog:
     @callback
     def _record(self, event: Event) -> None:
         """Keep SmartPlex events."""
-        if event.event_type.startswith(f"{DOMAIN}_"):
+        if (
+            event.event_type.startswith(f"{DOMAIN}_")
+            and event.event_type != EVENT_HISTORY_SYNCED
+        ):
             self.events.append(event)
 
     def of(self, event_type: str) -> list[dict[str, Any]]:

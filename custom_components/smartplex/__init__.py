@@ -12,12 +12,18 @@ from .assistant import async_create_assistant
 from .const import DOMAIN
 from .coordinator import async_start_service, create_client, create_service
 from .dashboard import async_register_frontend
+from .database_sync import DatabaseSync
 from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData, SmartPlexService
 from .services import async_setup_services
 from .shipped_blueprints import async_install_blueprints
-from .store import async_close_store, async_open_store
+from .store import (
+    async_close_store,
+    async_delete_store,
+    async_get_store,
+    async_open_store,
+)
 from .webhook import (
     async_remove_entry_push,
     async_remove_services_push,
@@ -53,7 +59,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
     # Subentries added, changed or removed and new options take effect by a reload. The
     # listener comes first so a service added while this setup is running is not missed.
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
-    await async_open_store(hass)
+    opened = await async_open_store(hass)
     services = [
         create_service(hass, entry, subentry) for subentry in entry.subentries.values()
     ]
@@ -62,6 +68,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
         assistant=await async_create_assistant(hass, entry.options),
     )
     await async_setup_push(hass, entry)
+    if opened:
+        database = DatabaseSync(hass, entry, async_get_store(hass))
+        entry.runtime_data.database = database
+        # Before the services start: their first polls feed the database.
+        await database.async_start()
     await async_sync_sentences(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Started once their devices exist, as tasks of the entry: unloading cancels them.
@@ -99,5 +110,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> None:
-    """Remove SmartPlex's webhooks from every service of a deleted hub."""
+    """Remove SmartPlex's webhooks from the services and delete its database.
+
+    The database (history, links, sync log) is not kept for a reinstall.
+    """
+    await async_delete_store(hass)
     await async_remove_entry_push(hass, entry, create_client)

@@ -40,6 +40,8 @@ CONF_WEEKLY_CAP: Final = "weekly_cap"
 CONF_FAVOURITE_GENRES: Final = "favourite_genres"
 CONF_FAVOURITE_PEOPLE: Final = "favourite_people"
 CONF_USER_RULES: Final = "user_rules"
+# Tautulli user id (text) -> Overseerr user id (0: not linked), set in the options.
+CONF_USER_LINKS: Final = "user_links"
 
 DEFAULT_NAME: Final = "SmartPlex"
 DEFAULT_TMDB_URL: Final = "https://api.themoviedb.org"

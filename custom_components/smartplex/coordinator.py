@@ -558,6 +558,7 @@ class OverseerrRequestEventsCoordinator(OverseerrCoordinator[list[RequestEvent]]
         """Start without knowledge of earlier requests."""
         super().__init__(hass, entry, service)
         self._seen: dict[int, tuple[int, int | None]] | None = None
+        self.recent: list[OverseerrRequest] = []
         # Request ids only grow, so an id above every one seen before is a new
         # request; unlike timestamps this does not depend on the two clocks agreeing.
         self._newest_id = 0
@@ -565,7 +566,9 @@ class OverseerrRequestEventsCoordinator(OverseerrCoordinator[list[RequestEvent]]
     async def _async_fetch(self) -> list[RequestEvent]:
         """Return the events derived from recently modified requests."""
         recent = await self.client.requests(take=RECENT_REQUESTS, sort="modified")
-        return self._diff(list(recent.records))
+        # The database sync stores these as they are (no request of its own).
+        self.recent = list(recent.records)
+        return self._diff(self.recent)
 
     def _diff(self, requests: list[OverseerrRequest]) -> list[RequestEvent]:
         """Compare requests with the previous poll and return what changed, oldest first."""
@@ -639,6 +642,11 @@ class TautulliHistoryCoordinator(TautulliCoordinator[list[HistoryRow]]):
         super().__init__(hass, entry, service)
         self._rows: dict[int, HistoryRow] = {}
         self._last_row_id: int | None = None
+
+    @property
+    def newest_row_id(self) -> int:
+        """Return the newest history row id seen (0 before the first poll)."""
+        return self._last_row_id or 0
 
     async def _async_fetch(self) -> list[HistoryRow]:
         """Return the plays that started today (local time)."""

@@ -13,6 +13,8 @@ from .const import CONF_AI_API_KEY, CONF_AI_BASE_URL
 from .coordinator import all_coordinators
 from .entity import safe_url
 from .models import SmartPlexConfigEntry
+from .store import StoreError, async_get_store
+from .store.core import database_summary
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -72,4 +74,31 @@ async def async_get_config_entry_diagnostics(
     options = async_redact_data(dict(entry.options), TO_REDACT)
     if options.get(CONF_AI_BASE_URL):
         options[CONF_AI_BASE_URL] = safe_url(options[CONF_AI_BASE_URL])
-    return {"options": options, "services": services}
+    return {
+        "options": options,
+        "services": services,
+        "database": await _async_database(hass, entry),
+    }
+
+
+async def _async_database(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry
+) -> dict[str, Any]:
+    """Return the database's size, row counts and where each sync stands."""
+    if entry.runtime_data.database is None:
+        return {"error": "the database could not be opened"}
+    store = async_get_store(hass)
+    try:
+        summary = await hass.async_add_executor_job(store.run, database_summary)
+    except StoreError as err:
+        return {"error": str(err)}
+    database = entry.runtime_data.database
+    summary["history_sync"] = {
+        sync.service.title: {
+            "progress": sync.progress,
+            "rows_read": sync.state.done,
+            "rows_total": sync.state.total,
+        }
+        for sync in database.histories.values()
+    }
+    return summary

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .api import Movie, RadarrClient, Series, SmartPlexNotFoundError, SonarrClient
-from .api.arr import HistoryEvent
+from .api.arr import HistoryEvent, quality_name
 from .api.parse import (
     JsonDict,
     as_dict,
@@ -65,6 +65,13 @@ class LibraryItem:
     genres: tuple[str, ...]
     root_folder: str | None
     added: datetime | None
+    # Series only: seasons, aired episodes and episodes with a file.
+    season_count: int | None = None
+    episode_count: int | None = None
+    episode_file_count: int | None = None
+    # Movies only: the file's quality and whether it meets the profile's cutoff.
+    file_quality: str | None = None
+    cutoff_met: bool | None = None
 
 
 def _root_folder(data: JsonDict) -> str | None:
@@ -82,16 +89,25 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
     parse every field and date and would cost several times the JSON decoding.
     """
     statistics = as_dict(data.get("statistics"))
+    season_count = episode_count = episode_file_count = None
+    file_quality = cutoff_met = None
     if media_type == MEDIA_MOVIE:
         # Radarr 5+ moved the size into statistics.
         size = statistics.get("sizeOnDisk", data.get("sizeOnDisk"))
         has_file = to_bool(data.get("hasFile"))
         tvdb_id = None
+        if movie_file := as_dict(data.get("movieFile")):
+            file_quality = quality_name(movie_file)
+            not_met = movie_file.get("qualityCutoffNotMet")
+            cutoff_met = None if not_met is None else not to_bool(not_met)
     else:
         # A series has a file when any of its episodes has.
         size = statistics.get("sizeOnDisk")
-        has_file = to_int(statistics.get("episodeFileCount")) > 0
+        episode_file_count = to_int(statistics.get("episodeFileCount"))
+        has_file = episode_file_count > 0
         tvdb_id = opt_int(data.get("tvdbId")) or None
+        season_count = opt_int(statistics.get("seasonCount"))
+        episode_count = opt_int(statistics.get("episodeCount"))
     return LibraryItem(
         id=to_int(data.get("id")),
         media_type=media_type,
@@ -108,6 +124,11 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
         genres=str_tuple(data.get("genres")),
         root_folder=_root_folder(data),
         added=opt_datetime(data.get("added")),
+        season_count=season_count,
+        episode_count=episode_count,
+        episode_file_count=episode_file_count,
+        file_quality=file_quality,
+        cutoff_met=cutoff_met,
     )
 
 

@@ -14,6 +14,7 @@ from .metadata import TitleCache
 if TYPE_CHECKING:
     from .assistant import Assistant
     from .coordinator import ServiceClient, ServiceCoordinators
+    from .database_sync import DatabaseSync
     from .webhook import PushManager, PushStore
 
 type SmartPlexConfigEntry = ConfigEntry[SmartPlexData]
@@ -63,3 +64,5 @@ class SmartPlexData:
     # The AI helper (provider, re-rank cache, proposals); None until set up.
     assistant: Assistant | None = None
     push_store: PushStore = field(init=False)
+    # Keeps the SmartPlex database in step with the services (None: it cannot open).
+    database: DatabaseSync | None = None

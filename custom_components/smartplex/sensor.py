@@ -14,9 +14,15 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfDataRate,
+    UnitOfInformation,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -36,6 +42,7 @@ from .coordinator import (
     all_coordinators,
 )
 from .dashboard import session_poster
+from .database_sync import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
 from .entity import SmartPlexEntity, service_device_info
 from .models import SmartPlexConfigEntry, SmartPlexService
 
@@ -267,6 +274,13 @@ async def async_setup_entry(
                 for description in ACTIVITY_SENSORS
             )
             entities.append(SmartPlexSensor(coordinators.history, PLAYS_TODAY_SENSOR))
+            database = entry.runtime_data.database
+            if database is not None and service.subentry_id in database.histories:
+                entities.append(
+                    SmartPlexHistorySyncSensor(
+                        service, database.histories[service.subentry_id]
+                    )
+                )
             track_dynamic(
                 hass,
                 entry,
@@ -521,3 +535,34 @@ class SmartPlexLastSyncSensor(SensorEntity):
     def native_value(self) -> datetime | None:
         """Return the shown time of the last successful fetch."""
         return self._shown
+
+
+class SmartPlexHistorySyncSensor(SensorEntity):
+    """How much of Tautulli's play history is in the SmartPlex database (percent)."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "history_sync"
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_should_poll = False
+
+    def __init__(self, service: SmartPlexService, sync: HistoryDatabaseSync) -> None:
+        """Initialise the sensor on the Tautulli device."""
+        self._sync = sync
+        self._attr_unique_id = f"{service.subentry_id}_history_sync"
+        self._attr_device_info = service_device_info(service)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the sync's progress."""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_HISTORY_PROGRESS.format(self._sync.instance),
+                self.async_write_ha_state,
+            )
+        )
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the share of the first full sync that is done."""
+        return self._sync.progress

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -233,6 +234,7 @@ class HistoryRow:
     ip_address: str | None
     location: str | None
     guid: str | None
+    product: str | None = None
 
     @classmethod
     def from_dict(cls, data: JsonDict) -> HistoryRow:
@@ -266,6 +268,64 @@ class HistoryRow:
             ip_address=opt_str(data.get("ip_address")),
             location=opt_str(data.get("location")),
             guid=opt_str(data.get("guid")),
+            product=opt_str(data.get("product")),
+        )
+
+
+def external_ids(guids: Iterable[str]) -> tuple[int | None, int | None, str | None]:
+    """Return (TMDB, TVDB, IMDb) ids from Plex guids such as `tmdb://1399`.
+
+    Understands the new agents' guids and the legacy agents' ones
+    (`com.plexapp.agents.thetvdb://121361/6/1?lang=en`).
+    """
+    tmdb_id = tvdb_id = None
+    imdb_id = None
+    for guid in guids:
+        scheme, _, rest = guid.partition("://")
+        value = rest.split("/", 1)[0].split("?", 1)[0]
+        scheme = scheme.rpartition(".")[2]
+        if scheme in ("tmdb", "themoviedb") and value.isdigit():
+            tmdb_id = int(value)
+        elif scheme in ("tvdb", "thetvdb") and value.isdigit():
+            tvdb_id = int(value)
+        elif scheme == "imdb" and value.startswith("tt"):
+            imdb_id = value
+    return tmdb_id, tvdb_id, imdb_id
+
+
+@dataclass(frozen=True, slots=True)
+class ItemIds:
+    """The title a Plex item belongs to (an episode's: its series) and its external ids."""
+
+    media_type: str
+    title: str
+    year: int | None
+    tmdb_id: int | None
+    tvdb_id: int | None
+    imdb_id: str | None
+
+    @classmethod
+    def from_metadata(cls, data: JsonDict) -> ItemIds:
+        """Build from get_metadata, taking a season's or episode's series ids."""
+        media_type = to_str(data.get("media_type"))
+        if media_type in ("episode", "season"):
+            guids = data.get("grandparent_guids")
+            title = to_str(data.get("grandparent_title"))
+            year = opt_int(data.get("grandparent_year"))
+        else:
+            guids = data.get("guids")
+            title = to_str(data.get("title"))
+            year = opt_int(data.get("year"))
+        tmdb_id, tvdb_id, imdb_id = external_ids(
+            guid for guid in guids or () if isinstance(guid, str)
+        )
+        return cls(
+            media_type="movie" if media_type == "movie" else "tv",
+            title=title,
+            year=year or None,
+            tmdb_id=tmdb_id,
+            tvdb_id=tvdb_id,
+            imdb_id=imdb_id,
         )
 
 
@@ -631,6 +691,10 @@ class TautulliClient(ApiClient):
     async def _command(self, cmd: str, **params: QueryValue) -> Any:
         """Run an API command and return the envelope's data."""
         payload = await self._request("GET", "/api/v2", params={"cmd": cmd, **params})
+        return self._envelope_data(cmd, payload)
+
+    def _envelope_data(self, cmd: str, payload: Any) -> Any:
+        """Return the data of a command's envelope, raising the error it reports."""
         response = as_dict(payload).get("response")
         if not isinstance(response, dict) or "result" not in response:
             raise SmartPlexWrongServiceError(
@@ -720,6 +784,43 @@ class TautulliClient(ApiClient):
                 grouping=int(grouping),
             )
         )
+
+    async def history_parsed[ParsedT](
+        self,
+        parse: Callable[[int, list[JsonDict]], ParsedT],
+        *,
+        start: int,
+        length: int,
+    ) -> ParsedT:
+        """Return a slice of history, oldest first, as `parse(records_filtered, rows)` builds it.
+
+        Decoded and parsed in the executor: a full sync reads pages of thousands of rows.
+        """
+        params: dict[str, QueryValue] = {
+            "cmd": "get_history",
+            "start": start,
+            "length": length,
+            "order_column": "stopped",
+            "order_dir": "asc",
+            "grouping": 0,
+        }
+        status, headers, body = await self._exchange("GET", "/api/v2", params, None)
+
+        def decode_and_parse() -> ParsedT:
+            data = self._expect_dict(
+                self._envelope_data("get_history", self._decode(status, headers, body)),
+                "get_history",
+            )
+            return parse(
+                to_int(data.get("recordsFiltered")), dict_list(data.get("data"))
+            )
+
+        return await asyncio.get_running_loop().run_in_executor(None, decode_and_parse)
+
+    async def item_ids(self, rating_key: int) -> ItemIds | None:
+        """Return a title's external ids from its Plex metadata (None if Plex lost it)."""
+        data = await self._command_dict("get_metadata", rating_key=rating_key)
+        return ItemIds.from_metadata(data) if data else None
 
     async def history_since(
         self,

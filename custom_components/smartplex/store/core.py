@@ -7,9 +7,11 @@ that only the executor uses (one job at a time).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 from functools import partial
 import logging
+import os
 import sqlite3
 import threading
 from typing import Any
@@ -174,6 +176,37 @@ def _apply_migrations(connection: sqlite3.Connection) -> None:
         connection.execute(f"PRAGMA user_version = {number}")
 
 
+# The tables diagnostics count (row counts only: no personal data).
+COUNTED_TABLES = (
+    "audit",
+    "library",
+    "plays",
+    "rating_keys",
+    "users",
+    "overseerr_users",
+    "requests",
+    "request_history",
+    "sync_state",
+    "sync_log",
+)
+
+
+def database_summary(connection: sqlite3.Connection) -> dict[str, Any]:
+    """Return the database's size in bytes and the row count of each table."""
+    page_size, page_count, free_pages = (
+        connection.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("page_size", "page_count", "freelist_count")
+    )
+    return {
+        "size_bytes": page_size * page_count,
+        "free_bytes": page_size * free_pages,
+        "rows": {
+            table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in COUNTED_TABLES
+        },
+    }
+
+
 def async_get_store(hass: HomeAssistant) -> SmartPlexStore:
     """Return the store of this Home Assistant instance."""
     if (store := hass.data.get(DATA_STORE)) is None:
@@ -181,17 +214,34 @@ def async_get_store(hass: HomeAssistant) -> SmartPlexStore:
     return store
 
 
-async def async_open_store(hass: HomeAssistant) -> None:
-    """Open and migrate the database at entry setup, and report what a killed process left."""
+async def async_open_store(hass: HomeAssistant) -> bool:
+    """Open and migrate the database at entry setup, and report what a killed process left.
+
+    Return whether it opened.
+    """
     store = async_get_store(hass)
     try:
         unknown = await hass.async_add_executor_job(store.open)
     except StoreError as err:
         # SmartPlex still sets up; each write refuses with a clear error until it opens.
         _LOGGER.error("Cannot open the SmartPlex database %s: %s", store.path, err)
-        return
+        return False
     for record in unknown:
         _async_report_unknown(hass, record)
+    return True
+
+
+async def async_delete_store(hass: HomeAssistant) -> None:
+    """Close the database and delete its files (with the SmartPlex entry)."""
+    path = hass.config.path(DB_FILENAME)
+    await async_close_store(hass)
+
+    def delete() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with suppress(FileNotFoundError):
+                os.remove(path + suffix)
+
+    await hass.async_add_executor_job(delete)
 
 
 async def async_close_store(hass: HomeAssistant) -> None:

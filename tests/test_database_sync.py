@@ -1,0 +1,453 @@
+"""Tests for the SmartPlex database sync: library, play history and titles of plays."""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import closing
+import json
+import os
+from pathlib import Path
+import sqlite3
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.smartplex import database_sync
+from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.database_sync import EVENT_HISTORY_SYNCED
+from custom_components.smartplex.store import history
+from simulator import Simulator
+from simulator.tautulli import EPISODE_KEYS, LOCAL_AGENT_EVERY
+from simulator.world import Play, World
+
+from .conftest import setup_entry
+from .helpers_actions import ALL_SERVICES, hub
+
+
+def rows(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Return the rows of a query on the database file."""
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def expected_title(world: World, play: Play) -> tuple[str, int, str] | None:
+    """Return (media type, TMDB id, matched by) of a play, from the world itself."""
+    if play[4] == "movie":
+        movie = world.movies.get(play[5])
+        if movie is None:
+            return None
+        info, owner = movie.info, movie.id
+        media_type = "movie"
+    else:
+        episode = world.episodes.get(play[5])
+        if episode is None:
+            return None
+        series = world.series[episode[1]]
+        info, owner = series.info, series.id
+        media_type = "tv"
+    if owner % LOCAL_AGENT_EVERY:
+        return media_type, info.tmdb_id, "guid"
+    # Plex's local agent: only a unique name (and year, for movies) in the library.
+    same = [
+        title
+        for title in world.titles.values()
+        if title.kind == info.kind
+        and title.title.casefold() == info.title.casefold()
+        and (media_type == "tv" or title.year == info.year)
+        and (
+            world.movie_by_tmdb(title.tmdb_id)
+            if media_type == "movie"
+            else world.series_by_tmdb(title.tmdb_id)
+        )
+    ]
+    return (media_type, info.tmdb_id, "title") if len(same) == 1 else None
+
+
+@pytest.fixture(name="database")
+def fixture_database(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Put the database in the test's own directory and return its path."""
+    hass.config.config_dir = str(tmp_path)
+    return tmp_path / "smartplex.db"
+
+
+async def test_first_sync_stores_every_play_once_with_its_title(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Every history row is stored once, mapped by guids, by title, or kept unmatched."""
+    synced = async_capture_events(hass, EVENT_HISTORY_SYNCED)
+    world = simulator.world
+    await setup_entry(hass, hub(simulator, ALL_SERVICES))
+    stored = {
+        row_id: (identity_type, tmdb_id, matched_by)
+        for row_id, identity_type, tmdb_id, matched_by in rows(
+            database,
+            "SELECT row_id, identity_type, tmdb_id, matched_by FROM plays",
+        )
+    }
+    assert sorted(stored) == [play[0] for play in world.plays]
+    expected = {play[0]: expected_title(world, play) for play in world.plays}
+    assert {
+        row_id: None if value[2] is None else value for row_id, value in stored.items()
+    } == expected
+    by = Counter(value[2] for value in stored.values())
+    # The tiny world has plays matched both ways (unmatched ones: the test below).
+    assert by["guid"] > 0
+    assert by["title"] > 0
+    assert [event.data for event in synced] == [
+        {"instance": "Tautulli", "plays": len(world.plays), "unmatched": by[None]}
+    ]
+    state = hass.states.get("sensor.tautulli_history_sync")
+    assert state is not None
+    assert state.state == "100.0"
+    # One metadata lookup per rating key: an episode's is its series'.
+    looked_up = rows(database, "SELECT COUNT(*) FROM rating_keys")[0][0]
+    calls = simulator.stack.traffic.endpoints["tautulli"]
+    assert calls["GET /api/v2?cmd=get_metadata"].requests == looked_up
+    assert not rows(
+        database, "SELECT 1 FROM rating_keys WHERE rating_key >= ?", EPISODE_KEYS
+    )
+
+
+async def test_library_is_written_from_the_index(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Every movie and series of each instance is stored, and follows changes."""
+    world = simulator.world
+    entry = hub(simulator, [("radarr", "Radarr"), ("sonarr", "Sonarr")])
+    await setup_entry(hass, entry)
+    movies = {
+        item_id: (tmdb_id, title, size, cutoff_met, quality)
+        for item_id, tmdb_id, title, size, cutoff_met, quality in rows(
+            database,
+            "SELECT item_id, tmdb_id, title, size_on_disk, cutoff_met, file_quality"
+            " FROM library WHERE instance = 'sub_0'",
+        )
+    }
+    assert movies.keys() == world.movies.keys()
+    movie = next(m for m in world.movies.values() if m.has_file)
+    assert movies[movie.id][:3] == (movie.info.tmdb_id, movie.info.title, movie.size)
+    assert movies[movie.id][3] == (movie.quality_id in {7, 18, 19})
+    assert movies[movie.id][4] is not None
+    series = {
+        item_id: (tvdb_id, seasons)
+        for item_id, tvdb_id, seasons in rows(
+            database,
+            "SELECT item_id, tvdb_id, season_count FROM library"
+            " WHERE instance = 'sub_1'",
+        )
+    }
+    assert series == {
+        item.id: (item.info.tvdb_id, len(item.info.seasons))
+        for item in world.series.values()
+    }
+    # A title deleted in Radarr leaves the database when the index learns it.
+    world.delete_movie(movie.id, delete_files=True, exclude=False)
+    coordinator = entry.runtime_data.services["sub_0"].coordinators.library
+    await coordinator.async_title_changed([movie.id])
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not rows(
+        database,
+        "SELECT 1 FROM library WHERE instance = 'sub_0' AND item_id = ?",
+        movie.id,
+    )
+    log = rows(
+        database,
+        "SELECT kind, added, changed, status FROM sync_log WHERE instance = 'sub_0'"
+        " ORDER BY id",
+    )
+    assert log == [
+        ("library", len(world.movies) + 1, 0, "done"),
+        ("library", 0, 1, "done"),
+    ]
+
+
+async def test_incremental_sync_reads_only_new_rows(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """After the first sync a poll with nothing new costs one request; new rows are added."""
+    entry = hub(simulator, [("tautulli", "Tautulli")])
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.services["sub_0"].coordinators.history
+    traffic = simulator.stack.traffic
+    traffic.reset()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sum(e.requests for e in traffic.endpoints["tautulli"].values()) == 1
+    world = simulator.world
+    last = world.plays[-1]
+    new_play = (last[0] + 1, last[1] + 600, last[2] + 900, *last[3:])
+    world.plays.append(new_play)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert rows(database, "SELECT COUNT(*), MAX(row_id) FROM plays") == [
+        (len(world.plays), new_play[0])
+    ]
+
+
+async def test_a_sync_stopped_mid_way_resumes_without_loss_or_duplicates(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Stopped while a page is in flight, the next start goes on after the last commit."""
+    world = simulator.world
+    entry = hub(simulator, [("tautulli", "Tautulli")])
+    real_insert = history.insert_plays
+    pages = 0
+
+    def insert_then_hang(connection: sqlite3.Connection, play_rows: Any) -> int:
+        nonlocal pages
+        pages += 1
+        if pages == 2:
+            # The third page will never come: Home Assistant stops meanwhile.
+            simulator.faults.inject("tautulli", "hang", cmd="get_history")
+        return real_insert(connection, play_rows)
+
+    with (
+        patch.object(database_sync, "HISTORY_PAGE", 40),
+        patch.object(history, "insert_plays", insert_then_hang),
+    ):
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await simulator.faults.wait_delayed()
+        await hass.config_entries.async_unload(entry.entry_id)
+    assert rows(database, "SELECT COUNT(*) FROM plays") == [(80,)]
+    assert rows(database, "SELECT done, full_done FROM sync_state") == [(80, 0)]
+    simulator.faults.clear()
+    with patch.object(database_sync, "HISTORY_PAGE", 40):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    stored = [row_id for (row_id,) in rows(database, "SELECT row_id FROM plays")]
+    assert sorted(stored) == [play[0] for play in world.plays]
+    assert rows(database, "SELECT done, full_done FROM sync_state") == [
+        (len(world.plays), 1)
+    ]
+
+
+async def test_a_failed_page_leaves_neither_its_rows_nor_the_cursor(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """A write failing after the rows went in rolls back rows and position together."""
+    world = simulator.world
+    real_insert = history.insert_plays
+    pages = 0
+
+    def failing_insert(connection: sqlite3.Connection, play_rows: Any) -> int:
+        nonlocal pages
+        pages += 1
+        added = real_insert(connection, play_rows)
+        if pages == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return added
+
+    with (
+        patch.object(database_sync, "HISTORY_PAGE", 40),
+        patch.object(history, "insert_plays", failing_insert),
+    ):
+        await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+        assert rows(database, "SELECT COUNT(*) FROM plays") == [(40,)]
+        assert rows(database, "SELECT done, full_done FROM sync_state") == [(40, 0)]
+        async_fire_time_changed(hass, fire_all=True)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    stored = [row_id for (row_id,) in rows(database, "SELECT row_id FROM plays")]
+    assert sorted(stored) == [play[0] for play in world.plays]
+    assert rows(
+        database,
+        "SELECT status, error FROM sync_log WHERE kind = 'history' ORDER BY id",
+    ) == [
+        ("failed", "disk I/O error"),
+        ("done", None),
+    ]
+
+
+async def test_a_failing_sync_raises_a_repair_and_recovers(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Three failed attempts raise a repair; the next success clears it and logs it."""
+    simulator.faults.inject("tautulli", "status", cmd="get_history", status=500)
+    entry = hub(simulator, [("tautulli", "Tautulli")])
+    await setup_entry(hass, entry)
+    issue_id = "sync_failing_sub_0_history"
+    registry = ir.async_get(hass)
+    for _ in range(2):
+        assert registry.async_get_issue(DOMAIN, issue_id) is None
+        async_fire_time_changed(hass, fire_all=True)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    simulator.faults.clear()
+    async_fire_time_changed(hass, fire_all=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    assert rows(database, "SELECT status FROM sync_log WHERE kind = 'history'") == [
+        ("failed",),
+        ("failed",),
+        ("failed",),
+        ("done",),
+    ]
+    assert rows(database, "SELECT COUNT(*) FROM plays") == [
+        (len(simulator.world.plays),)
+    ]
+
+
+async def test_unmatched_plays_are_kept_and_counted(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Without Sonarr/Radarr, plays of local-agent titles stay unmatched but stored."""
+    entry: MockConfigEntry = hub(simulator, [("tautulli", "Tautulli")])
+    await setup_entry(hass, entry)
+    unmatched = rows(database, "SELECT COUNT(*) FROM plays WHERE matched_by IS NULL")[
+        0
+    ][0]
+    expected = sum(
+        1
+        for play in simulator.world.plays
+        if (title := expected_title(simulator.world, play)) is None
+        or title[2] == "title"
+    )
+    assert unmatched == expected > 0
+
+
+async def test_people_are_linked_by_plex_id_then_username_then_email(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Each Tautulli user gets its Overseerr account; the options override a link."""
+    world = simulator.world
+    entry = hub(simulator, [("tautulli", "Tautulli"), ("overseerr", "Overseerr")])
+    await setup_entry(hass, entry)
+    links = {
+        user_id: (overseerr_id, linked_by)
+        for user_id, overseerr_id, linked_by in rows(
+            database, "SELECT user_id, overseerr_user_id, linked_by FROM users"
+        )
+    }
+    assert links == {
+        user.plex_id: (
+            user.overseerr_id,
+            ("plex_id", "username", "email")[user.index % 3],
+        )
+        for user in world.users
+    }
+    first, second = world.users[0], world.users[1]
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            "user_links": {
+                str(first.plex_id): 0,
+                str(second.plex_id): first.overseerr_id,
+            },
+        },
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert rows(
+        database,
+        "SELECT user_id, overseerr_user_id, linked_by FROM users"
+        " WHERE linked_by = 'options' ORDER BY user_id",
+    ) == sorted(
+        [
+            (first.plex_id, None, "options"),
+            (second.plex_id, first.overseerr_id, "options"),
+        ]
+    )
+
+
+async def test_requests_are_stored_with_their_history(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Every request is stored with its states; a decision seen later is added."""
+    world = simulator.world
+    entry = hub(simulator, [("overseerr", "Overseerr")])
+    await setup_entry(hass, entry)
+    stored = dict(rows(database, "SELECT request_id, status FROM requests"))
+    assert stored == {rid: request.status for rid, request in world.requests.items()}
+    history_rows = rows(
+        database,
+        "SELECT request_id, state, time, by_user FROM request_history"
+        " WHERE state IN ('created', 'approved', 'declined')",
+    )
+    users = {user.index: user.overseerr_id for user in world.users}
+    expected = set()
+    for rid, request in world.requests.items():
+        expected.add(
+            (
+                rid,
+                "created",
+                int(request.created.timestamp()),
+                users[request.user_index],
+            )
+        )
+    assert {row for row in history_rows if row[1] == "created"} == expected
+    decided = {row[0]: row[1] for row in history_rows if row[1] != "created"}
+    assert decided == {
+        rid: {2: "approved", 3: "declined"}[request.status]
+        for rid, request in world.requests.items()
+        if request.status in (2, 3)
+    }
+    pending = next(r for r in world.requests.values() if r.status == 1)
+    await hass.services.async_call(
+        DOMAIN, "approve_request", {"request_id": pending.id}, blocking=True
+    )
+    coordinator = entry.runtime_data.services["sub_0"].coordinators.request_events
+    await coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert rows(
+        database,
+        "SELECT state FROM request_history WHERE request_id = ? ORDER BY state",
+        pending.id,
+    ) == [("approved",), ("created",)]
+
+
+async def test_diagnostics_show_size_and_counts_without_personal_data(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    database: Path,
+    simulator: Simulator,
+) -> None:
+    """Diagnostics give the database's size and row counts, and no one's name or address."""
+    world = simulator.world
+    entry = hub(simulator, ALL_SERVICES)
+    await setup_entry(hass, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    summary = diagnostics["database"]
+    assert summary["size_bytes"] > 0
+    assert summary["rows"]["plays"] == len(world.plays)
+    assert summary["rows"]["requests"] == len(world.requests)
+    assert summary["rows"]["users"] == len(world.users)
+    assert summary["history_sync"] == {
+        "Tautulli": {
+            "progress": 100.0,
+            "rows_read": len(world.plays),
+            "rows_total": len(world.plays),
+        }
+    }
+    text = json.dumps(summary)
+    for user in world.users:
+        assert user.username not in text
+        assert user.email not in text
+        assert user.ip not in text
+
+
+async def test_database_is_deleted_with_the_entry(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Removing SmartPlex removes its database and the WAL files beside it."""
+    entry = hub(simulator, [("tautulli", "Tautulli")])
+    await setup_entry(hass, entry)
+    assert rows(database, "SELECT COUNT(*) FROM plays")[0][0] > 0
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [
+        name
+        for name in await hass.async_add_executor_job(os.listdir, database.parent)
+        if name.startswith("smartplex.db")
+    ]
