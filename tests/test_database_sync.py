@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -450,4 +451,100 @@ async def test_database_is_deleted_with_the_entry(
         name
         for name in await hass.async_add_executor_job(os.listdir, database.parent)
         if name.startswith("smartplex.db")
+    ]
+
+
+async def test_get_sync_log_lists_runs_newest_first(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """The log answers what ran, filtered by instance and kind, newest first."""
+    await setup_entry(hass, hub(simulator, ALL_SERVICES))
+    everything = await hass.services.async_call(
+        DOMAIN, "get_sync_log", {}, blocking=True, return_response=True
+    )
+    stored = rows(
+        database,
+        "SELECT service, kind, added, status FROM sync_log ORDER BY id DESC",
+    )
+    assert [
+        (run["instance"], run["kind"], run["added"], run["status"])
+        for run in everything["runs"]
+    ] == stored
+    assert {run["kind"] for run in everything["runs"]} == {
+        "library",
+        "history",
+        "users",
+        "requests",
+    }
+    history_runs = await hass.services.async_call(
+        DOMAIN,
+        "get_sync_log",
+        {"instance": "tautulli", "kind": "history", "limit": 1},
+        blocking=True,
+        return_response=True,
+    )
+    newest_history = next(
+        run
+        for run in everything["runs"]
+        if run["kind"] == "history" and run["instance"] == "Tautulli"
+    )
+    assert history_runs == {"runs": [newest_history], "total": 1}
+    assert newest_history["added"] == len(simulator.world.plays)
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"kind": "plays"}, "invalid_choice"),
+        ({"limit": 0}, "invalid_whole_number"),
+        ({"limit": 1.5}, "invalid_whole_number"),
+        ({"instance": "Plex"}, "instance_not_found"),
+        ({"since": "yesterday"}, "unknown_field"),
+    ],
+)
+async def test_get_sync_log_refuses_bad_input(
+    hass: HomeAssistant,
+    database: Path,
+    simulator: Simulator,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """Bad input is refused with a translated error naming it."""
+    await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "get_sync_log", data, blocking=True, return_response=True
+        )
+    assert err.value.translation_key == key
+
+
+async def test_sync_rebuilds_one_service_from_scratch(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """A rebuild reads the whole history again, audited; without an instance, nothing."""
+    world = simulator.world
+    await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "sync", {"rebuild": True}, blocking=True)
+    assert err.value.translation_key == "rebuild_needs_instance"
+    assert not rows(database, "SELECT 1 FROM audit")
+    traffic = simulator.stack.traffic
+    traffic.reset()
+    result = await hass.services.async_call(
+        DOMAIN,
+        "sync",
+        {"instance": "Tautulli", "rebuild": True},
+        blocking=True,
+        return_response=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert result == {"refreshed": ["Tautulli"], "failed": [], "rebuilt": ["history"]}
+    assert rows(database, "SELECT COUNT(*) FROM plays") == [(len(world.plays),)]
+    # Every rating key was looked up again.
+    assert (
+        traffic.endpoints["tautulli"]["GET /api/v2?cmd=get_metadata"].requests
+        == rows(database, "SELECT COUNT(*) FROM rating_keys")[0][0]
+    )
+    assert rows(database, "SELECT action, target, status FROM audit") == [
+        ("database_rebuilt", "Tautulli: SmartPlex database", "done")
     ]

@@ -201,6 +201,15 @@ class LibraryDatabaseSync(ServiceSync):
 
         entry.async_on_unload(coordinator.async_add_listener(changed))
 
+    async def async_rebuild(self) -> None:
+        """Delete the stored titles and write the whole index again."""
+        async with self._lock:
+            await self._async_db(
+                partial(library.delete_instance, instance=self.instance)
+            )
+            self._written = None
+        await self.async_write()
+
     async def async_write(self) -> None:
         """Store what changed in the index since the last write (one run at a time)."""
         if self._lock.locked():
@@ -240,7 +249,12 @@ class LibraryDatabaseSync(ServiceSync):
         else:
             stored = set(written)
         current = {item.id: item for item in items}
-        changed = [item for item in items if written.get(item.id) != item]
+        # Unchanged titles are the very objects written before: `is` settles most.
+        changed = [
+            item
+            for item in items
+            if (before := written.get(item.id)) is not item and before != item
+        ]
         removed = stored - current.keys()
         library.write_titles(connection, self.instance, changed, removed, _now())
         self._written = current
@@ -313,6 +327,22 @@ class HistoryDatabaseSync(ServiceSync):
             entry.async_create_background_task(
                 self.hass, self.async_sync(), f"{DOMAIN} history to database"
             )
+
+    async def async_rebuild(self, entry: SmartPlexConfigEntry) -> None:
+        """Delete the stored plays and rating keys and read the whole history again."""
+        async with self._lock:
+            self._cancel_retry()
+
+            def delete(connection: sqlite3.Connection) -> None:
+                history.delete_instance(connection, self.instance)
+                sync_log.delete_state(connection, self.instance, self.kind)
+
+            await self._async_db(delete)
+            self.state = SyncState()
+        async_dispatcher_send(self.hass, SIGNAL_HISTORY_PROGRESS.format(self.instance))
+        entry.async_create_background_task(
+            self.hass, self.async_sync(), f"{DOMAIN} history to database (rebuild)"
+        )
 
     def _cancel_retry(self) -> None:
         """Cancel a scheduled retry."""
@@ -575,6 +605,22 @@ class RequestsDatabaseSync(ServiceSync):
                 self.hass, self.async_sync(entry), f"{DOMAIN} requests to database"
             )
 
+    async def async_rebuild(self, entry: SmartPlexConfigEntry) -> None:
+        """Delete the stored requests and list them all again."""
+        async with self._lock:
+
+            def delete(connection: sqlite3.Connection) -> None:
+                requests.delete_instance(connection, self.instance)
+                sync_log.delete_state(connection, self.instance, self.kind)
+
+            await self._async_db(delete)
+            self.state = SyncState()
+        entry.async_create_background_task(
+            self.hass,
+            self.async_sync(entry),
+            f"{DOMAIN} requests to database (rebuild)",
+        )
+
     async def async_sync(
         self,
         entry: SmartPlexConfigEntry,
@@ -736,3 +782,30 @@ class DatabaseSync:
             await history_sync.async_start(self.entry)
         for requests_sync in self.requests.values():
             await requests_sync.async_start(self.entry)
+
+    async def async_read_log(
+        self, instance: str | None, kind: str | None, limit: int
+    ) -> list[SyncLogEntry]:
+        """Return the newest sync runs first, of one instance or kind if given."""
+        return await self.hass.async_add_executor_job(
+            self.store.run,
+            partial(sync_log.read_log, instance=instance, kind=kind, limit=limit),
+        )
+
+    async def async_rebuild(self, instance: str) -> list[str]:
+        """Forget what the database holds of one service and sync it again from scratch.
+
+        Return the kinds of data that start over (the first full syncs run in the
+        background).
+        """
+        rebuilt: list[str] = []
+        if (library_sync := self.libraries.get(instance)) is not None:
+            await library_sync.async_rebuild()
+            rebuilt.append(KIND_LIBRARY)
+        if (history_sync := self.histories.get(instance)) is not None:
+            await history_sync.async_rebuild(self.entry)
+            rebuilt.append(KIND_HISTORY)
+        if (requests_sync := self.requests.get(instance)) is not None:
+            await requests_sync.async_rebuild(self.entry)
+            rebuilt.append(KIND_REQUESTS)
+        return rebuilt

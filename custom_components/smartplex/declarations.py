@@ -370,7 +370,30 @@ GET_CALENDAR = Action(
         INSTANCE,
     ),
 )
-SYNC = Action("sync", actions.async_sync, True, (INSTANCE,))
+SYNC = Action(
+    "sync",
+    actions.async_sync,
+    True,
+    (
+        INSTANCE,
+        flag(
+            "rebuild",
+            "Delete what SmartPlex's database holds of the named instance and sync it"
+            " again from scratch.",
+            default=False,
+        ),
+    ),
+)
+GET_SYNC_LOG = Action(
+    "get_sync_log",
+    actions.async_get_sync_log,
+    False,
+    (
+        INSTANCE,
+        choice("kind", "Only this kind of sync.", actions.SYNC_KINDS),
+        integer("limit", "How many runs, newest first.", 1, 500, default=50),
+    ),
+)
 ASK = Action(
     "ask",
     async_ask,
@@ -494,6 +517,7 @@ ACTIONS: tuple[Action, ...] = (
     REMOVE_QUEUE_ITEM,
     GET_CALENDAR,
     SYNC,
+    GET_SYNC_LOG,
     ASK,
     CONFIRM_PROPOSAL,
     PLAN_CLEANUP,

@@ -35,6 +35,7 @@ from .requests import (
     describe_request,
 )
 from .sync import async_sync
+from .sync_log import SYNC_KINDS, async_get_sync_log
 from .triage import async_triage_requests
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "SOURCE_INTENT",
     "SOURCE_LLM",
     "SOURCE_SERVICE",
+    "SYNC_KINDS",
     "Caller",
     "async_add_movie",
     "async_add_series",
@@ -55,6 +57,7 @@ __all__ = [
     "async_get_calendar",
     "async_get_queue",
     "async_get_requests",
+    "async_get_sync_log",
     "async_plan_cleanup",
     "async_remove_queue_item",
     "async_search",

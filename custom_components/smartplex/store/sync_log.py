@@ -79,9 +79,11 @@ def set_state(
     )
 
 
-def delete_state(connection: sqlite3.Connection, instance: str) -> None:
-    """Forget where an instance's syncs stand (a rebuild starts over)."""
-    connection.execute("DELETE FROM sync_state WHERE instance = ?", (instance,))
+def delete_state(connection: sqlite3.Connection, instance: str, kind: str) -> None:
+    """Forget where one sync stands (a rebuild starts over)."""
+    connection.execute(
+        "DELETE FROM sync_state WHERE instance = ? AND kind = ?", (instance, kind)
+    )
 
 
 def add_log(connection: sqlite3.Connection, entry: SyncLogEntry) -> None:

@@ -1,0 +1,62 @@
+"""Read the database sync's log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.exceptions import HomeAssistantError
+
+from custom_components.smartplex.const import DOMAIN, SERVICE_TYPES
+from custom_components.smartplex.models import SmartPlexConfigEntry
+from custom_components.smartplex.store import StoreError
+
+from .common import resolve_services
+
+SYNC_KINDS = ("library", "history", "users", "requests")
+NOT_OPENED = "it could not be opened at setup (see the log)"
+
+
+async def async_get_sync_log(
+    entry: SmartPlexConfigEntry,
+    *,
+    instance: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Return the newest sync runs first: what ran, when, rows added or changed, errors."""
+    database = entry.runtime_data.database
+    if database is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="database_unavailable",
+            translation_placeholders={"error": NOT_OPENED},
+        )
+    subentry_id = (
+        resolve_services(entry, SERVICE_TYPES, instance)[0].subentry_id
+        if instance is not None
+        else None
+    )
+    try:
+        runs = await database.async_read_log(subentry_id, kind, limit)
+    except StoreError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="database_unavailable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    return {
+        "runs": [
+            {
+                "instance": run.service,
+                "kind": run.kind,
+                "started": run.started.isoformat(),
+                "finished": run.finished.isoformat(),
+                "added": run.added,
+                "changed": run.changed,
+                "status": run.status,
+                "error": run.error,
+            }
+            for run in runs
+        ],
+        "total": len(runs),
+    }
