@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
-from functools import partial
 import sqlite3
 from typing import Any
 
@@ -23,15 +22,33 @@ from simulator.tautulli import locate
 from .helpers_actions import fixture_entry, world_state  # noqa: F401
 from .test_services import call
 
+SYNCED_TABLES = (
+    "library",
+    "plays",
+    "rating_keys",
+    "users",
+    "overseerr_users",
+    "requests",
+    "request_history",
+)
+
 
 @pytest.fixture(name="filled")
 async def fixture_filled(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> MockConfigEntry:
-    """Return the hub with the world's plays, users and requests in its database."""
+    """Return the hub with the world's plays, users and requests in its database.
+
+    They replace what the database sync stored at setup, so each is counted once.
+    """
     store = async_get_store(hass)
-    job = partial(fill_database, world=simulator.world, locate_all=False)
-    await hass.async_add_executor_job(store.run, job)
+
+    def refill(connection: sqlite3.Connection) -> None:
+        for table in SYNCED_TABLES:
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608
+        fill_database(connection, simulator.world, locate_all=False)
+
+    await hass.async_add_executor_job(store.run, refill)
     return entry
 
 
