@@ -160,8 +160,10 @@ async def ha_url(
     """Serve Home Assistant's HTTP API on a loopback port and make it the internal URL."""
     assert await async_setup_component(hass, "http", {})
     assert await async_setup_component(hass, "webhook", {})
-    # SmartPlex registers its HTTP views first: a running server's router is frozen.
+    # SmartPlex and repairs register their HTTP views first: a running server's
+    # router is frozen.
     assert await async_setup_component(hass, DOMAIN, {})
+    assert await async_setup_component(hass, "repairs", {})
     client = await hass_client_no_auth()
     url = str(client.make_url("")).rstrip("/")
     await hass.config.async_update(internal_url=url)
