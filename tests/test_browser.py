@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 SCREENSHOTS = Path(
     os.environ.get("SMARTPLEX_SCREENSHOTS", Path(__file__).parents[1] / ".screenshots")
 )
-VIEWS = ("status", "downloads", "requests", "activity")
+VIEWS = ("status", "downloads", "requests", "activity", "care")
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 MISSING = [
     reason
@@ -182,7 +182,7 @@ def test_every_view_renders(
         for view in VIEWS:
             show_view(page, view)
             card = page.locator(f"smartplex-{view}-card")
-            if view != "activity":  # nobody may be watching right now
+            if view not in ("activity", "care"):  # nobody may watch; no plan yet
                 assert card.locator("li.item").count() > 0, view
             page.wait_for_load_state("networkidle")
             if view == "downloads":
@@ -304,6 +304,56 @@ def test_keyboard_approve(
         page.keyboard.press("Enter")
         card.locator(f'li.item[data-request="{request_id}"]').wait_for(state="detached")
         assert request_status(stack, request_id) == 2
+        page.context.close()
+        return errors
+
+    assert in_browser(scenario) == []
+
+
+def fullest_disk_percent(stack: DevelopStack) -> int:
+    """Return the use of the fullest simulated disk, in whole percent."""
+    return max(
+        int((disk["totalSpace"] - disk["freeSpace"]) * 100 / disk["totalSpace"])
+        for service in ("sonarr", "radarr")
+        for disk in stack.sim(service, "/api/v3/diskspace")
+        if disk["totalSpace"]
+    )
+
+
+def library_size(stack: DevelopStack) -> int:
+    """Return how many titles both simulated *arrs hold."""
+    return len(stack.sim("radarr", "/api/v3/movie")) + len(
+        stack.sim("sonarr", "/api/v3/series")
+    )
+
+
+def test_cleanup_plan_confirmed(
+    stack: DevelopStack, tokens: dict[str, Any], socket_enabled: None
+) -> None:
+    """A plan lists titles with sizes and reasons; cancelling keeps them, confirming removes."""
+    target = fullest_disk_percent(stack) - 1
+    before = library_size(stack)
+
+    def scenario(browser: Browser) -> list[str]:
+        page, errors = open_page(browser, stack, tokens, width=1280, height=900)
+        page.goto(f"/{DASHBOARD}/care")
+        wait_for_hass(page)
+        card = page.locator("smartplex-care-card")
+        card.get_by_label("Fill each disk up to (%)").fill(str(target))
+        card.get_by_role("button", name="Make a cleanup plan").click()
+        planned = card.locator("li.item")
+        planned.first.wait_for()
+        count = planned.count()
+        assert count > 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "care-desktop-light.png", full_page=True)
+        card.get_by_role("button", name="Remove these titles").click()
+        card.locator("dialog").get_by_role("button", name="Cancel").click()
+        assert library_size(stack) == before
+        card.get_by_role("button", name="Remove these titles").click()
+        card.locator("dialog").get_by_role("button", name="Remove these titles").click()
+        card.get_by_text("titles (0 failed)").wait_for()
+        assert library_size(stack) == before - count
         page.context.close()
         return errors
 

@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.poster import poster_cache
 from simulator import Simulator
 
 from .helpers_actions import (
@@ -249,3 +250,28 @@ async def test_view_refreshes_on_the_fallback_timer(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
     updated = await next_event(client, subscribed["id"])
     assert target not in [item["request_id"] for item in updated["items"]]
+
+
+async def test_plan_from_the_dashboard_has_posters(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A cleanup plan made from the dashboard lists each title with its poster."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": f"{DOMAIN}/action",
+            "action": "plan_cleanup",
+            "data": {"target_percent": 70, "instance": "Radarr"},
+        }
+    )
+    message = await client.receive_json()
+    assert message["success"], message
+    items = message["result"]["items"]
+    assert items
+    posters = poster_cache(hass)
+    assert [item["poster"] for item in items] == [
+        posters.url(item["media_type"], item["tmdb_id"]) for item in items
+    ]

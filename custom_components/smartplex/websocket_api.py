@@ -21,10 +21,12 @@ from .dashboard import (
     VIEW_EVENTS,
     VIEWS,
     async_view_data,
+    owned_title,
     view_coordinators,
 )
 from .declarations import ACTIONS, action_validator
 from .models import SmartPlexConfigEntry
+from .poster import poster_cache
 
 SOURCE_DASHBOARD = "dashboard"
 ERROR_INVALID = "invalid"
@@ -149,6 +151,24 @@ class ViewFeed:
         self.connection.send_message(websocket_api.event_message(self.msg_id, data))
 
 
+def with_posters(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, result: dict[str, Any]
+) -> dict[str, Any]:
+    """Add poster URLs to listed titles (plans, queues, requests) a library has."""
+    items = result.get("items")
+    if not isinstance(items, list):
+        return result
+    posters = poster_cache(hass)
+    for item in items:
+        if not isinstance(item, dict) or "poster" in item:
+            continue
+        media_type, tmdb_id = item.get("media_type"), item.get("tmdb_id")
+        if isinstance(tmdb_id, int) and media_type in ("movie", "tv"):
+            owned = owned_title(entry, media_type, tmdb_id)
+            item["poster"] = posters.url(media_type, tmdb_id) if owned else None
+    return result
+
+
 @websocket_api.websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/subscribe_view",
@@ -211,4 +231,4 @@ async def ws_run_action(
             translation_placeholders=err.translation_placeholders,
         )
         return
-    connection.send_result(msg["id"], result)
+    connection.send_result(msg["id"], with_posters(hass, entry, result))

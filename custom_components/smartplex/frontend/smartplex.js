@@ -3,12 +3,13 @@
 import { localize } from "./strings.js";
 
 const DOMAIN = "smartplex";
-const VIEWS = ["status", "downloads", "requests", "activity"];
+const VIEWS = ["status", "downloads", "requests", "activity", "care"];
 const VIEW_ICONS = {
   status: "mdi:heart-pulse",
   downloads: "mdi:download",
   requests: "mdi:account-question",
   activity: "mdi:play-circle",
+  care: "mdi:broom",
 };
 const DEFAULT_PAGE = 20;
 
@@ -173,12 +174,16 @@ class SmartPlexCard extends HTMLElement {
     return this.constructor.view;
   }
 
+  get _title() {
+    return this._view;
+  }
+
   _t(key, vars) {
     return localize(this._hass, key, vars);
   }
 
   _subscribe() {
-    if (!this._hass || !this.isConnected) return;
+    if (!this._hass || !this.isConnected || !this._view) return;
     const message = {
       type: `${DOMAIN}/subscribe_view`,
       view: this._view,
@@ -242,7 +247,7 @@ class SmartPlexCard extends HTMLElement {
     if (!data || !data.total || data.total <= limit) return "";
     const first = this._offset + 1;
     const last = Math.min(this._offset + limit, data.total);
-    return `<nav class="pager" aria-label="${escapeHtml(this._t(`view.${this._view}`))}">
+    return `<nav class="pager" aria-label="${escapeHtml(this._t(`view.${this._title}`))}">
       <span>${escapeHtml(this._t("pager.range", { first, last, total: data.total }))}</span>
       <button data-page="-1" ${this._offset === 0 ? "disabled" : ""}
         aria-label="${escapeHtml(this._t("pager.previous"))}">‹</button>
@@ -272,7 +277,7 @@ class SmartPlexCard extends HTMLElement {
 
   _render() {
     if (!this.shadowRoot) return;
-    const title = this._config?.title ?? this._t(`view.${this._view}`);
+    const title = this._config?.title ?? this._t(`view.${this._title}`);
     this.shadowRoot.innerHTML = `<style>${STYLES}</style>
       <ha-card>
         ${title ? `<div class="header"><h2>${escapeHtml(title)}</h2></div>` : ""}
@@ -570,6 +575,105 @@ class SmartPlexActivityCard extends SmartPlexCard {
   }
 }
 
+class SmartPlexCareCard extends SmartPlexCard {
+  static view = null;
+
+  get _title() {
+    return "care";
+  }
+
+  constructor() {
+    super();
+    this._data = { plan: null };
+  }
+
+  _bodyHtml() {
+    const { plan, result, error, busy } = this._data;
+    const form = `<form class="actions plan-form">
+        <label>${escapeHtml(this._t("care.target"))}
+          <input type="number" name="target_percent" min="1" max="99" required
+            value="${escapeHtml(this._target ?? 75)}" style="width: 5em"></label>
+        <button type="submit" class="primary" ${busy ? "disabled" : ""}>${escapeHtml(this._t("care.plan"))}</button>
+      </form>`;
+    const parts = [form];
+    if (error) parts.push(`<p class="message error" role="alert">${escapeHtml(error)}</p>`);
+    if (result) {
+      parts.push(`<p class="message">${escapeHtml(
+        this._t("care.done", {
+          removed: result.removed.length,
+          failed: result.failed.length,
+          freed: Object.values(result.freed_gb || {}).reduce((a, b) => a + b, 0).toFixed(1),
+        }),
+      )}</p>`);
+    }
+    if (plan) {
+      const total = plan.items.reduce((sum, item) => sum + item.size_bytes, 0);
+      const items = plan.items.map(
+        (item) => `<li class="item">
+          ${this._poster(item.poster, item.media_type === "tv" ? "mdi:television" : "mdi:movie")}
+          <div class="body">
+            <span class="title">${escapeHtml(item.title)}</span>
+            <span class="secondary">${escapeHtml(item.instance)} · ${escapeHtml(formatBytes(this._hass, item.size_bytes))}</span>
+            <span class="secondary">${item.reasons.map(escapeHtml).join(" · ")}</span>
+          </div>
+        </li>`,
+      );
+      parts.push(`<h3>${escapeHtml(
+        this._t("care.summary", { count: plan.items.length, size: formatBytes(this._hass, total) }),
+      )}</h3>`);
+      parts.push(
+        items.length
+          ? `<ul class="list">${items.join("")}</ul>
+             <div class="actions"><button class="danger confirm-plan" ${busy ? "disabled" : ""}>${escapeHtml(
+               this._t("care.confirm"),
+             )}</button></div>`
+          : `<p class="message">${escapeHtml(this._t("care.empty"))}</p>`,
+      );
+    }
+    return parts.join("");
+  }
+
+  _bind() {
+    const form = this.shadowRoot.querySelector("form.plan-form");
+    form?.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      this._target = Number(form.target_percent.value);
+      await this._run("plan_cleanup", { target_percent: this._target }, (plan) => ({ plan }));
+    });
+    this.shadowRoot.querySelector("button.confirm-plan")?.addEventListener("click", async () => {
+      const plan = this._data.plan;
+      const choice = await this._confirm({
+        title: this._t("care.confirm_title"),
+        text: this._t("care.confirm_text", { count: plan.items.length }),
+        options: [{ name: "delete_files", label: this._t("care.delete_files"), checked: true }],
+        confirm: this._t("care.confirm"),
+      });
+      if (!choice) return;
+      await this._run(
+        "execute_cleanup",
+        { plan_id: plan.plan_id, confirm: true, ...choice },
+        (result) => ({ plan: null, result }),
+      );
+    });
+  }
+
+  async _run(action, data, show) {
+    this._data = { ...this._data, busy: true, error: null };
+    this._render();
+    try {
+      const result = await this._hass.connection.sendMessagePromise({
+        type: `${DOMAIN}/action`,
+        action,
+        data,
+      });
+      this._data = { ...show(result), busy: false };
+    } catch (err) {
+      this._data = { ...this._data, busy: false, error: err?.message || String(err) };
+    }
+    this._render();
+  }
+}
+
 class SmartPlexCardEditor extends HTMLElement {
   setConfig(config) {
     this._config = { ...config };
@@ -648,6 +752,7 @@ const CARDS = {
   downloads: SmartPlexDownloadsCard,
   requests: SmartPlexRequestsCard,
   activity: SmartPlexActivityCard,
+  care: SmartPlexCareCard,
 };
 
 function define(name, element) {
