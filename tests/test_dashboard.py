@@ -247,13 +247,15 @@ async def test_poster_proxy_title_not_in_library(
     tmp_path: Path,
     simulator: Simulator,
 ) -> None:
-    """A signed URL of a title no library holds answers 404."""
+    """A signed URL of a title no library holds answers an empty poster, briefly cached."""
     await async_setup_component(hass, "http", {})
     hass.config.config_dir = str(tmp_path)
     await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
     client = await hass_client_no_auth()
     response = await client.get(poster_cache(hass).url("movie", 999_999_999))
-    assert response.status == 404
+    assert response.status == 200
+    assert response.content_type == "image/svg+xml"
+    assert response.headers["Cache-Control"] == "private, max-age=60"
 
 
 def test_poster_cache_keeps_the_latest() -> None:

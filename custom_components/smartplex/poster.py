@@ -31,6 +31,7 @@ MAX_CACHED = 200
 # Posters rarely change; an hour bounds how long a replaced one takes to show.
 CACHE_SECONDS = 3600.0
 DATA_POSTERS: HassKey[PosterCache] = HassKey(f"{DOMAIN}_posters")
+EMPTY_POSTER = b'<svg xmlns="http://www.w3.org/2000/svg" width="2" height="3"/>'
 
 
 class PosterCache:
@@ -130,7 +131,13 @@ class PosterView(HomeAssistantView):
             if entries:
                 found = await async_fetch_poster(entries[0], *key)
             if found is None:
-                raise web.HTTPNotFound
+                # Signed, so listed by SmartPlex: an empty poster, not an error in the
+                # browser's console, and asked for again soon.
+                return web.Response(
+                    body=EMPTY_POSTER,
+                    content_type="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=60"},
+                )
             cache.put(key, *found)
         body, content_type = found
         return web.Response(
