@@ -334,6 +334,8 @@ async def test_timeout_and_truncation(
         await ask(hass, "Add Dune")
     assert err.value.translation_key == "ai_timeout"
     simulator.faults.clear()
+    # A truncated reply must not be mistaken for a slow one on a busy machine.
+    provider.timeout = 20
     simulator.openai.script([{"truncated": "I will a"}])
     with pytest.raises(HomeAssistantError) as err:
         await ask(hass, "Add Dune")
