@@ -50,19 +50,23 @@ class SmartPlexStore:
         self.path = path
         self.busy_timeout = busy_timeout
         self._connection: sqlite3.Connection | None = None
+        # Set by close(): a job still running after the entry unloaded must not reopen it.
+        self._closed = False
         # Executor threads take turns on the one connection.
         self._lock = threading.Lock()
 
     def open(self) -> list[AuditRecord]:
         """Connect, migrate, and return the writes a killed process left pending, now unknown."""
         with self._lock:
+            self._closed = False
             if self._connection is None:
                 self._connection = self._guard(self._connect)
             return self._guard(self._reconcile)
 
     def close(self) -> None:
-        """Close the connection (a later call reopens it)."""
+        """Close the connection; only open() connects again."""
         with self._lock:
+            self._closed = True
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
@@ -104,6 +108,8 @@ class SmartPlexStore:
     def _run[ResultT](self, job: Callable[[sqlite3.Connection], ResultT]) -> ResultT:
         """Run a job on the connection, reopening it if an earlier open failed."""
         with self._lock:
+            if self._closed:
+                raise StoreError("the database is closed")
             if self._connection is None:
                 self._connection = self._guard(self._connect)
             connection = self._connection
