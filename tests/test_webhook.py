@@ -258,17 +258,14 @@ async def test_playback_events(
     await simulator.advance(movie.info.runtime * 60 + 60)
     await deliver(hass, simulator)
     mine = [e for e in events if e.data["session_key"] == session.session_key]
-    assert [e.data["type"] for e in mine] == [
-        "started",
-        "paused",
-        "resumed",
-        "watched",
-        "stopped",
-    ]
+    types = [e.data["type"] for e in mine]
+    assert types[:3] == ["started", "paused", "resumed"]
+    # Tautulli sends "watched" and "stopped" at the same moment: either may come first.
+    assert sorted(types[3:]) == ["stopped", "watched"]
     assert {e.data["user"] for e in mine} == {world.users[2].username}
     assert mine[0].data["tmdb_id"] == movie.info.tmdb_id
     state = hass.states.get("event.tautulli_playback")
-    assert state.attributes["event_type"] == "stopped"
+    assert state.attributes["event_type"] == types[-1]
 
 
 async def post(url: str, body: bytes, content_type: str = "application/json") -> int:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -714,6 +715,9 @@ async def async_remove_services_push(
     hass: HomeAssistant, entry: SmartPlexConfigEntry
 ) -> None:
     """Remove the webhooks of services that were just removed from the hub."""
+    # An entry that failed to set up (or is unloading) has no clients to remove with.
+    if entry.state is not ConfigEntryState.LOADED:
+        return
     services = entry.runtime_data.services
     removed = [
         service
