@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 import voluptuous as vol
 
 from .const import DOMAIN
 from .models import SmartPlexConfigEntry, SmartPlexService
+
+try:
+    from homeassistant.components.repairs import RepairsFlowResult as StepResult  # type: ignore[attr-defined,unused-ignore]
+except ImportError:  # Home Assistant before RepairsFlowResult (2026.2)
+    from homeassistant.data_entry_flow import FlowResult as StepResult  # type: ignore[assignment,unused-ignore]
 
 
 def _service(hass: HomeAssistant, subentry_id: str) -> SmartPlexService | None:
@@ -31,13 +35,13 @@ class OverseerrTakeOverFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> StepResult:
         """Start with the confirmation."""
         return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> StepResult:
         """Explain what changes, then take the agent over."""
         service = _service(self.hass, self._subentry_id)
         if service is None or service.push is None:
