@@ -215,14 +215,24 @@ def connect(ha: HomeAssistant, simulator: dict[str, dict[str, str]]) -> None:
     enable_voice_sentences(ha, entry_id)
 
 
+def suggested_values(fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return a form's suggested values, sections as mappings, fields without one left out."""
+    values: dict[str, Any] = {}
+    for field in fields:
+        if field.get("type") == "expandable":
+            values[field["name"]] = suggested_values(field["schema"])
+        elif (
+            value := (field.get("description") or {}).get("suggested_value")
+        ) is not None:
+            values[field["name"]] = value
+    return values
+
+
 def enable_voice_sentences(ha: HomeAssistant, entry_id: str) -> None:
     """Turn on the hub option that installs SmartPlex's sentences for Assist."""
     flow = ha.call("/api/config/config_entries/options/flow", {"handler": entry_id})
     # Submit the form's own suggested values so only voice_sentences changes.
-    values = {
-        field["name"]: (field.get("description") or {}).get("suggested_value")
-        for field in flow["data_schema"]
-    }
+    values = suggested_values(flow["data_schema"])
     values[VOICE_SENTENCES] = True
     result = ha.call(
         f"/api/config/config_entries/options/flow/{flow['flow_id']}", values
