@@ -16,8 +16,8 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartplex.arr_coordinator import ArrCoordinators
 from custom_components.smartplex.const import DOMAIN
-from custom_components.smartplex.coordinator import ArrCoordinators
 from custom_components.smartplex.store import async_get_store
 from custom_components.smartplex.store.plans import (
     PlanStatus,

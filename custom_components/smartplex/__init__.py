@@ -10,12 +10,13 @@ from homeassistant.helpers.typing import ConfigType
 
 from .assistant import async_create_assistant
 from .const import DOMAIN
-from .coordinator import async_start_service, create_client, create_service
+from .coordinator import create_client
 from .dashboard import async_register_frontend
 from .database_sync import DatabaseSync
 from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData, SmartPlexService
+from .service_setup import async_start_service, create_service
 from .services import async_setup_services
 from .shipped_blueprints import async_install_blueprints
 from .store import (

@@ -13,8 +13,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.arr import RootFolder
+from .arr_coordinator import (
+    ArrCoordinators,
+    ArrHealthCoordinator,
+    ArrRootFolderCoordinator,
+)
 from .const import CONF_DISK_THRESHOLD, DEFAULT_DISK_THRESHOLD, DOMAIN
-from .coordinator import ArrCoordinators, ArrHealthCoordinator, ArrRootFolderCoordinator
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 from .sensor import track_dynamic

@@ -14,8 +14,8 @@ from homeassistant.util import dt as dt_util
 from .api import SmartPlexError
 from .api.radarr import Movie
 from .api.sonarr import Episode
+from .arr_coordinator import ArrCalendarCoordinator, ArrCoordinators, CalendarItem
 from .const import DOMAIN, SERVICE_SONARR
-from .coordinator import ArrCalendarCoordinator, ArrCoordinators, CalendarItem
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 

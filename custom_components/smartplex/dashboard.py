@@ -20,6 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from .api.tautulli import StreamSession
+from .arr_coordinator import ArrCoordinators
 from .const import (
     DOMAIN,
     SERVICE_OVERSEERR,
@@ -28,17 +29,13 @@ from .const import (
     SERVICE_TAUTULLI,
     SERVICE_TYPES,
 )
-from .coordinator import (
-    ArrCoordinators,
-    OverseerrCoordinators,
-    SmartPlexCoordinator,
-    TautulliCoordinators,
-    all_coordinators,
-)
+from .coordinator import SmartPlexCoordinator, all_coordinators
 from .declarations import ACTIONS
 from .library import LibraryItem
 from .models import SmartPlexConfigEntry, SmartPlexService
+from .overseerr_coordinator import OverseerrCoordinators
 from .poster import PosterView, poster_cache
+from .tautulli_coordinator import TautulliCoordinators
 
 FRONTEND_DIR = Path(__file__).parent / "frontend"
 STATIC_URL = f"/{DOMAIN}_static"

@@ -35,9 +35,10 @@ from .api import SmartPlexError, SmartPlexNotFoundError
 from .api.overseerr import OverseerrClient, OverseerrRequest, OverseerrUser
 from .api.parse import JsonDict
 from .api.tautulli import HistoryRow, TautulliClient, TautulliUser, external_ids
+from .arr_coordinator import ArrCoordinators
 from .const import CONF_USER_LINKS, DOMAIN
-from .coordinator import ArrCoordinators, OverseerrCoordinators, TautulliCoordinators
 from .library import LibraryItem
+from .overseerr_coordinator import OverseerrCoordinators
 from .store import (
     SmartPlexStore,
     StoreError,
@@ -49,6 +50,7 @@ from .store import (
 )
 from .store.history import MATCHED_BY_GUID, MATCHED_BY_TITLE, PlayRow, TitleIds
 from .store.sync_log import SyncLogEntry, SyncState
+from .tautulli_coordinator import TautulliCoordinators
 
 if TYPE_CHECKING:
     from .models import SmartPlexConfigEntry, SmartPlexService

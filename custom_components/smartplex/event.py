@@ -24,14 +24,14 @@ from .api.push import (
     PushValue,
 )
 from .const import SERVICE_RADARR, SERVICE_SONARR, SERVICE_TAUTULLI
-from .coordinator import (
+from .coordinator import SmartPlexCoordinator
+from .entity import SmartPlexEntity
+from .models import SmartPlexConfigEntry
+from .overseerr_coordinator import (
     OverseerrCoordinators,
     OverseerrRequestEventsCoordinator,
     RequestEvent,
-    SmartPlexCoordinator,
 )
-from .entity import SmartPlexEntity
-from .models import SmartPlexConfigEntry
 from .webhook import push_signal
 
 # Read-only platform: the coordinators serialise requests.

@@ -13,8 +13,9 @@ from .metadata import TitleCache
 
 if TYPE_CHECKING:
     from .assistant import Assistant
-    from .coordinator import ServiceClient, ServiceCoordinators
+    from .coordinator import ServiceClient
     from .database_sync import DatabaseSync
+    from .service_setup import ServiceCoordinators
     from .webhook import PushManager, PushStore
 
 type SmartPlexConfigEntry = ConfigEntry[SmartPlexData]

@@ -20,8 +20,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
 from .api import RadarrClient, SmartPlexError, SonarrClient
+from .arr_coordinator import ArrCoordinators
 from .const import DOMAIN, SERVICE_RADARR, SERVICE_SONARR
-from .coordinator import ArrCoordinators
 from .models import SmartPlexConfigEntry
 
 POSTER_URL = f"/api/{DOMAIN}/poster/{{signature}}/{{media_type}}/{{tmdb_id}}"

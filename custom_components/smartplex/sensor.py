@@ -30,21 +30,15 @@ from homeassistant.helpers.typing import StateType
 from .api.arr import RootFolder
 from .api.overseerr import IssueCounts, RequestCounts
 from .api.tautulli import Activity, HistoryRow, StreamSession, TautulliUser
+from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem
 from .const import SERVICE_SONARR
-from .coordinator import (
-    ArrCoordinators,
-    ArrLibrary,
-    CalendarItem,
-    OverseerrCoordinators,
-    SmartPlexCoordinator,
-    TautulliCoordinators,
-    TautulliUsersCoordinator,
-    all_coordinators,
-)
+from .coordinator import SmartPlexCoordinator, all_coordinators
 from .dashboard import session_poster
 from .database_sync import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
 from .entity import SmartPlexEntity, service_device_info
 from .models import SmartPlexConfigEntry, SmartPlexService
+from .overseerr_coordinator import OverseerrCoordinators
+from .tautulli_coordinator import TautulliCoordinators, TautulliUsersCoordinator
 
 # Read-only platform: the coordinators serialise requests.
 PARALLEL_UPDATES = 0

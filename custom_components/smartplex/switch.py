@@ -15,9 +15,12 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from .actions.triage import async_autopilot
 from .api import RequestStatus
 from .const import DOMAIN, LOGGER
-from .coordinator import OverseerrCoordinators, OverseerrRequestEventsCoordinator
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
+from .overseerr_coordinator import (
+    OverseerrCoordinators,
+    OverseerrRequestEventsCoordinator,
+)
 
 # The switch only changes SmartPlex's own state; writes go through the actions' locks.
 PARALLEL_UPDATES = 0

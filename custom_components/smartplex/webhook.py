@@ -55,6 +55,7 @@ from .api.push import (
     parse_tautulli,
     tautulli_template,
 )
+from .arr_coordinator import ArrCoordinators
 from .const import (
     CONF_NOTIFY_TARGETS,
     CONF_PUSH_REMOTE,
@@ -66,7 +67,7 @@ from .const import (
     SERVICE_SONARR,
     SERVICE_TAUTULLI,
 )
-from .coordinator import ArrCoordinators, SmartPlexCoordinator, all_coordinators
+from .coordinator import SmartPlexCoordinator, all_coordinators
 from .models import SmartPlexConfigEntry, SmartPlexService
 
 PUSH_SERVICES = frozenset(

@@ -21,13 +21,13 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.api import RadarrClient, SonarrClient
+from custom_components.smartplex.arr_coordinator import disk_of
 from custom_components.smartplex.const import (
     CONF_DISK_TARGET,
     DEFAULT_DISK_TARGET,
     DOMAIN,
     SERVICE_TAUTULLI,
 )
-from custom_components.smartplex.coordinator import TautulliCoordinators, disk_of
 from custom_components.smartplex.engine.cleanup import (
     GB,
     CleanupCandidate,
@@ -58,6 +58,7 @@ from custom_components.smartplex.store.plans import (
     load_plan,
     save_plan,
 )
+from custom_components.smartplex.tautulli_coordinator import TautulliCoordinators
 
 from .common import (
     ARR_TYPES,

@@ -24,6 +24,7 @@ from custom_components.smartplex.api import (
     SmartPlexError,
     SonarrClient,
 )
+from custom_components.smartplex.arr_coordinator import ArrCoordinators
 from custom_components.smartplex.const import (
     DOMAIN,
     SERVICE_OVERSEERR,
@@ -32,7 +33,6 @@ from custom_components.smartplex.const import (
     SERVICE_TAUTULLI,
     SERVICE_TMDB,
 )
-from custom_components.smartplex.coordinator import ArrCoordinators
 from custom_components.smartplex.library import LibraryIndex, LibraryItem
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import (

@@ -26,6 +26,7 @@ from custom_components.smartplex.api import (
     RequestStatus as OverseerrStatus,
 )
 from custom_components.smartplex.api.overseerr import MediaStatus
+from custom_components.smartplex.arr_coordinator import ArrCoordinators
 from custom_components.smartplex.assistant import async_rerank
 from custom_components.smartplex.const import (
     CONF_APPROVE_ABOVE,
@@ -40,7 +41,6 @@ from custom_components.smartplex.const import (
     DOMAIN,
     SERVICE_OVERSEERR,
 )
-from custom_components.smartplex.coordinator import ArrCoordinators
 from custom_components.smartplex.engine.models import (
     Identity,
     RequestRecord,
