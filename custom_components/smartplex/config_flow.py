@@ -14,38 +14,13 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentry,
     ConfigSubentryFlow,
-    OptionsFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import section
-from homeassistant.helpers.selector import (
-    BooleanSelector,
-    EntitySelector,
-    EntitySelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    ObjectSelector,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.helpers.selector import TextSelector
 import voluptuous as vol
 
-from .ai.ai_task import AITaskProvider
-from .ai.openai import OpenAIProvider
-from .ai.provider import (
-    AIAuthError,
-    AIError,
-    AIModelNotFoundError,
-    AIRateLimitedError,
-    AITimeoutError,
-)
 from .api import (
     ServerInfo,
     SmartPlexApiDisabledError,
@@ -57,49 +32,21 @@ from .api import (
     SmartPlexUnsupportedVersionError,
     SmartPlexWrongServiceError,
 )
-from .assistant import create_provider
 from .const import (
-    AI_PROVIDER_AI_TASK,
-    AI_PROVIDER_NONE,
-    AI_PROVIDER_OPENAI,
-    AI_PROVIDERS,
-    CONF_AI_API_KEY,
-    CONF_AI_BASE_URL,
-    CONF_AI_MODEL,
-    CONF_AI_PROVIDER,
-    CONF_AI_RERANK,
-    CONF_AI_TASK_ENTITY,
-    CONF_APPROVE_ABOVE,
-    CONF_AUTO_DECLINE,
-    CONF_DAILY_CAP,
-    CONF_DECLINE_BELOW,
-    CONF_FAVOURITE_GENRES,
-    CONF_FAVOURITE_PEOPLE,
-    CONF_NOTIFY_TARGETS,
-    CONF_PUSH_REMOTE,
     CONF_SUBENTRY_ID,
-    CONF_TRIAGE,
     CONF_UPCOMING_DAYS,
-    CONF_USER_RULES,
-    CONF_VOICE_SENTENCES,
-    CONF_WEEKLY_CAP,
-    DEFAULT_AI_BASE_URL,
-    DEFAULT_AI_MODEL,
     DEFAULT_NAME,
     DEFAULT_TMDB_URL,
     DEFAULT_UPCOMING_DAYS,
     DOMAIN,
     LOGGER,
-    MAX_UPCOMING_DAYS,
     SERVICE_TMDB,
     SERVICE_TYPES,
 )
 from .coordinator import create_client
-from .declarations import WholeNumber
-from .engine.triage import Policy, parse_user_rules
 from .entity import safe_url
-from .models import SmartPlexConfigEntry, SmartPlexService
-from .webhook import push_status, valid_notify_targets
+from .flow_helpers import KEY_SELECTOR, URL_SELECTOR, normalize_url
+from .options_flow import SmartPlexOptionsFlow
 
 DEFAULT_URLS: dict[str, str] = {
     "overseerr": "http://localhost:5055",
@@ -108,15 +55,6 @@ DEFAULT_URLS: dict[str, str] = {
     "tautulli": "http://localhost:8181",
     SERVICE_TMDB: DEFAULT_TMDB_URL,
 }
-
-MAX_CAP = 1000
-URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-
-
-def normalize_url(url: str) -> str:
-    """Return the URL without surrounding spaces and trailing slashes."""
-    return url.strip().rstrip("/")
 
 
 def restore_url_credentials(submitted: str, known: str | None) -> str:
@@ -239,293 +177,6 @@ class SmartPlexConfigFlow(ConfigFlow, domain=DOMAIN):
                 "url": safe_url(subentry.data[CONF_URL]),
             },
             errors=errors,
-        )
-
-
-# Not stored: a list of services whose webhook is re-created when the options are saved.
-CONF_RECREATE_WEBHOOKS = "recreate_webhooks"
-UPCOMING_DAYS = vol.All(WholeNumber(), vol.Range(min=1, max=MAX_UPCOMING_DAYS))
-SCORE_SELECTOR = NumberSelector(
-    NumberSelectorConfig(min=0, max=15, step=0.1, mode=NumberSelectorMode.BOX)
-)
-CAP_SELECTOR = NumberSelector(
-    NumberSelectorConfig(min=0, max=MAX_CAP, step=1, mode=NumberSelectorMode.BOX)
-)
-TRIAGE_SCHEMA = vol.Schema(
-    {
-        vol.Optional(CONF_APPROVE_ABOVE): SCORE_SELECTOR,
-        vol.Optional(CONF_AUTO_DECLINE): BooleanSelector(),
-        vol.Optional(CONF_DECLINE_BELOW): SCORE_SELECTOR,
-        vol.Optional(CONF_DAILY_CAP): CAP_SELECTOR,
-        vol.Optional(CONF_WEEKLY_CAP): CAP_SELECTOR,
-        vol.Optional(CONF_FAVOURITE_GENRES): TextSelector(),
-        vol.Optional(CONF_FAVOURITE_PEOPLE): TextSelector(),
-        vol.Optional(CONF_USER_RULES): TextSelector(TextSelectorConfig(multiline=True)),
-    }
-)
-TRIAGE_DEFAULTS: dict[str, Any] = {
-    CONF_APPROVE_ABOVE: Policy().approve_above,
-    CONF_AUTO_DECLINE: False,
-    CONF_DECLINE_BELOW: Policy().decline_below,
-}
-SCORE = vol.All(vol.Coerce(float), vol.Range(min=0, max=15))
-CAP = vol.All(WholeNumber(), vol.Range(min=0, max=MAX_CAP))
-
-
-def validate_triage(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """Return the triage policies as stored, or the error key of the first bad one."""
-    settings = {**TRIAGE_DEFAULTS, **data}
-    try:
-        stored: dict[str, Any] = {
-            CONF_APPROVE_ABOVE: SCORE(settings[CONF_APPROVE_ABOVE]),
-            CONF_AUTO_DECLINE: bool(settings[CONF_AUTO_DECLINE]),
-            CONF_DECLINE_BELOW: SCORE(settings[CONF_DECLINE_BELOW]),
-        }
-        for key in (CONF_DAILY_CAP, CONF_WEEKLY_CAP):
-            if settings.get(key) is not None:
-                stored[key] = CAP(settings[key])
-    except vol.Invalid:
-        return {}, "invalid_triage_number"
-    if stored[CONF_DECLINE_BELOW] >= stored[CONF_APPROVE_ABOVE]:
-        return {}, "invalid_triage_thresholds"
-    for key in (CONF_FAVOURITE_GENRES, CONF_FAVOURITE_PEOPLE, CONF_USER_RULES):
-        if text := str(settings.get(key) or "").strip():
-            stored[key] = text
-    try:
-        parse_user_rules(stored.get(CONF_USER_RULES, ""))
-    except ValueError:
-        return {}, "invalid_user_rules"
-    return stored, None
-
-
-AI_ERRORS: dict[type[AIError], str] = {
-    AITimeoutError: "ai_timeout",
-    AIAuthError: "ai_auth",
-    AIModelNotFoundError: "ai_model_not_found",
-    AIRateLimitedError: "ai_rate_limited",
-}
-
-
-class SmartPlexOptionsFlow(OptionsFlow):
-    """Edit the hub's non-connection preferences."""
-
-    def __init__(self) -> None:
-        """Start with nothing chosen."""
-        self._chosen: dict[str, Any] = {}
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show and save the preferences; an AI provider is set up in its own step."""
-        errors: dict[str, str] = {}
-        options = self.config_entry.options
-        if user_input is not None:
-            # The number selector lets 1.5 and nan through; the window is whole days.
-            try:
-                days = UPCOMING_DAYS(user_input[CONF_UPCOMING_DAYS])
-            except vol.Invalid:
-                errors[CONF_UPCOMING_DAYS] = "invalid_upcoming_days"
-            targets = valid_notify_targets(user_input.get(CONF_NOTIFY_TARGETS) or {})
-            if targets is None:
-                errors[CONF_NOTIFY_TARGETS] = "invalid_notify_targets"
-            triage, triage_error = validate_triage(user_input.get(CONF_TRIAGE, {}))
-            if triage_error:
-                errors[CONF_TRIAGE] = triage_error
-            if not errors:
-                await self._async_recreate_webhooks(
-                    user_input.get(CONF_RECREATE_WEBHOOKS) or []
-                )
-                provider = user_input[CONF_AI_PROVIDER]
-                self._chosen = {
-                    CONF_UPCOMING_DAYS: days,
-                    CONF_VOICE_SENTENCES: bool(user_input[CONF_VOICE_SENTENCES]),
-                    CONF_AI_PROVIDER: provider,
-                    CONF_AI_RERANK: bool(user_input[CONF_AI_RERANK]),
-                    CONF_PUSH_REMOTE: bool(user_input.get(CONF_PUSH_REMOTE)),
-                    CONF_NOTIFY_TARGETS: targets,
-                    CONF_TRIAGE: triage,
-                }
-                if provider == AI_PROVIDER_AI_TASK:
-                    return await self.async_step_ai_task()
-                if provider == AI_PROVIDER_OPENAI:
-                    return await self.async_step_openai()
-                return self.async_create_entry(data=self._chosen)
-        return self.async_show_form(
-            step_id="init",
-            errors=errors,
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_UPCOMING_DAYS): NumberSelector(
-                            NumberSelectorConfig(
-                                min=1,
-                                max=MAX_UPCOMING_DAYS,
-                                step=1,
-                                mode=NumberSelectorMode.BOX,
-                                unit_of_measurement="days",
-                            )
-                        ),
-                        vol.Required(CONF_VOICE_SENTENCES): BooleanSelector(),
-                        vol.Optional(
-                            CONF_AI_PROVIDER, default=AI_PROVIDER_NONE
-                        ): SelectSelector(
-                            SelectSelectorConfig(
-                                options=list(AI_PROVIDERS),
-                                translation_key=CONF_AI_PROVIDER,
-                            )
-                        ),
-                        vol.Optional(CONF_AI_RERANK, default=False): BooleanSelector(),
-                        vol.Optional(
-                            CONF_PUSH_REMOTE, default=False
-                        ): BooleanSelector(),
-                        vol.Optional(CONF_NOTIFY_TARGETS): ObjectSelector(),
-                        vol.Optional(CONF_RECREATE_WEBHOOKS): SelectSelector(
-                            SelectSelectorConfig(
-                                options=self._push_services(), multiple=True
-                            )
-                        ),
-                        vol.Optional(CONF_TRIAGE): section(
-                            TRIAGE_SCHEMA, {"collapsed": True}
-                        ),
-                    }
-                ),
-                {
-                    CONF_UPCOMING_DAYS: options.get(
-                        CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS
-                    ),
-                    CONF_VOICE_SENTENCES: options.get(CONF_VOICE_SENTENCES, False),
-                    CONF_AI_PROVIDER: options.get(CONF_AI_PROVIDER, AI_PROVIDER_NONE),
-                    CONF_AI_RERANK: options.get(CONF_AI_RERANK, False),
-                    CONF_PUSH_REMOTE: options.get(CONF_PUSH_REMOTE, False),
-                    CONF_NOTIFY_TARGETS: options.get(CONF_NOTIFY_TARGETS, {}),
-                    CONF_RECREATE_WEBHOOKS: [],
-                    CONF_TRIAGE: {**TRIAGE_DEFAULTS, **options.get(CONF_TRIAGE, {})},
-                },
-            ),
-            description_placeholders={"webhooks": self._webhook_status()},
-        )
-
-    def _push_services(self) -> list[SelectOptionDict]:
-        """Return the services whose webhook can be re-created."""
-        return [
-            SelectOptionDict(value=service.subentry_id, label=service.title)
-            for service in self._loaded_services()
-            if service.push is not None
-        ]
-
-    def _loaded_services(self) -> list[SmartPlexService]:
-        """Return the running services (none while the hub is not loaded)."""
-        entry: SmartPlexConfigEntry = self.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
-            return []
-        return list(entry.runtime_data.services.values())
-
-    def _webhook_status(self) -> str:
-        """Return one line per webhook: where it is and whether it works."""
-        lines = [
-            f"- {service.title}: {push_status(service)}"
-            for service in self._loaded_services()
-            if service.push is not None
-        ]
-        return "\n".join(lines) or "-"
-
-    async def _async_recreate_webhooks(self, subentry_ids: list[str]) -> None:
-        """Give the chosen services new webhook ids (the old URLs stop working)."""
-        for service in self._loaded_services():
-            if service.subentry_id in subentry_ids and service.push is not None:
-                await service.push.async_recreate()
-
-    async def _async_test_ai(self, chosen: dict[str, Any]) -> str | None:
-        """Return the error of the chosen provider's connection test, or None."""
-        provider = create_provider(self.hass, chosen)
-        if provider is None:
-            return "ai_no_entity"
-        try:
-            if isinstance(provider, OpenAIProvider):
-                await self.hass.async_add_executor_job(provider.warm)
-            await provider.test()
-        except AIError as err:
-            if isinstance(provider, AITaskProvider):
-                return "ai_no_entity"
-            return AI_ERRORS.get(type(err), "ai_cannot_connect")
-        return None
-
-    async def async_step_ai_task(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Choose the AI Task entity, checked before it is saved."""
-        errors: dict[str, str] = {}
-        if user_input is not None and CONF_AI_TASK_ENTITY in user_input:
-            chosen = {
-                **self._chosen,
-                CONF_AI_TASK_ENTITY: user_input[CONF_AI_TASK_ENTITY],
-            }
-            if (error := await self._async_test_ai(chosen)) is None:
-                return self.async_create_entry(data=chosen)
-            errors[CONF_AI_TASK_ENTITY] = error
-        return self.async_show_form(
-            step_id="ai_task",
-            errors=errors,
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_AI_TASK_ENTITY): EntitySelector(
-                            EntitySelectorConfig(domain="ai_task")
-                        )
-                    }
-                ),
-                {
-                    CONF_AI_TASK_ENTITY: self.config_entry.options.get(
-                        CONF_AI_TASK_ENTITY
-                    )
-                },
-            ),
-        )
-
-    async def async_step_openai(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Enter base URL, key and model of an OpenAI-compatible server, tested before saving."""
-        errors: dict[str, str] = {}
-        options = self.config_entry.options
-        if user_input is not None and CONF_AI_MODEL in user_input:
-            url = normalize_url(user_input.get(CONF_AI_BASE_URL) or "")
-            chosen = {
-                **self._chosen,
-                CONF_AI_BASE_URL: url,
-                # An empty key keeps the stored one (the form never shows it).
-                CONF_AI_API_KEY: user_input.get(CONF_AI_API_KEY)
-                or options.get(CONF_AI_API_KEY, ""),
-                CONF_AI_MODEL: user_input[CONF_AI_MODEL].strip(),
-            }
-            if urlsplit(url).scheme not in {"http", "https"}:
-                errors[CONF_AI_BASE_URL] = "ai_invalid_url"
-            elif (error := await self._async_test_ai(chosen)) is None:
-                return self.async_create_entry(data=chosen)
-            else:
-                errors["base"] = error
-        return self.async_show_form(
-            step_id="openai",
-            errors=errors,
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_AI_BASE_URL): URL_SELECTOR,
-                        vol.Optional(CONF_AI_API_KEY): KEY_SELECTOR,
-                        vol.Required(CONF_AI_MODEL): TextSelector(),
-                    }
-                ),
-                {
-                    CONF_AI_BASE_URL: options.get(
-                        CONF_AI_BASE_URL, DEFAULT_AI_BASE_URL
-                    ),
-                    CONF_AI_MODEL: options.get(CONF_AI_MODEL, DEFAULT_AI_MODEL),
-                    CONF_TRIAGE: {
-                        **TRIAGE_DEFAULTS,
-                        **self.config_entry.options.get(CONF_TRIAGE, {}),
-                    },
-                },
-            ),
         )
 
 
