@@ -13,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex import library
-from custom_components.smartplex.api.arr import HistoryEvent
+from custom_components.smartplex.api.arr_models import HistoryEvent
 from custom_components.smartplex.arr_coordinator import ArrLibraryCoordinator
 from custom_components.smartplex.const import INTERVAL_LIBRARY_RESYNC
 from simulator import Simulator

@@ -12,7 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .api import RadarrClient, SmartPlexError, SonarrClient
-from .api.arr import DiskSpace, HealthCheck, RootFolder
+from .api.arr_models import DiskSpace, HealthCheck, RootFolder
 from .api.radarr import Movie
 from .api.sonarr import Episode
 from .const import (

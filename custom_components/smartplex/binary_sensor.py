@@ -12,7 +12,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.arr import RootFolder
+from .api.arr_models import RootFolder
 from .arr_coordinator import (
     ArrCoordinators,
     ArrHealthCoordinator,

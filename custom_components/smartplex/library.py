@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .api import Movie, RadarrClient, Series, SmartPlexNotFoundError, SonarrClient
-from .api.arr import HistoryEvent, quality_name
+from .api.arr_models import HistoryEvent, quality_name
 from .api.parse import (
     JsonDict,
     as_dict,

@@ -27,7 +27,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api.arr import RootFolder
+from .api.arr_models import RootFolder
 from .api.overseerr import IssueCounts, RequestCounts
 from .api.tautulli import Activity, HistoryRow, StreamSession, TautulliUser
 from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem

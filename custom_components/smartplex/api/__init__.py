@@ -1,6 +1,6 @@
 """Typed async clients for Sonarr, Radarr, Overseerr, Tautulli and TMDB (no Home Assistant imports)."""
 
-from .arr import (
+from .arr_models import (
     Command,
     DiskSpace,
     HealthCheck,

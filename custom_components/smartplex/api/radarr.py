@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .arr import ArrClient, Command, QueueItem, poster_url, quality_name
+from .arr import ArrClient
+from .arr_models import Command, QueueItem, poster_url, quality_name
 from .models import Page
 from .parse import (
     JsonDict,
