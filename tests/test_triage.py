@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 import logging
@@ -343,3 +344,75 @@ async def test_held_requests_come_with_cached_alternatives(
         {"identity": "movie:990001", "title": "Better Film", "year": 2020}
     ]
     assert rows[4]["alternatives"] == []
+
+
+def play_title(simulator: Simulator, play: tuple[Any, ...]) -> Any:
+    """Return the simulated title a play is of (the series for an episode)."""
+    world = simulator.world
+    if play[4] == "movie":
+        return world.movies[play[5]].info
+    return world.series[world.episodes[play[5]][1]].info
+
+
+def finishing_only(simulator: Simulator, users: set[int], genre: int) -> list[Any]:
+    """Make these users finish every title of one genre and abandon the rest.
+
+    Return the library movies of that genre they finished, once per play.
+    """
+    world = simulator.world
+    finished = []
+    for index, play in enumerate(world.plays):
+        if play[3] not in users:
+            continue
+        title = play_title(simulator, play)
+        liked = genre in world.taste_genres(title)
+        world.plays[index] = (*play[:6], 100 if liked else 10, *play[7:])
+        if liked and play[4] == "movie":
+            finished.append(world.movies[play[5]])
+    return finished
+
+
+async def test_history_feeds_taste_follow_through_and_household(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """A requester's own plays, earlier requests and the household's tastes move the score.
+
+    Ben and another member finish every title of a genre they both watch and abandon
+    everything else; Ben watched what he asked for before. His new request of that genre
+    gets taste, follow-through and a household member who would watch it, all from the
+    synced Tautulli history.
+    """
+    world = simulator.world
+    ben = 1
+    seen: dict[int, Counter[int]] = {user.index: Counter() for user in world.users}
+    for play in {(play[3], play[4], play[5]): play for play in world.plays}.values():
+        seen[play[3]].update(world.taste_genres(play_title(simulator, play)))
+    other, genre = max(
+        ((user, genre) for user in seen if user != ben for genre in seen[ben]),
+        key=lambda pair: (min(seen[ben][pair[1]], seen[pair[0]][pair[1]]), pair),
+    )
+    liked = {movie.id: movie for movie in finishing_only(simulator, {ben}, genre)}
+    finishing_only(simulator, {other}, genre)
+    finished = [liked[movie_id] for movie_id in sorted(liked)[:3]]
+    assert len(finished) == 3
+    for movie in finished:
+        world.add_request(ben, movie.info, movie.added - timedelta(days=2), status=2)
+    requested = {(r.kind, r.tmdb_id) for r in world.requests.values()}
+    wanted = next(
+        title
+        for title in sorted(world.titles.values(), key=lambda t: t.tmdb_id)
+        if title.kind == "movie"
+        and genre in title.genre_ids
+        and (title.kind, title.tmdb_id) not in requested | world.owned_tmdb_ids()
+    )
+    request = world.add_request(ben, wanted, NOW - timedelta(hours=1))
+    await loaded(hass, tmp_path, simulator)
+
+    row = next(
+        row for row in (await call(hass))["requests"] if row["request_id"] == request.id
+    )
+    assert row["features"]["affinity"] > 0.3
+    assert row["features"]["follow_through"] > 0
+    assert row["features"]["household"] > 0
+    assert f"would suit {world.users[other].username}" in row["evidence"]
+    assert "watched 3 of 3 requests" in row["evidence"]

@@ -54,12 +54,18 @@ from custom_components.smartplex.engine.triage import (
     Rule,
     Triage,
     Triager,
+    Viewer,
+    learn_viewers,
     names,
     parse_user_rules,
 )
 from custom_components.smartplex.metadata import TitleInfo as CachedTitle
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import async_get_store
+from custom_components.smartplex.store.loaders import (
+    async_load_people,
+    async_load_plays,
+)
 from custom_components.smartplex.store.metadata import get_related, get_titles
 
 from .common import (
@@ -106,12 +112,19 @@ def policy_from_options(options: Mapping[str, Any]) -> Policy:
     )
 
 
-def requester_id(request: OverseerrRequest) -> str:
-    """Return the person key of a request's requester (as the database names them)."""
-    return f"overseerr:{request.requested_by.id if request.requested_by else 0}"
+def requester_id(request: OverseerrRequest, linked: Mapping[int, str]) -> str:
+    """Return the person key of a request's requester, as store/requests.py names them.
+
+    A requester linked to a Tautulli user is that user's id (the `user_id` of their
+    plays), so their own history feeds the score; anyone else is `overseerr:<id>`.
+    """
+    overseerr_id = request.requested_by.id if request.requested_by else 0
+    return linked.get(overseerr_id, f"overseerr:{overseerr_id}")
 
 
-def request_record(request: OverseerrRequest) -> RequestRecord | None:
+def request_record(
+    request: OverseerrRequest, linked: Mapping[int, str]
+) -> RequestRecord | None:
     """Return a request as the engine sees it (None without a TMDB id or a date)."""
     media = request.media
     if media is None or not media.tmdb_id or request.created_at is None:
@@ -122,7 +135,7 @@ def request_record(request: OverseerrRequest) -> RequestRecord | None:
     return RequestRecord(
         request_id=request.id,
         identity=Identity(request.media_type, media.tmdb_id),  # type: ignore[arg-type]
-        requested_by=requester_id(request),
+        requested_by=requester_id(request, linked),
         created=request.created_at,
         status=RequestStatus.AVAILABLE
         if available
@@ -187,15 +200,50 @@ def _library(
     return titles, frozenset(owned), free, median
 
 
+async def async_household_history(
+    hass: HomeAssistant, library: Mapping[Identity, TitleInfo], now: datetime
+) -> tuple[dict[str, Viewer], dict[int, str], dict[str, str]]:
+    """Return each viewer's taste, the Overseerr-to-Tautulli links and viewers' names.
+
+    Read from the database (no upstream request); learning runs in the executor, since
+    it takes about a second on 200,000 plays.
+    """
+    plays = await async_load_plays(hass)
+    people = await async_load_people(hass)
+    played = {play.identity for play in plays if play.identity is not None}
+    titles = {identity: library[identity] for identity in played if identity in library}
+    # The cached TMDB details add keywords, people and language to the library's genres.
+    titles.update(
+        await hass.async_add_executor_job(
+            async_get_store(hass).run, partial(get_titles, identities=played, now=now)
+        )
+    )
+    viewers = await hass.async_add_executor_job(learn_viewers, plays, titles)
+    linked = {
+        person.overseerr_user_id: str(person.user_id)
+        for person in people
+        if person.overseerr_user_id is not None
+    }
+    names = {
+        str(person.user_id): person.overseerr_name or person.name for person in people
+    }
+    return viewers, linked, names
+
+
 async def async_snapshot(
-    entry: SmartPlexConfigEntry, service: SmartPlexService
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, service: SmartPlexService
 ) -> tuple[Household, dict[int, OverseerrRequest]]:
     """Gather what triage looks at; Overseerr errors propagate (nothing was changed)."""
     client = client_of(service, OverseerrClient)
     page = await client.requests(take=REQUEST_PAGE, request_filter="all")
+    now = dt_util.utcnow()
+    titles, owned, free, movie_bytes = _library(entry)
+    viewers, linked, viewer_names = await async_household_history(hass, titles, now)
     by_id = {request.id: request for request in page.records}
     records = [
-        record for request in page.records if (record := request_record(request))
+        record
+        for request in page.records
+        if (record := request_record(request, linked))
     ]
     pending = {
         record.identity for record in records if record.status is RequestStatus.PENDING
@@ -204,18 +252,18 @@ async def async_snapshot(
         [(identity.media_type, identity.tmdb_id) for identity in sorted(pending)],
         partial(fetch_title, client),
     )
-    titles, owned, free, movie_bytes = _library(entry)
     for (media_type, tmdb_id), info in cached.items():
         identity = Identity(media_type, tmdb_id)  # type: ignore[arg-type]
         titles[identity] = engine_title(identity, info)
-    people = {
-        requester_id(request): request.requested_by.display_name
+    people = viewer_names | {
+        requester_id(request, linked): request.requested_by.display_name
         for request in page.records
         if request.requested_by
     }
     household = Household(
-        now=dt_util.utcnow(),
+        now=now,
         titles=titles,
+        viewers=viewers,
         requests=records,
         names=people,
         owned=owned,
@@ -295,7 +343,7 @@ async def run_triage(
 ) -> dict[str, Any]:
     """Triage the pending requests (or only some), applying the decisions when asked."""
     with upstream(service):
-        household, by_id = await async_snapshot(entry, service)
+        household, by_id = await async_snapshot(hass, entry, service)
     triager = Triager(household, policy_from_options(entry.options))
     wanted_ids = None if only is None else set(only)
     pending = sorted(
