@@ -282,21 +282,29 @@ async def _add_once(
     add: Callable[[], Awaitable[dict[str, Any]]],
 ) -> dict[str, Any]:
     """Add a looked-up title unless it is in the library by now; adds of one title queue up."""
-    title = label(item.title, item.year)
     async with target_lock(hass, service.subentry_id, id_label(item)):
         # Another call may have added it while this one looked it up.
         with upstream(service):
             if await in_library():
-                raise invalid("already_added", title=title, instance=service.title)
+                raise _already_added(service, item)
         return await audited_write(
             hass,
             caller,
             service,
             event=event,
-            target=f"{service.title}: {title}",
+            target=f"{service.title}: {label(item.title, item.year)}",
             intent=planned,
             write=add,
         )
+
+
+def _already_added(
+    service: SmartPlexService, item: Movie | Series
+) -> ServiceValidationError:
+    """Return the error for a title the instance already has."""
+    return invalid(
+        "already_added", title=label(item.title, item.year), instance=service.title
+    )
 
 
 async def _find_movie(
@@ -313,14 +321,25 @@ async def _find_movie(
             return await client.lookup_tmdb(tmdb_id)
         except SmartPlexNotFoundError:
             raise invalid("id_not_found", id=f"TMDB {tmdb_id}") from None
-    if imdb_id is not None:
-        found = await client.lookup(f"imdb:{imdb_id.strip()}")
-        if not found:
-            raise invalid("id_not_found", id=f"IMDb {imdb_id}")
-        return found[0]
+    return await _lookup(client.lookup, (("imdb", imdb_id),), title, year)
+
+
+async def _lookup[TitleT: (Movie, Series)](
+    lookup: Callable[[str], Awaitable[list[TitleT]]],
+    ids: tuple[tuple[str, int | str | None], ...],
+    title: str | None,
+    year: int | None,
+) -> TitleT:
+    """Look a title up by the first id given ("tvdb:81189"), else by title and year."""
+    for prefix, value in ids:
+        if value is not None:
+            found = await lookup(f"{prefix}:{str(value).strip()}")
+            if not found:
+                raise invalid("id_not_found", id=f"{prefix.upper()} {value}")
+            return found[0]
     if not title:
         raise invalid("missing_identifier")
-    return pick_title(await client.lookup(title), title, year)
+    return pick_title(await lookup(title), title, year)
 
 
 async def async_add_movie(
@@ -348,11 +367,7 @@ async def async_add_movie(
             client, tmdb_id=tmdb_id, imdb_id=imdb_id, title=title, year=year
         )
         if movie.id or (index and movie.tmdb_id and index.by_tmdb(movie.tmdb_id)):
-            raise invalid(
-                "already_added",
-                title=label(movie.title, movie.year),
-                instance=service.title,
-            )
+            raise _already_added(service, movie)
         profile, folder = await _profile_and_folder(
             client, index, quality_profile, root_folder
         )
@@ -410,15 +425,8 @@ async def _find_series(
     year: int | None,
 ) -> Series:
     """Look a series up by TVDB, TMDB or IMDb id, or by title and year."""
-    for prefix, value in (("tvdb", tvdb_id), ("tmdb", tmdb_id), ("imdb", imdb_id)):
-        if value is not None:
-            found = await client.lookup(f"{prefix}:{str(value).strip()}")
-            if not found:
-                raise invalid("id_not_found", id=f"{prefix.upper()} {value}")
-            return found[0]
-    if not title:
-        raise invalid("missing_identifier")
-    return pick_title(await client.lookup(title), title, year)
+    ids = (("tvdb", tvdb_id), ("tmdb", tmdb_id), ("imdb", imdb_id))
+    return await _lookup(client.lookup, ids, title, year)
 
 
 async def async_add_series(
@@ -452,11 +460,7 @@ async def async_add_series(
         )
         index = library_index(service)
         if series.id or (index and series.tvdb_id and index.by_tvdb(series.tvdb_id)):
-            raise invalid(
-                "already_added",
-                title=label(series.title, series.year),
-                instance=service.title,
-            )
+            raise _already_added(service, series)
         known = sorted(season.season_number for season in series.seasons)
         if seasons is not None and (unknown := sorted(set(seasons) - set(known))):
             raise invalid(
