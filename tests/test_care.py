@@ -340,3 +340,40 @@ async def test_disk_pressure_sensor_and_event(
     await hass.async_block_till_done()
     assert hass.states.get("binary_sensor.radarr_disk_pressure_movies").state == "off"
     assert len(events.of("smartplex_disk_pressure")) == 1
+
+
+async def test_leave_out_removes_the_rest_exactly_as_planned(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Unticked items stay; the others are removed; an unknown key changes nothing."""
+    made = await plan(hass, target_percent=40, instance="Radarr")
+    assert len(made["items"]) >= 2
+    unticked = made["items"][0]
+    before = library(simulator)
+    with pytest.raises(ServiceValidationError) as unknown:
+        await execute(
+            hass,
+            plan_id=made["plan_id"],
+            confirm=True,
+            leave_out=[unticked["key"], "sub_1/movie:1"],
+        )
+    assert unknown.value.translation_key == "plan_item_unknown"
+    with pytest.raises(ServiceValidationError) as empty:
+        await execute(hass, plan_id=made["plan_id"], confirm=True, leave_out=[])
+    assert empty.value.translation_key == "invalid_texts"
+    assert library(simulator) == before
+
+    done = await execute(
+        hass, plan_id=made["plan_id"], confirm=True, leave_out=[unticked["key"]]
+    )
+    assert done["left_out"] == [{"key": unticked["key"], "title": unticked["title"]}]
+    assert [item["title"] for item in done["removed"]] == [
+        item["title"] for item in made["items"] if item is not unticked
+    ]
+    movies, _ = library(simulator)
+    assert unticked["tmdb_id"] in movies
+    assert not {
+        item["tmdb_id"] for item in made["items"] if item is not unticked
+    } & set(movies)
+    removals = [r for r in await audit_trail(hass) if r.action == "title_removed"]
+    assert len(removals) == len(made["items"]) - 1

@@ -39,6 +39,7 @@ SHOWN_VALUE_MAX = 40
 ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 IMDB_ID_PATTERN = r"^tt[0-9]{7,10}$"
 PLAN_ID_PATTERN = r"^[0-9a-f]{32}$"
+PLAN_ITEMS_MAX = 500
 
 
 # Home Assistant 2026.9+ serves probatio as voluptuous, whose validators are generic.
@@ -170,6 +171,20 @@ def text(
         error="invalid_text",
         limits={"max": max_length},
         **options,
+    )
+
+
+def texts(name: str, description: str, max_length: int, max_items: int) -> Field:
+    """Declare a non-empty list of texts of bounded length."""
+    return Field(
+        name=name,
+        description=description,
+        validator=vol.All(
+            [vol.All(cv.string, vol.Length(min=1, max=max_length))],
+            item_count(max_items),
+        ),
+        error="invalid_texts",
+        limits={"max": max_length, "max_items": max_items},
     )
 
 
@@ -438,7 +453,9 @@ PLAN_CLEANUP = Action(
             1,
             99,
         ),
-        integer("max_items", "Most titles one plan removes.", 1, 500, default=50),
+        integer(
+            "max_items", "Most titles one plan removes.", 1, PLAN_ITEMS_MAX, default=50
+        ),
         KEEP_TAG,
         integer(
             "grace_days",
@@ -470,6 +487,12 @@ EXECUTE_CLEANUP = Action(
             default=False,
         ),
         KEEP_TAG,
+        texts(
+            "leave_out",
+            "Keys of plan items not to remove (the rest is removed as planned).",
+            TEXT_MAX,
+            PLAN_ITEMS_MAX,
+        ),
     ),
 )
 GET_STATISTICS = Action(

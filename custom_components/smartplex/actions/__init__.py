@@ -3,7 +3,8 @@
 One module per area; the handlers and the names the surfaces need are listed here.
 """
 
-from .care import async_execute_cleanup, async_plan_cleanup
+from .care_execute import async_execute_cleanup
+from .care_plan import async_plan_cleanup
 from .common import (
     SOURCE_INTENT,
     SOURCE_LLM,

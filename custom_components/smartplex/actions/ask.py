@@ -72,6 +72,8 @@ def parameters(fields: Sequence[Field]) -> dict[str, Any]:
             }
         elif declared.error == "invalid_whole_numbers":
             prop |= {"type": "array", "items": {"type": "integer"}}
+        elif declared.error == "invalid_texts":
+            prop |= {"type": "array", "items": {"type": "string"}}
         elif declared.error == "invalid_choice":
             prop |= {"type": "string", "enum": str(limits["choices"]).split(", ")}
         elif declared.error == "invalid_boolean":

@@ -1,0 +1,273 @@
+"""execute_cleanup: remove a reviewed plan's titles, each checked again, audited and announced.
+
+Executing needs the plan id and confirm: true. The plan is claimed once (so two
+executions cannot both run it), every title is checked against a fresh snapshot,
+the library-share guard is applied to what is left, and each removal is its own
+audited write with an event; a failure stops the run and the answer says exactly
+what was and was not removed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+
+from custom_components.smartplex.api import SonarrClient
+from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.engine.cleanup import (
+    GB,
+    CleanupCandidate,
+    TitleUsage,
+    protections,
+)
+from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
+from custom_components.smartplex.store.plans import (
+    PlanStatus,
+    StoredPlan,
+    claim_plan,
+    finish_plan,
+    load_plan,
+)
+
+from .care_plan import cleanup_policy
+from .care_snapshot import async_snapshot, async_store_job
+from .common import Caller, arr_client, audited_write, invalid
+
+EVENT_TITLE_REMOVED = f"{DOMAIN}_title_removed"
+EVENT_CLEANUP_EXECUTED = f"{DOMAIN}_cleanup_executed"
+
+
+def _refuse_plan(
+    plan: StoredPlan | None, plan_id: str, entry_id: str, now: datetime
+) -> StoredPlan:
+    """Return the plan if it may be executed now, else refuse with why not."""
+    if plan is None:
+        raise invalid("plan_not_found", plan_id=plan_id)
+    if plan.entry_id != entry_id:
+        raise invalid("plan_other_hub", plan_id=plan_id)
+    if plan.status is not PlanStatus.PLANNED:
+        raise invalid("plan_already_executed", plan_id=plan_id, status=plan.status)
+    if now >= plan.expires:
+        raise invalid("plan_expired", plan_id=plan_id, expires=plan.expires.isoformat())
+    if now < plan.not_before:
+        raise invalid(
+            "plan_in_grace", plan_id=plan_id, not_before=plan.not_before.isoformat()
+        )
+    if not plan.intact:
+        raise invalid("plan_changed", plan_id=plan_id)
+    return plan
+
+
+async def async_execute_cleanup(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    plan_id: str,
+    confirm: bool = False,
+    delete_files: bool = True,
+    add_exclusion: bool = False,
+    keep_tag: str = "keep",
+    leave_out: list[str] | None = None,
+) -> dict[str, Any]:
+    """Remove a reviewed plan's titles, each still checked, audited and announced.
+
+    leave_out names plan items (by key) the user unticked: they are not removed and
+    the rest runs exactly as planned.
+    """
+    if confirm is not True:
+        raise invalid("confirm_required", plan_id=plan_id)
+    now = dt_util.utcnow()
+    plan = _refuse_plan(
+        await async_store_job(hass, partial(load_plan, plan_id=plan_id)),
+        plan_id,
+        entry.entry_id,
+        now,
+    )
+    left_out = set(leave_out or ())
+    if unknown := left_out - {str(item.get("key")) for item in plan.items}:
+        raise invalid("plan_item_unknown", plan_id=plan_id, item=min(unknown))
+    if not await async_store_job(hass, partial(claim_plan, plan_id=plan_id)):
+        raise invalid("plan_already_executed", plan_id=plan_id, status="executing")
+    try:
+        result, status = await _execute(
+            hass, entry, caller, plan, left_out, delete_files, add_exclusion, keep_tag
+        )
+    except BaseException as err:
+        # Refused before any removal (or cancelled): the plan may run again later, and
+        # a title already removed is then skipped as no longer in the library.
+        await async_store_job(
+            hass,
+            partial(
+                finish_plan,
+                plan_id=plan_id,
+                status=PlanStatus.PLANNED,
+                result={"error": str(err)},
+                finished=dt_util.utcnow(),
+            ),
+        )
+        raise
+    await async_store_job(
+        hass,
+        partial(
+            finish_plan,
+            plan_id=plan_id,
+            status=status,
+            result=result,
+            finished=dt_util.utcnow(),
+        ),
+    )
+    hass.bus.async_fire(
+        EVENT_CLEANUP_EXECUTED,
+        {
+            "plan_id": plan_id,
+            "status": status,
+            "removed": [item["title"] for item in result["removed"]],
+            "failed": [item["title"] for item in result["failed"]],
+            "freed_gb": result["freed_gb"],
+            "source": caller.source,
+        },
+        context=caller.context,
+    )
+    return result
+
+
+async def _execute(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    plan: StoredPlan,
+    left_out: set[str],
+    delete_files: bool,
+    add_exclusion: bool,
+    keep_tag: str,
+) -> tuple[dict[str, Any], PlanStatus]:
+    """Check every title again, enforce the library share, then remove one by one."""
+    snapshot = await async_snapshot(hass, entry, None)
+    now = dt_util.utcnow()
+    policy = cleanup_policy(len(plan.items), keep_tag)
+    eligible: list[tuple[dict[str, Any], CleanupCandidate]] = []
+    skipped: list[dict[str, Any]] = []
+    unticked: list[dict[str, Any]] = []
+    for item in plan.items:
+        if item.get("key") in left_out:
+            unticked.append({"key": item["key"], "title": item["title"]})
+            continue
+        candidate = snapshot.candidates.get(str(item.get("key")))
+        if (
+            candidate is None
+            or candidate.item_id != item.get("item_id")
+            or candidate.entry.identity.tmdb_id != item.get("tmdb_id")
+        ):
+            skipped.append(
+                {"title": item.get("title"), "reason": "no longer in the library"}
+            )
+            continue
+        usage = snapshot.usage.get((candidate.entry.identity, None), TitleUsage())
+        if found := protections(candidate, usage, now, policy):
+            skipped.append(
+                {
+                    "title": item["title"],
+                    "reason": "protected",
+                    "protections": list(found),
+                }
+            )
+            continue
+        eligible.append((item, candidate))
+    for library, count in snapshot.library_sizes.items():
+        taking = sum(candidate.library == library for _, candidate in eligible)
+        if taking > count * policy.max_library_share:
+            raise invalid(
+                "plan_too_large",
+                count=taking,
+                library=snapshot.services[library[0]].title,
+                total=count,
+            )
+    removed: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    not_attempted: list[dict[str, Any]] = []
+    for index, (item, candidate) in enumerate(eligible):
+        service = snapshot.services[candidate.entry.instance]
+        try:
+            await _remove(hass, caller, service, item, delete_files, add_exclusion)
+        except HomeAssistantError as err:
+            failed.append({"title": item["title"], "error": str(err)})
+            not_attempted = [
+                {"title": rest["title"]} for rest, _ in eligible[index + 1 :]
+            ]
+            break
+        removed.append(item)
+    freed = sum(item["size_bytes"] for item in removed)
+    result = {
+        "plan_id": plan.id,
+        "removed": [
+            {
+                "title": item["title"],
+                "instance": item["instance"],
+                "size_gb": item["size_gb"],
+            }
+            for item in removed
+        ],
+        "failed": failed,
+        "skipped": skipped,
+        "not_attempted": not_attempted,
+        "left_out": unticked,
+        "freed_gb": round(freed / GB, 1),
+    }
+    status = PlanStatus.EXECUTED if not failed and not skipped else PlanStatus.PARTIAL
+    return result, status
+
+
+async def _remove(
+    hass: HomeAssistant,
+    caller: Caller,
+    service: SmartPlexService,
+    item: dict[str, Any],
+    delete_files: bool,
+    add_exclusion: bool,
+) -> None:
+    """Remove one title from its Sonarr or Radarr (audited, announced)."""
+    client = arr_client(service)
+    data = {
+        "instance": service.title,
+        "media_type": item["media_type"],
+        "tmdb_id": item["tmdb_id"],
+        "title": item["title"],
+        "size_gb": item["size_gb"],
+        "delete_files": delete_files,
+        "add_exclusion": add_exclusion,
+        "reasons": item["reasons"],
+    }
+
+    async def write() -> dict[str, Any]:
+        if isinstance(client, SonarrClient):
+            await client.delete_series(
+                item["item_id"],
+                delete_files=delete_files,
+                add_import_exclusion=add_exclusion,
+            )
+        else:
+            await client.delete_movie(
+                item["item_id"],
+                delete_files=delete_files,
+                add_import_exclusion=add_exclusion,
+            )
+        return data
+
+    await audited_write(
+        hass,
+        caller,
+        service,
+        event=EVENT_TITLE_REMOVED,
+        target=f"{service.title}: {item['title']}",
+        intent=data,
+        write=write,
+    )
+    coordinators = getattr(service, "coordinators", None)
+    if coordinators is not None and hasattr(coordinators, "library"):
+        coordinators.library.index.remove(item["item_id"])

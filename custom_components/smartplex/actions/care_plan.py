@@ -1,0 +1,159 @@
+"""plan_cleanup: what to remove so each root folder is back under its disk target.
+
+A plan is made from a fresh snapshot, stored with an id, a digest of its items and an
+expiry, announced, and returned for review; nothing is removed here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+import uuid
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from custom_components.smartplex.const import (
+    CONF_DISK_TARGET,
+    DEFAULT_DISK_TARGET,
+    DOMAIN,
+)
+from custom_components.smartplex.engine.cleanup import (
+    GB,
+    CleanupPolicy,
+    bytes_needed,
+    plan_cleanup,
+)
+from custom_components.smartplex.models import SmartPlexConfigEntry
+from custom_components.smartplex.store.plans import (
+    PlanStatus,
+    StoredPlan,
+    digest,
+    save_plan,
+)
+
+from .care_snapshot import async_snapshot, async_store_job
+from .common import Caller, invalid, label
+
+EVENT_CLEANUP_PLANNED = f"{DOMAIN}_cleanup_planned"
+EVENT_LEAVING_SOON = f"{DOMAIN}_leaving_soon"
+PLAN_LIFETIME = timedelta(hours=24)
+
+
+def cleanup_policy(max_items: int, keep_tag: str) -> CleanupPolicy:
+    """Return the cleanup policy of a call."""
+    return CleanupPolicy(max_items=max_items, keep_tag=keep_tag)
+
+
+async def async_plan_cleanup(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    target_percent: int | None = None,
+    max_items: int = 50,
+    keep_tag: str = "keep",
+    grace_days: int = 0,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """Plan what to remove so every root folder is used at most target_percent.
+
+    Without target_percent, the hub's disk target option (75% by default) applies.
+    """
+    if target_percent is None:
+        target_percent = int(entry.options.get(CONF_DISK_TARGET, DEFAULT_DISK_TARGET))
+    snapshot = await async_snapshot(hass, entry, instance)
+    needed = {
+        root: need
+        for root, (_, total, free) in snapshot.disks.items()
+        if (need := bytes_needed(total, free, target_percent)) > 0
+    }
+    if not needed:
+        used = max(
+            (
+                (total - free) * 100 / total
+                for _, total, free in snapshot.disks.values()
+            ),
+            default=0.0,
+        )
+        raise invalid("target_above_use", target=target_percent, used=round(used, 1))
+    now = dt_util.utcnow()
+    plan = plan_cleanup(
+        snapshot.candidates.values(),
+        snapshot.usage,
+        needed,
+        now,
+        cleanup_policy(max_items, keep_tag),
+        snapshot.library_sizes,
+    )
+    items = [
+        {
+            "key": item.candidate.key,
+            "instance_id": item.candidate.entry.instance,
+            "instance": snapshot.services[item.candidate.entry.instance].title,
+            "media_type": item.candidate.entry.identity.media_type,
+            "tmdb_id": item.candidate.entry.identity.tmdb_id,
+            "item_id": item.candidate.item_id,
+            "title": label(item.candidate.entry.title, item.candidate.entry.year),
+            "size_bytes": item.candidate.size,
+            "size_gb": round(item.candidate.size / GB, 1),
+            "root_folder": item.candidate.entry.root_folder,
+            "last_watched": item.usage.last_watched.isoformat()
+            if item.usage.last_watched
+            else None,
+            "last_watched_by": item.usage.last_watched_by,
+            "reasons": list(item.reasons),
+            "score": item.score.as_dict(),
+        }
+        for item in plan.items
+    ]
+    not_before = now + timedelta(days=grace_days)
+    stored = StoredPlan(
+        id=uuid.uuid4().hex,
+        entry_id=entry.entry_id,
+        created=now,
+        not_before=not_before,
+        expires=not_before + PLAN_LIFETIME,
+        status=PlanStatus.PLANNED,
+        items=items,
+        digest=digest(items),
+    )
+    await async_store_job(hass, partial(save_plan, plan=stored))
+    freed_gb = {root: round(freed / GB, 1) for root, freed in plan.freed.items()}
+    result = {
+        "plan_id": stored.id,
+        "created": now.isoformat(),
+        "executable_from": not_before.isoformat(),
+        "expires": stored.expires.isoformat(),
+        "target_percent": target_percent,
+        "target_met": plan.target_met,
+        "short": dict(plan.short),
+        "needed_gb": {root: round(need / GB, 1) for root, need in needed.items()},
+        "freed_gb": freed_gb,
+        "items": items,
+        "protected": [
+            {
+                "title": label(p.candidate.entry.title, p.candidate.entry.year),
+                "instance": snapshot.services[p.candidate.entry.instance].title,
+                "protections": [str(found) for found in p.protections],
+            }
+            for p in plan.protected
+        ][:100],
+        "protected_total": len(plan.protected),
+    }
+    event = {
+        "plan_id": stored.id,
+        "items": len(items),
+        "freed_gb": round(sum(freed_gb.values()), 1),
+        "executable_from": result["executable_from"],
+        "source": caller.source,
+    }
+    hass.bus.async_fire(EVENT_CLEANUP_PLANNED, event, context=caller.context)
+    if grace_days:
+        hass.bus.async_fire(
+            EVENT_LEAVING_SOON,
+            {**event, "titles": [item["title"] for item in items]},
+            context=caller.context,
+        )
+    return result

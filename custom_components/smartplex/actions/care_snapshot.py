@@ -1,0 +1,182 @@
+"""Library care's snapshot: what a cleanup plan is made from and what its execution checks.
+
+The library indexes, disks and tags come from Sonarr/Radarr (fresh, each time), plays
+and requests from the SmartPlex database (store/loaders.py), live streams from
+Tautulli's activity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+import sqlite3
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+
+from custom_components.smartplex.api import RadarrClient
+from custom_components.smartplex.arr_coordinator import disk_of
+from custom_components.smartplex.const import DOMAIN, SERVICE_TAUTULLI
+from custom_components.smartplex.engine.cleanup import (
+    CleanupCandidate,
+    CleanupPolicy,
+    TitleUsage,
+    UsageKey,
+    title_usage,
+)
+from custom_components.smartplex.engine.models import Identity, LibraryEntry
+from custom_components.smartplex.library import LibraryItem
+from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
+from custom_components.smartplex.store import StoreError, async_get_store
+from custom_components.smartplex.store.loaders import (
+    async_load_plays,
+    async_load_requests,
+)
+from custom_components.smartplex.tautulli_coordinator import TautulliCoordinators
+
+from .common import (
+    ARR_TYPES,
+    arr_client,
+    invalid,
+    library_index,
+    normalize,
+    resolve_services,
+    upstream,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a plan is made from, and what an execution checks again."""
+
+    candidates: dict[str, CleanupCandidate]
+    usage: dict[UsageKey, TitleUsage]
+    library_sizes: dict[tuple[str, str], int]
+    # Per root folder: (instance title, total bytes, free bytes).
+    disks: dict[str, tuple[str, int, int]]
+    services: dict[str, SmartPlexService]
+
+
+async def async_from_store[ResultT](job: Awaitable[ResultT]) -> ResultT:
+    """Await a database job, refusing with a translated error if the database fails."""
+    try:
+        return await job
+    except StoreError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="database_unavailable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _streaming(
+    entry: SmartPlexConfigEntry, titles: dict[tuple[str, int | None], Identity]
+) -> dict[Identity, set[str]]:
+    """Return who streams each title now (from Tautulli's activity), matched by title."""
+    streaming: dict[Identity, set[str]] = {}
+    for service in entry.runtime_data.services.values():
+        coordinators = getattr(service, "coordinators", None)
+        if service.service_type != SERVICE_TAUTULLI or not isinstance(
+            coordinators, TautulliCoordinators
+        ):
+            continue
+        activity = coordinators.activity.data
+        for session in activity.sessions if activity else ():
+            name = session.grandparent_title or session.title
+            identity = titles.get((normalize(name), session.year)) or titles.get(
+                (normalize(name), None)
+            )
+            if identity is not None:
+                streaming.setdefault(identity, set()).add(
+                    str(session.user_id) if session.user_id else session.user
+                )
+    return streaming
+
+
+def _entry(
+    service: SmartPlexService, item: LibraryItem, tags: dict[int, str]
+) -> LibraryEntry:
+    """Return the engine's view of a library title."""
+    return LibraryEntry(
+        identity=Identity(item.media_type, item.tmdb_id or 0),  # type: ignore[arg-type]
+        instance=service.subentry_id,
+        title=item.title,
+        year=item.year,
+        size_bytes=item.size_on_disk,
+        monitored=item.monitored,
+        has_file=item.has_file,
+        tags=tuple(tags.get(tag, "") for tag in item.tags),
+        root_folder=item.root_folder,
+        added=item.added,
+        tvdb_id=item.tvdb_id,
+        imdb_id=item.imdb_id,
+    )
+
+
+async def async_snapshot(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, instance: str | None
+) -> Snapshot:
+    """Gather everything a plan or its execution decides on."""
+    services = resolve_services(entry, ARR_TYPES, instance)
+    indexes = []
+    for service in services:
+        if (index := library_index(service)) is None:
+            raise invalid("library_not_loaded", instance=service.title)
+        indexes.append((service, index))
+
+    async def fetch(service: SmartPlexService) -> tuple[Any, Any, Any]:
+        client = arr_client(service)
+        with upstream(service):
+            return await asyncio.gather(
+                client.tags(), client.root_folders(), client.disk_space()
+            )
+
+    fetched = await asyncio.gather(*(fetch(service) for service, _ in indexes))
+    plays = await async_from_store(async_load_plays(hass))
+    requests = await async_from_store(async_load_requests(hass))
+    candidates: dict[str, CleanupCandidate] = {}
+    titles: dict[tuple[str, int | None], Identity] = {}
+    library_sizes: dict[tuple[str, str], int] = {}
+    disks: dict[str, tuple[str, int, int]] = {}
+    for (service, index), (tags, folders, mounts) in zip(indexes, fetched, strict=True):
+        labels = {tag.id: tag.label for tag in tags}
+        media_type = "movie" if isinstance(arr_client(service), RadarrClient) else "tv"
+        library_sizes[(service.subentry_id, media_type)] = len(index)
+        for folder in folders:
+            if (mount := disk_of(folder.path, mounts)) is not None:
+                disks[folder.path] = (
+                    service.title,
+                    mount.total_space,
+                    mount.free_space,
+                )
+        for item in index:
+            if not item.tmdb_id:
+                continue
+            library_entry = _entry(service, item, labels)
+            candidate = CleanupCandidate(
+                entry=library_entry,
+                item_id=item.id,
+                size=item.size_on_disk,
+                downloading=index.downloading(item.id),
+            )
+            candidates[candidate.key] = candidate
+            titles[(normalize(item.title), item.year)] = library_entry.identity
+            titles.setdefault((normalize(item.title), None), library_entry.identity)
+    usage = title_usage(
+        plays, requests, _streaming(entry, titles), dt_util.utcnow(), CleanupPolicy()
+    )
+    return Snapshot(
+        candidates, usage, library_sizes, disks, {s.subentry_id: s for s in services}
+    )
+
+
+async def async_store_job[ResultT](
+    hass: HomeAssistant, job: Callable[[sqlite3.Connection], ResultT]
+) -> ResultT:
+    """Run a job on the SmartPlex database in the executor (translated error if it fails)."""
+    return await async_from_store(
+        hass.async_add_executor_job(async_get_store(hass).run, job)
+    )
