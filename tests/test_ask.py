@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
 from pathlib import Path
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.smartplex.ai.budget import MAX_ASK_CALLS
 from custom_components.smartplex.ai.openai import OpenAIProvider
@@ -154,10 +160,68 @@ async def test_write_is_proposed_then_confirmed(
     assert [r["done"] for r in done["results"]] == [True]
     assert simulator.world.movie_by_tmdb(10138) is not None
     assert len(events.of("smartplex_movie_added")) == 1
-    [record] = await audit_trail(hass)
-    assert record.user_id == "asker"
+    added, confirmed = await audit_trail(hass)
+    assert (added.action, added.user_id) == ("movie_added", "asker")
+    assert confirmed.action == "proposal_confirmed"
+    assert confirmed.user_id == "asker"
+    assert confirmed.details["proposal_id"] == proposal["id"]
+    assert confirmed.details["question"] == "Add the movie The Mirror from 2005"
     with pytest.raises(ServiceValidationError, match="Proposal .* was not found"):
         await confirm(hass, proposal["id"])
+    assert len(await audit_trail(hass)) == 2
+
+
+async def test_proposal_survives_a_restart(
+    hass: HomeAssistant, ai_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A proposal is kept in the database: reloading the hub does not lose it."""
+    simulator.openai.script(
+        [
+            {"tool_calls": [{"name": "add_movie", "arguments": {"tmdb_id": 10138}}]},
+            "Proposed.",
+        ]
+    )
+    response = await ask(hass, "Add the movie with TMDB id 10138")
+    assert await hass.config_entries.async_reload(ai_entry.entry_id)
+    await hass.async_block_till_done()
+    done = await confirm(hass, response["proposal"]["id"])
+    assert [r["done"] for r in done["results"]] == [True]
+    assert simulator.world.movie_by_tmdb(10138) is not None
+
+
+async def test_proposal_expires_and_is_audited(
+    hass: HomeAssistant,
+    ai_entry: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Past its 15 minutes a proposal cannot be confirmed; its expiry is audited once."""
+    before = world_state(simulator)
+    simulator.openai.script(
+        [
+            {"tool_calls": [{"name": "add_movie", "arguments": {"tmdb_id": 10138}}]},
+            "Proposed.",
+        ]
+    )
+    response = await ask(hass, "Add the movie with TMDB id 10138")
+    freezer.tick(timedelta(minutes=14))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert await audit_trail(hass) == []
+    freezer.tick(timedelta(minutes=2))
+    with pytest.raises(ServiceValidationError) as err:
+        await confirm(hass, response["proposal"]["id"])
+    assert err.value.translation_key == "proposal_not_found"
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5))
+    await hass.async_block_till_done()
+    [expired] = await audit_trail(hass)
+    assert expired.action == "proposal_expired"
+    assert expired.details["proposal_id"] == response["proposal"]["id"]
+    assert (expired.source, expired.user_id) == ("expiry", "asker")
+    assert world_state(simulator) == before
 
 
 async def test_destructive_proposal_says_what_it_would_do(

@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .assistant import async_create_assistant
+from .assistant import async_create_assistant, async_start_proposal_expiry
 from .const import DOMAIN
 from .coordinator import create_client
 from .dashboard import async_register_frontend
@@ -74,6 +74,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
         entry.runtime_data.database = database
         # Before the services start: their first polls feed the database.
         await database.async_start()
+        await async_start_proposal_expiry(hass, entry)
     await async_sync_sentences(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Started once their devices exist, as tasks of the entry: unloading cancels them.

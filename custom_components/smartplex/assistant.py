@@ -1,15 +1,25 @@
-"""The AI helper of a hub: its provider from the options, the re-rank cache and proposals."""
+"""The AI helper of a hub: its provider from the options, the re-rank cache and proposals.
+
+Proposals live in the SmartPlex database (store/proposals.py): they survive a restart, and
+their confirmation or expiry is written to the audit trail.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
+import logging
 from typing import Any, cast
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.util import dt as dt_util
+from homeassistant.util.ulid import ulid_now
 
 from .ai.ai_task import AITaskProvider
 from .ai.openai import OpenAIProvider
@@ -28,30 +38,22 @@ from .const import (
     DEFAULT_AI_BASE_URL,
     DEFAULT_AI_MODEL,
 )
+from .store import async_run_job
+from .store.proposals import (
+    Proposal,
+    ProposedAction,
+    expire_proposals,
+    latest_proposal,
+    save_proposal,
+    take_proposal,
+)
+
+_LOGGER = logging.getLogger(__name__)
 
 # Long enough to read the answer and say yes; short enough that a stale plan is not run.
 PROPOSAL_LIFETIME = timedelta(minutes=15)
-MAX_PROPOSALS = 50
-
-
-@dataclass(frozen=True, slots=True)
-class ProposedAction:
-    """One write the LLM proposed: the action, its checked arguments and what it does."""
-
-    action: str
-    arguments: dict[str, Any]
-    summary: str
-
-
-@dataclass(slots=True)
-class Proposal:
-    """Writes proposed by one ask, waiting for the user who asked to confirm them."""
-
-    id: str
-    user_id: str | None
-    question: str
-    actions: list[ProposedAction]
-    expires: datetime
+# How often proposals past their expiry are marked expired (and audited).
+EXPIRY_INTERVAL = timedelta(minutes=5)
 
 
 @dataclass
@@ -61,37 +63,77 @@ class Assistant:
     provider: Provider | None = None
     rerank_enabled: bool = False
     cache: RerankCache = field(default_factory=RerankCache)
-    proposals: dict[str, Proposal] = field(default_factory=dict)
 
-    def keep(self, proposal: Proposal) -> None:
-        """Keep a proposal, forgetting expired ones and the oldest past the limit."""
-        now = dt_util.utcnow()
-        for key in [k for k, p in self.proposals.items() if p.expires <= now]:
-            del self.proposals[key]
-        self.proposals[proposal.id] = proposal
-        while len(self.proposals) > MAX_PROPOSALS:
-            del self.proposals[next(iter(self.proposals))]
 
-    def latest(self, user_id: str | None) -> str | None:
-        """Return the id of this user's newest live proposal."""
-        now = dt_util.utcnow()
-        mine = [
-            p.id
-            for p in self.proposals.values()
-            if p.user_id == user_id and p.expires > now
-        ]
-        return mine[-1] if mine else None
+async def async_keep_proposal(
+    hass: HomeAssistant,
+    entry_id: str,
+    user_id: str | None,
+    question: str,
+    actions: list[ProposedAction],
+) -> Proposal:
+    """Store the writes an ask proposed and return the proposal."""
+    now = dt_util.utcnow()
+    proposal = Proposal(
+        id=ulid_now(),
+        entry_id=entry_id,
+        user_id=user_id,
+        question=question,
+        actions=actions,
+        created=now,
+        expires=now + PROPOSAL_LIFETIME,
+    )
+    await async_run_job(hass, partial(save_proposal, proposal=proposal))
+    return proposal
 
-    def take(self, proposal_id: str, user_id: str | None) -> Proposal | None:
-        """Remove and return a live proposal of this user (each is confirmed once)."""
-        proposal = self.proposals.get(proposal_id)
-        if (
-            proposal is None
-            or proposal.expires <= dt_util.utcnow()
-            or proposal.user_id != user_id
-        ):
-            return None
-        return self.proposals.pop(proposal_id)
+
+async def async_take_proposal(
+    hass: HomeAssistant,
+    entry_id: str,
+    proposal_id: str,
+    user_id: str | None,
+    source: str,
+) -> Proposal | None:
+    """Return a live proposal of this user, marked confirmed (each is confirmed once)."""
+    job = partial(
+        take_proposal,
+        proposal_id=proposal_id,
+        entry_id=entry_id,
+        user_id=user_id,
+        source=source,
+        now=dt_util.utcnow(),
+    )
+    return await async_run_job(hass, job)
+
+
+async def async_latest_proposal(
+    hass: HomeAssistant, entry_id: str, user_id: str | None
+) -> str | None:
+    """Return the id of this user's newest live proposal."""
+    job = partial(
+        latest_proposal, entry_id=entry_id, user_id=user_id, now=dt_util.utcnow()
+    )
+    return await async_run_job(hass, job)
+
+
+async def async_expire_proposals(hass: HomeAssistant, *_: Any) -> None:
+    """Mark proposals past their expiry expired; a database problem waits for the next round."""
+    try:
+        await async_run_job(hass, partial(expire_proposals, now=dt_util.utcnow()))
+    except HomeAssistantError as err:
+        _LOGGER.warning("Could not expire AI helper proposals: %s", err)
+
+
+async def async_start_proposal_expiry(
+    hass: HomeAssistant, entry: ConfigEntry[Any]
+) -> None:
+    """Expire what ran out while Home Assistant was down, then keep expiring."""
+    await async_expire_proposals(hass)
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, partial(async_expire_proposals, hass), EXPIRY_INTERVAL
+        )
+    )
 
 
 def create_provider(

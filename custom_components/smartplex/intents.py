@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 
 from . import actions
 from .actions import Caller, describe_request, label
+from .assistant import async_latest_proposal
 from .const import CONF_VOICE_SENTENCES, LOGGER
 from .declarations import (
     ADD_MOVIE,
@@ -254,8 +255,7 @@ class ConfirmIntent(SmartPlexIntentHandler):
         slots: dict[str, Any],
     ) -> str:
         """Confirm the proposal and say what happened."""
-        assistant = entry.runtime_data.assistant
-        proposal_id = assistant.latest(caller.user_id) if assistant else None
+        proposal_id = await async_latest_proposal(hass, entry.entry_id, caller.user_id)
         if proposal_id is None:
             raise actions.invalid("proposal_not_found", proposal_id="-")
         done = await CONFIRM_PROPOSAL.handler(

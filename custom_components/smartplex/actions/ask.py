@@ -15,18 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.util import dt as dt_util
-from homeassistant.util.ulid import ulid_now
 
 from custom_components.smartplex.ai.ask import run_ask
 from custom_components.smartplex.ai.provider import AIError, ToolCall, ToolSpec
 from custom_components.smartplex.assistant import (
-    PROPOSAL_LIFETIME,
-    Proposal,
-    ProposedAction,
+    async_keep_proposal,
+    async_take_proposal,
 )
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.models import SmartPlexConfigEntry
+from custom_components.smartplex.store.proposals import ProposedAction
 
 from .common import Caller, invalid
 
@@ -203,14 +201,9 @@ async def async_ask(
         "proposal": None,
     }
     if gate.proposed:
-        proposal = Proposal(
-            id=ulid_now(),
-            user_id=caller.user_id,
-            question=gate.question,
-            actions=gate.proposed,
-            expires=dt_util.utcnow() + PROPOSAL_LIFETIME,
+        proposal = await async_keep_proposal(
+            hass, entry.entry_id, caller.user_id, gate.question, gate.proposed
         )
-        assistant.keep(proposal)
         response["proposal"] = {
             "id": proposal.id,
             "expires": proposal.expires.isoformat(),
@@ -232,8 +225,9 @@ async def async_confirm_proposal(
     """Run the writes of a proposal once, for the user it was made for."""
     from custom_components.smartplex.declarations import ACTIONS
 
-    assistant = entry.runtime_data.assistant
-    proposal = assistant.take(proposal_id, caller.user_id) if assistant else None
+    proposal = await async_take_proposal(
+        hass, entry.entry_id, proposal_id, caller.user_id, caller.source
+    )
     if proposal is None:
         raise invalid("proposal_not_found", proposal_id=proposal_id)
     handlers = {action.name: action.handler for action in ACTIONS}

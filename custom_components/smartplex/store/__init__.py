@@ -19,6 +19,7 @@ from .core import (
     async_finish_audit,
     async_get_store,
     async_open_store,
+    async_run_job,
 )
 from .schema import MIGRATIONS
 
@@ -36,4 +37,5 @@ __all__ = [
     "async_finish_audit",
     "async_get_store",
     "async_open_store",
+    "async_run_job",
 ]

@@ -256,6 +256,21 @@ async def async_close_store(hass: HomeAssistant) -> None:
         await hass.async_add_executor_job(store.close)
 
 
+async def async_run_job[ResultT](
+    hass: HomeAssistant, job: Callable[[sqlite3.Connection], ResultT]
+) -> ResultT:
+    """Run a job in one transaction in the executor; refuse with a translated error if it fails."""
+    store = async_get_store(hass)
+    try:
+        return await hass.async_add_executor_job(store.transaction, job)
+    except StoreError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="database_unavailable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
 async def async_begin_audit(
     hass: HomeAssistant,
     *,

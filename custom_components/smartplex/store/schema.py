@@ -290,4 +290,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX recommendations_state ON recommendations (state, updated)",
     ),
+    (
+        # Writes the AI helper proposed (store/proposals.py), until confirmed or expired.
+        """
+        CREATE TABLE proposals (
+            id TEXT PRIMARY KEY,
+            entry_id TEXT NOT NULL,
+            user_id TEXT,
+            question TEXT NOT NULL,
+            actions TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            expires INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            finished INTEGER
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX proposals_status ON proposals (status, expires)",
+    ),
 )
