@@ -46,7 +46,23 @@ if TYPE_CHECKING:
 SCREENSHOTS = Path(
     os.environ.get("SMARTPLEX_SCREENSHOTS", Path(__file__).parents[1] / ".screenshots")
 )
-VIEWS = ("status", "downloads", "requests", "activity", "care")
+VIEWS = (
+    "status",
+    "downloads",
+    "requests",
+    "activity",
+    "statistics",
+    "care",
+    "history",
+)
+# What each view shows with the simulator's data (nobody may watch; no plan yet).
+SHOWN = {
+    "status": "li.item",
+    "downloads": "li.item",
+    "requests": "li.item .triage .badge",
+    "statistics": ".tiles .tile",
+    "history": "table.log tbody tr",
+}
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 MISSING = [
     reason
@@ -195,8 +211,8 @@ def test_every_view_renders(
         for view in VIEWS:
             show_view(page, view)
             card = page.locator(f"smartplex-{view}-card")
-            if view not in ("activity", "care"):  # nobody may watch; no plan yet
-                assert card.locator("li.item").count() > 0, view
+            if view in SHOWN:
+                assert card.locator(SHOWN[view]).count() > 0, view
             page.wait_for_load_state("networkidle")
             if view == "downloads":
                 assert posters_loaded(page, view) > 0

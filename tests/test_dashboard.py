@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import AsyncMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.dashboard import (
+    ACTION_HANDLERS,
+    FRONTEND_DIR,
     STATIC_URL,
-    async_view_data,
     module_url,
     owned_title,
 )
+from custom_components.smartplex.dashboard_views import async_view_data
 from custom_components.smartplex.poster import MAX_CACHED, PosterCache, poster_cache
+from custom_components.smartplex.store import async_get_store
 from simulator import Simulator
 
-from .conftest import setup_entry
-from .helpers_actions import fixture_entry, hub  # noqa: F401
+from .conftest import NOW, setup_entry
+from .helpers_actions import fixture_entry, hub, world_state  # noqa: F401
 
 PNG = b"\x89PNG"
 
@@ -73,6 +80,7 @@ async def test_views_say_what_to_add(
         ("requests", ["overseerr"]),
         ("downloads", ["sonarr", "radarr"]),
         ("activity", ["tautulli"]),
+        ("statistics", ["tautulli", "overseerr"]),
     ):
         data = await async_view_data(hass, entry, view, 0, 20)
         assert data["not_configured"] == missing
@@ -173,10 +181,14 @@ async def test_frontend_module_registered_and_served(
     expected = await hass.async_add_executor_job(module_url)
     assert hass.data[DATA_EXTRA_MODULE_URL].urls == {expected}
     client = await hass_client()
-    for name in ("smartplex.js", "strings.js"):
+    modules = sorted(path.name for path in FRONTEND_DIR.glob("*.js"))
+    assert {"smartplex.js", "card.js", "strings.js"} <= set(modules)
+    for name in modules:
         response = await client.get(f"{STATIC_URL}/{name}")
         assert response.status == 200
-        assert "customElements" in (await response.text()) or name == "strings.js"
+        assert "export" in (await response.text()) or name == "smartplex.js"
+        # Imported without the version: a browser must not keep an old one for weeks.
+        assert "max-age" not in response.headers.get("Cache-Control", "")
 
 
 async def test_poster_proxy(
@@ -324,3 +336,124 @@ async def test_now_playing_sensor_shows_the_poster(
     assert state.attributes["entity_picture"] == poster_cache(hass).url(
         "movie", movie.info.tmdb_id
     )
+
+
+async def test_requests_view_shows_triage(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Each pending request has triage's decision and reason, from one dry run."""
+    data = await async_view_data(hass, entry, "requests", 0, 20)
+    assert data["items"]
+    for item in data["items"]:
+        assert item["triage"]["action"] in ("approve", "hold", "decline")
+        assert item["triage"]["reason"]
+    assert data["recent"] == []
+    before = world_state(simulator)
+    simulator.stack.traffic.reset()
+    again = await async_view_data(hass, entry, "requests", 0, 20)
+    assert [item["triage"] for item in again["items"]] == [
+        item["triage"] for item in data["items"]
+    ]
+    # The page is listed again; the whole request history (triage's) is not.
+    traffic = simulator.stack.traffic.snapshot()["overseerr"]
+    assert {path: counts["requests"] for path, counts in traffic.items()} == {
+        "GET /api/v1/request": 1
+    }
+    assert world_state(simulator) == before
+
+
+async def test_requests_view_lists_recent_decisions(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """An approval and a decline with its reason show as the newest decisions."""
+    pending = (await async_view_data(hass, entry, "requests", 0, 20))["items"]
+    first, second = pending[0]["request_id"], pending[1]["request_id"]
+    await hass.services.async_call(
+        DOMAIN, "approve_request", {"request_id": first}, blocking=True
+    )
+    await hass.services.async_call(
+        DOMAIN,
+        "decline_request",
+        {"request_id": second, "reason": "Already on Netflix"},
+        blocking=True,
+    )
+    data = await async_view_data(hass, entry, "requests", 0, 20)
+    assert [row["action"] for row in data["recent"]] == [
+        "request_declined",
+        "request_approved",
+    ]
+    assert data["recent"][0]["reason"] == "Already on Netflix"
+    assert data["recent"][0]["status"] == "done"
+    assert first not in [item["request_id"] for item in data["items"]]
+
+
+async def test_requests_view_with_triage_failing(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A failing triage leaves the requests on the view and names the error."""
+    with patch.dict(
+        ACTION_HANDLERS,
+        {"triage_requests": AsyncMock(side_effect=HomeAssistantError("triage down"))},
+    ):
+        data = await async_view_data(hass, entry, "requests", 0, 20)
+    assert data["items"]
+    assert data["triage_error"] == "triage down"
+    assert {item["triage"] for item in data["items"]} == {None}
+
+
+@pytest.mark.parametrize(("period", "most_bars"), [("month", 30), ("year", 53)])
+async def test_statistics_view(
+    hass: HomeAssistant, entry: MockConfigEntry, period: str, most_bars: int
+) -> None:
+    """Statistics of a period come as a bounded series and top lists."""
+    data = await async_view_data(hass, entry, "statistics", 0, 20, period)
+    assert data["period"] == period
+    assert set(data) >= {"watch", "quality", "geography", "requests"}
+    assert 0 < len(data["watch"]["series"]) <= most_bars
+    assert len(data["watch"]["most_watched"]) <= 10
+
+
+async def test_statistics_view_counts_plays(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The simulator's plays of the month count on the statistics view."""
+    freezer.move_to(NOW)
+    data = await async_view_data(hass, entry, "statistics", 0, 20)
+    assert data["watch"]["plays"] > 0
+    assert data["watch"]["by_user"]
+
+
+async def test_history_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """History lists the sync runs and the audit trail a page at a time."""
+    pending = (await async_view_data(hass, entry, "requests", 0, 20))["items"]
+    for item in pending:
+        await hass.services.async_call(
+            DOMAIN, "approve_request", {"request_id": item["request_id"]}, blocking=True
+        )
+    data = await async_view_data(hass, entry, "history", 0, 20)
+    assert {run["kind"] for run in data["runs"]} >= {"library", "history"}
+    assert all(run["status"] == "done" for run in data["runs"])
+    assert data["total"] == len(pending) > 1
+    assert [row["action"] for row in data["items"]] == ["request_approved"] * len(
+        pending
+    )
+    assert all(row["source"] == "service" for row in data["items"])
+    oldest = await async_view_data(hass, entry, "history", len(pending) - 1, 1)
+    assert oldest["items"] == data["items"][-1:]
+    assert len((await async_view_data(hass, entry, "history", 0, 1))["runs"]) == 1
+
+
+async def test_history_view_without_database(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Without its database the history view says so and still answers."""
+    await hass.async_add_executor_job(async_get_store(hass).close)
+    entry.runtime_data.database = None
+    data = await async_view_data(hass, entry, "history", 0, 20)
+    assert data["runs"] == []
+    assert data["sync_error"]
+    assert data["audit_error"] == "the database is closed"
+    assert data["items"] == []

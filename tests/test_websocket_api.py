@@ -149,6 +149,7 @@ async def test_read_action(
         {"view": "library"},
         {"view": "status", "limit": 51},
         {"view": "status", "offset": -1},
+        {"view": "statistics", "period": "decade"},
     ],
 )
 async def test_subscribe_refuses_bad_pages(
@@ -275,3 +276,36 @@ async def test_plan_from_the_dashboard_has_posters(
     assert [item["poster"] for item in items] == [
         posters.url(item["media_type"], item["tmdb_id"]) for item in items
     ]
+
+
+async def test_statistics_view_of_a_period(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry: MockConfigEntry
+) -> None:
+    """The statistics view is subscribed to for a period, drawn by week over a year."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/subscribe_view", "view": "statistics", "period": "year"}
+    )
+    subscribed = await client.receive_json()
+    assert subscribed["success"]
+    data = await next_event(client, subscribed["id"])
+    assert data["period"] == "year"
+    assert data["group_by"] == "week"
+    assert len(data["watch"]["series"]) <= 53
+
+
+async def test_read_action_that_needs_the_caller(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry: MockConfigEntry
+) -> None:
+    """get_statistics (a read that takes the caller) runs from the dashboard too."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": f"{DOMAIN}/action",
+            "action": "get_statistics",
+            "data": {"period": "week"},
+        }
+    )
+    message = await client.receive_json()
+    assert message["success"], message
+    assert set(message["result"]) >= {"watch", "quality", "geography", "requests"}

@@ -7,7 +7,6 @@ automations use, one page at a time, so a message stays small at any library siz
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 import hashlib
 from pathlib import Path
@@ -29,7 +28,6 @@ from .const import (
     SERVICE_TAUTULLI,
     SERVICE_TYPES,
 )
-from .coordinator import SmartPlexCoordinator, all_coordinators
 from .declarations import ACTIONS
 from .library import LibraryItem
 from .models import SmartPlexConfigEntry, SmartPlexService
@@ -48,20 +46,20 @@ MAX_PAGE = 50
 UPCOMING_DAYS = 7
 ARR_TYPES = (SERVICE_SONARR, SERVICE_RADARR)
 ACTION_HANDLERS = {action.name: action.handler for action in ACTIONS}
-# Which services each view needs, to say what to add when none is configured.
-VIEW_NEEDS = {
-    "status": (),
-    "downloads": ARR_TYPES,
-    "requests": (SERVICE_OVERSEERR,),
-    "activity": (SERVICE_TAUTULLI,),
-}
-# What each view refreshes on, besides its coordinators: SmartPlex's own writes.
-VIEW_EVENTS = {
-    "status": (f"{DOMAIN}_synced",),
-    "downloads": (f"{DOMAIN}_queue_item_removed", f"{DOMAIN}_movie_added"),
-    "requests": (f"{DOMAIN}_request_approved", f"{DOMAIN}_request_declined"),
-    "activity": (),
-}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which part of a view to send: a page of its list, and a period for statistics."""
+
+    offset: int = 0
+    limit: int = DEFAULT_PAGE
+    period: str = "month"
+
+    @property
+    def end(self) -> int:
+        """Return the index after the page's last item."""
+        return self.offset + self.limit
 
 
 def module_url() -> str:
@@ -76,8 +74,9 @@ async def async_register_frontend(hass: HomeAssistant) -> None:
     """Serve the dashboard modules and posters, and load the modules in every browser."""
     if "http" not in hass.config.components:  # no web server (some tests)
         return
+    # The entry module imports its siblings without its version: browsers revalidate them.
     await hass.http.async_register_static_paths(
-        [StaticPathConfig(STATIC_URL, str(FRONTEND_DIR), cache_headers=True)]
+        [StaticPathConfig(STATIC_URL, str(FRONTEND_DIR), cache_headers=False)]
     )
     hass.http.register_view(PosterView(hass))
     if DATA_EXTRA_MODULE_URL in hass.data:  # the frontend is loaded
@@ -140,16 +139,8 @@ def _status_row(service: SmartPlexService) -> dict[str, Any]:
     }
 
 
-def missing_services(entry: SmartPlexConfigEntry, view: str) -> list[str]:
-    """Return the kinds of service a view needs of which none is configured."""
-    needs = VIEW_NEEDS[view]
-    if not needs or services_of(entry, needs):
-        return []
-    return list(needs)
-
-
-async def _status(
-    hass: HomeAssistant, entry: SmartPlexConfigEntry, offset: int, limit: int
+async def async_status_view(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, page: Page
 ) -> dict[str, Any]:
     """Return every service's status and the kinds not configured."""
     configured = {
@@ -157,7 +148,7 @@ async def _status(
     }
     rows = [_status_row(service) for service in entry.runtime_data.services.values()]
     return {
-        "services": rows[offset : offset + limit],
+        "services": rows[page.offset : page.end],
         "total": len(rows),
         "not_configured": [kind for kind in SERVICE_TYPES if kind not in configured],
         "config_url": CONFIG_URL,
@@ -169,8 +160,8 @@ async def _call(name: str, entry: SmartPlexConfigEntry, **fields: Any) -> Any:
     return await ACTION_HANDLERS[name](entry, **fields)
 
 
-async def _downloads(
-    hass: HomeAssistant, entry: SmartPlexConfigEntry, offset: int, limit: int
+async def async_downloads_view(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, page: Page
 ) -> dict[str, Any]:
     """Return a page of every queue (posters added) and the week's releases."""
     posters = poster_cache(hass)
@@ -199,27 +190,27 @@ async def _downloads(
     except HomeAssistantError as err:
         errors.append({"instance": "calendar", "message": str(err)})
     return {
-        "items": items[offset : offset + limit],
+        "items": items[page.offset : page.end],
         "total": len(items),
         "upcoming": upcoming[:MAX_PAGE],
         "errors": errors,
     }
 
 
-async def _requests(
-    hass: HomeAssistant, entry: SmartPlexConfigEntry, offset: int, limit: int
+async def async_requests_view(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, page: Page
 ) -> dict[str, Any]:
     """Return a page of pending requests with posters."""
     posters = poster_cache(hass)
     service = services_of(entry, (SERVICE_OVERSEERR,))[0]
-    found = await _call("get_requests", entry, status="pending", limit=offset + limit)
-    items: list[dict[str, Any]] = found["requests"][offset:]
+    found = await _call("get_requests", entry, status="pending", limit=page.end)
+    items: list[dict[str, Any]] = found["requests"][page.offset :]
     for item in items:
         tmdb_id = item["tmdb_id"]
         owned = tmdb_id and owned_title(entry, item["media_type"], tmdb_id)
         item["poster"] = posters.url(item["media_type"], tmdb_id) if owned else None
     coordinators = service.coordinators
-    total = len(items) + offset
+    total = len(items) + page.offset
     if isinstance(coordinators, OverseerrCoordinators) and coordinators.requests.data:
         total = max(total, coordinators.requests.data.pending)
     return {"items": items, "total": total}
@@ -269,8 +260,8 @@ def session_poster(
     return poster_cache(hass).url(match[0], match[1].tmdb_id)
 
 
-async def _activity(
-    hass: HomeAssistant, entry: SmartPlexConfigEntry, offset: int, limit: int
+async def async_activity_view(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, page: Page
 ) -> dict[str, Any]:
     """Return what is playing now on every Tautulli."""
     items: list[dict[str, Any]] = []
@@ -299,51 +290,4 @@ async def _activity(
             }
             for session in activity.sessions
         )
-    return {"items": items[offset : offset + limit], "total": len(items)}
-
-
-type ViewBuilder = Callable[
-    [HomeAssistant, SmartPlexConfigEntry, int, int], Awaitable[dict[str, Any]]
-]
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    """One dashboard view: how its data is built and which coordinators change it."""
-
-    build: ViewBuilder
-    kinds: tuple[str, ...]
-
-
-VIEWS: dict[str, View] = {
-    "status": View(_status, ("status", "health", "root_folders", "queue")),
-    "downloads": View(_downloads, ("queue", "calendar")),
-    "requests": View(_requests, ("requests", "request_events")),
-    "activity": View(_activity, ("activity",)),
-}
-
-
-def view_coordinators(
-    entry: SmartPlexConfigEntry, view: str
-) -> list[SmartPlexCoordinator[Any]]:
-    """Return the coordinators whose updates change a view."""
-    kinds = VIEWS[view].kinds
-    return [
-        coordinator
-        for service in entry.runtime_data.services.values()
-        for coordinator in all_coordinators(service)
-        if coordinator.kind in kinds
-    ]
-
-
-async def async_view_data(
-    hass: HomeAssistant, entry: SmartPlexConfigEntry, view: str, offset: int, limit: int
-) -> dict[str, Any]:
-    """Return one page of a view, or what to add when it has no service to show."""
-    if missing := missing_services(entry, view):
-        return {"view": view, "not_configured": missing, "config_url": CONFIG_URL}
-    try:
-        data = await VIEWS[view].build(hass, entry, offset, limit)
-    except HomeAssistantError as err:
-        data = {"error": str(err)}
-    return {"view": view, "offset": offset, "limit": limit, **data}
+    return {"items": items[page.offset : page.end], "total": len(items)}

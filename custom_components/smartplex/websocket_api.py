@@ -14,21 +14,14 @@ from homeassistant.helpers.event import async_track_time_interval
 import voluptuous as vol
 
 from .actions import Caller, resolve_entry
+from .actions.statistics import PERIOD_CHOICES
 from .const import DOMAIN, LOGGER
-from .dashboard import (
-    DEFAULT_PAGE,
-    MAX_PAGE,
-    VIEW_EVENTS,
-    VIEWS,
-    async_view_data,
-    owned_title,
-    view_coordinators,
-)
+from .dashboard import DEFAULT_PAGE, MAX_PAGE, owned_title
+from .dashboard_views import SOURCE_DASHBOARD, VIEWS, async_view_data, view_coordinators
 from .declarations import ACTIONS, action_validator
 from .models import SmartPlexConfigEntry
 from .poster import poster_cache
 
-SOURCE_DASHBOARD = "dashboard"
 ERROR_INVALID = "invalid"
 ERROR_UPSTREAM = "upstream_error"
 # Coordinators of one service often update together: one message for all of them.
@@ -65,6 +58,7 @@ class ViewFeed:
         view: str,
         offset: int,
         limit: int,
+        period: str,
     ) -> None:
         """Prepare the feed; start() sends the first page."""
         self.hass = hass
@@ -73,6 +67,7 @@ class ViewFeed:
         self.view = view
         self.offset = offset
         self.limit = limit
+        self.period = period
         self._last: dict[str, Any] | None = None
         self._watched: list[Any] = []
         self._unwatch: list[Callable[[], None]] = []
@@ -94,7 +89,7 @@ class ViewFeed:
         )
         self._unsubscribe.extend(
             self.hass.bus.async_listen(event_type, self._event_refresh)
-            for event_type in VIEW_EVENTS[self.view]
+            for event_type in VIEWS[self.view].events
         )
         await self.async_refresh()
 
@@ -143,7 +138,7 @@ class ViewFeed:
             data: dict[str, Any] = {"view": self.view, "loaded": False}
         else:
             data = await async_view_data(
-                self.hass, entry, self.view, self.offset, self.limit
+                self.hass, entry, self.view, self.offset, self.limit, self.period
             )
         if data == self._last:
             return
@@ -177,6 +172,7 @@ def with_posters(
         vol.Optional("limit", default=DEFAULT_PAGE): vol.All(
             int, vol.Range(min=1, max=MAX_PAGE)
         ),
+        vol.Optional("period", default="month"): vol.In(PERIOD_CHOICES),
     }
 )
 @websocket_api.async_response
@@ -187,7 +183,13 @@ async def ws_subscribe_view(
 ) -> None:
     """Subscribe to one page of a dashboard view: sent now and on every change."""
     feed = ViewFeed(
-        hass, connection, msg["id"], msg["view"], msg["offset"], msg["limit"]
+        hass,
+        connection,
+        msg["id"],
+        msg["view"],
+        msg["offset"],
+        msg["limit"],
+        msg["period"],
     )
     connection.subscriptions[msg["id"]] = feed.stop
     connection.send_result(msg["id"])
@@ -212,7 +214,7 @@ async def ws_run_action(
     try:
         fields = VALIDATORS[action.name](msg["data"])
         entry = resolve_entry(hass, None)
-        if action.writes:
+        if action.writes or action.needs_caller:
             caller = Caller(source=SOURCE_DASHBOARD, context=connection.context(msg))
             result = await action.handler(hass, entry, caller, **fields)
         else:

@@ -109,6 +109,27 @@ def newest(connection: sqlite3.Connection, limit: int) -> list[AuditRecord]:
     )
 
 
+def page(
+    connection: sqlite3.Connection,
+    limit: int,
+    offset: int = 0,
+    actions: tuple[str, ...] = (),
+) -> tuple[list[AuditRecord], int]:
+    """Return a page of the newest records (of some actions only) and how many there are."""
+    where = f" WHERE action IN ({', '.join('?' * len(actions))})" if actions else ""
+    total: int = connection.execute(
+        f"SELECT COUNT(*) FROM audit{where}",  # noqa: S608
+        actions,
+    ).fetchone()[0]
+    records = _records(
+        connection.execute(
+            f"{SELECT_AUDIT}{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*actions, limit, offset),
+        )
+    )
+    return records, total
+
+
 def _json(details: dict[str, Any]) -> str:
     """Return details as JSON (datetimes and other values as text)."""
     return json.dumps(details, sort_keys=True, default=str)
