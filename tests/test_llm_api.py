@@ -39,6 +39,8 @@ TOOL_NAMES = [
     "get_calendar",
     "get_disk_space",
     "triage_requests",
+    "recommend",
+    "dismiss_recommendation",
 ]
 
 

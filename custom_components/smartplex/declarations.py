@@ -24,6 +24,7 @@ import voluptuous as vol
 from . import actions
 from .actions import invalid
 from .actions.ask import async_ask, async_confirm_proposal
+from .actions.recommend import async_dismiss_recommendation, async_recommend
 from .actions.statistics import GROUPINGS, PERIOD_CHOICES, async_get_statistics
 
 # Sonarr, Radarr, Overseerr, TMDB and TVDB ids are 32-bit integers.
@@ -220,6 +221,11 @@ def moment(name: str, description: str) -> Field:
         error="invalid_datetime",
         limits={"min": YEAR_MIN, "max": YEAR_MAX},
     )
+
+
+def required(declared: Field) -> Field:
+    """Return the field, required (an intent needs the title its sentence names)."""
+    return replace(declared, required=True)
 
 
 INSTANCE = text(
@@ -528,6 +534,38 @@ TRIAGE_REQUESTS = Action(
         INSTANCE,
     ),
 )
+MEDIA_TYPE = choice("media_type", "Only movies or only series.", ("movie", "tv"))
+RECOMMEND = Action(
+    "recommend",
+    async_recommend,
+    False,
+    (
+        text("user", "Whose taste (Tautulli or Overseerr name); omit for everyone."),
+        MEDIA_TYPE,
+        integer("count", "How many titles.", 1, 50, default=10),
+        text(
+            "like", "A title to find titles like (add the year in brackets if needed)."
+        ),
+        text("genre", "Only titles of this TMDB genre (e.g. Crime)."),
+        flag(
+            "exclude_owned",
+            "Leave out titles already in Sonarr or Radarr.",
+            default=True,
+        ),
+        flag("include_unreleased", "Also titles not released yet.", default=False),
+    ),
+    needs_caller=True,
+)
+DISMISS_RECOMMENDATION = Action(
+    "dismiss_recommendation",
+    async_dismiss_recommendation,
+    True,
+    (
+        required(MEDIA_TYPE),
+        required(TMDB_ID),
+        text("user", "Never for this person; omit for no one in the household."),
+    ),
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -547,12 +585,9 @@ ACTIONS: tuple[Action, ...] = (
     EXECUTE_CLEANUP,
     GET_STATISTICS,
     TRIAGE_REQUESTS,
+    RECOMMEND,
+    DISMISS_RECOMMENDATION,
 )
-
-
-def required(declared: Field) -> Field:
-    """Return the field, required (an intent needs the title its sentence names)."""
-    return replace(declared, required=True)
 
 
 def schema(fields: Iterable[Field]) -> dict[vol.Marker, Any]:

@@ -94,7 +94,7 @@ class SmartPlexTool(llm.Tool):
     ) -> dict[str, Any]:
         """Run the action with validated arguments (destructive ones only when confirmed)."""
         assert self.action is not None
-        if not self.action.writes:
+        if not self.action.writes and not self.action.needs_caller:
             return await self.action.handler(entry, **args)
         if not self.destructive:
             return await self.action.handler(hass, entry, caller, **args)
@@ -205,6 +205,32 @@ class TriageRequestsTool(SmartPlexTool):
     offered = ("user", "apply")
 
 
+class RecommendTool(SmartPlexTool):
+    """Recommend titles from what people watched."""
+
+    name = "recommend"
+    description = (
+        "Recommend movies or series a person (or the household) is likely to enjoy, "
+        "from what they watched, or titles like a given one; each with a reason to tell "
+        "the user. To add one, call add_movie or add_series with its tmdb_id or tvdb_id."
+    )
+    read_only = True
+    action = declarations.RECOMMEND
+    offered = ("user", "media_type", "count", "like", "genre", "exclude_owned")
+
+
+class DismissRecommendationTool(SmartPlexTool):
+    """Never recommend a title again."""
+
+    name = "dismiss_recommendation"
+    description = (
+        "Never recommend this title (tmdb_id and media_type from recommend) to the "
+        "person again, when the user says they do not want it."
+    )
+    action = declarations.DISMISS_RECOMMENDATION
+    offered = ("media_type", "tmdb_id", "user")
+
+
 class GetQueueTool(SmartPlexTool):
     """List downloads."""
 
@@ -268,6 +294,8 @@ TOOLS: tuple[type[SmartPlexTool], ...] = (
     GetCalendarTool,
     DiskSpaceTool,
     TriageRequestsTool,
+    RecommendTool,
+    DismissRecommendationTool,
 )
 
 

@@ -288,3 +288,11 @@ async def test_poster_refused(
     radarr_server.add("GET", "/api/v3/mediacover/7/poster-250.jpg", reply)
     with pytest.raises(error):
         await client.poster(7)
+
+
+async def test_exclusions(radarr_server: FakeUpstream, client: RadarrClient) -> None:
+    """Import exclusions name the movie by TMDB id and title."""
+    raw = {**load_fixture("arr-common/aiopyarr__exclusions.json"), "tmdbId": 603}
+    radarr_server.add_json("GET", "/api/v3/exclusions", [raw])
+    [exclusion] = await client.exclusions()
+    assert (exclusion.tmdb_id, exclusion.title) == (603, raw["movieTitle"])

@@ -421,3 +421,11 @@ async def test_create_and_delete_webhook(
     assert notification.url == "http://ha.local/api/webhook/x"
     await client.delete_notification(notification.id)
     assert sonarr_server.last().method == "DELETE"
+
+
+async def test_exclusions(sonarr_server: FakeUpstream, client: SonarrClient) -> None:
+    """Import-list exclusions name the series by TVDB id and title."""
+    raw = {**load_fixture("arr-common/aiopyarr__exclusions.json"), "tvdbId": 81189}
+    sonarr_server.add_json("GET", "/api/v3/importlistexclusion", [raw])
+    [exclusion] = await client.exclusions()
+    assert (exclusion.tvdb_id, exclusion.title) == (81189, raw["title"])

@@ -135,7 +135,7 @@ def test_like_a_title_and_unknown_details() -> None:
     # The Wire was watched, so it is left out; so is the liked title itself.
     assert [r.identity for r in results] == [SOPRANOS]
     assert results[0].reason == (
-        "Because you asked for titles like Heat and watches crime"
+        "Because you asked for titles like Heat and watch crime"
     )
     assert [r.identity for r in no_floor] == [SOPRANOS, unknown]
     assert [r.identity for r in genre] == [SOPRANOS]

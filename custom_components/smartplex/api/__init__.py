@@ -25,7 +25,7 @@ from .errors import (
     SmartPlexUnsupportedVersionError,
     SmartPlexWrongServiceError,
 )
-from .models import Page, ServerInfo
+from .models import Exclusion, Page, ServerInfo
 from .overseerr import (
     IssueCounts,
     MediaStatus,
@@ -84,6 +84,7 @@ __all__ = [
     "Command",
     "DiskSpace",
     "Episode",
+    "Exclusion",
     "FindResult",
     "Genre",
     "GeoIpInfo",

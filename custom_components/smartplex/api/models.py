@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import math
 
-from .parse import JsonDict, dict_list, to_int
+from .parse import JsonDict, dict_list, opt_int, to_int, to_str
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,24 @@ class ServerInfo:
     name: str
     version: str
     instance_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A title Sonarr or Radarr must never add (its import-list exclusions)."""
+
+    tmdb_id: int | None
+    tvdb_id: int | None
+    title: str
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> Exclusion:
+        """Build from Radarr's (tmdbId, movieTitle) or Sonarr's (tvdbId, title) resource."""
+        return cls(
+            tmdb_id=opt_int(data.get("tmdbId")),
+            tvdb_id=opt_int(data.get("tvdbId")),
+            title=to_str(data.get("movieTitle") or data.get("title")),
+        )
 
 
 @dataclass(frozen=True, slots=True)

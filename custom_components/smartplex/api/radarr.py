@@ -9,7 +9,7 @@ from typing import Any
 
 from .arr import ArrClient
 from .arr_models import Command, QueueItem, poster_url, quality_name
-from .models import Page
+from .models import Exclusion, Page
 from .parse import (
     JsonDict,
     as_dict,
@@ -135,6 +135,13 @@ class RadarrClient(ArrClient[RadarrQueueItem]):
         """Return the library movie with a TMDB id, or None when it is not in the library."""
         found = await self._get_list("/api/v3/movie", {"tmdbId": tmdb_id})
         return Movie.from_dict(found[0]) if found else None
+
+    async def exclusions(self) -> list[Exclusion]:
+        """Return the import exclusions (movies Radarr must never add)."""
+        return [
+            Exclusion.from_dict(item)
+            for item in await self._get_list("/api/v3/exclusions")
+        ]
 
     async def movie(self, movie_id: int) -> Movie:
         """Return one movie."""

@@ -10,7 +10,7 @@ from typing import Any
 from .arr import ArrClient
 from .arr_models import Command, QueueItem, poster_url, quality_name
 from .base import QueryValue
-from .models import Page
+from .models import Exclusion, Page
 from .parse import (
     JsonDict,
     as_dict,
@@ -215,6 +215,13 @@ class SonarrClient(ArrClient[SonarrQueueItem]):
     def _queue_extra_params(self) -> dict[str, QueryValue]:
         """Embed the episode as well."""
         return {"includeEpisode": True}
+
+    async def exclusions(self) -> list[Exclusion]:
+        """Return the import-list exclusions (series Sonarr must never add)."""
+        return [
+            Exclusion.from_dict(item)
+            for item in await self._get_list("/api/v3/importlistexclusion")
+        ]
 
     async def series(self) -> list[Series]:
         """Return every series in the library with statistics."""

@@ -276,6 +276,7 @@ class TmdbClient(ApiClient):
         """Store the session and credential (v3 key or v4 read-access token)."""
         super().__init__(session, url, api_key, verify_ssl=verify_ssl, timeout=timeout)
         self._configuration: TmdbConfiguration | None = None
+        self.genre_lists: dict[str, dict[int, str]] = {}
 
     def _auth_headers(self) -> dict[str, str]:
         """Send a read-access token as a bearer header."""
@@ -408,6 +409,19 @@ class TmdbClient(ApiClient):
         """Return the genre list for movies or series."""
         data = await self._get_dict(f"/3/genre/{media_type}/list")
         return [Genre.from_dict(item) for item in dict_list(data.get("genres"))]
+
+    async def genre_names(self, media_type: MediaType) -> dict[int, str]:
+        """Return genre names by id, fetching each media type's list once."""
+        if media_type not in self.genre_lists:
+            self.genre_lists[media_type] = {
+                genre.id: genre.name for genre in await self.genres(media_type)
+            }
+        return self.genre_lists[media_type]
+
+    @property
+    def configuration_cached(self) -> TmdbConfiguration | None:
+        """Return the image configuration if it was fetched already."""
+        return self._configuration
 
     async def find(
         self, external_id: str, source: Literal["imdb_id", "tvdb_id"]

@@ -100,7 +100,7 @@ def recommend(
     kept only when no quality floor applies); `popularity` maps titles to a 0..1
     percentile; `trending` is the cold-start fallback, most trending first.
     """
-    seeds = _seeds(profile, options)
+    seeds = seeds_for(profile, options)
     total_weight = sum(seed.weight for seed in seeds) or 1.0
     graph_scores: dict[Identity, float] = defaultdict(float)
     because: dict[Identity, tuple[float, Seed]] = {}
@@ -156,7 +156,7 @@ def recommend(
     return decisions
 
 
-def _seeds(profile: TasteProfile, options: RecommendOptions) -> list[Seed]:
+def seeds_for(profile: TasteProfile, options: RecommendOptions) -> list[Seed]:
     """Return the seeds to expand: the `like` title alone, or the heaviest of the media type."""
     if options.like is not None:
         known = profile.seed(options.like)
@@ -239,19 +239,19 @@ def _reason(
 ) -> str:
     """Return one line: the seed that pulled the title in, and the taste it fits."""
     genre = _shared_genre(profile, info)
-    taste = f"watches {genre.lower()}" if genre else ""
     if seed is None:
-        return f"Trending now; {taste}" if taste else "Trending now"
+        return f"Trending now; you watch {genre.lower()}" if genre else "Trending now"
     seed_info = titles.get(seed.identity)
     seed_title = seed_info.title if seed_info else str(seed.identity)
-    if seed.users:
-        who = _who(seed.users, names)
-        verb = "finished" if seed.finished else "watched"
-        ago = _ago(seed.last_played, profile.now)
-        line = f"Because {who} {verb} {seed_title} {ago}"
-    else:
+    if not seed.users:
         line = f"Because you asked for titles like {seed_title}"
-    return f"{line} and {taste}" if taste else line
+        return f"{line} and watch {genre.lower()}" if genre else line
+    verb = "finished" if seed.finished else "watched"
+    ago = _ago(seed.last_played, profile.now)
+    line = f"Because {_who(seed.users, names)} {verb} {seed_title} {ago}"
+    if not genre:
+        return line
+    return f"{line} and {'watch' if len(seed.users) > 1 else 'watches'} {genre.lower()}"
 
 
 def _shared_genre(profile: TasteProfile, info: TitleInfo | None) -> str | None:

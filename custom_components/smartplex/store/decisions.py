@@ -6,12 +6,13 @@ title to that user again. These functions run in the executor on the store's con
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from enum import StrEnum
 import sqlite3
+from typing import Any
 
-from custom_components.smartplex.engine.models import Decision, Identity
+from custom_components.smartplex.engine.models import Decision, Identity, Play
 
 HOUSEHOLD = ""  # the user key of recommendations made for everyone
 
@@ -28,7 +29,7 @@ class RecommendationState(StrEnum):
 def record_shown(
     connection: sqlite3.Connection,
     user: str,
-    decisions: Iterable[Decision[str]],
+    decisions: Iterable[Decision[Any]],
     now: datetime,
 ) -> None:
     """Remember titles shown to a user (a title already dismissed, added or watched keeps its state)."""
@@ -82,3 +83,63 @@ def titles_in_state(
             (user, HOUSEHOLD, state),
         )
     }
+
+
+def reconcile(
+    connection: sqlite3.Connection,
+    owned: Collection[Identity],
+    plays: Iterable[Play],
+    now: datetime,
+) -> None:
+    """Move shown titles now in a library to added, and titles played since shown to watched.
+
+    A household recommendation counts as watched when anyone played it.
+    """
+    last: dict[tuple[str, Identity], datetime] = {}
+    for play in plays:
+        if play.identity is None:
+            continue
+        for key in ((play.user_id, play.identity), (HOUSEHOLD, play.identity)):
+            if key not in last or play.started > last[key]:
+                last[key] = play.started
+    moves: list[tuple[str, int, str, str, int]] = []
+    for user, media_type, tmdb_id, state, first_shown in connection.execute(
+        "SELECT user, media_type, tmdb_id, state, first_shown FROM recommendations"
+        " WHERE state IN (?, ?)",
+        (RecommendationState.SHOWN, RecommendationState.ADDED),
+    ):
+        identity = Identity(media_type, tmdb_id)
+        played = last.get((user, identity))
+        if played is not None and played.timestamp() >= (first_shown or 0):
+            moves.append(
+                (
+                    RecommendationState.WATCHED,
+                    int(now.timestamp()),
+                    user,
+                    media_type,
+                    tmdb_id,
+                )
+            )
+        elif state == RecommendationState.SHOWN and identity in owned:
+            moves.append(
+                (
+                    RecommendationState.ADDED,
+                    int(now.timestamp()),
+                    user,
+                    media_type,
+                    tmdb_id,
+                )
+            )
+    connection.executemany(
+        "UPDATE recommendations SET state = ?, updated = ?"
+        " WHERE user = ? AND media_type = ? AND tmdb_id = ?",
+        [(str(state), *rest) for state, *rest in moves],
+    )
+
+
+def outcomes(connection: sqlite3.Connection) -> dict[str, int]:
+    """Return how many recommendations are in each state (whether adds get watched)."""
+    counted = dict(
+        connection.execute("SELECT state, COUNT(*) FROM recommendations GROUP BY state")
+    )
+    return {str(state): counted.get(state, 0) for state in RecommendationState}

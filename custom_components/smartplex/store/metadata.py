@@ -22,7 +22,9 @@ DETAILS_TTL_SECONDS = 7 * 86_400
 # Related lists follow what people watch on TMDB, a little faster.
 RELATED_TTL_SECONDS = 3 * 86_400
 
-type RelatedKind = Literal["recommendations", "similar"]
+# Trending and discover lists are kept under the media type with TMDB id 0 (trending)
+# or the genre's id (discover), so a cold start on a warm cache asks TMDB nothing.
+type RelatedKind = Literal["recommendations", "similar", "trending", "discover"]
 
 
 def put_titles(
