@@ -359,8 +359,8 @@ def library_size(stack: DevelopStack) -> int:
 def test_cleanup_plan_confirmed(
     stack: DevelopStack, tokens: dict[str, Any], socket_enabled: None
 ) -> None:
-    """A plan lists titles with sizes and reasons; cancelling keeps them, confirming removes."""
-    target = fullest_disk_percent(stack) - 1
+    """A plan lists titles with sizes and reasons; confirming removes the ticked ones."""
+    target = fullest_disk_percent(stack) - 3
     before = library_size(stack)
 
     def scenario(browser: Browser) -> list[str]:
@@ -372,7 +372,10 @@ def test_cleanup_plan_confirmed(
         planned = card.locator("li.item")
         planned.first.wait_for()
         count = planned.count()
-        assert count > 0
+        assert count > 1
+        kept = planned.first.locator(".title").inner_text()
+        planned.first.get_by_role("checkbox").uncheck()
+        card.locator("li.item.unticked").wait_for()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / "care-desktop-light.png", full_page=True)
         card.get_by_role("button", name="Remove these titles").click()
@@ -380,9 +383,19 @@ def test_cleanup_plan_confirmed(
         assert library_size(stack) == before
         card.get_by_role("button", name="Remove these titles").click()
         card.locator("dialog").get_by_role("button", name="Remove these titles").click()
-        card.get_by_text("titles (0 failed)").wait_for()
-        assert library_size(stack) == before - count
+        card.get_by_text("(0 failed, 1 kept)").wait_for()
+        assert library_size(stack) == before - (count - 1)
+        assert kept.split(" (")[0] in library_titles(stack)
         page.context.close()
         return errors
 
     assert in_browser(scenario) == []
+
+
+def library_titles(stack: DevelopStack) -> set[str]:
+    """Return the titles both simulated *arrs hold."""
+    return {
+        item["title"]
+        for service, path in (("radarr", "/api/v3/movie"), ("sonarr", "/api/v3/series"))
+        for item in stack.sim(service, path)
+    }
