@@ -97,6 +97,7 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
         "push_remote": False,
         "notify_targets": {},
         "recreate_webhooks": [],
+        "create_dashboard": False,
     }
     triage_schema = next(
         value.schema for key, value in schema.items() if key.schema == CONF_TRIAGE

@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
+from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.const import (
+    CONF_UPCOMING_DAYS,
+    CONF_VOICE_SENTENCES,
+    DOMAIN,
+)
 from custom_components.smartplex.dashboard import (
     ACTION_HANDLERS,
     FRONTEND_DIR,
     STATIC_URL,
     module_url,
     owned_title,
+)
+from custom_components.smartplex.dashboard_create import (
+    DASHBOARD_CONFIG,
+    DASHBOARD_URL_PATH,
+    async_create_dashboard,
+    dashboards_collection,
 )
 from custom_components.smartplex.dashboard_views import async_view_data
 from custom_components.smartplex.poster import MAX_CACHED, PosterCache, poster_cache
@@ -457,3 +470,59 @@ async def test_history_view_without_database(
     assert data["sync_error"]
     assert data["audit_error"] == "the database is closed"
     assert data["items"] == []
+
+
+async def options_saved(
+    hass: HomeAssistant, entry: MockConfigEntry, **chosen: Any
+) -> Any:
+    """Submit the hub's options form with the upcoming window and some choices."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_UPCOMING_DAYS: 7, CONF_VOICE_SENTENCES: False, **chosen},
+    )
+
+
+async def test_options_create_the_dashboard_once(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Ticking "create the dashboard" adds it once; an edited one is kept as it is."""
+    assert await async_setup_component(hass, "lovelace", {})
+    hass.config.config_dir = str(tmp_path)
+    entry = hub(simulator, [("tmdb", "TMDB")])
+    await setup_entry(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"]["dashboard"] == "-"
+    result = await options_saved(hass, entry, create_dashboard=True)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "create_dashboard" not in entry.options
+    dashboards = hass.data[LOVELACE_DATA].dashboards
+    assert await dashboards[DASHBOARD_URL_PATH].async_load(False) == DASHBOARD_CONFIG
+    edited = {"strategy": {"type": "custom:smartplex", "views": ["requests"]}}
+    await dashboards[DASHBOARD_URL_PATH].async_save(edited)
+    result = await options_saved(hass, entry, create_dashboard=True)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    collection = dashboards_collection(hass)
+    assert collection is not None
+    assert [item["url_path"] for item in collection.async_items()] == [
+        DASHBOARD_URL_PATH
+    ]
+    assert await dashboards[DASHBOARD_URL_PATH].async_load(False) == edited
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"]["dashboard"] == f"/{DASHBOARD_URL_PATH}"
+
+
+async def test_options_dashboard_without_dashboards(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Without Home Assistant's dashboards the form says so and saves nothing."""
+    hass.config.config_dir = str(tmp_path)
+    entry = hub(simulator, [("tmdb", "TMDB")], upcoming_days=3)
+    await setup_entry(hass, entry)
+    result = await options_saved(hass, entry, create_dashboard=True)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "dashboard_unavailable"}
+    assert entry.options == {"upcoming_days": 3}
+    with pytest.raises(HomeAssistantError) as refused:
+        await async_create_dashboard(hass, "SmartPlex")
+    assert refused.value.translation_key == "dashboard_unavailable"

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.data_entry_flow import section
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -62,6 +63,11 @@ from .const import (
     DEFAULT_UPCOMING_DAYS,
     MAX_UPCOMING_DAYS,
 )
+from .dashboard_create import (
+    DASHBOARD_URL_PATH,
+    async_create_dashboard,
+    dashboard_exists,
+)
 from .declarations import WholeNumber
 from .engine.triage import Policy, parse_user_rules
 from .flow_helpers import KEY_SELECTOR, URL_SELECTOR, normalize_url
@@ -71,6 +77,8 @@ from .webhook import push_status, valid_notify_targets
 MAX_CAP = 1000
 # Not stored: a list of services whose webhook is re-created when the options are saved.
 CONF_RECREATE_WEBHOOKS = "recreate_webhooks"
+# Not stored either: create the SmartPlex dashboard (once; an existing one is kept).
+CONF_CREATE_DASHBOARD = "create_dashboard"
 UPCOMING_DAYS = vol.All(WholeNumber(), vol.Range(min=1, max=MAX_UPCOMING_DAYS))
 SCORE_SELECTOR = NumberSelector(
     NumberSelectorConfig(min=0, max=15, step=0.1, mode=NumberSelectorMode.BOX)
@@ -158,6 +166,11 @@ class SmartPlexOptionsFlow(OptionsFlow):
             triage, triage_error = validate_triage(user_input.get(CONF_TRIAGE, {}))
             if triage_error:
                 errors[CONF_TRIAGE] = triage_error
+            if not errors and user_input.get(CONF_CREATE_DASHBOARD):
+                try:
+                    await async_create_dashboard(self.hass, self.config_entry.title)
+                except HomeAssistantError:
+                    errors["base"] = "dashboard_unavailable"
             if not errors:
                 await self._async_recreate_webhooks(
                     user_input.get(CONF_RECREATE_WEBHOOKS) or []
@@ -214,6 +227,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
                         vol.Optional(CONF_TRIAGE): section(
                             TRIAGE_SCHEMA, {"collapsed": True}
                         ),
+                        vol.Optional(CONF_CREATE_DASHBOARD): BooleanSelector(),
                     }
                 ),
                 {
@@ -227,9 +241,15 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_NOTIFY_TARGETS: options.get(CONF_NOTIFY_TARGETS, {}),
                     CONF_RECREATE_WEBHOOKS: [],
                     CONF_TRIAGE: {**TRIAGE_DEFAULTS, **options.get(CONF_TRIAGE, {})},
+                    CONF_CREATE_DASHBOARD: False,
                 },
             ),
-            description_placeholders={"webhooks": self._webhook_status()},
+            description_placeholders={
+                "webhooks": self._webhook_status(),
+                "dashboard": f"/{DASHBOARD_URL_PATH}"
+                if dashboard_exists(self.hass)
+                else "-",
+            },
         )
 
     def _push_services(self) -> list[SelectOptionDict]:
