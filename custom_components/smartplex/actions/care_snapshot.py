@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 import sqlite3
 from typing import Any
 
@@ -21,20 +23,19 @@ from custom_components.smartplex.api import RadarrClient
 from custom_components.smartplex.arr_coordinator import disk_of
 from custom_components.smartplex.const import DOMAIN, SERVICE_TAUTULLI
 from custom_components.smartplex.engine.cleanup import (
+    FOLLOW_DAYS,
     CleanupCandidate,
     CleanupPolicy,
     TitleUsage,
     UsageKey,
-    title_usage,
+    usage_from_tallies,
 )
 from custom_components.smartplex.engine.models import Identity, LibraryEntry
 from custom_components.smartplex.library import LibraryItem
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import StoreError, async_get_store
-from custom_components.smartplex.store.loaders import (
-    async_load_plays,
-    async_load_requests,
-)
+from custom_components.smartplex.store.loaders import async_load_requests
+from custom_components.smartplex.store.usage import load_tallies
 from custom_components.smartplex.tautulli_coordinator import TautulliCoordinators
 
 from .common import (
@@ -135,7 +136,12 @@ async def async_snapshot(
             )
 
     fetched = await asyncio.gather(*(fetch(service) for service, _ in indexes))
-    plays = await async_from_store(async_load_plays(hass))
+    now = dt_util.utcnow()
+    policy = CleanupPolicy()
+    recent_since = now - timedelta(days=max(policy.in_progress_days, FOLLOW_DAYS))
+    tallies, latest = await async_store_job(
+        hass, partial(load_tallies, recent_since=recent_since)
+    )
     requests = await async_from_store(async_load_requests(hass))
     candidates: dict[str, CleanupCandidate] = {}
     titles: dict[tuple[str, int | None], Identity] = {}
@@ -165,8 +171,8 @@ async def async_snapshot(
             candidates[candidate.key] = candidate
             titles[(normalize(item.title), item.year)] = library_entry.identity
             titles.setdefault((normalize(item.title), None), library_entry.identity)
-    usage = title_usage(
-        plays, requests, _streaming(entry, titles), dt_util.utcnow(), CleanupPolicy()
+    usage = usage_from_tallies(
+        tallies, latest, requests, _streaming(entry, titles), now, policy
     )
     return Snapshot(
         candidates, usage, library_sizes, disks, {s.subentry_id: s for s in services}

@@ -39,6 +39,8 @@ LIVE_REQUESTS = frozenset(
     {RequestStatus.PENDING, RequestStatus.APPROVED, RequestStatus.AVAILABLE}
 )
 FINISHED_PERCENT = 85
+# Someone who played an airing series this recently follows it.
+FOLLOW_DAYS = 60
 
 
 class Protection(StrEnum):
@@ -91,7 +93,8 @@ class TitleUsage:
     last_watched: datetime | None = None
     last_watched_by: str | None = None
     plays: int = 0
-    watchers: frozenset[str] = frozenset()
+    # How many different people played it.
+    watchers: int = 0
     # Mean share of the title each play covered (0-1).
     completion: float = 0.0
     # People part-way through it (a movie not finished, a series they are watching).
@@ -157,11 +160,73 @@ class CleanupPlan:
 type UsageKey = tuple[Identity, int | None]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlayTally:
+    """What the plays of one title (or one season of it) add up to."""
+
+    last_watched: datetime
+    last_watched_by: str
+    plays: int
+    watchers: int
+    # Mean share of the title each play covered (0-1).
+    completion: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LatestPlay:
+    """A person's latest play of a title (a series: of any episode)."""
+
+    identity: Identity
+    user_id: str
+    started: datetime
+    percent_complete: int
+
+
 def days_between(earlier: datetime | None, later: datetime) -> float | None:
     """Return the days from earlier to later (never negative), None without a date."""
     if earlier is None:
         return None
     return max((later - earlier).total_seconds() / 86400.0, 0.0)
+
+
+def tally_plays(
+    plays: Iterable[Play],
+) -> tuple[dict[UsageKey, PlayTally], list[LatestPlay]]:
+    """Add up plays per title and per season, and find each person's latest play of each title.
+
+    The store does the same in SQL (store/usage.py) so that plans never load every play.
+    """
+    by_key: dict[UsageKey, list[Play]] = defaultdict(list)
+    latest: dict[tuple[Identity, str], Play] = {}
+    for play in plays:
+        if (identity := play.identity) is None:
+            continue
+        by_key[(identity, None)].append(play)
+        if play.season is not None:
+            by_key[(identity, play.season)].append(play)
+        person = (identity, play.user_id)
+        if (before := latest.get(person)) is None or play.started > before.started:
+            latest[person] = play
+    tallies = {}
+    for key, key_plays in by_key.items():
+        last = max(key_plays, key=lambda play: (play.started, play.user_id))
+        tallies[key] = PlayTally(
+            last_watched=last.started,
+            last_watched_by=last.user_id,
+            plays=len(key_plays),
+            watchers=len({play.user_id for play in key_plays}),
+            completion=sum(min(play.percent_complete, 100) for play in key_plays)
+            / (100.0 * len(key_plays)),
+        )
+    return tallies, [
+        LatestPlay(
+            identity=identity,
+            user_id=user,
+            started=play.started,
+            percent_complete=play.percent_complete,
+        )
+        for (identity, user), play in latest.items()
+    ]
 
 
 def title_usage(
@@ -170,39 +235,64 @@ def title_usage(
     streaming: Mapping[Identity, Iterable[str]],
     now: datetime,
     policy: CleanupPolicy,
-    follow_days: int = 60,
+    follow_days: int = FOLLOW_DAYS,
 ) -> dict[UsageKey, TitleUsage]:
-    """Aggregate plays, requests and live streams per title and per season.
+    """Aggregate plays, requests and live streams per title and per season."""
+    tallies, latest = tally_plays(plays)
+    return usage_from_tallies(
+        tallies, latest, requests, streaming, now, policy, follow_days
+    )
 
-    A season's usage carries its series' in-progress people, streams, followers and
-    requesters, so a series someone is part-way through protects each season.
+
+def usage_from_tallies(
+    tallies: Mapping[UsageKey, PlayTally],
+    latest: Iterable[LatestPlay],
+    requests: Iterable[RequestRecord],
+    streaming: Mapping[Identity, Iterable[str]],
+    now: datetime,
+    policy: CleanupPolicy,
+    follow_days: int = FOLLOW_DAYS,
+) -> dict[UsageKey, TitleUsage]:
+    """Return each title's and season's usage from its play tallies, requests and streams.
+
+    latest needs every person's latest play of a title if it is recent (within the
+    in-progress and follow windows) or the person requested the title; older ones
+    change nothing. A season's usage carries its series' in-progress people,
+    streams, followers and requesters, so a series someone is part-way through
+    protects each season.
     """
-    by_key: dict[UsageKey, list[Play]] = defaultdict(list)
-    for play in plays:
-        if play.identity is None:
-            continue
-        by_key[(play.identity, None)].append(play)
-        if play.season is not None:
-            by_key[(play.identity, play.season)].append(play)
+    people: dict[Identity, list[LatestPlay]] = defaultdict(list)
+    last_of: dict[tuple[Identity, str], datetime] = {}
+    for play in latest:
+        people[play.identity].append(play)
+        last_of[(play.identity, play.user_id)] = play.started
     waiting: dict[Identity, set[str]] = defaultdict(set)
     for request in requests:
         if request.status not in LIVE_REQUESTS:
             continue
-        watched_since = any(
-            play.user_id == request.requested_by and play.started >= request.created
-            for play in by_key.get((request.identity, None), ())
-        )
-        if not watched_since:
+        last = last_of.get((request.identity, request.requested_by))
+        if last is None or last < request.created:
             waiting[request.identity].add(request.requested_by)
     follow_since = now - timedelta(days=follow_days)
-    # What a title's seasons share with it: who is in it, watching, waiting.
+    progress_since = now - timedelta(days=policy.in_progress_days)
+    nobody: frozenset[str] = frozenset()
     shared: dict[Identity, tuple[frozenset[str], ...]] = {}
-    for identity in {key[0] for key in by_key} | set(waiting) | set(streaming):
-        title_plays = by_key.get((identity, None), [])
+    for identity in set(people) | set(waiting) | set(streaming):
+        title_people = people.get(identity, ())
         shared[identity] = (
-            _in_progress(identity, title_plays, now, policy),
+            frozenset(
+                play.user_id
+                for play in title_people
+                if play.started >= progress_since
+                and (
+                    identity.media_type == "tv"
+                    or play.percent_complete < FINISHED_PERCENT
+                )
+            ),
             frozenset(streaming.get(identity, ())),
-            frozenset(p.user_id for p in title_plays if p.started >= follow_since),
+            frozenset(
+                play.user_id for play in title_people if play.started >= follow_since
+            ),
             frozenset(waiting.get(identity, ())),
         )
     usage: dict[UsageKey, TitleUsage] = {}
@@ -213,16 +303,16 @@ def title_usage(
             followers=followers,
             requesters_not_watched=requesters,
         )
-    for key, key_plays in by_key.items():
-        last = max(key_plays, key=lambda play: (play.started, play.user_id))
-        in_progress, streams, followers, requesters = shared[key[0]]
+    for key, tally in tallies.items():
+        in_progress, streams, followers, requesters = shared.get(
+            key[0], (nobody, nobody, nobody, nobody)
+        )
         usage[key] = TitleUsage(
-            last_watched=last.started,
-            last_watched_by=last.user_id,
-            plays=len(key_plays),
-            watchers=frozenset(play.user_id for play in key_plays),
-            completion=sum(min(play.percent_complete, 100) for play in key_plays)
-            / (100.0 * len(key_plays)),
+            last_watched=tally.last_watched,
+            last_watched_by=tally.last_watched_by,
+            plays=tally.plays,
+            watchers=tally.watchers,
+            completion=tally.completion,
             in_progress=in_progress,
             streaming=streams,
             followers=followers,
@@ -231,24 +321,50 @@ def title_usage(
     return usage
 
 
-def _in_progress(
-    identity: Identity, plays: Iterable[Play], now: datetime, policy: CleanupPolicy
-) -> frozenset[str]:
-    """Return who is part-way through a title.
+# The features of the re-watch value and their weights, in the order rewatch_values gives them.
+FEATURES = (
+    ("days_since_watched", 1.0),
+    ("plays", 0.15),
+    ("watchers", 0.1),
+    ("completion", 0.2),
+    ("rating", 0.2),
+    ("release_age", 0.25),
+    ("size", 1.0),
+)
 
-    A movie: the person's latest play of it is recent and unfinished. A series: the
-    person watched an episode recently (binge-watchers come back; the recently-watched
-    window is shorter than this one).
-    """
-    latest: dict[str, Play] = {}
-    for play in plays:
-        if play.user_id not in latest or play.started > latest[play.user_id].started:
-            latest[play.user_id] = play
-    return frozenset(
-        user
-        for user, play in latest.items()
-        if (days_between(play.started, now) or 0.0) <= policy.in_progress_days
-        and (identity.media_type == "tv" or play.percent_complete < FINISHED_PERCENT)
+
+def rewatch_values(
+    candidate: CleanupCandidate, usage: TitleUsage, now: datetime
+) -> tuple[float, ...]:
+    """Return the unweighted features of a title's log re-watch value per GB (FEATURES order)."""
+    last = usage.last_watched
+    days_since = (
+        NEVER_WATCHED_DAYS
+        if last is None
+        else max((now - last).total_seconds() / 86400.0, 0.0)
+    )
+    year = candidate.entry.year
+    age = max(now.year - year, 0) if year else 30
+    return (
+        -math.log1p(days_since / RECENCY_SCALE_DAYS),
+        math.log1p(usage.plays),
+        math.log(max(usage.watchers, 1)),
+        min(max(usage.completion, 0.0), 1.0),
+        (candidate.rating or 5.0) / 10.0 - 0.5,
+        -math.log1p(age / 5.0),
+        -math.log(max(candidate.size / GB, MIN_SIZE_GB)),
+    )
+
+
+def rewatch_value(
+    candidate: CleanupCandidate, usage: TitleUsage, now: datetime
+) -> float:
+    """Return the log re-watch value per GB of a title (the total of its score)."""
+    return sum(
+        value * weight
+        for value, (_, weight) in zip(
+            rewatch_values(candidate, usage, now), FEATURES, strict=True
+        )
     )
 
 
@@ -256,21 +372,14 @@ def rewatch_score(
     candidate: CleanupCandidate, usage: TitleUsage, now: datetime
 ) -> Score:
     """Return the log re-watch value per GB of a title, as named features."""
-    days = days_between(usage.last_watched, now)
-    days_since = NEVER_WATCHED_DAYS if days is None else days
-    size_gb = max(candidate.size / GB, MIN_SIZE_GB)
-    year = candidate.entry.year
-    age = max(now.year - year, 0) if year else 30
-    features = [
-        Feature("days_since_watched", -math.log1p(days_since / RECENCY_SCALE_DAYS)),
-        Feature("plays", math.log1p(usage.plays), 0.15),
-        Feature("watchers", math.log(max(len(usage.watchers), 1)), 0.1),
-        Feature("completion", min(max(usage.completion, 0.0), 1.0), 0.2),
-        Feature("rating", (candidate.rating or 5.0) / 10.0 - 0.5, 0.2),
-        Feature("release_age", -math.log1p(age / 5.0), 0.25),
-        Feature("size", -math.log(size_gb)),
-    ]
-    return Score(tuple(features))
+    return Score(
+        tuple(
+            Feature(name, value, weight)
+            for value, (name, weight) in zip(
+                rewatch_values(candidate, usage, now), FEATURES, strict=True
+            )
+        )
+    )
 
 
 def protections(
@@ -315,13 +424,16 @@ def reasons(
         found = ["never watched"]
     else:
         found = [f"last watched {int(days)} days ago by {usage.last_watched_by}"]
-    people = len(usage.watchers)
+    people = usage.watchers
     found.append(
         f"{usage.plays} play{'' if usage.plays == 1 else 's'} by "
         f"{people} {'person' if people == 1 else 'people'}"
     )
     found.append(f"frees {candidate.size / GB:.1f} GB")
     return tuple(found)
+
+
+type Ranked = tuple[float, str, CleanupCandidate, TitleUsage]
 
 
 def plan_cleanup(
@@ -338,26 +450,26 @@ def plan_cleanup(
     the most valuable picks the target does not need, so small titles are not
     removed when a larger one already covers the need. Caps: policy.max_items per
     plan and policy.max_library_share of each library (library_sizes: titles per
-    (instance, media type); an unknown library allows nothing).
+    (instance, media type); an unknown library allows nothing). Scores and reasons
+    are spelled out only for the titles picked.
     """
-    ranked: dict[str, list[PlanItem]] = defaultdict(list)
+    ranked: dict[str, list[Ranked]] = defaultdict(list)
     protected: list[ProtectedItem] = []
+    unused = TitleUsage()
     for candidate in candidates:
         root = candidate.entry.root_folder
         if root is None or root not in needed or candidate.size <= 0:
             continue
-        found_usage = usage.get(
-            (candidate.entry.identity, candidate.season), TitleUsage()
-        )
+        found_usage = usage.get((candidate.entry.identity, candidate.season), unused)
         if found := protections(candidate, found_usage, now, policy):
             protected.append(ProtectedItem(candidate, found))
             continue
         ranked[root].append(
-            PlanItem(
+            (
+                rewatch_value(candidate, found_usage, now),
+                candidate.key,
                 candidate,
                 found_usage,
-                rewatch_score(candidate, found_usage, now),
-                reasons(candidate, found_usage, now),
             )
         )
     caps = {
@@ -372,8 +484,16 @@ def plan_cleanup(
         picks, why = _pick(
             ranked.get(root, []), needed[root], caps, taken, len(chosen), policy
         )
-        chosen.extend(picks)
-        freed[root] = sum(item.candidate.size for item in picks)
+        chosen.extend(
+            PlanItem(
+                candidate,
+                found_usage,
+                rewatch_score(candidate, found_usage, now),
+                reasons(candidate, found_usage, now),
+            )
+            for _, _, candidate, found_usage in picks
+        )
+        freed[root] = sum(pick[2].size for pick in picks)
         if why:
             short[root] = why
     return CleanupPlan(
@@ -386,41 +506,42 @@ def plan_cleanup(
 
 
 def _pick(
-    ranked: list[PlanItem],
+    ranked: list[Ranked],
     need: int,
     caps: dict[tuple[str, str], int],
     taken: dict[tuple[str, str], int],
     already: int,
     policy: CleanupPolicy,
-) -> tuple[list[PlanItem], str | None]:
+) -> tuple[list[Ranked], str | None]:
     """Pick one root folder's titles; return them and why the need is not met (or None).
 
     taken counts the titles picked per library so far (across root folders).
     """
-    picks: list[PlanItem] = []
+    picks: list[Ranked] = []
     total = 0
     why = "not_enough_unprotected"
-    for item in sorted(ranked, key=lambda item: (item.score.total, item.candidate.key)):
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    for item in ranked:
         if total >= need:
             break
         if already + len(picks) >= policy.max_items:
             why = "max_items"
             break
-        library = item.candidate.library
+        library = item[2].library
         if taken[library] >= caps.get(library, 0):
             why = "library_share"
             continue
         taken[library] += 1
         picks.append(item)
-        total += item.candidate.size
-    kept: list[PlanItem] = []
-    for item in sorted(picks, key=lambda item: -item.score.total):
-        if total - item.candidate.size >= need:
-            taken[item.candidate.library] -= 1
-            total -= item.candidate.size
+        total += item[2].size
+    kept: list[Ranked] = []
+    for item in sorted(picks, key=lambda item: -item[0]):
+        if total - item[2].size >= need:
+            taken[item[2].library] -= 1
+            total -= item[2].size
         else:
             kept.append(item)
-    kept.sort(key=lambda item: (item.score.total, item.candidate.key))
+    kept.sort(key=lambda item: (item[0], item[1]))
     return kept, None if total >= need else why
 
 

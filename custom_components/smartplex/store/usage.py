@@ -1,0 +1,87 @@
+"""Play tallies for library care, added up by SQLite so a plan never loads every play.
+
+load_tallies gives what engine/cleanup.py's tally_plays gives from Play snapshots
+(tests hold the two to each other): per title and per season the last play, who
+made it, the play count, the distinct watchers and the mean completion; and each
+person's latest play of a title when it is recent or the person requested it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import sqlite3
+
+from custom_components.smartplex.engine.cleanup import LatestPlay, PlayTally, UsageKey
+from custom_components.smartplex.engine.models import Identity
+
+# A play's person is COALESCE(CAST(user_id AS TEXT), user), as store/history.py's
+# load_plays names it; the last play of a group is the largest zero-padded start time
+# and person as text (ties broken by the larger person, as the engine does).
+# Per title, then per season: plays, watchers, summed completion, last play.
+TALLIES = (
+    "SELECT identity_type, tmdb_id, NULL AS season, COUNT(*), COUNT(DISTINCT "
+    "COALESCE(CAST(user_id AS TEXT), user)), SUM(MIN(percent_complete, 100)), "
+    "MAX(printf('%012d %s', started, COALESCE(CAST(user_id AS TEXT), user))) FROM "
+    "plays WHERE matched_by IS NOT NULL AND tmdb_id IS NOT NULL AND started IS NOT "
+    "NULL AND identity_type IN ('movie', 'tv') GROUP BY identity_type, tmdb_id "
+    "UNION ALL SELECT identity_type, tmdb_id, season, COUNT(*), COUNT(DISTINCT "
+    "COALESCE(CAST(user_id AS TEXT), user)), SUM(MIN(percent_complete, 100)), "
+    "MAX(printf('%012d %s', started, COALESCE(CAST(user_id AS TEXT), user))) FROM "
+    "plays WHERE matched_by IS NOT NULL AND tmdb_id IS NOT NULL AND started IS NOT "
+    "NULL AND identity_type IN ('movie', 'tv') AND season IS NOT NULL GROUP BY "
+    "identity_type, tmdb_id, season"
+)
+# Each person's latest play of a title (the percent is that play's: SQLite's
+# bare column of MAX), if recent or the person requested the title.
+LATEST = (
+    "SELECT identity_type, tmdb_id, COALESCE(CAST(user_id AS TEXT), user) AS "
+    "person, MAX(started) AS last_started, percent_complete FROM plays WHERE "
+    "matched_by IS NOT NULL AND tmdb_id IS NOT NULL AND started IS NOT NULL AND "
+    "identity_type IN ('movie', 'tv') GROUP BY identity_type, tmdb_id, person "
+    "HAVING last_started >= ? OR EXISTS (SELECT 1 FROM requests JOIN users ON "
+    "users.overseerr_user_id = requests.requested_by WHERE requests.media_type = "
+    "plays.identity_type AND requests.tmdb_id = plays.tmdb_id AND "
+    "CAST(users.user_id AS TEXT) = person)"
+)
+
+
+def load_tallies(
+    connection: sqlite3.Connection, recent_since: datetime
+) -> tuple[dict[UsageKey, PlayTally], list[LatestPlay]]:
+    """Return the play tallies per title and season, and the latest plays that matter.
+
+    A person's latest play of a title is returned when it started at or after
+    recent_since, or when the person (linked to Overseerr) requested the title.
+    """
+    fromtimestamp = datetime.fromtimestamp
+    tallies: dict[UsageKey, PlayTally] = {}
+    for (
+        media_type,
+        tmdb_id,
+        season,
+        plays,
+        watchers,
+        percent,
+        last,
+    ) in connection.execute(TALLIES):
+        started, _, person = last.partition(" ")
+        tallies[(Identity(media_type, tmdb_id), season)] = PlayTally(
+            last_watched=fromtimestamp(int(started), UTC),
+            last_watched_by=person,
+            plays=plays,
+            watchers=watchers,
+            completion=percent / (100.0 * plays),
+        )
+    latest = [
+        LatestPlay(
+            identity=Identity(media_type, tmdb_id),
+            user_id=person,
+            started=fromtimestamp(started, UTC),
+            percent_complete=percent,
+        )
+        for media_type, tmdb_id, person, started, percent in connection.execute(
+            LATEST,
+            (int(recent_since.timestamp()),),
+        )
+    ]
+    return tallies, latest
