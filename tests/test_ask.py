@@ -115,6 +115,7 @@ async def test_read_tools_run_at_once(
         "llm_calls": 2,
         "tools_used": ["search_media"],
         "refused": [],
+        "done": [],
         "proposal": None,
     }
     first, second = simulator.openai.requests

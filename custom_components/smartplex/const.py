@@ -28,6 +28,8 @@ AI_PROVIDER_NONE: Final = "none"
 AI_PROVIDER_AI_TASK: Final = "ai_task"
 AI_PROVIDER_OPENAI: Final = "openai"
 AI_PROVIDERS: Final = (AI_PROVIDER_NONE, AI_PROVIDER_AI_TASK, AI_PROVIDER_OPENAI)
+# The key of each Overseerr's request autopilot switch (its unique id ends with it).
+REQUEST_AUTOPILOT: Final = "request_autopilot"
 DEFAULT_AI_BASE_URL: Final = "https://api.openai.com/v1"
 DEFAULT_AI_MODEL: Final = "gpt-4o-mini"
 # Request triage policies: one section of the hub's options.

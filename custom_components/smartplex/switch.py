@@ -14,7 +14,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 
 from .actions.triage import async_autopilot
 from .api import RequestStatus
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER, REQUEST_AUTOPILOT
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 from .overseerr_coordinator import (
@@ -45,12 +45,12 @@ class RequestAutopilotSwitch(
 ):
     """Off by default; on, new requests are triaged and approved or declined by policy."""
 
-    _attr_translation_key = "request_autopilot"
+    _attr_translation_key = REQUEST_AUTOPILOT
     _attr_entity_category = EntityCategory.CONFIG
 
     def __init__(self, coordinator: OverseerrRequestEventsCoordinator) -> None:
         """Initialise the switch, off."""
-        super().__init__(coordinator, "request_autopilot")
+        super().__init__(coordinator, REQUEST_AUTOPILOT)
         self._attr_is_on = False
         # Set while Overseerr fails, so the outage is logged once, not per poll.
         self._failing = False

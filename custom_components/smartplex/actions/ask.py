@@ -1,10 +1,11 @@
 """smartplex.ask and smartplex.confirm_proposal: questions answered with SmartPlex's tools.
 
-Reads run at once. A write is never run by the LLM: when the user's question asked for
-that kind of change it becomes part of a proposal (checked arguments and what it would
-do), which the user who asked confirms with confirm_proposal; any other write is refused
-and the model is told so. Titles, notes and names the tools return therefore cannot make
-anything happen, whatever they say.
+Reads run at once. A write is never run on the LLM's word alone: when the user's question
+asked for that kind of change it becomes part of a proposal (checked arguments and what it
+would do), which the user who asked confirms with confirm_proposal, or, when an autopilot
+the user switched on would make that very change by its engine policy, it runs at once;
+any other write is refused and the model is told so. Titles, notes and names the tools
+return therefore cannot make anything happen beyond what the user asked and the policy allows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.models import SmartPlexConfigEntry
 from custom_components.smartplex.store.proposals import ProposedAction
 
+from .autopilot import autopilot_allows
 from .common import Caller, invalid
 
 if TYPE_CHECKING:
@@ -43,6 +45,9 @@ REQUEST_WORDS: dict[str, tuple[str, ...]] = {
     "remove_queue_item": ("remove", "delete", "cancel", "stop", "drop"),
     "sync": ("sync", "refresh", "update"),
 }
+DONE_BY_AUTOPILOT = (
+    "Done at once: the {autopilot} policy the user switched on already allows it."
+)
 NOT_REQUESTED = (
     "The user did not ask for this kind of change, so it was not proposed; "
     "nothing was done."
@@ -98,6 +103,12 @@ def _ask_tools() -> dict[str, tuple[SmartPlexTool, tuple[Field, ...]]]:
     return tools
 
 
+def _described(action: str, arguments: dict[str, Any]) -> str:
+    """Return a write as a short line: the action and its arguments."""
+    shown = ", ".join(f"{name} {value}" for name, value in arguments.items())
+    return f"{action.replace('_', ' ')}: {shown}" if shown else action
+
+
 async def _summary(
     hass: HomeAssistant,
     entry: SmartPlexConfigEntry,
@@ -110,14 +121,14 @@ async def _summary(
     if tool.destructive:
         plan = await tool.action.handler(hass, entry, caller, dry_run=True, **arguments)
         return str(plan["summary"])
-    shown = ", ".join(f"{name} {value}" for name, value in arguments.items())
-    return (
-        f"{tool.action.name.replace('_', ' ')}: {shown}" if shown else tool.action.name
-    )
+    return _described(tool.action.name, arguments)
 
 
 class ToolGate:
-    """Runs the reads the model asks for, collects the writes the user asked for, refuses the rest."""
+    """Runs the reads the model asks for, collects the writes the user asked for, refuses the rest.
+
+    A write the user asked for that an autopilot's policy already allows runs at once.
+    """
 
     def __init__(
         self,
@@ -133,6 +144,7 @@ class ToolGate:
         self.question = question
         self.tools = _ask_tools()
         self.proposed: list[ProposedAction] = []
+        self.done: list[dict[str, Any]] = []
         self.used: list[str] = []
         self.refused: list[str] = []
 
@@ -166,11 +178,36 @@ class ToolGate:
             ):
                 self.refused.append(call.name)
                 return {"success": False, "error": NOT_REQUESTED}
+            if autopilot := await autopilot_allows(
+                self.hass, self.entry, self.caller, tool.action.name, checked
+            ):
+                return await self._run(tool, checked, autopilot)
             summary = await _summary(self.hass, self.entry, self.caller, tool, checked)
         except HomeAssistantError as err:
             return {"success": False, "error": str(err)}
         self.proposed.append(ProposedAction(tool.action.name, checked, summary))
         return {"success": True, "done": False, "summary": summary, "note": PROPOSED}
+
+    async def _run(
+        self, tool: SmartPlexTool, arguments: dict[str, Any], autopilot: str
+    ) -> dict[str, Any]:
+        """Run a write an autopilot allows through its action (audit trail, event)."""
+        assert tool.action is not None
+        data = await tool.action.handler(
+            self.hass, self.entry, self.caller, **arguments
+        )
+        summary = _described(tool.action.name, arguments)
+        self.done.append(
+            {
+                "action": tool.action.name,
+                "arguments": arguments,
+                "summary": summary,
+                "allowed_by": autopilot,
+                "result": data,
+            }
+        )
+        note = DONE_BY_AUTOPILOT.format(autopilot=autopilot.replace("_", " "))
+        return {"success": True, "done": True, "summary": summary, "note": note}
 
 
 async def async_ask(
@@ -193,11 +230,16 @@ async def async_ask(
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key=err.translation_key
         ) from None
+    answer = outcome.answer
+    if gate.done:
+        # Said by SmartPlex itself, whatever the model's answer left out.
+        answer = f"{answer} Done: {'; '.join(d['summary'] for d in gate.done)}.".strip()
     response: dict[str, Any] = {
-        "answer": outcome.answer,
+        "answer": answer,
         "llm_calls": outcome.calls,
         "tools_used": gate.used,
         "refused": gate.refused,
+        "done": gate.done,
         "proposal": None,
     }
     if gate.proposed:
