@@ -50,6 +50,7 @@ VIEWS = (
     "status",
     "downloads",
     "requests",
+    "discover",
     "activity",
     "statistics",
     "care",
@@ -60,6 +61,7 @@ SHOWN = {
     "status": "li.item",
     "downloads": "li.item",
     "requests": "li.item .triage .badge",
+    "discover": "li.item .reason",
     "statistics": ".tiles .tile",
     "history": "table.log tbody tr",
 }
@@ -399,3 +401,36 @@ def library_titles(stack: DevelopStack) -> set[str]:
         for service, path in (("radarr", "/api/v3/movie"), ("sonarr", "/api/v3/series"))
         for item in stack.sim(service, path)
     }
+
+
+def test_add_and_dismiss_recommendations(
+    stack: DevelopStack, tokens: dict[str, Any], socket_enabled: None
+) -> None:
+    """Add puts a recommended movie in Radarr; Not interested keeps a title away."""
+
+    def scenario(browser: Browser) -> list[str]:
+        page, errors = open_page(browser, stack, tokens, width=390, height=844)
+        show_view(page, "discover")
+        card = page.locator("smartplex-discover-card")
+        movie = card.locator('li.item[data-title^="movie:"]').first
+        added = movie.get_attribute("data-title") or ""
+        before = library_size(stack)
+        movie.get_by_role("button", name="Add").click()
+        card.locator(f'li.item[data-title="{added}"]').wait_for(state="detached")
+        assert library_size(stack) == before + 1
+        other = card.locator("li.item").first
+        dismissed = other.get_attribute("data-title") or ""
+        other.get_by_role("button", name="Never recommend").click()
+        card.locator(f'li.item[data-title="{dismissed}"]').wait_for(state="detached")
+        page.reload()
+        show_view(page, "discover")
+        shown = card.locator("li.item").evaluate_all(
+            "(items) => items.map((item) => item.dataset.title)"
+        )
+        assert shown
+        assert dismissed not in shown
+        assert added not in shown
+        page.context.close()
+        return errors
+
+    assert in_browser(scenario) == []

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
 from homeassistant.components.lovelace.const import LOVELACE_DATA
@@ -26,6 +27,7 @@ from custom_components.smartplex.dashboard import (
     ACTION_HANDLERS,
     FRONTEND_DIR,
     STATIC_URL,
+    Page,
     module_url,
     owned_title,
 )
@@ -48,7 +50,7 @@ PNG = b"\x89PNG"
 
 async def test_status_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Every service shows its health, version, last sync and disks."""
-    data = await async_view_data(hass, entry, "status", 0, 20)
+    data = await async_view_data(hass, entry, "status", Page(0, 20))
     services = {row["type"]: row for row in data["services"]}
     assert set(services) == {"sonarr", "radarr", "overseerr", "tautulli", "tmdb"}
     assert data["not_configured"] == []
@@ -58,7 +60,7 @@ async def test_status_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert radarr["last_sync"]
     assert radarr["disks"]
     assert all(disk["path"].startswith("/") for disk in radarr["disks"])
-    page = await async_view_data(hass, entry, "status", 1, 2)
+    page = await async_view_data(hass, entry, "status", Page(1, 2))
     assert [row["type"] for row in page["services"]] == [
         row["type"] for row in data["services"][1:3]
     ]
@@ -76,7 +78,7 @@ async def test_status_view_names_a_broken_service(
         if service.service_type == "sonarr"
     ]
     await sonarr.coordinators.status.async_refresh()
-    data = await async_view_data(hass, entry, "status", 0, 20)
+    data = await async_view_data(hass, entry, "status", Page(0, 20))
     row = next(row for row in data["services"] if row["type"] == "sonarr")
     assert row["state"] == "auth"
     assert row["fix_url"] == "/config/integrations/integration/smartplex"
@@ -95,9 +97,9 @@ async def test_views_say_what_to_add(
         ("activity", ["tautulli"]),
         ("statistics", ["tautulli", "overseerr"]),
     ):
-        data = await async_view_data(hass, entry, view, 0, 20)
+        data = await async_view_data(hass, entry, view, Page(0, 20))
         assert data["not_configured"] == missing
-    status = await async_view_data(hass, entry, "status", 0, 20)
+    status = await async_view_data(hass, entry, "status", Page(0, 20))
     assert status["not_configured"] == ["sonarr", "radarr", "overseerr", "tautulli"]
 
 
@@ -105,7 +107,7 @@ async def test_downloads_view(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> None:
     """Downloads list every queue a page at a time, with posters, and the week ahead."""
-    data = await async_view_data(hass, entry, "downloads", 0, 50)
+    data = await async_view_data(hass, entry, "downloads", Page(0, 50))
     assert data["errors"] == []
     assert data["total"] == len(data["items"]) > 1
     assert {item["instance"] for item in data["items"]} == {"Sonarr", "Radarr"}
@@ -115,7 +117,7 @@ async def test_downloads_view(
         for item in data["items"]
     )
     assert "upcoming" in data
-    page = await async_view_data(hass, entry, "downloads", 1, 1)
+    page = await async_view_data(hass, entry, "downloads", Page(1, 1))
     assert page["items"] == [data["items"][1]]
     assert page["total"] == data["total"]
 
@@ -125,7 +127,7 @@ async def test_downloads_view_with_one_queue_down(
 ) -> None:
     """One failing Sonarr leaves Radarr's queue on the view, with the error named."""
     simulator.faults.inject("sonarr", "status", status=500, path="/api/v3/queue")
-    data = await async_view_data(hass, entry, "downloads", 0, 50)
+    data = await async_view_data(hass, entry, "downloads", Page(0, 50))
     assert {item["instance"] for item in data["items"]} == {"Radarr"}
     assert [error["instance"] for error in data["errors"]] == ["Sonarr"]
     assert "Sonarr" in data["errors"][0]["message"]
@@ -133,7 +135,7 @@ async def test_downloads_view_with_one_queue_down(
 
 async def test_requests_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Pending requests come with requester, a poster URL when a library has the title."""
-    data = await async_view_data(hass, entry, "requests", 0, 20)
+    data = await async_view_data(hass, entry, "requests", Page(0, 20))
     assert data["items"]
     assert {item["status"] for item in data["items"]} == {"pending"}
     assert all(item["requested_by"] for item in data["items"])
@@ -145,7 +147,7 @@ async def test_requests_view(hass: HomeAssistant, entry: MockConfigEntry) -> Non
         )
     assert not all(item["poster"] for item in data["items"])
     assert data["total"] >= len(data["items"])
-    page = await async_view_data(hass, entry, "requests", 1, 1)
+    page = await async_view_data(hass, entry, "requests", Page(1, 1))
     assert page["items"] == data["items"][1:2]
 
 
@@ -154,7 +156,7 @@ async def test_requests_view_with_overseerr_down(
 ) -> None:
     """A failing Overseerr shows its error instead of breaking the view."""
     simulator.faults.inject("overseerr", "status", status=500, path="/api/v1/request")
-    data = await async_view_data(hass, entry, "requests", 0, 20)
+    data = await async_view_data(hass, entry, "requests", Page(0, 20))
     assert "Overseerr" in data["error"]
     assert "items" not in data
 
@@ -171,7 +173,7 @@ async def test_activity_view(
         if service.service_type == "tautulli"
     ]
     await tautulli.coordinators.activity.async_refresh()
-    data = await async_view_data(hass, entry, "activity", 0, 20)
+    data = await async_view_data(hass, entry, "activity", Page(0, 20))
     assert data["total"] == len(simulator.stack.sessions) > 0
     assert movie.info.title in [item["title"] for item in data["items"]]
     assert all(item["user"] and item["title"] for item in data["items"])
@@ -306,7 +308,7 @@ async def test_status_view_lists_health_problems(
         if service.service_type == "sonarr"
     ]
     await sonarr.coordinators.health.async_refresh()  # type: ignore[attr-defined]
-    data = await async_view_data(hass, entry, "status", 0, 20)
+    data = await async_view_data(hass, entry, "status", Page(0, 20))
     row = next(row for row in data["services"] if row["type"] == "sonarr")
     assert [problem["message"] for problem in row["problems"]] == [
         "All indexers are unavailable"
@@ -319,7 +321,7 @@ async def test_downloads_view_without_calendar(
 ) -> None:
     """A failing calendar leaves the queues and names the error."""
     simulator.faults.inject("radarr", "status", status=500, path="/api/v3/calendar")
-    data = await async_view_data(hass, entry, "downloads", 0, 50)
+    data = await async_view_data(hass, entry, "downloads", Page(0, 50))
     assert data["items"]
     assert data["upcoming"] == []
     assert [error["instance"] for error in data["errors"]] == ["calendar"]
@@ -355,7 +357,7 @@ async def test_requests_view_shows_triage(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> None:
     """Each pending request has triage's decision and reason, from one dry run."""
-    data = await async_view_data(hass, entry, "requests", 0, 20)
+    data = await async_view_data(hass, entry, "requests", Page(0, 20))
     assert data["items"]
     for item in data["items"]:
         assert item["triage"]["action"] in ("approve", "hold", "decline")
@@ -363,7 +365,7 @@ async def test_requests_view_shows_triage(
     assert data["recent"] == []
     before = world_state(simulator)
     simulator.stack.traffic.reset()
-    again = await async_view_data(hass, entry, "requests", 0, 20)
+    again = await async_view_data(hass, entry, "requests", Page(0, 20))
     assert [item["triage"] for item in again["items"]] == [
         item["triage"] for item in data["items"]
     ]
@@ -379,7 +381,7 @@ async def test_requests_view_lists_recent_decisions(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     """An approval and a decline with its reason show as the newest decisions."""
-    pending = (await async_view_data(hass, entry, "requests", 0, 20))["items"]
+    pending = (await async_view_data(hass, entry, "requests", Page(0, 20)))["items"]
     first, second = pending[0]["request_id"], pending[1]["request_id"]
     await hass.services.async_call(
         DOMAIN, "approve_request", {"request_id": first}, blocking=True
@@ -390,7 +392,7 @@ async def test_requests_view_lists_recent_decisions(
         {"request_id": second, "reason": "Already on Netflix"},
         blocking=True,
     )
-    data = await async_view_data(hass, entry, "requests", 0, 20)
+    data = await async_view_data(hass, entry, "requests", Page(0, 20))
     assert [row["action"] for row in data["recent"]] == [
         "request_declined",
         "request_approved",
@@ -408,7 +410,7 @@ async def test_requests_view_with_triage_failing(
         ACTION_HANDLERS,
         {"triage_requests": AsyncMock(side_effect=HomeAssistantError("triage down"))},
     ):
-        data = await async_view_data(hass, entry, "requests", 0, 20)
+        data = await async_view_data(hass, entry, "requests", Page(0, 20))
     assert data["items"]
     assert data["triage_error"] == "triage down"
     assert {item["triage"] for item in data["items"]} == {None}
@@ -419,7 +421,7 @@ async def test_statistics_view(
     hass: HomeAssistant, entry: MockConfigEntry, period: str, most_bars: int
 ) -> None:
     """Statistics of a period come as a bounded series and top lists."""
-    data = await async_view_data(hass, entry, "statistics", 0, 20, period)
+    data = await async_view_data(hass, entry, "statistics", Page(0, 20, period=period))
     assert data["period"] == period
     assert set(data) >= {"watch", "quality", "geography", "requests"}
     assert 0 < len(data["watch"]["series"]) <= most_bars
@@ -434,19 +436,19 @@ async def test_statistics_view_counts_plays(
 ) -> None:
     """The simulator's plays of the month count on the statistics view."""
     freezer.move_to(NOW)
-    data = await async_view_data(hass, entry, "statistics", 0, 20)
+    data = await async_view_data(hass, entry, "statistics", Page(0, 20))
     assert data["watch"]["plays"] > 0
     assert data["watch"]["by_user"]
 
 
 async def test_history_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """History lists the sync runs and the audit trail a page at a time."""
-    pending = (await async_view_data(hass, entry, "requests", 0, 20))["items"]
+    pending = (await async_view_data(hass, entry, "requests", Page(0, 20)))["items"]
     for item in pending:
         await hass.services.async_call(
             DOMAIN, "approve_request", {"request_id": item["request_id"]}, blocking=True
         )
-    data = await async_view_data(hass, entry, "history", 0, 20)
+    data = await async_view_data(hass, entry, "history", Page(0, 20))
     assert {run["kind"] for run in data["runs"]} >= {"library", "history"}
     assert all(run["status"] == "done" for run in data["runs"])
     assert data["total"] == len(pending) > 1
@@ -454,9 +456,9 @@ async def test_history_view(hass: HomeAssistant, entry: MockConfigEntry) -> None
         pending
     )
     assert all(row["source"] == "service" for row in data["items"])
-    oldest = await async_view_data(hass, entry, "history", len(pending) - 1, 1)
+    oldest = await async_view_data(hass, entry, "history", Page(len(pending) - 1, 1))
     assert oldest["items"] == data["items"][-1:]
-    assert len((await async_view_data(hass, entry, "history", 0, 1))["runs"]) == 1
+    assert len((await async_view_data(hass, entry, "history", Page(0, 1)))["runs"]) == 1
 
 
 async def test_history_view_without_database(
@@ -465,7 +467,7 @@ async def test_history_view_without_database(
     """Without its database the history view says so and still answers."""
     await hass.async_add_executor_job(async_get_store(hass).close)
     entry.runtime_data.database = None
-    data = await async_view_data(hass, entry, "history", 0, 20)
+    data = await async_view_data(hass, entry, "history", Page(0, 20))
     assert data["runs"] == []
     assert data["sync_error"]
     assert data["audit_error"] == "the database is closed"
@@ -526,3 +528,68 @@ async def test_options_dashboard_without_dashboards(
     with pytest.raises(HomeAssistantError) as refused:
         await async_create_dashboard(hass, "SmartPlex")
     assert refused.value.translation_key == "dashboard_unavailable"
+
+
+async def test_discover_view(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Discover lists recommendations a page at a time, with reasons and posters."""
+    data = await async_view_data(hass, entry, "discover", Page(0, 5))
+    assert data["items"]
+    assert len(data["items"]) <= 5
+    assert data["people"]
+    posters = poster_cache(hass)
+    for item in data["items"]:
+        assert item["reason"]
+        assert item["media_type"] in ("movie", "tv")
+        assert item["poster"] in (
+            None,
+            posters.url(item["media_type"], item["tmdb_id"]),
+        )
+    person = data["people"][0]
+    mine = await async_view_data(
+        hass, entry, "discover", Page(0, 5, user=person, media_type="movie")
+    )
+    assert mine["user"] == person
+    assert {item["media_type"] for item in mine["items"]} <= {"movie"}
+    nobody = await async_view_data(
+        hass, entry, "discover", Page(0, 5, user="nobody at all")
+    )
+    assert "nobody at all" in nobody["error"]
+
+
+async def test_poster_of_a_title_no_library_has(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    tmp_path: Path,
+    simulator: Simulator,
+) -> None:
+    """A recommended title's poster comes from its image server through Home Assistant."""
+    await async_setup_component(hass, "http", {})
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
+
+    async def poster(request: web.Request) -> web.Response:
+        return web.Response(body=PNG, content_type="image/png")
+
+    images = web.Application()
+    images.router.add_get("/t/p/w500/poster.png", poster)
+    runner = web.AppRunner(images)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}/t/p/w500"
+        cache = poster_cache(hass)
+        client = await hass_client_no_auth()
+        response = await client.get(
+            cache.remote_url("movie", 999_999_998, f"{base}/poster.png")
+        )
+        assert response.status == 200
+        assert await response.read() == PNG
+        response = await client.get(
+            cache.remote_url("movie", 999_999_997, f"{base}/missing.png")
+        )
+        assert response.content_type == "image/svg+xml"
+    finally:
+        await runner.cleanup()

@@ -150,6 +150,8 @@ async def test_read_action(
         {"view": "status", "limit": 51},
         {"view": "status", "offset": -1},
         {"view": "statistics", "period": "decade"},
+        {"view": "discover", "media_type": "book"},
+        {"view": "discover", "user": ""},
     ],
 )
 async def test_subscribe_refuses_bad_pages(

@@ -50,11 +50,13 @@ ACTION_HANDLERS = {action.name: action.handler for action in ACTIONS}
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """Which part of a view to send: a page of its list, and a period for statistics."""
+    """Which part of a view to send: a page of its list, and what statistics or discover show."""
 
     offset: int = 0
     limit: int = DEFAULT_PAGE
     period: str = "month"
+    user: str | None = None
+    media_type: str | None = None
 
     @property
     def end(self) -> int:

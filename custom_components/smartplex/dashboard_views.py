@@ -11,6 +11,7 @@ audit trail.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,7 +23,13 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .actions import Caller
-from .const import CONF_TRIAGE, DOMAIN, SERVICE_OVERSEERR, SERVICE_TAUTULLI
+from .const import (
+    CONF_TRIAGE,
+    DOMAIN,
+    SERVICE_OVERSEERR,
+    SERVICE_TAUTULLI,
+    SERVICE_TMDB,
+)
 from .coordinator import SmartPlexCoordinator, all_coordinators
 from .dashboard import (
     ACTION_HANDLERS,
@@ -36,8 +43,10 @@ from .dashboard import (
     services_of,
 )
 from .models import SmartPlexConfigEntry
+from .poster import poster_cache
 from .store import AuditRecord, StoreError, async_get_store
 from .store.audit import page as audit_page
+from .store.loaders import async_load_people
 
 SOURCE_DASHBOARD = "dashboard"
 # Triage's dry run is reused this long while its requests and the options stay.
@@ -48,6 +57,10 @@ DECISION_ACTIONS = ("request_approved", "request_declined")
 # A long period is drawn by week: a chart of at most 53 bars, a bounded message.
 STATISTICS_GROUPING = {"quarter": "week", "year": "week"}
 STATISTICS_TOP = 10
+# Changes SmartPlex does not see reach a view within this; slow-changing views wait longer.
+REFRESH_FALLBACK = timedelta(minutes=1)
+SLOW_REFRESH = timedelta(minutes=10)
+MAX_RECOMMENDATIONS = 50
 DATA_TRIAGE: HassKey[dict[str, TriageSnapshot]] = HassKey(f"{DOMAIN}_dashboard_triage")
 WRITE_EVENTS = tuple(
     f"{DOMAIN}_{name}"
@@ -78,6 +91,8 @@ class View:
     events: tuple[str, ...] = ()
     # Kinds of service of which at least one must be configured.
     needs: tuple[str, ...] = ()
+    # How often it is rebuilt anyway (sent only when it changed).
+    every: timedelta = REFRESH_FALLBACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +233,53 @@ async def async_history_view(
     return data
 
 
+async def async_discover_view(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, page: Page
+) -> dict[str, Any]:
+    """Return a page of recommendations for a person or everyone, with posters."""
+    people: list[str] = []
+    with suppress(StoreError):
+        people = sorted({person.name for person in await async_load_people(hass)})
+    found: dict[str, Any] = await ACTION_HANDLERS["recommend"](
+        hass,
+        entry,
+        Caller(source=SOURCE_DASHBOARD),
+        user=page.user,
+        media_type=page.media_type,
+        count=min(page.end, MAX_RECOMMENDATIONS),
+    )
+    posters = poster_cache(hass)
+    items = [
+        {
+            key: row[key]
+            for key in (
+                "media_type",
+                "tmdb_id",
+                "title",
+                "year",
+                "label",
+                "overview",
+                "genres",
+                "vote_average",
+                "reason",
+            )
+        }
+        | {
+            "poster": posters.remote_url(row["media_type"], row["tmdb_id"], source)
+            if (source := row["poster"])
+            else None
+        }
+        for row in found["recommendations"][page.offset : page.end]
+    ]
+    return {
+        "items": items,
+        "total": found["total"],
+        "user": found["user"],
+        "people": people,
+        "cold_start": found["cold_start"],
+    }
+
+
 VIEWS: dict[str, View] = {
     "status": View(
         async_status_view,
@@ -243,6 +305,17 @@ VIEWS: dict[str, View] = {
         async_statistics_view,
         events=(f"{DOMAIN}_history_synced",),
         needs=(SERVICE_TAUTULLI, SERVICE_OVERSEERR),
+        every=SLOW_REFRESH,
+    ),
+    "discover": View(
+        async_discover_view,
+        events=(
+            f"{DOMAIN}_recommendation_dismissed",
+            f"{DOMAIN}_movie_added",
+            f"{DOMAIN}_series_added",
+        ),
+        needs=(SERVICE_TMDB,),
+        every=SLOW_REFRESH,
     ),
     "history": View(
         async_history_view,
@@ -273,19 +346,13 @@ def view_coordinators(
 
 
 async def async_view_data(
-    hass: HomeAssistant,
-    entry: SmartPlexConfigEntry,
-    view: str,
-    offset: int,
-    limit: int,
-    period: str = "month",
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, view: str, page: Page
 ) -> dict[str, Any]:
     """Return one page of a view, or what to add when it has no service to show."""
     if missing := missing_services(entry, view):
         return {"view": view, "not_configured": missing, "config_url": CONFIG_URL}
-    page = Page(offset, limit, period)
     try:
         data = await VIEWS[view].build(hass, entry, page)
     except HomeAssistantError as err:
         data = {"error": str(err)}
-    return {"view": view, "offset": offset, "limit": limit, **data}
+    return {"view": view, "offset": page.offset, "limit": page.limit, **data}

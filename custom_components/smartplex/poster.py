@@ -14,12 +14,14 @@ import hmac
 import secrets
 import time
 
-from aiohttp import web
+from aiohttp import ClientError, ClientTimeout, web
 from homeassistant.components.http import HomeAssistantView
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
 from .api import RadarrClient, SmartPlexError, SonarrClient
+from .api.base import IMAGE_TYPES, MAX_IMAGE_BYTES
 from .arr_coordinator import ArrCoordinators
 from .const import DOMAIN, SERVICE_RADARR, SERVICE_SONARR
 from .models import SmartPlexConfigEntry
@@ -31,6 +33,8 @@ MAX_CACHED = 200
 # Posters rarely change; an hour bounds how long a replaced one takes to show.
 CACHE_SECONDS = 3600.0
 DATA_POSTERS: HassKey[PosterCache] = HassKey(f"{DOMAIN}_posters")
+# A poster from TMDB's image server (titles no library has yet): a short wait at most.
+REMOTE_TIMEOUT = ClientTimeout(total=10)
 EMPTY_POSTER = b'<svg xmlns="http://www.w3.org/2000/svg" width="2" height="3"/>'
 
 
@@ -43,6 +47,8 @@ class PosterCache:
         self._images: OrderedDict[tuple[str, int], tuple[float, bytes, str]] = (
             OrderedDict()
         )
+        # Where the poster of a title no library has is (TMDB's image server).
+        self._sources: OrderedDict[tuple[str, int], str] = OrderedDict()
 
     def signature(self, media_type: str, tmdb_id: int) -> str:
         """Return the signature of one title's poster URL."""
@@ -56,6 +62,18 @@ class PosterCache:
             media_type=media_type,
             tmdb_id=tmdb_id,
         )
+
+    def remote_url(self, media_type: str, tmdb_id: int, source: str) -> str:
+        """Return the poster URL of a title whose poster is at source (not in a library)."""
+        self._sources[(media_type, tmdb_id)] = source
+        self._sources.move_to_end((media_type, tmdb_id))
+        while len(self._sources) > MAX_CACHED:
+            self._sources.popitem(last=False)
+        return self.url(media_type, tmdb_id)
+
+    def source(self, key: tuple[str, int]) -> str | None:
+        """Return where the poster of a title no library has is, if known."""
+        return self._sources.get(key)
 
     def get(self, key: tuple[str, int]) -> tuple[bytes, str] | None:
         """Return a cached poster that has not expired."""
@@ -104,6 +122,27 @@ async def async_fetch_poster(
     return None
 
 
+async def async_fetch_remote_poster(
+    hass: HomeAssistant, url: str
+) -> tuple[bytes, str] | None:
+    """Return a poster from TMDB's image server (public, no key), or None."""
+    try:
+        async with async_get_clientsession(hass).get(
+            url, timeout=REMOTE_TIMEOUT
+        ) as response:
+            content_type = response.content_type
+            body = await response.content.read(MAX_IMAGE_BYTES + 1)
+            if (
+                response.status != 200
+                or content_type not in IMAGE_TYPES
+                or len(body) > MAX_IMAGE_BYTES
+            ):
+                return None
+            return body, content_type
+    except (ClientError, TimeoutError):
+        return None
+
+
 class PosterView(HomeAssistantView):
     """Serve a title's poster to the browser without exposing any key."""
 
@@ -130,6 +169,8 @@ class PosterView(HomeAssistantView):
             entries = self.hass.config_entries.async_loaded_entries(DOMAIN)
             if entries:
                 found = await async_fetch_poster(entries[0], *key)
+            if found is None and (source := cache.source(key)) is not None:
+                found = await async_fetch_remote_poster(self.hass, source)
             if found is None:
                 # Signed, so listed by SmartPlex: an empty poster, not an error in the
                 # browser's console, and asked for again soon.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.components import websocket_api
@@ -16,9 +15,9 @@ import voluptuous as vol
 from .actions import Caller, resolve_entry
 from .actions.statistics import PERIOD_CHOICES
 from .const import DOMAIN, LOGGER
-from .dashboard import DEFAULT_PAGE, MAX_PAGE, owned_title
+from .dashboard import DEFAULT_PAGE, MAX_PAGE, Page, owned_title
 from .dashboard_views import SOURCE_DASHBOARD, VIEWS, async_view_data, view_coordinators
-from .declarations import ACTIONS, action_validator
+from .declarations import ACTIONS, TEXT_MAX, action_validator
 from .models import SmartPlexConfigEntry
 from .poster import poster_cache
 
@@ -26,8 +25,6 @@ ERROR_INVALID = "invalid"
 ERROR_UPSTREAM = "upstream_error"
 # Coordinators of one service often update together: one message for all of them.
 REFRESH_COOLDOWN = 1.0
-# A reload replaces the coordinators; this picks up the new ones.
-REFRESH_FALLBACK = timedelta(minutes=1)
 ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}
 VALIDATORS = {action.name: action_validator(action, ()) for action in ACTIONS}
 
@@ -56,18 +53,14 @@ class ViewFeed:
         connection: websocket_api.ActiveConnection,
         msg_id: int,
         view: str,
-        offset: int,
-        limit: int,
-        period: str,
+        page: Page,
     ) -> None:
         """Prepare the feed; start() sends the first page."""
         self.hass = hass
         self.connection = connection
         self.msg_id = msg_id
         self.view = view
-        self.offset = offset
-        self.limit = limit
-        self.period = period
+        self.page = page
         self._last: dict[str, Any] | None = None
         self._watched: list[Any] = []
         self._unwatch: list[Callable[[], None]] = []
@@ -84,7 +77,7 @@ class ViewFeed:
         """Send the first page and start following changes."""
         self._unsubscribe.append(
             async_track_time_interval(
-                self.hass, self._scheduled_refresh, REFRESH_FALLBACK
+                self.hass, self._scheduled_refresh, VIEWS[self.view].every
             )
         )
         self._unsubscribe.extend(
@@ -137,9 +130,7 @@ class ViewFeed:
         if entry is None:
             data: dict[str, Any] = {"view": self.view, "loaded": False}
         else:
-            data = await async_view_data(
-                self.hass, entry, self.view, self.offset, self.limit, self.period
-            )
+            data = await async_view_data(self.hass, entry, self.view, self.page)
         if data == self._last:
             return
         self._last = data
@@ -173,6 +164,8 @@ def with_posters(
             int, vol.Range(min=1, max=MAX_PAGE)
         ),
         vol.Optional("period", default="month"): vol.In(PERIOD_CHOICES),
+        vol.Optional("user"): vol.All(str, vol.Length(min=1, max=TEXT_MAX)),
+        vol.Optional("media_type"): vol.In(("movie", "tv")),
     }
 )
 @websocket_api.async_response
@@ -187,9 +180,13 @@ async def ws_subscribe_view(
         connection,
         msg["id"],
         msg["view"],
-        msg["offset"],
-        msg["limit"],
-        msg["period"],
+        Page(
+            msg["offset"],
+            msg["limit"],
+            msg["period"],
+            msg.get("user"),
+            msg.get("media_type"),
+        ),
     )
     connection.subscriptions[msg["id"]] = feed.stop
     connection.send_result(msg["id"])

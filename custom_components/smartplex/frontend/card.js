@@ -186,7 +186,7 @@ export class SmartPlexCard extends HTMLElement {
       view: this._view,
       offset: this._offset,
       limit: this._config?.page_size ?? DEFAULT_PAGE,
-      ...(this._period ? { period: this._period } : {}),
+      ...this._filters(),
     };
     const pending = this._hass.connection
       .subscribeMessage((data) => {
@@ -199,6 +199,11 @@ export class SmartPlexCard extends HTMLElement {
         return undefined;
       });
     this._unsubscribe = () => pending.then((unsubscribe) => unsubscribe?.()).catch(() => {});
+  }
+
+  // What a view is asked for besides its page (a statistics period, a person).
+  _filters() {
+    return {};
   }
 
   _unsubscribeNow() {
@@ -223,8 +228,10 @@ export class SmartPlexCard extends HTMLElement {
     try {
       await this._hass.connection.sendMessagePromise({ type: `${DOMAIN}/action`, action, data });
       this._toast(done);
+      return true;
     } catch (err) {
       this._toast(err?.message || String(err));
+      return false;
     }
   }
 

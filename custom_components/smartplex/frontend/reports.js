@@ -64,6 +64,10 @@ export class SmartPlexStatisticsCard extends SmartPlexCard {
     if (changed) this._resubscribe();
   }
 
+  _filters() {
+    return { period: this._period };
+  }
+
   _tile(label, value) {
     return `<div class="tile"><div class="secondary">${escapeHtml(label)}</div>
       <div class="value">${escapeHtml(value)}</div></div>`;

@@ -8,14 +8,16 @@ import {
   SmartPlexStatusCard,
 } from "./cards.js";
 import { SmartPlexCareCard } from "./care.js";
+import { SmartPlexDiscoverCard } from "./discover.js";
 import { SmartPlexHistoryCard, SmartPlexStatisticsCard } from "./reports.js";
 import { localize } from "./strings.js";
 
-const VIEWS = ["status", "downloads", "requests", "activity", "statistics", "care", "history"];
+const VIEWS = ["status", "downloads", "requests", "discover", "activity", "statistics", "care", "history"];
 const VIEW_ICONS = {
   status: "mdi:heart-pulse",
   downloads: "mdi:download",
   requests: "mdi:account-question",
+  discover: "mdi:compass",
   activity: "mdi:play-circle",
   statistics: "mdi:chart-bar",
   care: "mdi:broom",
@@ -42,6 +44,7 @@ const CARDS = {
   status: SmartPlexStatusCard,
   downloads: SmartPlexDownloadsCard,
   requests: SmartPlexRequestsCard,
+  discover: SmartPlexDiscoverCard,
   activity: SmartPlexActivityCard,
   statistics: SmartPlexStatisticsCard,
   care: SmartPlexCareCard,
@@ -73,6 +76,6 @@ if (!window.customStrategies.some((strategy) => strategy.type === DOMAIN)) {
     type: DOMAIN,
     strategyType: "dashboard",
     name: "SmartPlex",
-    description: "Status, downloads, requests, activity, statistics, care and history of your media stack.",
+    description: "Status, downloads, requests, discover, activity, statistics, care and history of your media stack.",
   });
 }
