@@ -233,6 +233,30 @@ ROWS: list[tuple[str, tuple[str, ...], float, str]] = [
         "{:.0f}",
     ),
     (
+        "CPU of a full resync, every list downloaded again (s)",
+        ("full_resync", "cpu_seconds"),
+        1,
+        "{:.2f}",
+    ),
+    (
+        "... / orjson parse of the same bytes",
+        ("full_resync", "cpu_per_parse"),
+        1,
+        "{:.1f}x",
+    ),
+    (
+        "MB downloaded by a full resync",
+        ("full_resync", "upstream", "bytes"),
+        MB,
+        "{:.2f}",
+    ),
+    (
+        "longest loop stall in a full resync, loop busy (ms)",
+        ("full_resync", "longest_busy"),
+        MS,
+        "{:.0f}",
+    ),
+    (
         "memory retained after setup + full refresh (MB)",
         ("memory", "retained_bytes"),
         MB,
@@ -284,7 +308,7 @@ def render(scale: str, results: dict[str, dict[str, Any] | None]) -> str:
     failures = [
         f"{stack} {part}: {', '.join(names)}"
         for stack, result in results.items()
-        for part in ("setup", "full_refresh")
+        for part in ("setup", "full_refresh", "full_resync")
         if (names := _get(result, part, "failed"))
     ]
     if failures:

@@ -272,6 +272,18 @@ class Run:
             ),
         }
 
+    async def full_resync(self) -> dict[str, Any]:
+        """Refresh every coordinator at once with every list downloaded again.
+
+        Core lists everything on every refresh, so for it this is another full refresh;
+        SmartPlex's library coordinators re-list their library (the daily safety net)
+        instead of reading the change feed: the CPU per byte of a whole download.
+        """
+        for coordinator in self.coordinators:
+            if hasattr(coordinator, "_resynced_at"):
+                coordinator._resynced_at = None  # noqa: SLF001
+        return await self.full_refresh()
+
     async def actions(self) -> dict[str, Any]:
         """Latency, upstream traffic and longest stall of each read action (median of runs)."""
         query = await self._search_query()
@@ -579,6 +591,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["setup"] = await bench.timed_setup()
             polling = bench.stop_polling()
             result["full_refresh"] = await bench.full_refresh()
+            result["full_resync"] = await bench.full_resync()
             result["actions"] = await bench.actions()
             result["polling"] = await bench.polling_cost(polling, args.samples)
             await bench.unload()
