@@ -1,5 +1,7 @@
 """Make the development Home Assistant listen on 127.0.0.1 and the chosen port, with no dialog.
 
+It also makes http://127.0.0.1:PORT the internal URL, which webhook URLs are built from.
+
 Run by scripts/develop before every start:  python scripts/develop_http.py CONFIG_DIR PORT
 
 Since 2026.8 Home Assistant keeps its HTTP server settings in its own store (.storage/http, edited
@@ -51,11 +53,22 @@ def write_yaml_package(package: Path, port: int) -> None:
     )
 
 
+async def save_internal_url(hass: HomeAssistant, port: int) -> None:
+    """Make 127.0.0.1:`port` Home Assistant's internal URL.
+
+    Webhook URLs (SmartPlex's push) are built from it; without one Home Assistant guesses the
+    machine's network address, where a server listening on 127.0.0.1 is not reachable.
+    """
+    await hass.config.async_load()
+    await hass.config.async_update(internal_url=f"http://{HOST}:{port}")
+
+
 async def main(config_dir: str, port: int) -> None:
     """Save the settings into the configuration directory, as `hass --script auth` does."""
     hass = HomeAssistant(config_dir)
     try:
         await save_http_settings(hass, port)
+        await save_internal_url(hass, port)
     finally:
         await hass.async_stop()
 

@@ -462,3 +462,40 @@ async def test_queue_lists_its_records_only_when_it_changed(
     # The quiet poll read one record; the recount read all of them.
     listed = traffic.endpoints["sonarr"]["GET /api/v3/queue"]
     assert listed.bytes - quiet_bytes > quiet_bytes * (len(grabbed) - 2)
+
+
+async def test_users_seen_while_unloading_add_no_sensor(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A user polled while the entry unloads gets a sensor from the next setup only.
+
+    Added to the platform being unloaded, the sensor stayed behind and the reload's own
+    was refused as a duplicate ("does not generate unique IDs").
+    """
+    users = loaded_entry.runtime_data.services["sub_tautulli"].coordinators.users
+    clara = next(user for user in users.data if user.username.lower() == "clara")
+    world_users = simulator.world.users
+    world_clara = next(u for u in world_users if u.username.lower() == "clara")
+    world_users.remove(world_clara)
+    await refresh_service(hass, loaded_entry, "tautulli")
+    assert hass.states.get("sensor.tautulli_now_playing_clara") is None
+    world_users.append(world_clara)
+    unload_platforms = hass.config_entries.async_unload_platforms
+
+    async def unload_then_poll(*args: Any) -> bool:
+        unloaded = await unload_platforms(*args)
+        users.async_set_updated_data([*users.data, clara])
+        await hass.async_block_till_done()
+        return unloaded
+
+    with patch.object(hass.config_entries, "async_unload_platforms", unload_then_poll):
+        await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert "does not generate unique IDs" not in caplog.text
+    assert hass.states.get("sensor.tautulli_now_playing_clara").state != (
+        STATE_UNAVAILABLE
+    )

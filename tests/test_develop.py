@@ -317,6 +317,17 @@ async def test_yaml_package_only_for_releases_reading_yaml(
     assert package.exists() is not HAS_HTTP_STORE
 
 
+async def test_internal_url_is_the_loopback_port(
+    hass: HomeAssistant, http_settings: ModuleType, hass_storage: dict[str, Any]
+) -> None:
+    """Webhook URLs point at 127.0.0.1 and the port, where Home Assistant listens."""
+    await http_settings.save_internal_url(hass, 18426)
+    assert hass.config.internal_url == "http://127.0.0.1:18426"
+    assert hass_storage["core.config"]["data"]["internal_url"] == (
+        "http://127.0.0.1:18426"
+    )
+
+
 def test_a_server_not_speaking_http_is_not_ours(connect: ModuleType) -> None:
     """Something else on the port (not HTTP at all) counts as another server, not as no answer."""
     with listening_socket() as server:

@@ -14,6 +14,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
@@ -316,6 +317,13 @@ def track_dynamic[DataT](
     def _async_sync() -> None:
         """Match the entities to the items in the latest data."""
         if not coordinator.last_update_success or coordinator.data is None:
+            return
+        # A poll that ends while the entry unloads would add to the platform going away;
+        # the sensors would stay behind and clash with the next setup's.
+        if entry.state not in (
+            ConfigEntryState.SETUP_IN_PROGRESS,
+            ConfigEntryState.LOADED,
+        ):
             return
         current = keys_fn(coordinator.data)
         if new := current - known:
