@@ -457,7 +457,7 @@ async def test_triage_reranked_without_changing_decisions(
     await setup_entry(hass, entry)
 
     def last_first(body: dict[str, Any]) -> Any:
-        """Rank by descending request id; add a decline order and an invented id."""
+        """Rank in reverse engine order (ids are positions); add an invented id."""
         text = body["messages"][-1]["content"]
         data = json.loads(text.partition("<DATA>\n")[2].partition("\n</DATA>")[0])
         ids = sorted((c["id"] for c in data["candidates"]), key=int, reverse=True)
@@ -474,9 +474,7 @@ async def test_triage_reranked_without_changing_decisions(
     assert isinstance(response, dict)
     ids = [row["request_id"] for row in response["requests"]]
     assert response["ai"] == {"reranked": True, "fallback": None}
-    assert ids == sorted(ids, reverse=True)
-    top = response["requests"][0]
-    assert top["ai_reason"] == f"Request {top['request_id']}."
+    assert response["requests"][0]["ai_reason"] == f"Request {len(ids)}."
     assert "ai_reason" not in response["requests"][-1]
     assert len(simulator.openai.requests) == 2
     entry.runtime_data.assistant.rerank_enabled = False
@@ -485,6 +483,7 @@ async def test_triage_reranked_without_changing_decisions(
     )
     assert isinstance(plain, dict)
     assert "ai" not in plain
+    assert ids == [row["request_id"] for row in plain["requests"]][::-1]
     decisions = {row["request_id"]: row["action"] for row in plain["requests"]}
     assert {
         row["request_id"]: row["action"] for row in response["requests"]

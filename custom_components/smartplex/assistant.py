@@ -6,10 +6,11 @@ their confirmation or expiry is written to the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+import json
 import logging
 from typing import Any, cast
 
@@ -193,3 +194,42 @@ async def async_rerank(
         history=history,
         cache=assistant.cache,
     )
+
+
+async def async_rerank_rows(
+    assistant: Assistant | None,
+    task: str,
+    rows: Sequence[dict[str, Any]],
+    candidate: Callable[[str, dict[str, Any]], Candidate],
+    *,
+    profile: dict[str, Any] | None = None,
+    user: str | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Return an action's rows in the LLM's order, with its reasons, and the response note.
+
+    candidate(id, row) makes the LLM's view of a row; the id is the row's position, short
+    whatever the row's own keys. The rows themselves, and so every decision in them, stay
+    the engine's; a row the LLM explained gets an ai_reason. With re-ranking off they come
+    back as they are, with no note.
+    """
+    if assistant is None or not assistant.rerank_enabled:
+        return list(rows), {}
+    by_id = {str(position): row for position, row in enumerate(rows, 1)}
+    candidates = [candidate(cid, row) for cid, row in by_id.items()]
+    shown = profile or {}
+    result = await async_rerank(
+        assistant,
+        task,
+        shown,
+        candidates,
+        user=user,
+        # The profile is the history the ranking depends on: its fingerprint keys the cache.
+        history=json.dumps(shown, sort_keys=True, default=str),
+    )
+    ordered = [
+        {**by_id[cid], "ai_reason": result.reasons[cid]}
+        if cid in result.reasons
+        else by_id[cid]
+        for cid in result.ids
+    ]
+    return ordered, {"ai": result.note()}

@@ -14,6 +14,8 @@ import uuid
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from custom_components.smartplex.ai.prompts import Candidate
+from custom_components.smartplex.assistant import async_rerank_rows
 from custom_components.smartplex.const import (
     CONF_DISK_TARGET,
     DEFAULT_DISK_TARGET,
@@ -156,4 +158,23 @@ async def async_plan_cleanup(
             {**event, "titles": [item["title"] for item in items]},
             context=caller.context,
         )
-    return result
+    # Only the order shown and the reasons: the stored plan keeps the engine's order.
+    result["items"], ai = await async_rerank_rows(
+        entry.runtime_data.assistant, "cleanup", items, _candidate
+    )
+    return result | ai
+
+
+def _candidate(candidate_id: str, item: dict[str, Any]) -> Candidate:
+    """Return the LLM's view of a planned title."""
+    return Candidate(
+        candidate_id,
+        item["title"],
+        None,
+        "",
+        {
+            "last_watched": (item["last_watched"] or "never")[:10],
+            "size_gb": item["size_gb"],
+            "why_planned": item["reasons"],
+        },
+    )

@@ -21,7 +21,13 @@ from typing import Any, Literal
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from custom_components.smartplex.ai.prompts import (
+    MAX_CANDIDATES as RERANK_POOL,
+    MAX_RECENT,
+    Candidate,
+)
 from custom_components.smartplex.api import Exclusion, RadarrClient, TmdbClient
+from custom_components.smartplex.assistant import async_rerank_rows
 from custom_components.smartplex.const import DOMAIN, SERVICE_TMDB
 from custom_components.smartplex.engine.models import (
     Decision,
@@ -244,6 +250,7 @@ class Recommended:
     cold_start: bool
     tmdb_requests: int
     memory: dict[str, int]
+    profile: TasteProfile | None = None
 
     @property
     def user_key(self) -> str:
@@ -263,8 +270,13 @@ async def async_rank(
     exclude_owned: bool = True,
     include_unreleased: bool = False,
     household: Household | None = None,
+    pool: int = 0,
 ) -> Recommended:
-    """Rank recommendations for a person (or everyone) without remembering them."""
+    """Rank recommendations for a person (or everyone) without remembering them.
+
+    pool asks for more titles than count (for an LLM to choose from) without changing
+    the first count: the cold-start fallback still depends on count alone.
+    """
     tmdb = resolve_service(entry, SERVICE_TMDB, None)
     client = tmdb.client
     assert isinstance(client, TmdbClient)
@@ -298,7 +310,7 @@ async def async_rank(
         taken |= household.owned.keys()
     with upstream(tmdb):
         options = RecommendOptions(
-            count=count,
+            count=max(count, pool),
             media_type=media_type,
             genre=genre,
             like=None if like is None else await catalogue.async_find(like, media_type),
@@ -345,6 +357,7 @@ async def async_rank(
         cold_start=cold_start,
         tmdb_requests=catalogue.requests,
         memory=memory,
+        profile=profile,
     )
 
 
@@ -387,35 +400,90 @@ async def async_recommend(
     exclude_owned: bool = True,
     include_unreleased: bool = False,
 ) -> dict[str, Any]:
-    """Recommend titles for a person (or everyone), best first, and remember them as shown."""
+    """Recommend titles for a person (or everyone), best first, and remember them as shown.
+
+    With LLM re-ranking on, the engine's best RERANK_POOL go to the LLM and its first
+    count are shown (and remembered); without, the engine's first count.
+    """
+    assistant = entry.runtime_data.assistant
+    reranking = assistant is not None and assistant.rerank_enabled
     result = await async_rank(
         hass,
         entry,
         user=user,
         media_type=media_type,
         count=count,
+        pool=RERANK_POOL if reranking else 0,
         like=like,
         genre=genre,
         exclude_owned=exclude_owned,
         include_unreleased=include_unreleased,
     )
+    rows, ai = await async_rerank_rows(
+        assistant,
+        "recommend",
+        [
+            recommendation_row(d, result.titles, d.identity in result.owned)
+            for d in result.decisions
+        ],
+        _candidate,
+        profile=llm_profile(result),
+        user=result.user_key,
+    )
+    rows = rows[:count]
+    shown = {row["identity"] for row in rows}
     now = dt_util.utcnow()
     await hass.async_add_executor_job(
         async_get_store(hass).run,
         partial(
-            record_shown, user=result.user_key, decisions=result.decisions, now=now
+            record_shown,
+            user=result.user_key,
+            decisions=[d for d in result.decisions if str(d.identity) in shown],
+            now=now,
         ),
     )
     return {
         "user": result.user.name if result.user else None,
-        "recommendations": [
-            recommendation_row(d, result.titles, d.identity in result.owned)
-            for d in result.decisions
-        ],
-        "total": len(result.decisions),
+        "recommendations": rows,
+        "total": len(rows),
         "cold_start": result.cold_start,
         "memory": result.memory,
+        **ai,
     }
+
+
+def llm_profile(result: Recommended) -> dict[str, Any]:
+    """Return the compact taste the LLM re-ranks for: what was watched, most recent first."""
+    if result.profile is None:
+        return {}
+    seeds = sorted(
+        result.profile.seeds, key=lambda seed: seed.last_played, reverse=True
+    )
+    return {
+        "for": result.user.name if result.user else "the whole household",
+        "recent": [
+            label(info.title, info.year)
+            if (info := result.titles.get(s.identity))
+            else str(s.identity)
+            for s in seeds[:MAX_RECENT]
+        ],
+        "genres": [affinity.name for affinity in result.profile.genres[:5]],
+    }
+
+
+def _candidate(candidate_id: str, row: dict[str, Any]) -> Candidate:
+    """Return the LLM's view of a recommendation."""
+    return Candidate(
+        candidate_id,
+        row["title"],
+        row["year"],
+        row["overview"] or "",
+        {
+            "genres": row["genres"],
+            "rating": row["vote_average"],
+            "engine_reason": row["reason"],
+        },
+    )
 
 
 async def async_dismiss_recommendation(

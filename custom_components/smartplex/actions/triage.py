@@ -27,7 +27,7 @@ from custom_components.smartplex.api import (
 )
 from custom_components.smartplex.api.overseerr import MediaStatus
 from custom_components.smartplex.arr_coordinator import ArrCoordinators
-from custom_components.smartplex.assistant import async_rerank
+from custom_components.smartplex.assistant import async_rerank_rows
 from custom_components.smartplex.const import (
     CONF_APPROVE_ABOVE,
     CONF_AUTO_DECLINE,
@@ -410,33 +410,25 @@ async def _ai_order(
     entry: SmartPlexConfigEntry, rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Reorder the rows by the LLM when re-ranking is on; the decisions stay the engine's."""
-    assistant = entry.runtime_data.assistant
-    if assistant is None or not assistant.rerank_enabled:
-        return {}
-    by_id = {str(row["request_id"]): row for row in rows}
-    result = await async_rerank(
-        assistant,
-        "triage",
-        {},
-        [
-            Candidate(
-                request_id,
-                row["title"] or row["identity"],
-                None,
-                row["reason"],
-                {
-                    "requested_by": row["requested_by"],
-                    "engine_action": row["action"],
-                    "score": row["score"],
-                },
-            )
-            for request_id, row in by_id.items()
-        ],
+    rows[:], note = await async_rerank_rows(
+        entry.runtime_data.assistant, "triage", rows, _candidate
     )
-    rows[:] = [by_id[request_id] for request_id in result.ids]
-    for request_id, reason in result.reasons.items():
-        by_id[request_id]["ai_reason"] = reason
-    return {"ai": result.note()}
+    return note
+
+
+def _candidate(candidate_id: str, row: dict[str, Any]) -> Candidate:
+    """Return the LLM's view of a triage row."""
+    return Candidate(
+        candidate_id,
+        row["title"] or row["identity"],
+        None,
+        row["reason"],
+        {
+            "requested_by": row["requested_by"],
+            "engine_action": row["action"],
+            "score": row["score"],
+        },
+    )
 
 
 def _event(row: Mapping[str, Any]) -> dict[str, Any]:
