@@ -17,16 +17,16 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 import yaml
 
-from custom_components.smartplex import declarations
-from custom_components.smartplex.const import DOMAIN
-from custom_components.smartplex.declarations import (
-    ACTIONS,
+from custom_components.smartplex import action_fields, declarations
+from custom_components.smartplex.action_fields import (
     ID_MAX,
     YEAR_MAX,
     YEAR_MIN,
     Field,
     validate,
 )
+from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.declarations import ACTIONS
 from custom_components.smartplex.intents import BUNDLED_SENTENCES, HANDLERS
 from custom_components.smartplex.llm_api import CONFIRM, TOOLS
 from custom_components.smartplex.services import ATTR_CONFIG_ENTRY
@@ -516,13 +516,13 @@ def test_llm_schemas_state_the_declared_ranges() -> None:
     add_movie = tool_properties("add_movie")
     assert add_movie["year"]["minimum"] == YEAR_MIN
     assert add_movie["year"]["maximum"] == YEAR_MAX
-    assert add_movie["imdb_id"]["pattern"] == declarations.IMDB_ID_PATTERN
+    assert add_movie["imdb_id"]["pattern"] == action_fields.IMDB_ID_PATTERN
     seasons = tool_properties("add_series")["seasons"]
     assert seasons["type"] == "array"
     assert seasons["items"] == {
         "type": "integer",
         "minimum": 0,
-        "maximum": declarations.SEASON_MAX,
+        "maximum": action_fields.SEASON_MAX,
     }
 
 
@@ -531,7 +531,7 @@ def test_intent_slots_are_declared_fields() -> None:
     handler = next(h for h in HANDLERS if h.intent_type == "SmartPlexAddMovie")
     assert handler.slot_schema is not None
     year = next(m for m in handler.slot_schema if m == "year")
-    assert handler.slot_schema[year] is declarations.YEAR.validator
+    assert handler.slot_schema[year] is action_fields.YEAR.validator
     tool_schema = to_json_schema(
         llm.IntentTool(handler.intent_type, handler).parameters
     )
@@ -565,7 +565,7 @@ def test_every_refusal_is_translated() -> None:
 def test_bad_ids_are_refused(value: Any) -> None:
     """validate() refuses every bad id with the field's translation key."""
     with pytest.raises(ServiceValidationError) as err:
-        validate([declarations.REQUEST_ID], {"request_id": value})
+        validate([action_fields.REQUEST_ID], {"request_id": value})
     assert err.value.translation_key == "invalid_whole_number"
     assert err.value.translation_placeholders["field"] == "request_id"
 
@@ -575,7 +575,7 @@ def test_bad_ids_are_refused(value: Any) -> None:
 )
 def test_exact_ids_are_accepted(value: Any, expected: int) -> None:
     """Exact whole numbers are accepted as int."""
-    checked = validate([declarations.REQUEST_ID], {"request_id": value})
+    checked = validate([action_fields.REQUEST_ID], {"request_id": value})
     assert checked == {"request_id": expected}
     assert type(checked["request_id"]) is int
 

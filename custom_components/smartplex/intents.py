@@ -14,23 +14,11 @@ from homeassistant.helpers import intent
 from homeassistant.util import dt as dt_util
 
 from . import actions
+from .action_fields import TITLE, USER, YEAR, Field, required, schema, validate
 from .actions import Caller, describe_request, label
 from .assistant import async_latest_proposal
 from .const import CONF_VOICE_SENTENCES, LOGGER
-from .declarations import (
-    ADD_MOVIE,
-    ADD_SERIES,
-    ASK,
-    CONFIRM_PROPOSAL,
-    TITLE,
-    USER,
-    YEAR,
-    Action,
-    Field,
-    required,
-    schema,
-    validate,
-)
+from .declarations import ADD_MOVIE, ADD_SERIES, ASK, CONFIRM_PROPOSAL, Action
 from .models import SmartPlexConfigEntry
 
 CONVERSATION_DOMAIN = "conversation"

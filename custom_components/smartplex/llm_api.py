@@ -10,9 +10,10 @@ from homeassistant.helpers import llm
 import voluptuous as vol
 
 from . import actions, declarations
+from .action_fields import flag, schema, validate
 from .actions import Caller
 from .const import DOMAIN
-from .declarations import Action, flag, schema, validate
+from .declarations import Action
 from .models import SmartPlexConfigEntry
 
 API_ID = DOMAIN

@@ -24,6 +24,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .action_fields import WholeNumber
 from .ai.ai_task import AITaskProvider
 from .ai.openai import OpenAIProvider
 from .ai.provider import (
@@ -68,7 +69,6 @@ from .dashboard_create import (
     async_create_dashboard,
     dashboard_exists,
 )
-from .declarations import WholeNumber
 from .engine.triage import Policy, parse_user_rules
 from .flow_helpers import KEY_SELECTOR, URL_SELECTOR, normalize_url
 from .models import SmartPlexConfigEntry, SmartPlexService

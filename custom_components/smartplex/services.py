@@ -13,9 +13,10 @@ from homeassistant.core import (
 )
 
 from . import actions
+from .action_fields import text
 from .actions import Caller
 from .const import DOMAIN
-from .declarations import ACTIONS, Action, action_validator, text
+from .declarations import ACTIONS, Action, action_validator
 
 ATTR_CONFIG_ENTRY = "config_entry"
 # Only actions name the hub; tools and intents use the one hub there is.

@@ -12,12 +12,13 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_track_time_interval
 import voluptuous as vol
 
+from .action_fields import TEXT_MAX
 from .actions import Caller, resolve_entry
 from .actions.statistics import PERIOD_CHOICES
 from .const import DOMAIN, LOGGER
 from .dashboard import DEFAULT_PAGE, MAX_PAGE, Page, owned_title
 from .dashboard_views import SOURCE_DASHBOARD, VIEWS, async_view_data, view_coordinators
-from .declarations import ACTIONS, TEXT_MAX, action_validator
+from .declarations import ACTIONS, action_validator
 from .models import SmartPlexConfigEntry
 from .poster import poster_cache
 

@@ -31,7 +31,7 @@ from .autopilot import autopilot_allows
 from .common import Caller, invalid
 
 if TYPE_CHECKING:
-    from custom_components.smartplex.declarations import Field
+    from custom_components.smartplex.action_fields import Field
     from custom_components.smartplex.llm_api import SmartPlexTool
 
 MAX_PROPOSED = 10
@@ -157,7 +157,7 @@ class ToolGate:
 
     async def __call__(self, call: ToolCall) -> dict[str, Any]:
         """Answer one tool call of the model."""
-        from custom_components.smartplex.declarations import validate
+        from custom_components.smartplex.action_fields import validate
 
         if call.name not in self.tools:
             self.refused.append(call.name)
