@@ -183,6 +183,25 @@ async def test_timeout(
     await expect(case.call(client), SmartPlexTimeoutError, caplog)
 
 
+async def test_library_listing_waits_longer_than_other_requests(
+    upstream: FakeUpstream,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A whole library may take longer than the usual timeout to arrive; a health check may not."""
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.3)
+        return web.json_response([])
+
+    upstream.service = "radarr"
+    upstream.add("GET", "/api/v3/movie", slow)
+    upstream.add("GET", "/api/v3/health", slow)
+    client = RadarrClient(session, upstream.url, API_KEY, timeout=0.1)
+    assert await client.library(len) == 0
+    await expect(client.health(), SmartPlexTimeoutError, caplog)
+
+
 @pytest.mark.parametrize(
     ("status", "error"),
     [

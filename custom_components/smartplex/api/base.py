@@ -30,6 +30,9 @@ from .parse import JsonDict, object_list
 _LOGGER = logging.getLogger(__name__)
 
 MAX_CONCURRENT_REQUESTS = 4
+# A whole library (tens of thousands of titles, tens of MB) takes a busy Radarr or Sonarr on a
+# NAS well over the usual timeout to serialize; such listings get this long instead.
+BULK_TIMEOUT = 120.0
 MAX_RATE_LIMIT_RETRIES = 3
 MAX_RETRY_AFTER = 30.0
 DEFAULT_RETRY_AFTER = 1.0
@@ -150,7 +153,9 @@ class ApiClient:
         params: Mapping[str, QueryValue] | None = None,
     ) -> ParsedT:
         """GET a JSON array, then decode and parse it in the executor, off the event loop."""
-        status, headers, body = await self._exchange("GET", path, params, None)
+        status, headers, body = await self._exchange(
+            "GET", path, params, None, bulk=True
+        )
 
         def decode_and_parse() -> ParsedT:
             return parse(self._expect_list(self._decode(status, headers, body), path))
@@ -164,13 +169,22 @@ class ApiClient:
         path: str,
         params: Mapping[str, QueryValue] | None,
         json_body: Any,
+        *,
+        bulk: bool = False,
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """Send one API request, retrying short 429 waits; return status, headers and body."""
+        """Send one API request, retrying short 429 waits; return status, headers and body.
+
+        A bulk listing (a whole library) waits up to BULK_TIMEOUT, anything else the client's
+        timeout.
+        """
+        seconds = max(self._timeout, BULK_TIMEOUT) if bulk else self._timeout
         url = self._url(path)
         query = encode_query(params or {}) + self._auth_query()
         attempt = 0
         while True:
-            status, headers, body = await self._send(method, url, query, json_body)
+            status, headers, body = await self._send(
+                method, url, query, json_body, seconds
+            )
             _LOGGER.debug("%s %s %s -> HTTP %s", self.service, method, path, status)
             if status != 429:
                 return status, headers, body
@@ -192,13 +206,18 @@ class ApiClient:
             await asyncio.sleep(wait)
 
     async def _send(
-        self, method: str, url: URL, query: list[tuple[str, str]], json_body: Any
+        self,
+        method: str,
+        url: URL,
+        query: list[tuple[str, str]],
+        json_body: Any,
+        seconds: float,
     ) -> tuple[int, Mapping[str, str], bytes]:
         """Perform the HTTP exchange under the concurrency bound and timeout."""
         headers = {"Accept": "application/json", **self._auth_headers()}
         async with self._semaphore:
             try:
-                async with asyncio.timeout(self._timeout):
+                async with asyncio.timeout(seconds):
                     async with self._session.request(
                         method,
                         url,
@@ -211,7 +230,7 @@ class ApiClient:
                         return response.status, response.headers, await response.read()
             except TimeoutError as err:
                 raise SmartPlexTimeoutError(
-                    self.service, f"no reply within {self._timeout:g} s"
+                    self.service, f"no reply within {seconds:g} s"
                 ) from err
             except aiohttp.ClientSSLError as err:
                 raise SmartPlexCertificateError(
