@@ -9,7 +9,6 @@ itself, so the same gate applies as with the openai SDK.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 import inspect
 import json
@@ -21,19 +20,19 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from .openai import DEFAULT_TIMEOUT
+from .budget import DEFAULT_TIMEOUT
 from .prompts import quoted_json
 from .provider import (
-    AIInvalidOutputError,
-    AITimeoutError,
     AIUnavailableError,
     ChatReply,
     JsonSchema,
     Message,
     ToolCall,
     ToolSpec,
+    deadline,
     parse_json,
-    validate,
+    reply_object,
+    tool_arguments,
 )
 
 AI_TASK_DOMAIN = "ai_task"
@@ -126,7 +125,7 @@ class AITaskProvider:
         if not self.hass.services.has_service(AI_TASK_DOMAIN, "generate_data"):
             raise AIUnavailableError("AI Task is not set up")
         try:
-            async with asyncio.timeout(self.timeout):
+            async with deadline(self.timeout):
                 result = await ai_task.async_generate_data(
                     self.hass,
                     task_name=name,
@@ -134,17 +133,12 @@ class AITaskProvider:
                     instructions=instructions,
                     **options,
                 )
-        except TimeoutError:
-            raise AITimeoutError("timeout") from None
         except HomeAssistantError:
             raise AIUnavailableError("the AI Task entity failed") from None
         data = result.data
         if isinstance(data, str):
             data = parse_json(data)
-        data = validate(_without_none(data), schema)
-        if not isinstance(data, dict):
-            raise AIInvalidOutputError("reply is not an object")
-        return data
+        return reply_object(_without_none(data), schema)
 
     async def chat(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec]
@@ -179,14 +173,10 @@ class AITaskProvider:
         )
         turn = await self.complete(system, prompt, "smartplex_turn", TURN_SCHEMA)
         if tool := turn.get("tool", "").strip():
-            try:
-                arguments = json.loads(turn.get("arguments") or "{}")
-            except ValueError:
-                arguments = None
             call = ToolCall(
                 id=f"turn{len(messages)}",
                 name=tool,
-                arguments=arguments if isinstance(arguments, dict) else None,
+                arguments=tool_arguments(turn.get("arguments")),
             )
             return ChatReply(text="", tool_calls=(call,))
         return ChatReply(text=turn.get("answer", ""))

@@ -8,7 +8,6 @@ the model has to answer.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 import json
@@ -16,7 +15,7 @@ from typing import Any
 
 from .budget import MAX_ASK_CALLS, MAX_TOOL_RESULT_CHARS, CallBudget
 from .prompts import ASK_SYSTEM
-from .provider import AITimeoutError, Message, Provider, ToolCall, ToolSpec
+from .provider import Message, Provider, ToolCall, ToolSpec, deadline
 
 # Six calls of up to 20 s each would be two minutes: an answer later than this is useless.
 ASK_TIMEOUT = 60.0
@@ -54,21 +53,18 @@ async def run_ask(
     """Return the model's answer to the question after the tool calls it made."""
     messages = [Message("system", ASK_SYSTEM), Message("user", question)]
     budget = CallBudget(max_calls)
-    try:
-        async with asyncio.timeout(seconds):
-            while True:
-                budget.spend()
-                offered = tools if budget.left else ()
-                reply = await provider.chat(messages, offered)
-                if not reply.tool_calls or not offered:
-                    return AskOutcome(
-                        reply.text.strip(), budget.used, bool(reply.tool_calls)
-                    )
-                messages.append(
-                    Message("assistant", reply.text, tool_calls=reply.tool_calls)
+    async with deadline(seconds):
+        while True:
+            budget.spend()
+            offered = tools if budget.left else ()
+            reply = await provider.chat(messages, offered)
+            if not reply.tool_calls or not offered:
+                return AskOutcome(
+                    reply.text.strip(), budget.used, bool(reply.tool_calls)
                 )
-                messages.extend(
-                    [tool_message(c, await execute(c)) for c in reply.tool_calls]
-                )
-    except TimeoutError:
-        raise AITimeoutError("timeout") from None
+            messages.append(
+                Message("assistant", reply.text, tool_calls=reply.tool_calls)
+            )
+            messages.extend(
+                [tool_message(c, await execute(c)) for c in reply.tool_calls]
+            )

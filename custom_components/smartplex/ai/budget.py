@@ -14,6 +14,8 @@ PROMPT_TOKEN_TARGET = 2300
 MAX_RERANK_CALLS = 2
 # Enough for: resolve a title, fetch candidates, one more read, propose, answer.
 MAX_ASK_CALLS = 6
+# Every LLM call gives up after this many seconds (the caller falls back or says so).
+DEFAULT_TIMEOUT = 20.0
 # An answer past this is cut, so a tool cannot flood the conversation.
 MAX_TOOL_RESULT_CHARS = 4000
 # A cl100k/o200k token is 3-4 characters of English or JSON: 3 over-counts on purpose.

@@ -14,6 +14,7 @@ from typing import Any
 
 import openai
 
+from .budget import DEFAULT_TIMEOUT
 from .provider import (
     AIAuthError,
     AIError,
@@ -27,11 +28,10 @@ from .provider import (
     Message,
     ToolCall,
     ToolSpec,
-    parse_json,
-    validate,
+    reply_object,
+    tool_arguments,
 )
 
-DEFAULT_TIMEOUT = 20.0
 # Some servers answer json_schema with 400 (older LocalAI, LM Studio builds): JSON mode then.
 JSON_SCHEMA_UNSUPPORTED = 400
 
@@ -129,10 +129,7 @@ class OpenAIProvider:
         choice = _first_choice(response)
         if choice.finish_reason == "length":
             raise AIInvalidOutputError("reply truncated")
-        data = validate(parse_json(choice.message.content), schema)
-        if not isinstance(data, dict):
-            raise AIInvalidOutputError("reply is not an object")
-        return data
+        return reply_object(choice.message.content, schema)
 
     async def chat(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec]
@@ -159,7 +156,7 @@ class OpenAIProvider:
             ToolCall(
                 id=call.id,
                 name=call.function.name,
-                arguments=_arguments(call.function.arguments),
+                arguments=tool_arguments(call.function.arguments),
             )
             for call in message.tool_calls or ()
             if getattr(call, "function", None) is not None
@@ -182,15 +179,6 @@ def _first_choice(response: Any) -> Any:
     if not getattr(response, "choices", None):
         raise AIInvalidOutputError("no choices")
     return response.choices[0]
-
-
-def _arguments(text: str | None) -> dict[str, Any] | None:
-    """Return tool arguments when they are a JSON object."""
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _message(message: Message) -> dict[str, Any]:

@@ -6,7 +6,9 @@ provider's own text (OpenAI echoes part of a rejected key in its error message).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import json
 from typing import Any, Protocol
@@ -117,6 +119,35 @@ class Provider(Protocol):
 
     async def test(self) -> None:
         """Raise an AIError unless the provider and its model answer."""
+
+
+@asynccontextmanager
+async def deadline(seconds: float) -> AsyncIterator[None]:
+    """Give the calls inside up to seconds, then raise AITimeoutError."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise AITimeoutError("timeout") from None
+
+
+def reply_object(value: Any, schema: JsonSchema) -> dict[str, Any]:
+    """Return a reply (JSON text, or data already parsed) valid against an object schema."""
+    data = validate(
+        parse_json(value) if isinstance(value, str | None) else value, schema
+    )
+    if not isinstance(data, dict):
+        raise AIInvalidOutputError("reply is not an object")
+    return data
+
+
+def tool_arguments(text: str | None) -> dict[str, Any] | None:
+    """Return a tool call's arguments when they are a JSON object, else None."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def parse_json(text: str | None) -> Any:

@@ -17,8 +17,7 @@ import json
 import random
 from typing import Any
 
-from .budget import MAX_RERANK_CALLS, CallBudget, estimate_tokens
-from .openai import DEFAULT_TIMEOUT
+from .budget import DEFAULT_TIMEOUT, MAX_RERANK_CALLS, CallBudget, estimate_tokens
 from .prompts import (
     MAX_CANDIDATES,
     RANKING_SCHEMA_NAME,
