@@ -41,6 +41,7 @@ TOOL_NAMES = [
     "triage_requests",
     "recommend",
     "dismiss_recommendation",
+    "predict_next_week",
 ]
 
 

@@ -717,6 +717,7 @@ async def test_every_service_is_described(
         "get_statistics",
         "get_sync_log",
         "plan_cleanup",
+        "predict",
         "recommend",
         "remove_queue_item",
         "search",

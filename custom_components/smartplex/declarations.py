@@ -45,6 +45,7 @@ from .action_fields import (
     validate,
 )
 from .actions.ask import async_ask, async_confirm_proposal
+from .actions.predict import async_predict
 from .actions.recommend import async_dismiss_recommendation, async_recommend
 from .actions.statistics import GROUPINGS, PERIOD_CHOICES, async_get_statistics
 
@@ -360,6 +361,17 @@ DISMISS_RECOMMENDATION = Action(
         text("user", "Never for this person; omit for no one in the household."),
     ),
 )
+PREDICT = Action(
+    "predict",
+    async_predict,
+    False,
+    (
+        text("user", "Whose week (Tautulli or Overseerr name); omit for everyone."),
+        integer("days", "How many days ahead.", 1, 30, default=7),
+        integer("count", "How many taste-based titles.", 1, 50, default=10),
+    ),
+    needs_caller=True,
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -381,6 +393,7 @@ ACTIONS: tuple[Action, ...] = (
     TRIAGE_REQUESTS,
     RECOMMEND,
     DISMISS_RECOMMENDATION,
+    PREDICT,
 )
 
 

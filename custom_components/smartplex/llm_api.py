@@ -232,6 +232,20 @@ class DismissRecommendationTool(SmartPlexTool):
     offered = ("media_type", "tmdb_id", "user")
 
 
+class PredictTool(SmartPlexTool):
+    """Say what people will likely watch in the next days."""
+
+    name = "predict_next_week"
+    description = (
+        "What a person (or everyone) will likely watch in the next days: next episodes "
+        "of series in progress (on disk, downloading, missing or airing) and titles to "
+        "their taste."
+    )
+    read_only = True
+    action = declarations.PREDICT
+    offered = ("user", "days")
+
+
 class GetQueueTool(SmartPlexTool):
     """List downloads."""
 
@@ -297,6 +311,7 @@ TOOLS: tuple[type[SmartPlexTool], ...] = (
     TriageRequestsTool,
     RecommendTool,
     DismissRecommendationTool,
+    PredictTool,
 )
 
 
