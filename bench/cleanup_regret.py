@@ -68,7 +68,7 @@ def library_at(
             last_watched=when(last.timestamp),
             last_watched_by=str(last.user),
             plays=len(movie_plays),
-            watchers=frozenset(str(play.user) for play in movie_plays),
+            watchers=len({play.user for play in movie_plays}),
             completion=sum(play.completion for play in movie_plays) / len(movie_plays),
         )
         library[movie] = (candidate, usage)
