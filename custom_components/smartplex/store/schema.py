@@ -307,4 +307,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX proposals_status ON proposals (status, expires)",
     ),
+    (
+        # Library care adds up plays per title from the index alone (store/usage.py):
+        # a plan at 200,000 plays no longer looks up every row.
+        "CREATE INDEX plays_usage ON plays (identity_type, tmdb_id, user_id, user,"
+        " started, percent_complete, season, matched_by)",
+    ),
 )
