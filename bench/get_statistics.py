@@ -20,7 +20,8 @@ import statistics
 import tempfile
 import time
 
-from custom_components.smartplex.engine.statistics import make_buckets, report
+from custom_components.smartplex.engine.play_columns import make_buckets
+from custom_components.smartplex.engine.statistics import report
 from custom_components.smartplex.store.schema import MIGRATIONS
 from custom_components.smartplex.store.statistics import PlaysCache
 from simulator.tautulli import locate

@@ -12,8 +12,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex.const import DOMAIN
-from custom_components.smartplex.database_sync import EVENT_HISTORY_SYNCED
 from custom_components.smartplex.store import AuditRecord, async_get_store
+from custom_components.smartplex.sync_history import EVENT_HISTORY_SYNCED
 from simulator import Simulator
 
 from .conftest import TITLES, service_data, setup_entry

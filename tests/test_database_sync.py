@@ -25,10 +25,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartplex import database_sync
+from custom_components.smartplex import sync_history
 from custom_components.smartplex.const import DOMAIN
-from custom_components.smartplex.database_sync import EVENT_HISTORY_SYNCED
 from custom_components.smartplex.store import history
+from custom_components.smartplex.sync_history import EVENT_HISTORY_SYNCED
 from simulator import Simulator
 from simulator.tautulli import EPISODE_KEYS, LOCAL_AGENT_EVERY
 from simulator.world import Play, World
@@ -215,7 +215,7 @@ async def test_a_sync_stopped_mid_way_resumes_without_loss_or_duplicates(
         return real_insert(connection, play_rows)
 
     with (
-        patch.object(database_sync, "HISTORY_PAGE", 40),
+        patch.object(sync_history, "HISTORY_PAGE", 40),
         patch.object(history, "insert_plays", insert_then_hang),
     ):
         entry.add_to_hass(hass)
@@ -225,7 +225,7 @@ async def test_a_sync_stopped_mid_way_resumes_without_loss_or_duplicates(
     assert rows(database, "SELECT COUNT(*) FROM plays") == [(80,)]
     assert rows(database, "SELECT done, full_done FROM sync_state") == [(80, 0)]
     simulator.faults.clear()
-    with patch.object(database_sync, "HISTORY_PAGE", 40):
+    with patch.object(sync_history, "HISTORY_PAGE", 40):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
     stored = [row_id for (row_id,) in rows(database, "SELECT row_id FROM plays")]
@@ -252,7 +252,7 @@ async def test_a_failed_page_leaves_neither_its_rows_nor_the_cursor(
         return added
 
     with (
-        patch.object(database_sync, "HISTORY_PAGE", 40),
+        patch.object(sync_history, "HISTORY_PAGE", 40),
         patch.object(history, "insert_plays", failing_insert),
     ):
         await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))

@@ -18,7 +18,7 @@ from homeassistant.components.http import StaticPathConfig
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from .api.tautulli import StreamSession
+from .api.tautulli_models import StreamSession
 from .arr_coordinator import ArrCoordinators
 from .const import (
     DOMAIN,

@@ -30,15 +30,16 @@ from homeassistant.helpers.typing import StateType
 
 from .api.arr_models import RootFolder
 from .api.overseerr import IssueCounts, RequestCounts
-from .api.tautulli import Activity, HistoryRow, StreamSession, TautulliUser
+from .api.tautulli_history import HistoryRow
+from .api.tautulli_models import Activity, StreamSession, TautulliUser
 from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem
 from .const import SERVICE_SONARR
 from .coordinator import SmartPlexCoordinator, all_coordinators
 from .dashboard import session_poster
-from .database_sync import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
 from .entity import SmartPlexEntity, service_device_info
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .overseerr_coordinator import OverseerrCoordinators
+from .sync_history import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
 from .tautulli_coordinator import TautulliCoordinators, TautulliUsersCoordinator
 
 # Read-only platform: the coordinators serialise requests.

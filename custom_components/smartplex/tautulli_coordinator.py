@@ -9,7 +9,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .api import TautulliClient
-from .api.tautulli import Activity, HistoryRow, TautulliUser
+from .api.tautulli_history import HistoryRow
+from .api.tautulli_models import Activity, TautulliUser
 from .const import INTERVAL_ACTIVITY, INTERVAL_HISTORY, INTERVAL_USERS
 from .coordinator import BaseCoordinators, SmartPlexCoordinator
 from .models import SmartPlexConfigEntry, SmartPlexService

@@ -10,19 +10,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.smartplex.engine.statistics import (
+from custom_components.smartplex.engine.geography_statistics import geography_statistics
+from custom_components.smartplex.engine.play_columns import (
     ColumnsBuilder,
     PlayColumns,
     PlayRow,
-    RequestFacts,
     columns_from_rows,
-    geography_statistics,
     make_buckets,
     period_slice,
-    quality_statistics,
-    request_statistics,
-    watch_statistics,
 )
+from custom_components.smartplex.engine.request_statistics import (
+    RequestFacts,
+    request_statistics,
+)
+from custom_components.smartplex.engine.stream_statistics import quality_statistics
+from custom_components.smartplex.engine.watch_statistics import watch_statistics
 from simulator.world import Play, World
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -15,13 +15,13 @@ from homeassistant.util.hass_dict import HassKey
 
 from custom_components.smartplex.api import SmartPlexError, TautulliClient
 from custom_components.smartplex.const import DOMAIN, SERVICE_TAUTULLI
-from custom_components.smartplex.engine.statistics import (
+from custom_components.smartplex.engine.play_columns import (
     GROUPINGS,
     PlayColumns,
-    RequestFacts,
     make_buckets,
-    report,
 )
+from custom_components.smartplex.engine.request_statistics import RequestFacts
+from custom_components.smartplex.engine.statistics import report
 from custom_components.smartplex.models import SmartPlexConfigEntry
 from custom_components.smartplex.store import StoreError, async_get_store
 from custom_components.smartplex.store.statistics import PlaysCache, save_locations

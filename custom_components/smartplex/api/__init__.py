@@ -49,13 +49,13 @@ from .sonarr import (
     SonarrClient,
     SonarrQueueItem,
 )
-from .tautulli import (
+from .tautulli import TautulliClient
+from .tautulli_history import HistoryPage, HistoryRow
+from .tautulli_models import (
     Activity,
     GeoIpInfo,
     GraphData,
     GraphSeries,
-    HistoryPage,
-    HistoryRow,
     HomeStat,
     HomeStatRow,
     Library,
@@ -64,7 +64,6 @@ from .tautulli import (
     Notifier,
     PlexServerInfo,
     StreamSession,
-    TautulliClient,
     TautulliInfo,
     TautulliUser,
     WatchTimeStat,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import json
 import sqlite3
 
-from custom_components.smartplex.api.tautulli import HistoryRow
+from custom_components.smartplex.api.tautulli_history import HistoryRow
 from custom_components.smartplex.engine.models import Identity, Play
 
 INSERT_PLAY = (

@@ -14,12 +14,12 @@ import threading
 import time
 from typing import Any
 
-from custom_components.smartplex.engine.statistics import (
+from custom_components.smartplex.engine.play_columns import (
     ColumnsBuilder,
     PlayColumns,
     PlayRow,
-    RequestFacts,
 )
+from custom_components.smartplex.engine.request_statistics import RequestFacts
 
 # Overseerr request status codes.
 _REQUEST_STATUS = {1: "pending", 2: "approved", 3: "declined"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlite3
 
 from custom_components.smartplex.api.overseerr import OverseerrUser
-from custom_components.smartplex.api.tautulli import TautulliUser
+from custom_components.smartplex.api.tautulli_models import TautulliUser
 
 LINKED_BY_PLEX_ID = "plex_id"
 LINKED_BY_USERNAME = "username"

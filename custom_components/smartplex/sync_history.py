@@ -1,0 +1,335 @@
+"""Copy a Tautulli play history into the database, then keep it current."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+import logging
+import sqlite3
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .api import SmartPlexError, SmartPlexNotFoundError
+from .api.parse import JsonDict
+from .api.tautulli import TautulliClient
+from .api.tautulli_history import HistoryRow, external_ids
+from .const import DOMAIN
+from .store import SmartPlexStore, StoreError, history, library, sync_log
+from .store.history import MATCHED_BY_GUID, MATCHED_BY_TITLE, PlayRow, TitleIds
+from .store.sync_log import SyncState
+from .sync_base import KIND_HISTORY, ServiceSync, now_seconds
+from .sync_library import LibraryDatabaseSync
+from .tautulli_coordinator import TautulliCoordinators
+
+if TYPE_CHECKING:
+    from .models import SmartPlexConfigEntry, SmartPlexService
+
+_LOGGER = logging.getLogger(__name__)
+
+# Rows per history page of the first sync: big enough that requests are few, small
+# enough that one page parses in the executor and commits in well under a second.
+HISTORY_PAGE = 2000
+
+# Metadata lookups in flight at once (the client bounds its requests to 4 as well).
+METADATA_CONCURRENCY = 4
+
+# Seconds the first history sync waits for the libraries to be written, checking
+# this often.
+LIBRARY_WAIT = 120
+LIBRARY_CHECK = 0.2
+
+# Seconds between attempts of a failing first sync (growing up to the maximum).
+RETRY_DELAY = 60
+MAX_RETRY_DELAY = 900
+
+EVENT_HISTORY_SYNCED = f"{DOMAIN}_history_synced"
+SIGNAL_HISTORY_PROGRESS = f"{DOMAIN}_history_progress_{{}}"
+
+
+class HistoryDatabaseSync(ServiceSync):
+    """Copy a Tautulli's play history into the database, then keep it current."""
+
+    kind = KIND_HISTORY
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        store: SmartPlexStore,
+        service: SmartPlexService,
+        libraries: list[LibraryDatabaseSync],
+    ) -> None:
+        """Start before reading where the sync stands."""
+        super().__init__(hass, store, service)
+        self._libraries = libraries
+        self.state = SyncState()
+        self._lock = asyncio.Lock()
+        self._retry: Callable[[], None] | None = None
+
+    @property
+    def client(self) -> TautulliClient:
+        """Return the Tautulli client."""
+        client = self.service.client
+        assert isinstance(client, TautulliClient)
+        return client
+
+    @property
+    def progress(self) -> float | None:
+        """Return how much of the first full sync is done, in percent."""
+        state = self.state
+        if state.full_done:
+            return 100.0
+        if not state.total:
+            return None
+        return round(min(100.0, 100 * state.done / state.total), 1)
+
+    async def async_start(self, entry: SmartPlexConfigEntry) -> None:
+        """Read where the sync stands, start the first full sync, then follow the polls."""
+        coordinators = self.service.coordinators
+        assert isinstance(coordinators, TautulliCoordinators)
+        coordinator = coordinators.history
+        try:
+            self.state = await self._async_db(
+                partial(sync_log.get_state, instance=self.instance, kind=self.kind)
+            )
+        except StoreError as err:
+            _LOGGER.error("Cannot read the history sync state: %s", err)
+            return
+
+        @callback
+        def polled() -> None:
+            if self.state.full_done and coordinator.newest_row_id > (
+                self.state.cursor or 0
+            ):
+                entry.async_create_background_task(
+                    self.hass, self.async_sync(), f"{DOMAIN} history to database"
+                )
+
+        entry.async_on_unload(coordinator.async_add_listener(polled))
+        entry.async_on_unload(self._cancel_retry)
+        if not self.state.full_done:
+            # Not waiting for a poll: a coordinator that keeps failing calls no listener.
+            entry.async_create_background_task(
+                self.hass, self.async_sync(), f"{DOMAIN} history to database"
+            )
+
+    async def async_rebuild(self, entry: SmartPlexConfigEntry) -> None:
+        """Delete the stored plays and rating keys and read the whole history again."""
+        async with self._lock:
+            self._cancel_retry()
+
+            def delete(connection: sqlite3.Connection) -> None:
+                history.delete_instance(connection, self.instance)
+                sync_log.delete_state(connection, self.instance, self.kind)
+
+            await self._async_db(delete)
+            self.state = SyncState()
+        async_dispatcher_send(self.hass, SIGNAL_HISTORY_PROGRESS.format(self.instance))
+        entry.async_create_background_task(
+            self.hass, self.async_sync(), f"{DOMAIN} history to database (rebuild)"
+        )
+
+    def _cancel_retry(self) -> None:
+        """Cancel a scheduled retry."""
+        if self._retry is not None:
+            self._retry()
+            self._retry = None
+
+    async def async_sync(self) -> None:
+        """Run the first full sync to its end, or fetch the rows after the newest stored."""
+        if self._lock.locked():
+            return
+        async with self._lock:
+            self._cancel_retry()
+            started = dt_util.utcnow()
+            full = not self.state.full_done
+            try:
+                added = await (
+                    self._async_full_sync() if full else self._async_catch_up()
+                )
+            except (SmartPlexError, StoreError) as err:
+                await self._async_log(started, error=str(err))
+                if full:
+                    self._schedule_retry()
+                return
+            await self._async_log(started, added=added)
+            if full:
+                total, unmatched = await self._async_db(
+                    partial(history.counts, instance=self.instance)
+                )
+                self.hass.bus.async_fire(
+                    EVENT_HISTORY_SYNCED,
+                    {
+                        "instance": self.service.title,
+                        "plays": total,
+                        "unmatched": unmatched,
+                    },
+                )
+                # Rows that arrived while the pages were read.
+                await self._async_catch_up()
+
+    def _schedule_retry(self) -> None:
+        """Try the first full sync again later (sooner after fewer failures)."""
+        delay = min(RETRY_DELAY * 2 ** max(self._failures - 1, 0), MAX_RETRY_DELAY)
+
+        @callback
+        def retry(_: datetime) -> None:
+            self._retry = None
+            self.hass.async_create_background_task(
+                self.async_sync(), f"{DOMAIN} history to database (retry)"
+            )
+
+        self._retry = async_call_later(self.hass, delay, retry)
+
+    async def _async_full_sync(self) -> int:
+        """Read every history row page by page, oldest first; return the rows added."""
+        # Plays without external ids match by title against the library: wait for it
+        # (a while at most: a Sonarr or Radarr that is down must not hold history up).
+        with suppress(TimeoutError):
+            async with asyncio.timeout(LIBRARY_WAIT):
+                # Settled is a state of three objects (written, failing, unsupported).
+                while not all(sync.settled for sync in self._libraries):  # noqa: ASYNC110
+                    await asyncio.sleep(LIBRARY_CHECK)
+        added = 0
+        while not self.state.full_done:
+            total, rows = await self.client.history_parsed(
+                _parse_rows, start=self.state.done, length=HISTORY_PAGE
+            )
+            done = self.state.done + len(rows)
+            state = replace(
+                self.state,
+                cursor=max([self.state.cursor or 0, *(row.row_id for row in rows)]),
+                done=done,
+                total=max(total, done),
+                full_done=len(rows) < HISTORY_PAGE,
+            )
+            added += await self._async_store(rows, state)
+        return added
+
+    async def _async_catch_up(self) -> int:
+        """Store the rows after the newest stored one; return how many were new."""
+        rows = await self.client.history_since(self.state.cursor or 0)
+        if not rows:
+            return 0
+        state = replace(self.state, cursor=max(self.state.cursor or 0, rows[-1].row_id))
+        return await self._async_store(rows, state)
+
+    async def _async_store(self, rows: list[HistoryRow], state: SyncState) -> int:
+        """Map rows to titles and store them with the sync's new state, atomically."""
+        wanted = {
+            key
+            for row in rows
+            if _legacy_ids(row) is None and (key := history.lookup_key(row))
+        }
+        known = await self._async_db(
+            partial(history.cached_keys, instance=self.instance, keys=wanted)
+        )
+        found = await self._async_lookup(wanted - known)
+        added = await self._async_db(
+            partial(self._write, rows=rows, found=found, state=state)
+        )
+        self.state = state
+        async_dispatcher_send(self.hass, SIGNAL_HISTORY_PROGRESS.format(self.instance))
+        return added
+
+    async def _async_lookup(self, keys: Iterable[int]) -> dict[int, TitleIds | None]:
+        """Ask get_metadata for the title of each rating key, a few at a time."""
+        semaphore = asyncio.Semaphore(METADATA_CONCURRENCY)
+
+        async def lookup(rating_key: int) -> TitleIds | None:
+            async with semaphore:
+                try:
+                    ids = await self.client.item_ids(rating_key)
+                except SmartPlexNotFoundError:
+                    return None
+            if ids is None:
+                return None
+            return TitleIds(
+                ids.media_type, ids.tmdb_id, ids.tvdb_id, ids.imdb_id, MATCHED_BY_GUID
+            )
+
+        wanted = sorted(keys)
+        results = await asyncio.gather(*(lookup(key) for key in wanted))
+        return dict(zip(wanted, results, strict=True))
+
+    def _write(
+        self,
+        connection: sqlite3.Connection,
+        rows: list[HistoryRow],
+        found: dict[int, TitleIds | None],
+        state: SyncState,
+    ) -> int:
+        """Store looked-up rating keys, the plays and the sync state in one transaction."""
+        history.save_rating_keys(connection, self.instance, found, now_seconds())
+        cached = history.rating_keys_of(
+            connection,
+            self.instance,
+            {key for row in rows if (key := history.lookup_key(row))},
+        )
+        fallback: dict[tuple[str, str, int | None], TitleIds | None] = {}
+        play_rows: list[PlayRow] = []
+        for row in rows:
+            ids = _legacy_ids(row)
+            if ids is None and (key := history.lookup_key(row)):
+                ids = cached.get(key)
+            if (
+                ids is not None
+                and ids.media_type
+                and ids.tmdb_id is None
+                and (ids.tvdb_id or ids.imdb_id)
+            ):
+                tmdb_id = library.find_tmdb(
+                    connection, ids.media_type, ids.tvdb_id, ids.imdb_id
+                )
+                ids = replace(ids, tmdb_id=tmdb_id)
+            if ids is None or ids.tmdb_id is None:
+                ids = _by_title(connection, row, fallback) or ids
+            play_rows.append(history.play_row(self.instance, row, ids))
+        added = history.insert_plays(connection, play_rows)
+        sync_log.set_state(connection, self.instance, self.kind, state, now_seconds())
+        return added
+
+
+def _parse_rows(total: int, rows: list[JsonDict]) -> tuple[int, list[HistoryRow]]:
+    """Parse a history page (in the executor)."""
+    return total, [HistoryRow.from_dict(row) for row in rows]
+
+
+def _legacy_ids(row: HistoryRow) -> TitleIds | None:
+    """Return the ids a legacy agent's guid carries in the row itself, if any."""
+    if not row.guid or row.guid.startswith(("plex://", "local://")):
+        return None
+    tmdb_id, tvdb_id, imdb_id = external_ids([row.guid])
+    if tmdb_id is None and tvdb_id is None and imdb_id is None:
+        return None
+    media_type = "movie" if row.media_type == "movie" else "tv"
+    return TitleIds(media_type, tmdb_id, tvdb_id, imdb_id, MATCHED_BY_GUID)
+
+
+def _by_title(
+    connection: sqlite3.Connection,
+    row: HistoryRow,
+    memo: dict[tuple[str, str, int | None], TitleIds | None],
+) -> TitleIds | None:
+    """Return the library's one title of the play's name (and year, for movies)."""
+    if row.media_type == "movie":
+        key = ("movie", row.title, row.year)
+    elif row.media_type == "episode" and row.grandparent_title:
+        key = ("tv", row.grandparent_title, None)
+    else:
+        return None
+    if key not in memo:
+        found = library.find_by_title(connection, *key)
+        memo[key] = (
+            TitleIds(key[0], *found, MATCHED_BY_TITLE)
+            if found and found[0] is not None
+            else None
+        )
+    return memo[key]
