@@ -300,6 +300,76 @@ async def test_a_failing_sync_raises_a_repair_and_recovers(
     ]
 
 
+async def test_plays_are_stored_before_their_titles_are_looked_up(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Every page is stored while get_metadata fails; the titles follow when it answers."""
+    simulator.faults.inject("tautulli", "status", cmd="get_metadata", status=500)
+    synced = async_capture_events(hass, EVENT_HISTORY_SYNCED)
+    with patch.object(sync_history, "HISTORY_PAGE", 40):
+        await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+    world = simulator.world
+    assert rows(database, "SELECT COUNT(*), COUNT(matched_by) FROM plays") == [
+        (len(world.plays), 0)
+    ]
+    assert rows(database, "SELECT done, full_done FROM sync_state") == [
+        (len(world.plays), 1)
+    ]
+    # The event waits for the titles; the failed lookups are retried.
+    assert synced == []
+    simulator.faults.clear()
+    async_fire_time_changed(hass, fire_all=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    by_guid = {
+        row_id: (identity_type, tmdb_id)
+        for row_id, identity_type, tmdb_id in rows(
+            database,
+            "SELECT row_id, identity_type, tmdb_id FROM plays WHERE matched_by = 'guid'",
+        )
+    }
+    expected = {
+        play[0]: title[:2]
+        for play in world.plays
+        if (title := expected_title(world, play)) and title[2] == "guid"
+    }
+    assert by_guid == expected
+    assert [event.data["plays"] for event in synced] == [len(world.plays)]
+
+
+async def test_plays_match_titles_again_when_the_library_changes(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Plays stored while Radarr could not be read get their titles once it can."""
+    simulator.faults.inject("radarr", "status", status=500, path="/api/v3/movie")
+    entry = hub(simulator, [("radarr", "Radarr"), ("tautulli", "Tautulli")])
+    await setup_entry(hass, entry)
+    world = simulator.world
+    by_title = {
+        play[0]: title[:2]
+        for play in world.plays
+        if (title := expected_title(world, play))
+        and title[2] == "title"
+        and title[0] == "movie"
+    }
+    assert by_title
+    query = (
+        "SELECT row_id, identity_type, tmdb_id FROM plays WHERE matched_by = 'title'"
+    )
+    assert rows(database, query) == []
+    simulator.faults.clear()
+    coordinator = entry.runtime_data.services["sub_0"].coordinators.library
+    await coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert {
+        row_id: (kind, tmdb_id) for row_id, kind, tmdb_id in rows(database, query)
+    } == by_title
+    assert rows(
+        database,
+        "SELECT changed FROM sync_log WHERE kind = 'history' AND instance = 'sub_1'"
+        " ORDER BY id DESC LIMIT 1",
+    ) == [(len(by_title),)]
+
+
 async def test_unmatched_plays_are_kept_and_counted(
     hass: HomeAssistant, database: Path, simulator: Simulator
 ) -> None:

@@ -6,9 +6,11 @@
   background (oldest first, each page in one transaction with the sync's position, so
   a kill loses and duplicates nothing); then the rows after the newest stored one,
   fetched only when the history coordinator's own poll saw newer rows.
-- Titles of plays: each rating key's get_metadata guids (an episode's: its series'),
-  cached in the database; else the library's one title of that name and year; else
-  the play is kept unmatched.
+- Titles of plays: stored first with what is known (a cached rating key, a legacy
+  agent's guid, else the library's one title of that name and year, else none); then
+  each new rating key's get_metadata guids (an episode's: its series'), looked up in
+  batches after the pages and cached, map its plays. A library change matches the
+  plays without guids to titles again.
 
 All SQLite work runs in the executor; parsing of history pages too.
 """
@@ -18,9 +20,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 
 from .arr_coordinator import ArrCoordinators
+from .const import DOMAIN
 from .overseerr_coordinator import OverseerrCoordinators
 from .store import SmartPlexStore, sync_log
 from .store.sync_log import SyncLogEntry
@@ -57,9 +60,14 @@ class DatabaseSync:
                 )
         for service in services:
             if isinstance(service.coordinators, TautulliCoordinators):
-                self.histories[service.subentry_id] = HistoryDatabaseSync(
+                history_sync = HistoryDatabaseSync(
                     hass, store, service, list(self.libraries.values())
                 )
+                self.histories[service.subentry_id] = history_sync
+                for library_sync in self.libraries.values():
+                    library_sync.on_change.append(
+                        partial(self._rematch_later, history_sync)
+                    )
                 self.users[service.subentry_id] = UsersDatabaseSync(
                     hass, store, service
                 )
@@ -67,6 +75,13 @@ class DatabaseSync:
                 self.requests[service.subentry_id] = RequestsDatabaseSync(
                     hass, store, service
                 )
+
+    @callback
+    def _rematch_later(self, history_sync: HistoryDatabaseSync) -> None:
+        """Match a history's plays to the library's titles again, in the background."""
+        self.entry.async_create_background_task(
+            self.hass, history_sync.async_rematch(), f"{DOMAIN} plays to titles"
+        )
 
     async def async_start(self) -> None:
         """Start following the services."""

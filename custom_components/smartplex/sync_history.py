@@ -17,6 +17,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .actions.statistics import plays_cache
 from .api import SmartPlexError, SmartPlexNotFoundError
 from .api.parse import JsonDict
 from .api.tautulli import TautulliClient
@@ -38,8 +39,10 @@ _LOGGER = logging.getLogger(__name__)
 # enough that one page parses in the executor and commits in well under a second.
 HISTORY_PAGE = 2000
 
-# Metadata lookups in flight at once (the client bounds its requests to 4 as well).
+# Metadata lookups in flight at once (the client bounds its requests to 4 as well),
+# and rating keys looked up per transaction (which maps their plays).
 METADATA_CONCURRENCY = 4
+LOOKUP_BATCH = 1000
 
 # Seconds the first history sync waits for the libraries to be written, checking
 # this often.
@@ -72,6 +75,8 @@ class HistoryDatabaseSync(ServiceSync):
         self.state = SyncState()
         self._lock = asyncio.Lock()
         self._retry: Callable[[], None] | None = None
+        # The first full sync stored every page; the event waits for the lookups.
+        self._announce = False
 
     @property
     def client(self) -> TautulliClient:
@@ -143,24 +148,36 @@ class HistoryDatabaseSync(ServiceSync):
             self._retry = None
 
     async def async_sync(self) -> None:
-        """Run the first full sync to its end, or fetch the rows after the newest stored."""
+        """Run the first full sync to its end, or fetch the rows after the newest stored.
+
+        Then look up the titles of the new rating keys. Plays are stored first,
+        matched by what is known (cached keys, a legacy agent's guid, the library's
+        title), so the history is complete long before thousands of lookups are done.
+        """
         if self._lock.locked():
             return
         async with self._lock:
             self._cancel_retry()
             started = dt_util.utcnow()
-            full = not self.state.full_done
             try:
-                added = await (
-                    self._async_full_sync() if full else self._async_catch_up()
-                )
+                if not self.state.full_done:
+                    added = await self._async_full_sync()
+                    self._announce = True
+                else:
+                    added = 0
+                # Rows that arrived while the pages were read, or since the last sync.
+                added += await self._async_catch_up()
+                changed = await self._async_identify()
             except (SmartPlexError, StoreError) as err:
                 await self._async_log(started, error=str(err))
-                if full:
+                if not self.state.full_done or self._announce:
                     self._schedule_retry()
                 return
-            await self._async_log(started, added=added)
-            if full:
+            await self._async_log(started, added=added, changed=changed)
+            if changed:
+                plays_cache(self.hass).invalidate()
+            if self._announce:
+                self._announce = False
                 total, unmatched = await self._async_db(
                     partial(history.counts, instance=self.instance)
                 )
@@ -172,8 +189,36 @@ class HistoryDatabaseSync(ServiceSync):
                         "unmatched": unmatched,
                     },
                 )
-                # Rows that arrived while the pages were read.
-                await self._async_catch_up()
+
+    async def async_rematch(self) -> None:
+        """Match plays to titles of the library again (it changed): guids stay."""
+        async with self._lock:
+            started = dt_util.utcnow()
+            try:
+                changed = await self._async_db(self._rematch)
+            except StoreError as err:
+                await self._async_log(started, error=str(err))
+                return
+            if changed:
+                await self._async_log(started, changed=changed)
+                plays_cache(self.hass).invalidate()
+
+    def _rematch(self, connection: sqlite3.Connection) -> int:
+        """Set the library's title on plays a title matched or none did, where it differs."""
+        memo: dict[tuple[str, str, int | None], TitleIds | None] = {}
+        changed: list[tuple[int, TitleIds | None]] = []
+        for (
+            row_id,
+            media_type,
+            title,
+            year,
+            series,
+            tmdb_id,
+        ) in history.plays_not_matched_by_guid(connection, self.instance):
+            ids = _title_ids(connection, media_type, title, year, series, memo)
+            if ids is not None and ids.tmdb_id != tmdb_id:
+                changed.append((row_id, ids))
+        return history.set_titles(connection, self.instance, changed)
 
     def _schedule_retry(self) -> None:
         """Try the first full sync again later (sooner after fewer failures)."""
@@ -222,22 +267,30 @@ class HistoryDatabaseSync(ServiceSync):
         return await self._async_store(rows, state)
 
     async def _async_store(self, rows: list[HistoryRow], state: SyncState) -> int:
-        """Map rows to titles and store them with the sync's new state, atomically."""
-        wanted = {
-            key
-            for row in rows
-            if _legacy_ids(row) is None and (key := history.lookup_key(row))
-        }
-        known = await self._async_db(
-            partial(history.cached_keys, instance=self.instance, keys=wanted)
-        )
-        found = await self._async_lookup(wanted - known)
-        added = await self._async_db(
-            partial(self._write, rows=rows, found=found, state=state)
-        )
+        """Map rows to known titles and store them with the sync's new state, atomically."""
+        added = await self._async_db(partial(self._write, rows=rows, state=state))
         self.state = state
         async_dispatcher_send(self.hass, SIGNAL_HISTORY_PROGRESS.format(self.instance))
         return added
+
+    async def _async_identify(self) -> int:
+        """Look up rating keys never asked, a batch per transaction; return plays mapped."""
+        changed = 0
+        while keys := await self._async_db(
+            partial(history.keys_to_look_up, instance=self.instance, limit=LOOKUP_BATCH)
+        ):
+            found = await self._async_lookup(keys)
+
+            def write(
+                connection: sqlite3.Connection, found: dict[int, TitleIds | None]
+            ) -> int:
+                history.save_rating_keys(
+                    connection, self.instance, found, now_seconds()
+                )
+                return history.match_by_rating_keys(connection, self.instance)
+
+            changed += await self._async_db(partial(write, found=found))
+        return changed
 
     async def _async_lookup(self, keys: Iterable[int]) -> dict[int, TitleIds | None]:
         """Ask get_metadata for the title of each rating key, a few at a time."""
@@ -260,14 +313,9 @@ class HistoryDatabaseSync(ServiceSync):
         return dict(zip(wanted, results, strict=True))
 
     def _write(
-        self,
-        connection: sqlite3.Connection,
-        rows: list[HistoryRow],
-        found: dict[int, TitleIds | None],
-        state: SyncState,
+        self, connection: sqlite3.Connection, rows: list[HistoryRow], state: SyncState
     ) -> int:
-        """Store looked-up rating keys, the plays and the sync state in one transaction."""
-        history.save_rating_keys(connection, self.instance, found, now_seconds())
+        """Store the plays and the sync state in one transaction."""
         cached = history.rating_keys_of(
             connection,
             self.instance,
@@ -290,7 +338,17 @@ class HistoryDatabaseSync(ServiceSync):
                 )
                 ids = replace(ids, tmdb_id=tmdb_id)
             if ids is None or ids.tmdb_id is None:
-                ids = _by_title(connection, row, fallback) or ids
+                ids = (
+                    _title_ids(
+                        connection,
+                        row.media_type,
+                        row.title,
+                        row.year,
+                        row.grandparent_title,
+                        fallback,
+                    )
+                    or ids
+                )
             play_rows.append(history.play_row(self.instance, row, ids))
         added = history.insert_plays(connection, play_rows)
         sync_log.set_state(connection, self.instance, self.kind, state, now_seconds())
@@ -313,16 +371,20 @@ def _legacy_ids(row: HistoryRow) -> TitleIds | None:
     return TitleIds(media_type, tmdb_id, tvdb_id, imdb_id, MATCHED_BY_GUID)
 
 
-def _by_title(
+def _title_ids(
     connection: sqlite3.Connection,
-    row: HistoryRow,
+    media_type: str,
+    title: str,
+    year: int | None,
+    series: str | None,
     memo: dict[tuple[str, str, int | None], TitleIds | None],
 ) -> TitleIds | None:
-    """Return the library's one title of the play's name (and year, for movies)."""
-    if row.media_type == "movie":
-        key = ("movie", row.title, row.year)
-    elif row.media_type == "episode" and row.grandparent_title:
-        key = ("tv", row.grandparent_title, None)
+    """Return the library's one title of a play's name (and year, for movies)."""
+    key: tuple[str, str, int | None]
+    if media_type == "movie":
+        key = ("movie", title, year)
+    elif media_type == "episode" and series:
+        key = ("tv", series, None)
     else:
         return None
     if key not in memo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
 import sqlite3
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ class LibraryDatabaseSync(ServiceSync):
         self._dirty = False
         # Whether the library was written (or could not be): plays match titles by it.
         self._written_once = False
+        # Called after a write that changed titles (plays match titles again).
+        self.on_change: list[Callable[[], None]] = []
 
     @property
     def settled(self) -> bool:
@@ -100,6 +103,8 @@ class LibraryDatabaseSync(ServiceSync):
             self._written_once = True
         if added or changed:
             await self._async_log(started, added=added, changed=changed)
+            for notify in self.on_change:
+                notify()
 
     def _write(
         self, connection: sqlite3.Connection, items: list[LibraryItem]

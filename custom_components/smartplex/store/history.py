@@ -104,20 +104,6 @@ def insert_plays(connection: sqlite3.Connection, rows: Iterable[PlayRow]) -> int
     return connection.total_changes - before
 
 
-def cached_keys(
-    connection: sqlite3.Connection, instance: str, keys: Iterable[int]
-) -> set[int]:
-    """Return which of the rating keys were looked up before."""
-    return {
-        rating_key
-        for (rating_key,) in connection.execute(
-            "SELECT rating_key FROM rating_keys WHERE instance = ? AND rating_key IN"
-            " (SELECT value FROM json_each(?))",
-            (instance, json.dumps(sorted(keys))),
-        )
-    }
-
-
 def rating_keys_of(
     connection: sqlite3.Connection, instance: str, keys: Iterable[int]
 ) -> dict[int, TitleIds]:
@@ -155,6 +141,93 @@ def save_rating_keys(
             for rating_key, ids in found.items()
         ],
     )
+
+
+# SQL below repeats two expressions (literal, so nothing is ever built into a query):
+# lookup_key() of a play (an episode's: its series' key), and "plays a guid lookup may
+# still map": matched by title, or not at all and without the ids a legacy agent's
+# guid gives in the row itself.
+
+
+def keys_to_look_up(
+    connection: sqlite3.Connection, instance: str, limit: int
+) -> list[int]:
+    """Return rating keys of plays not matched by guid whose metadata was never asked."""
+    return [
+        rating_key
+        for (rating_key,) in connection.execute(
+            "SELECT DISTINCT CASE WHEN media_type = 'episode' AND grandparent_rating_key"
+            " THEN grandparent_rating_key ELSE rating_key END AS lookup FROM plays"
+            " WHERE instance = ? AND (matched_by = 'title' OR (matched_by IS NULL"
+            " AND tvdb_id IS NULL AND imdb_id IS NULL)) AND lookup IS NOT NULL"
+            " AND lookup NOT IN (SELECT rating_key FROM rating_keys WHERE instance = ?)"
+            " ORDER BY lookup LIMIT ?",
+            (instance, instance, limit),
+        )
+    ]
+
+
+def match_by_rating_keys(connection: sqlite3.Connection, instance: str) -> int:
+    """Map plays not matched by guid to the titles their looked-up keys name.
+
+    A key with only TVDB/IMDb ids gets the TMDB id the library gives that title.
+    Return how many plays changed.
+    """
+    before = connection.total_changes
+    connection.execute(
+        "UPDATE plays SET identity_type = k.media_type, tmdb_id = k.resolved,"
+        " tvdb_id = k.tvdb_id, imdb_id = k.imdb_id, matched_by = ? FROM ("
+        " SELECT rating_key, media_type, tvdb_id, imdb_id, COALESCE(tmdb_id, ("
+        "  SELECT l.tmdb_id FROM library AS l WHERE l.media_type = r.media_type"
+        "  AND l.tmdb_id IS NOT NULL AND (l.tvdb_id = r.tvdb_id OR l.imdb_id = r.imdb_id)"
+        "  LIMIT 1)) AS resolved"
+        " FROM rating_keys AS r WHERE r.instance = ? AND r.media_type IS NOT NULL"
+        ") AS k WHERE plays.instance = ? AND (plays.matched_by = 'title'"
+        " OR (plays.matched_by IS NULL AND plays.tvdb_id IS NULL"
+        " AND plays.imdb_id IS NULL)) AND k.resolved IS NOT NULL"
+        " AND k.rating_key = CASE WHEN plays.media_type = 'episode'"
+        " AND plays.grandparent_rating_key THEN plays.grandparent_rating_key"
+        " ELSE plays.rating_key END",
+        (MATCHED_BY_GUID, instance, instance),
+    )
+    return connection.total_changes - before
+
+
+def plays_not_matched_by_guid(
+    connection: sqlite3.Connection, instance: str
+) -> list[tuple[int, str, str, int | None, str | None, int | None]]:
+    """Return (row id, media type, title, year, series title, TMDB id) of plays a title matched or none did."""
+    return connection.execute(
+        "SELECT row_id, media_type, title, year, grandparent_title, tmdb_id FROM plays"
+        " WHERE instance = ? AND (matched_by IS NULL OR matched_by = ?)",
+        (instance, MATCHED_BY_TITLE),
+    ).fetchall()
+
+
+def set_titles(
+    connection: sqlite3.Connection,
+    instance: str,
+    matched: Iterable[tuple[int, TitleIds | None]],
+) -> int:
+    """Set the title each play (by row id) maps to, None for no title; return how many."""
+    before = connection.total_changes
+    connection.executemany(
+        "UPDATE plays SET identity_type = ?, tmdb_id = ?, tvdb_id = ?, imdb_id = ?,"
+        " matched_by = ? WHERE instance = ? AND row_id = ?",
+        [
+            (
+                ids.media_type if ids else None,
+                ids.tmdb_id if ids else None,
+                ids.tvdb_id if ids else None,
+                ids.imdb_id if ids else None,
+                ids.matched_by if ids else None,
+                instance,
+                row_id,
+            )
+            for row_id, ids in matched
+        ],
+    )
+    return connection.total_changes - before
 
 
 def newest_row_id(connection: sqlite3.Connection, instance: str) -> int:

@@ -81,6 +81,11 @@ class PlaysCache:
                 self._requests = (key, request_facts(connection))
             return self._requests[1]
 
+    def invalidate(self) -> None:
+        """Read every play again next time (plays were matched to other titles)."""
+        with self._lock:
+            self._columns = None
+
     def refresh(self, connection: sqlite3.Connection) -> PlayColumns:
         """Return every play, reading only the rows synced since the last call."""
         with self._lock:
