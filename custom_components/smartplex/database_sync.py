@@ -24,6 +24,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from .arr_coordinator import ArrCoordinators
 from .const import DOMAIN
+from .daily_statistics import DailyStatistics
 from .overseerr_coordinator import OverseerrCoordinators
 from .store import SmartPlexStore, sync_log
 from .store.sync_log import SyncLogEntry
@@ -75,6 +76,7 @@ class DatabaseSync:
                 self.requests[service.subentry_id] = RequestsDatabaseSync(
                     hass, store, service
                 )
+        self.daily = DailyStatistics(hass, entry, list(self.histories))
 
     @callback
     def _rematch_later(self, history_sync: HistoryDatabaseSync) -> None:
@@ -85,6 +87,7 @@ class DatabaseSync:
 
     async def async_start(self) -> None:
         """Start following the services."""
+        self.daily.async_start()
         for sync in self.libraries.values():
             sync.async_start(self.entry)
         for users_sync in self.users.values():

@@ -20,6 +20,7 @@ from homeassistant.const import (
     EntityCategory,
     UnitOfDataRate,
     UnitOfInformation,
+    UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -35,7 +36,9 @@ from .api.tautulli_models import Activity, StreamSession, TautulliUser
 from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem
 from .const import SERVICE_SONARR
 from .coordinator import SmartPlexCoordinator, all_coordinators
+from .daily_statistics import SIGNAL_DAILY_UPDATED, DailyStatistics
 from .dashboard import session_poster
+from .engine.daily_statistics import DayTotals
 from .entity import SmartPlexEntity, service_device_info
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .overseerr_coordinator import OverseerrCoordinators
@@ -226,6 +229,39 @@ PLAYS_TODAY_SENSOR = SmartPlexSensorEntityDescription[list[HistoryRow]](
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SmartPlexDailySensorEntityDescription(SensorEntityDescription):
+    """Describes a sensor of today's plays, from the SmartPlex database."""
+
+    value_fn: Callable[[DayTotals], StateType]
+
+
+DAILY_SENSORS = (
+    SmartPlexDailySensorEntityDescription(
+        key="watch_time_today",
+        translation_key="watch_time_today",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=lambda day: round(day.watch_seconds / 3600, 2),
+    ),
+    SmartPlexDailySensorEntityDescription(
+        key="peak_concurrent_streams_today",
+        translation_key="peak_concurrent_streams_today",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda day: day.peak_concurrent_streams,
+    ),
+    SmartPlexDailySensorEntityDescription(
+        key="transcode_share_today",
+        translation_key="transcode_share_today",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda day: day.transcode_share,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmartPlexConfigEntry,
@@ -277,6 +313,12 @@ async def async_setup_entry(
                         service, database.histories[service.subentry_id]
                     )
                 )
+                # The household's figures, once, on the first Tautulli's device.
+                if service.subentry_id == next(iter(database.histories)):
+                    entities.extend(
+                        SmartPlexDailySensor(service, database.daily, description)
+                        for description in DAILY_SENSORS
+                    )
             track_dynamic(
                 hass,
                 entry,
@@ -569,3 +611,42 @@ class SmartPlexHistorySyncSensor(SensorEntity):
     def native_value(self) -> float | None:
         """Return the share of the first full sync that is done."""
         return self._sync.progress
+
+
+class SmartPlexDailySensor(SensorEntity):
+    """One of today's figures of the household's plays (local day, from the database)."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: SmartPlexDailySensorEntityDescription
+
+    def __init__(
+        self,
+        service: SmartPlexService,
+        daily: DailyStatistics,
+        description: SmartPlexDailySensorEntityDescription,
+    ) -> None:
+        """Initialise the sensor on the Tautulli device."""
+        self.entity_description = description
+        self._daily = daily
+        self._attr_unique_id = f"{service.subentry_id}_{description.key}"
+        self._attr_device_info = service_device_info(service)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the daily figures."""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_DAILY_UPDATED, self.async_write_ha_state
+            )
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return whether the figures were worked out yet."""
+        return self._daily.today is not None
+
+    @property
+    def native_value(self) -> StateType:
+        """Return today's figure."""
+        today = self._daily.today
+        return None if today is None else self.entity_description.value_fn(today)
