@@ -98,6 +98,7 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
         "notify_targets": {},
         "recreate_webhooks": [],
         "create_dashboard": False,
+        "edit_user_links": False,
     }
     triage_schema = next(
         value.schema for key, value in schema.items() if key.schema == CONF_TRIAGE

@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -430,6 +431,85 @@ async def test_people_are_linked_by_plex_id_then_username_then_email(
             (second.plex_id, first.overseerr_id, "options"),
         ]
     )
+
+
+async def test_links_are_shown_and_set_in_the_options(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """The options show each person's automatic link; a link chosen there replaces it."""
+    world = simulator.world
+    entry = hub(simulator, [("tautulli", "Tautulli"), ("overseerr", "Overseerr")])
+    await setup_entry(hass, entry)
+    names = dict(rows(database, "SELECT user_id, display_name FROM overseerr_users"))
+    people = dict(rows(database, "SELECT user_id, friendly_name FROM users"))
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"upcoming_days": 7, "voice_sentences": False, "edit_user_links": True},
+    )
+    assert result["step_id"] == "user_links"
+    fields = {key.schema: value for key, value in result["data_schema"].schema.items()}
+    assert set(fields) == set(people.values())
+    how = ("plex_id", "username", "email")
+    for user in world.users:
+        options = fields[people[user.plex_id]].config["options"]
+        assert options[0] == {
+            "value": "automatic",
+            "label": f"= {names[user.overseerr_id]} ({how[user.index % 3]})",
+        }
+        assert {option["value"] for option in options[2:]} == {
+            str(user_id) for user_id in names
+        }
+    first, second = world.users[0], world.users[1]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            people[first.plex_id]: "0",
+            people[second.plex_id]: str(first.overseerr_id),
+            people[world.users[2].plex_id]: "automatic",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["user_links"] == {
+        str(first.plex_id): 0,
+        str(second.plex_id): first.overseerr_id,
+    }
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert rows(
+        database,
+        "SELECT user_id, overseerr_user_id, linked_by FROM users"
+        " WHERE linked_by = 'options' ORDER BY user_id",
+    ) == sorted(
+        [
+            (first.plex_id, None, "options"),
+            (second.plex_id, first.overseerr_id, "options"),
+        ]
+    )
+    # Saving the options again without the people step keeps the links.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"upcoming_days": 7, "voice_sentences": False}
+    )
+    assert entry.options["user_links"] == {
+        str(first.plex_id): 0,
+        str(second.plex_id): first.overseerr_id,
+    }
+
+
+async def test_the_people_step_is_skipped_without_people(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Without Tautulli users there is no one to link: the options are saved at once."""
+    entry = hub(simulator, [("radarr", "Radarr")])
+    await setup_entry(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"upcoming_days": 5, "voice_sentences": False, "edit_user_links": True},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["upcoming_days"] == 5
+    assert "user_links" not in entry.options
 
 
 async def test_requests_are_stored_with_their_history(

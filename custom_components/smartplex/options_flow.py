@@ -19,6 +19,7 @@ from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
 )
@@ -56,6 +57,7 @@ from .const import (
     CONF_PUSH_REMOTE,
     CONF_TRIAGE,
     CONF_UPCOMING_DAYS,
+    CONF_USER_LINKS,
     CONF_USER_RULES,
     CONF_VOICE_SENTENCES,
     CONF_WEEKLY_CAP,
@@ -72,6 +74,8 @@ from .dashboard_create import (
 from .engine.triage import Policy, parse_user_rules
 from .flow_helpers import KEY_SELECTOR, URL_SELECTOR, normalize_url
 from .models import SmartPlexConfigEntry, SmartPlexService
+from .store import StoreError, async_get_store
+from .store.users import LinkChoices, link_choices
 from .webhook import push_status, valid_notify_targets
 
 MAX_CAP = 1000
@@ -79,6 +83,11 @@ MAX_CAP = 1000
 CONF_RECREATE_WEBHOOKS = "recreate_webhooks"
 # Not stored either: create the SmartPlex dashboard (once; an existing one is kept).
 CONF_CREATE_DASHBOARD = "create_dashboard"
+# Not stored: whether to show the people step (links of Tautulli and Overseerr users).
+CONF_EDIT_USER_LINKS = "edit_user_links"
+# A person's choice in the people step: the link SmartPlex finds, or none ever.
+LINK_AUTOMATIC = "automatic"
+LINK_NONE = "0"
 UPCOMING_DAYS = vol.All(WholeNumber(), vol.Range(min=1, max=MAX_UPCOMING_DAYS))
 SCORE_SELECTOR = NumberSelector(
     NumberSelectorConfig(min=0, max=15, step=0.1, mode=NumberSelectorMode.BOX)
@@ -185,11 +194,11 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_NOTIFY_TARGETS: targets,
                     CONF_TRIAGE: triage,
                 }
-                if provider == AI_PROVIDER_AI_TASK:
-                    return await self.async_step_ai_task()
-                if provider == AI_PROVIDER_OPENAI:
-                    return await self.async_step_openai()
-                return self.async_create_entry(data=self._chosen)
+                if links := options.get(CONF_USER_LINKS):
+                    self._chosen[CONF_USER_LINKS] = links
+                if user_input.get(CONF_EDIT_USER_LINKS):
+                    return await self.async_step_user_links()
+                return await self._async_step_provider()
         return self.async_show_form(
             step_id="init",
             errors=errors,
@@ -228,6 +237,9 @@ class SmartPlexOptionsFlow(OptionsFlow):
                             TRIAGE_SCHEMA, {"collapsed": True}
                         ),
                         vol.Optional(CONF_CREATE_DASHBOARD): BooleanSelector(),
+                        vol.Optional(
+                            CONF_EDIT_USER_LINKS, default=False
+                        ): BooleanSelector(),
                     }
                 ),
                 {
@@ -240,6 +252,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_PUSH_REMOTE: options.get(CONF_PUSH_REMOTE, False),
                     CONF_NOTIFY_TARGETS: options.get(CONF_NOTIFY_TARGETS, {}),
                     CONF_RECREATE_WEBHOOKS: [],
+                    CONF_EDIT_USER_LINKS: False,
                     CONF_TRIAGE: {**TRIAGE_DEFAULTS, **options.get(CONF_TRIAGE, {})},
                     CONF_CREATE_DASHBOARD: False,
                 },
@@ -250,6 +263,74 @@ class SmartPlexOptionsFlow(OptionsFlow):
                 if dashboard_exists(self.hass)
                 else "-",
             },
+        )
+
+    async def _async_step_provider(self) -> ConfigFlowResult:
+        """Set up the chosen AI provider in its own step, or save."""
+        provider = self._chosen[CONF_AI_PROVIDER]
+        if provider == AI_PROVIDER_AI_TASK:
+            return await self.async_step_ai_task()
+        if provider == AI_PROVIDER_OPENAI:
+            return await self.async_step_openai()
+        return self.async_create_entry(data=self._chosen)
+
+    async def async_step_user_links(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show whom each Tautulli user is linked to in Overseerr, and let it be set."""
+        try:
+            choices = await self.hass.async_add_executor_job(
+                async_get_store(self.hass).run, link_choices
+            )
+        except StoreError:
+            choices = LinkChoices([], [])
+        if not choices.people:
+            # Nothing synced yet (or no database): there is no one to link.
+            return await self._async_step_provider()
+        fields = _person_fields(choices)
+        if user_input is not None:
+            links = {
+                str(user_id): int(choice)
+                for field, user_id in fields.items()
+                if (choice := user_input.get(field, LINK_AUTOMATIC)) != LINK_AUTOMATIC
+            }
+            self._chosen.pop(CONF_USER_LINKS, None)
+            if links:
+                self._chosen[CONF_USER_LINKS] = links
+            return await self._async_step_provider()
+        links = self._chosen.get(CONF_USER_LINKS, {})
+        accounts = [
+            SelectOptionDict(value=str(account_id), label=name)
+            for account_id, name in choices.accounts
+        ]
+        automatic = {
+            user_id: f"{overseerr_name} ({linked_by})" if overseerr_name else "-"
+            for user_id, _, overseerr_name, linked_by in choices.people
+        }
+        schema = {
+            vol.Optional(field): SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(
+                            value=LINK_AUTOMATIC, label=f"= {automatic[user_id]}"
+                        ),
+                        SelectOptionDict(value=LINK_NONE, label="×"),
+                        *accounts,
+                    ],
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            )
+            for field, user_id in fields.items()
+        }
+        return self.async_show_form(
+            step_id="user_links",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(schema),
+                {
+                    field: str(links.get(str(user_id), LINK_AUTOMATIC))
+                    for field, user_id in fields.items()
+                },
+            ),
         )
 
     def _push_services(self) -> list[SelectOptionDict]:
@@ -374,3 +455,11 @@ class SmartPlexOptionsFlow(OptionsFlow):
                 },
             ),
         )
+
+
+def _person_fields(choices: LinkChoices) -> dict[str, int]:
+    """Return a form field per Tautulli user, named by the person (the form shows it)."""
+    fields: dict[str, int] = {}
+    for user_id, name, *_ in choices.people:
+        fields[name if name not in fields else f"{name} ({user_id})"] = user_id
+    return fields

@@ -103,8 +103,10 @@ def _fold(text: str | None) -> str | None:
     return text.strip().casefold() or None if text else None
 
 
-def link_users(connection: sqlite3.Connection, overrides: Mapping[int, int]) -> None:
-    """Link every Tautulli user to its Overseerr user (overrides first)."""
+def automatic_links(
+    connection: sqlite3.Connection,
+) -> dict[tuple[str, int], tuple[int | None, str | None]]:
+    """Return the Overseerr user each Tautulli user is linked to without options, and how."""
     overseerr = connection.execute(
         "SELECT user_id, plex_id, username, plex_username, email FROM overseerr_users"
         " ORDER BY user_id"
@@ -118,15 +120,12 @@ def link_users(connection: sqlite3.Connection, overrides: Mapping[int, int]) -> 
                 by_name.setdefault(folded, user_id)
         if folded := _fold(email):
             by_email.setdefault(folded, user_id)
-    links = []
+    links: dict[tuple[str, int], tuple[int | None, str | None]] = {}
     for instance, user_id, username, email in connection.execute(
         "SELECT instance, user_id, username, email FROM users"
     ).fetchall():
         link: tuple[int | None, str | None]
-        if user_id in overrides:
-            chosen = overrides[user_id]
-            link = (chosen or None, LINKED_BY_OPTIONS)
-        elif user_id in by_plex_id:
+        if user_id in by_plex_id:
             link = (by_plex_id[user_id], LINKED_BY_PLEX_ID)
         elif (name := _fold(username)) and name in by_name:
             link = (by_name[name], LINKED_BY_USERNAME)
@@ -134,12 +133,61 @@ def link_users(connection: sqlite3.Connection, overrides: Mapping[int, int]) -> 
             link = (by_email[address], LINKED_BY_EMAIL)
         else:
             link = (None, None)
-        links.append((*link, instance, user_id))
+        links[instance, user_id] = link
+    return links
+
+
+def link_users(connection: sqlite3.Connection, overrides: Mapping[int, int]) -> None:
+    """Link every Tautulli user to its Overseerr user (overrides first)."""
     connection.executemany(
         "UPDATE users SET overseerr_user_id = ?, linked_by = ?"
         " WHERE instance = ? AND user_id = ?",
-        links,
+        [
+            (
+                *(
+                    (overrides[user_id] or None, LINKED_BY_OPTIONS)
+                    if user_id in overrides
+                    else link
+                ),
+                instance,
+                user_id,
+            )
+            for (instance, user_id), link in automatic_links(connection).items()
+        ],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChoices:
+    """What the options form offers: each Tautulli user, its automatic link, the accounts."""
+
+    # (Tautulli user id, name, automatically linked Overseerr name, linked by)
+    people: list[tuple[int, str, str | None, str | None]]
+    # (Overseerr user id, display name)
+    accounts: list[tuple[int, str]]
+
+
+def link_choices(connection: sqlite3.Connection) -> LinkChoices:
+    """Return the Tautulli users with their automatic links, and the Overseerr users."""
+    accounts = [
+        (user_id, name or f"#{user_id}")
+        for user_id, name in connection.execute(
+            "SELECT DISTINCT user_id, display_name FROM overseerr_users ORDER BY user_id"
+        )
+    ]
+    names = dict(accounts)
+    automatic = automatic_links(connection)
+    # Links are set per Plex account: one row per user id, whichever Tautulli has it.
+    people: dict[int, tuple[int, str, str | None, str | None]] = {}
+    for instance, user_id, name in connection.execute(
+        "SELECT instance, user_id, COALESCE(friendly_name, username) FROM users"
+        " ORDER BY 3, 2"
+    ):
+        linked, how = automatic[instance, user_id]
+        people.setdefault(
+            user_id, (user_id, name, names.get(linked) if linked else None, how)
+        )
+    return LinkChoices(list(people.values()), accounts)
 
 
 def load_people(connection: sqlite3.Connection) -> list[Person]:
