@@ -67,14 +67,23 @@ def service_states(
 ) -> dict[str, str]:
     """Return the states of a service's enabled entities, except its last-sync time.
 
-    And the history sync progress: it is the database's, which an outage leaves as is.
+    And the history sync progress and today's figures: they are the database's, which
+    an outage leaves as is.
     """
     states = {}
     for entry in entity_registry.entities.values():
         if (
             entry.config_subentry_id == subentry_id
             and not entry.disabled
-            and not entry.unique_id.endswith(("_last_sync", "_history_sync"))
+            and not entry.unique_id.endswith(
+                (
+                    "_last_sync",
+                    "_history_sync",
+                    "_watch_time_today",
+                    "_peak_concurrent_streams_today",
+                    "_transcode_share_today",
+                )
+            )
         ):
             state = hass.states.get(entry.entity_id)
             assert state is not None
