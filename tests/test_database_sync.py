@@ -11,10 +11,12 @@ import sqlite3
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -335,6 +337,58 @@ async def test_plays_are_stored_before_their_titles_are_looked_up(
     }
     assert by_guid == expected
     assert [event.data["plays"] for event in synced] == [len(world.plays)]
+
+
+async def test_recent_plays_get_their_stream_details(
+    hass: HomeAssistant,
+    database: Path,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Plays of the last 30 days get get_stream_data's decisions, resolutions, bitrate."""
+    world = simulator.world
+    now = world.plays[-1][2] + 60
+    freezer.move_to(dt_util.utc_from_timestamp(now))
+    await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+    stored = {
+        row_id: details
+        for row_id, *details in rows(
+            database,
+            "SELECT row_id, video_decision, audio_decision, source_resolution,"
+            " stream_resolution, bandwidth FROM plays",
+        )
+    }
+    recent = [play for play in world.plays if play[1] >= now - 30 * 86400]
+    assert 0 < len(recent) < len(world.plays)
+    expected = {play[0]: [None] * 5 for play in world.plays}
+    for play in recent:
+        stream = world.stream(play)
+        expected[play[0]] = [
+            stream.video_decision,
+            stream.audio_decision,
+            stream.source_resolution,
+            stream.stream_resolution,
+            stream.stream_bitrate,
+        ]
+    assert stored == expected
+    calls = simulator.stack.traffic.endpoints["tautulli"]
+    assert calls["GET /api/v2?cmd=get_stream_data"].requests == len(recent)
+    # Each play is asked once: the next sync asks only for the new play.
+    coordinator = (
+        hass.config_entries.async_entries(DOMAIN)[0]
+        .runtime_data.services["sub_0"]
+        .coordinators.history
+    )
+    last = world.plays[-1]
+    world.plays.append((last[0] + 1, last[1] + 600, last[2] + 900, *last[3:]))
+    simulator.stack.traffic.reset()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    calls = simulator.stack.traffic.endpoints["tautulli"]
+    assert calls["GET /api/v2?cmd=get_stream_data"].requests == 1
+    assert rows(
+        database, "SELECT video_decision FROM plays WHERE row_id = ?", last[0] + 1
+    ) == [(world.stream(world.plays[-1]).video_decision,)]
 
 
 async def test_plays_match_titles_again_when_the_library_changes(

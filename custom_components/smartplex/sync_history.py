@@ -18,10 +18,10 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .actions.statistics import plays_cache
-from .api import SmartPlexError, SmartPlexNotFoundError
+from .api import SmartPlexError, SmartPlexNotFoundError, SmartPlexRequestError
 from .api.parse import JsonDict
 from .api.tautulli import TautulliClient
-from .api.tautulli_history import HistoryRow, external_ids
+from .api.tautulli_history import HistoryRow, StreamData, external_ids
 from .const import DOMAIN
 from .store import SmartPlexStore, StoreError, history, library, sync_log
 from .store.history import MATCHED_BY_GUID, MATCHED_BY_TITLE, PlayRow, TitleIds
@@ -43,6 +43,11 @@ HISTORY_PAGE = 2000
 # and rating keys looked up per transaction (which maps their plays).
 METADATA_CONCURRENCY = 4
 LOOKUP_BATCH = 1000
+# Stream details (get_stream_data: one request per play) are fetched for the plays of
+# this many recent days only (a year at the large scale would be 200,000 requests),
+# newest first, this many per transaction.
+STREAM_DETAILS_DAYS = 30
+STREAM_DETAILS_BATCH = 500
 
 # Seconds the first history sync waits for the libraries to be written, checking
 # this often.
@@ -189,6 +194,14 @@ class HistoryDatabaseSync(ServiceSync):
                         "unmatched": unmatched,
                     },
                 )
+            # Details enrich what is stored: a failure is logged, and retried next sync.
+            try:
+                detailed = await self._async_stream_details()
+            except (SmartPlexError, StoreError) as err:
+                await self._async_log(started, error=str(err))
+                return
+            if detailed:
+                plays_cache(self.hass).invalidate()
 
     async def async_rematch(self) -> None:
         """Match plays to titles of the library again (it changed): guids stay."""
@@ -291,6 +304,39 @@ class HistoryDatabaseSync(ServiceSync):
 
             changed += await self._async_db(partial(write, found=found))
         return changed
+
+    async def _async_stream_details(self) -> int:
+        """Fetch how recent plays never asked were streamed; return how many."""
+        since = now_seconds() - STREAM_DETAILS_DAYS * 86400
+        detailed = 0
+        semaphore = asyncio.Semaphore(METADATA_CONCURRENCY)
+
+        async def fetch(row_id: int) -> StreamData | None:
+            async with semaphore:
+                try:
+                    return await self.client.stream_data(row_id)
+                except (SmartPlexNotFoundError, SmartPlexRequestError):
+                    # Tautulli has no details of that row: asked once, kept empty.
+                    return None
+
+        while row_ids := await self._async_db(
+            partial(
+                history.plays_without_stream_details,
+                instance=self.instance,
+                since=since,
+                limit=STREAM_DETAILS_BATCH,
+            )
+        ):
+            results = await asyncio.gather(*(fetch(row_id) for row_id in row_ids))
+            await self._async_db(
+                partial(
+                    history.save_stream_details,
+                    instance=self.instance,
+                    details=dict(zip(row_ids, results, strict=True)),
+                )
+            )
+            detailed += len(row_ids)
+        return detailed
 
     async def _async_lookup(self, keys: Iterable[int]) -> dict[int, TitleIds | None]:
         """Ask get_metadata for the title of each rating key, a few at a time."""

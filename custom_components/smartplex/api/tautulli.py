@@ -18,7 +18,7 @@ from .errors import (
 )
 from .models import ServerInfo
 from .parse import JsonDict, as_dict, dict_list, opt_int, to_int, to_str
-from .tautulli_history import HistoryPage, HistoryRow, ItemIds
+from .tautulli_history import HistoryPage, HistoryRow, ItemIds, StreamData
 from .tautulli_models import (
     Activity,
     GeoIpInfo,
@@ -219,6 +219,11 @@ class TautulliClient(ApiClient):
         """Return a title's external ids from its Plex metadata (None if Plex lost it)."""
         data = await self._command_dict("get_metadata", rating_key=rating_key)
         return ItemIds.from_metadata(data) if data else None
+
+    async def stream_data(self, row_id: int) -> StreamData | None:
+        """Return how a history row was streamed (None if Tautulli has no details)."""
+        data = await self._command_dict("get_stream_data", row_id=row_id)
+        return StreamData.from_dict(data) if data else None
 
     async def history_since(
         self,

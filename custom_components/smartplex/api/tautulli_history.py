@@ -163,3 +163,29 @@ class HistoryPage:
                 HistoryRow.from_dict(item) for item in dict_list(data.get("data"))
             ),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StreamData:
+    """get_stream_data of a history row: how the play was streamed."""
+
+    video_decision: str | None
+    audio_decision: str | None
+    source_resolution: str | None
+    stream_resolution: str | None
+    bandwidth: int | None  # kbit/s
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> StreamData:
+        """Build from the API object (the stream's decisions, else the file's)."""
+        return cls(
+            video_decision=opt_str(
+                data.get("stream_video_decision") or data.get("video_decision")
+            ),
+            audio_decision=opt_str(
+                data.get("stream_audio_decision") or data.get("audio_decision")
+            ),
+            source_resolution=opt_str(data.get("video_resolution")),
+            stream_resolution=opt_str(data.get("stream_video_resolution")),
+            bandwidth=opt_int(data.get("stream_bitrate")) or None,
+        )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import json
 import sqlite3
 
-from custom_components.smartplex.api.tautulli_history import HistoryRow
+from custom_components.smartplex.api.tautulli_history import HistoryRow, StreamData
 from custom_components.smartplex.engine.models import Identity, Play
 
 INSERT_PLAY = (
@@ -228,6 +228,45 @@ def set_titles(
         ],
     )
     return connection.total_changes - before
+
+
+def plays_without_stream_details(
+    connection: sqlite3.Connection, instance: str, since: int, limit: int
+) -> list[int]:
+    """Return row ids of plays started since a time never asked for details, newest first."""
+    return [
+        row_id
+        for (row_id,) in connection.execute(
+            "SELECT row_id FROM plays WHERE instance = ? AND started >= ?"
+            " AND video_decision IS NULL ORDER BY row_id DESC LIMIT ?",
+            (instance, since, limit),
+        )
+    ]
+
+
+def save_stream_details(
+    connection: sqlite3.Connection,
+    instance: str,
+    details: dict[int, StreamData | None],
+) -> None:
+    """Store how plays were streamed ('' for a play Tautulli has no details of)."""
+    connection.executemany(
+        "UPDATE plays SET video_decision = ?, audio_decision = ?,"
+        " source_resolution = ?, stream_resolution = ?, bandwidth = ?"
+        " WHERE instance = ? AND row_id = ?",
+        [
+            (
+                (data.video_decision or "") if data else "",
+                data.audio_decision if data else None,
+                data.source_resolution if data else None,
+                data.stream_resolution if data else None,
+                data.bandwidth if data else None,
+                instance,
+                row_id,
+            )
+            for row_id, data in details.items()
+        ],
+    )
 
 
 def newest_row_id(connection: sqlite3.Connection, instance: str) -> int:
