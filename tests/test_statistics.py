@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
+import json
 import sqlite3
 from typing import Any
 
@@ -285,3 +286,33 @@ async def test_addresses_are_looked_up_once(
     result = await statistics(hass, start=first, end=last)
     assert lookups() == len(wan) + 1
     assert result["geography"]["not_located"] == 0
+
+
+async def test_trending_genres_include_requested_titles_outside_the_library(
+    hass: HomeAssistant, filled: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A requested title not in Sonarr/Radarr counts with the genres TMDB gave it (cached)."""
+    world = simulator.world
+    first, last = window(simulator)
+    created = int(dt_util.start_of_local_day(last).timestamp()) + 3600
+
+    def add(connection: sqlite3.Connection) -> None:
+        connection.execute(
+            "INSERT INTO requests (instance, request_id, media_type, tmdb_id, status,"
+            " media_status, is_4k, seasons, requested_by, created, updated)"
+            " VALUES ('overseerr-1', 999999, 'movie', 99999999, 1, 2, 0, '[]', ?, ?, ?)",
+            (world.users[0].overseerr_id, created, created),
+        )
+        connection.execute(
+            "INSERT INTO tmdb_titles (media_type, tmdb_id, data, fetched)"
+            " VALUES ('movie', 99999999, ?, ?)",
+            (json.dumps({"genres": ["Zombie Western"]}), created),
+        )
+
+    await hass.async_add_executor_job(async_get_store(hass).run, add)
+    result = await statistics(hass, start=first, end=last, limit=100)
+    genres = {
+        row["genre"]: (row["requests"], row["before"])
+        for row in result["requests"]["trending_genres"]
+    }
+    assert genres["Zombie Western"] == (1, 0)

@@ -74,6 +74,9 @@ class PlaysCache:
                 *connection.execute(
                     "SELECT count(overseerr_user_id), sum(overseerr_user_id) FROM users"
                 ).fetchone(),
+                *connection.execute(
+                    "SELECT count(*), max(fetched) FROM tmdb_titles"
+                ).fetchone(),
                 self._count,
                 max(self._newest.values(), default=0),
             )
@@ -250,8 +253,13 @@ def request_facts(connection: sqlite3.Connection) -> list[RequestFacts]:
                coalesce(
                    k.name, o.display_name, o.username, CAST(r.requested_by AS TEXT)
                ),
-               (SELECT l.genres FROM library AS l
-                WHERE l.media_type = r.media_type AND l.tmdb_id = r.tmdb_id LIMIT 1),
+               coalesce(
+                   (SELECT nullif(l.genres, '[]') FROM library AS l
+                    WHERE l.media_type = r.media_type AND l.tmdb_id = r.tmdb_id
+                    LIMIT 1),
+                   (SELECT json_extract(t.data, '$.genres') FROM tmdb_titles AS t
+                    WHERE t.media_type = r.media_type AND t.tmdb_id = r.tmdb_id)
+               ),
                (SELECT count(*) FROM plays AS p
                 WHERE p.identity_type = r.media_type AND p.tmdb_id = r.tmdb_id
                   AND +p.user_id = k.user_id AND p.started >= r.created),
