@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
 import gc
@@ -452,8 +452,11 @@ def _sequence(
     return call
 
 
-def _smartplex_entry(simulator: dict[str, dict[str, str]]) -> MockConfigEntry:
-    """Return a SmartPlex hub with one subentry per simulated service."""
+def _smartplex_entry(
+    simulator: dict[str, dict[str, str]],
+    services: Sequence[str] = SMARTPLEX_SERVICES,
+) -> MockConfigEntry:
+    """Return a SmartPlex hub with one subentry per simulated service (or those given)."""
     return MockConfigEntry(
         domain="smartplex",
         title="SmartPlex",
@@ -473,7 +476,7 @@ def _smartplex_entry(simulator: dict[str, dict[str, str]]) -> MockConfigEntry:
                 title=service.capitalize(),
                 unique_id=None,
             )
-            for service in SMARTPLEX_SERVICES
+            for service in services
         ],
     )
 
