@@ -310,7 +310,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         # Library care adds up plays per title from the index alone (store/usage.py):
         # a plan at 200,000 plays no longer looks up every row.
-        "CREATE INDEX plays_usage ON plays (identity_type, tmdb_id, user_id, user,"
-        " started, percent_complete, season, matched_by)",
+        (
+            "CREATE INDEX plays_usage ON plays (identity_type, tmdb_id, user_id, user,"
+            " started, percent_complete, season, matched_by)"
+        ),
     ),
 )
