@@ -44,6 +44,7 @@ class PlaysCache:
         self._lock = threading.Lock()
         self._builder = ColumnsBuilder()
         self._columns: PlayColumns | None = None
+        self._stale = False
         self._count = 0
         self._located = -1
         self._newest: dict[str, int] = {}
@@ -85,13 +86,19 @@ class PlaysCache:
             return self._requests[1]
 
     def invalidate(self) -> None:
-        """Read every play again next time (plays were matched to other titles)."""
-        with self._lock:
-            self._columns = None
+        """Read every play again next time (plays were matched to other titles).
+
+        Called from the event loop: it takes no lock, which a refresh in the executor
+        may hold for seconds; the refresh sees the flag when it starts.
+        """
+        self._stale = True
 
     def refresh(self, connection: sqlite3.Connection) -> PlayColumns:
         """Return every play, reading only the rows synced since the last call."""
         with self._lock:
+            if self._stale:
+                self._stale = False
+                self._columns = None
             count = connection.execute("SELECT count(*) FROM plays").fetchone()[0]
             located = connection.execute("SELECT count(*) FROM geoip").fetchone()[0]
             if self._columns is not None and (count, located) == (
