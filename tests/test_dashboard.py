@@ -42,8 +42,14 @@ from custom_components.smartplex.poster import MAX_CACHED, PosterCache, poster_c
 from custom_components.smartplex.store import async_get_store
 from simulator import Simulator
 
-from .conftest import NOW, setup_entry
-from .helpers_actions import fixture_entry, hub, world_state  # noqa: F401
+from .conftest import NOW
+from .helpers_actions import fixture_entry, world_state  # noqa: F401
+from .helpers_dashboard import (  # noqa: F401
+    coordinators_of,
+    fixture_radarr_only,
+    fixture_tmdb_only,
+    small_hub,
+)
 
 PNG = b"\x89PNG"
 
@@ -72,12 +78,8 @@ async def test_status_view_names_a_broken_service(
 ) -> None:
     """A service whose key was rejected shows so, with the link to fix it."""
     simulator.faults.inject("sonarr", "status", status=401)
-    [sonarr] = [
-        service
-        for service in entry.runtime_data.services.values()
-        if service.service_type == "sonarr"
-    ]
-    await sonarr.coordinators.status.async_refresh()
+    sonarr = coordinators_of(entry, "sonarr")
+    await sonarr.status.async_refresh()
     data = await async_view_data(hass, entry, "status", Page(0, 20))
     row = next(row for row in data["services"] if row["type"] == "sonarr")
     assert row["state"] == "auth"
@@ -85,12 +87,10 @@ async def test_status_view_names_a_broken_service(
 
 
 async def test_views_say_what_to_add(
-    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+    hass: HomeAssistant, tmdb_only: MockConfigEntry
 ) -> None:
     """Without Overseerr, Sonarr/Radarr and Tautulli the views say what to add."""
-    hass.config.config_dir = str(tmp_path)
-    entry = hub(simulator, [("tmdb", "TMDB")])
-    await setup_entry(hass, entry)
+    entry = tmdb_only
     for view, missing in (
         ("requests", ["overseerr"]),
         ("downloads", ["sonarr", "radarr"]),
@@ -167,12 +167,8 @@ async def test_activity_view(
     """Now playing lists each stream with its user, progress and a poster when owned."""
     movie = next(iter(simulator.world.movies.values()))
     simulator.stack.start_session(0, "movie", movie.id, offset=600)
-    [tautulli] = [
-        service
-        for service in entry.runtime_data.services.values()
-        if service.service_type == "tautulli"
-    ]
-    await tautulli.coordinators.activity.async_refresh()
+    tautulli = coordinators_of(entry, "tautulli")
+    await tautulli.activity.async_refresh()
     data = await async_view_data(hass, entry, "activity", Page(0, 20))
     assert data["total"] == len(simulator.stack.sessions) > 0
     assert movie.info.title in [item["title"] for item in data["items"]]
@@ -191,8 +187,7 @@ async def test_frontend_module_registered_and_served(
     await async_setup_component(hass, "http", {})
     urls: list[str] = []
     hass.data[DATA_EXTRA_MODULE_URL] = UrlManager(lambda *args: None, urls)
-    hass.config.config_dir = str(tmp_path)
-    await setup_entry(hass, hub(simulator, [("tmdb", "TMDB")]))
+    await small_hub(hass, tmp_path, simulator, [("tmdb", "TMDB")])
     expected = await hass.async_add_executor_job(module_url)
     assert hass.data[DATA_EXTRA_MODULE_URL].urls == {expected}
     client = await hass_client()
@@ -209,14 +204,10 @@ async def test_frontend_module_registered_and_served(
 async def test_poster_proxy(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
-    tmp_path: Path,
+    radarr_only: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """A signed poster URL serves the *arr's poster once, then from the cache."""
-    await async_setup_component(hass, "http", {})
-    hass.config.config_dir = str(tmp_path)
-    entry = hub(simulator, [("radarr", "Radarr")])
-    await setup_entry(hass, entry)
     movie = next(iter(simulator.world.movies.values()))
     url = poster_cache(hass).url("movie", movie.info.tmdb_id)
     assert simulator.api_key("radarr") not in url
@@ -243,14 +234,11 @@ async def test_poster_proxy(
 async def test_poster_proxy_refuses_unsigned_urls(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
-    tmp_path: Path,
+    radarr_only: MockConfigEntry,
     simulator: Simulator,
     path: str,
 ) -> None:
     """Only URLs SmartPlex signed are served; nothing is fetched for the rest."""
-    await async_setup_component(hass, "http", {})
-    hass.config.config_dir = str(tmp_path)
-    await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
     tmdb_id = next(iter(simulator.world.movies.values())).info.tmdb_id
     cache = poster_cache(hass)
     signature = cache.signature("movie", tmdb_id)
@@ -271,13 +259,9 @@ async def test_poster_proxy_refuses_unsigned_urls(
 async def test_poster_proxy_title_not_in_library(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
-    tmp_path: Path,
-    simulator: Simulator,
+    radarr_only: MockConfigEntry,
 ) -> None:
     """A signed URL of a title no library holds answers an empty poster, briefly cached."""
-    await async_setup_component(hass, "http", {})
-    hass.config.config_dir = str(tmp_path)
-    await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
     client = await hass_client_no_auth()
     response = await client.get(poster_cache(hass).url("movie", 999_999_999))
     assert response.status == 200
@@ -302,12 +286,8 @@ async def test_status_view_lists_health_problems(
     await simulator.set_health(
         "sonarr", [("error", "IndexerStatusCheck", "All indexers are unavailable")]
     )
-    [sonarr] = [
-        service
-        for service in entry.runtime_data.services.values()
-        if service.service_type == "sonarr"
-    ]
-    await sonarr.coordinators.health.async_refresh()  # type: ignore[attr-defined]
+    sonarr = coordinators_of(entry, "sonarr")
+    await sonarr.health.async_refresh()  # type: ignore[attr-defined]
     data = await async_view_data(hass, entry, "status", Page(0, 20))
     row = next(row for row in data["services"] if row["type"] == "sonarr")
     assert [problem["message"] for problem in row["problems"]] == [
@@ -338,13 +318,9 @@ async def test_now_playing_sensor_shows_the_poster(
     )
     user = simulator.world.users[session.user_index]
     movie = simulator.world.movies[session.ref_id]
-    [tautulli] = [
-        service
-        for service in entry.runtime_data.services.values()
-        if service.service_type == "tautulli"
-    ]
+    tautulli = coordinators_of(entry, "tautulli")
     # The next poll after the library index loaded (setup does not order them).
-    await tautulli.coordinators.activity.async_refresh()  # type: ignore[attr-defined]
+    await tautulli.activity.async_refresh()  # type: ignore[attr-defined]
     state = hass.states.get(f"sensor.tautulli_now_playing_{user.username}")
     assert state is not None
     assert state.attributes["title"] == movie.info.title
@@ -486,13 +462,11 @@ async def options_saved(
 
 
 async def test_options_create_the_dashboard_once(
-    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+    hass: HomeAssistant, tmdb_only: MockConfigEntry
 ) -> None:
     """Ticking "create the dashboard" adds it once; an edited one is kept as it is."""
     assert await async_setup_component(hass, "lovelace", {})
-    hass.config.config_dir = str(tmp_path)
-    entry = hub(simulator, [("tmdb", "TMDB")])
-    await setup_entry(hass, entry)
+    entry = tmdb_only
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["description_placeholders"]["dashboard"] == "-"
     result = await options_saved(hass, entry, create_dashboard=True)
@@ -518,9 +492,9 @@ async def test_options_dashboard_without_dashboards(
     hass: HomeAssistant, tmp_path: Path, simulator: Simulator
 ) -> None:
     """Without Home Assistant's dashboards the form says so and saves nothing."""
-    hass.config.config_dir = str(tmp_path)
-    entry = hub(simulator, [("tmdb", "TMDB")], upcoming_days=3)
-    await setup_entry(hass, entry)
+    entry = await small_hub(
+        hass, tmp_path, simulator, [("tmdb", "TMDB")], upcoming_days=3
+    )
     result = await options_saved(hass, entry, create_dashboard=True)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "dashboard_unavailable"}
@@ -561,13 +535,9 @@ async def test_discover_view(
 async def test_poster_of_a_title_no_library_has(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
-    tmp_path: Path,
-    simulator: Simulator,
+    radarr_only: MockConfigEntry,
 ) -> None:
     """A recommended title's poster comes from its image server through Home Assistant."""
-    await async_setup_component(hass, "http", {})
-    hass.config.config_dir = str(tmp_path)
-    await setup_entry(hass, hub(simulator, [("radarr", "Radarr")]))
 
     async def poster(request: web.Request) -> web.Response:
         return web.Response(body=PNG, content_type="image/png")

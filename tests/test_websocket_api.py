@@ -26,15 +26,7 @@ from .helpers_actions import (
     fixture_events,  # noqa: F401
     world_state,
 )
-
-
-async def next_event(client: Any, msg_id: int) -> dict[str, Any]:
-    """Return the next event of a subscription."""
-    message = await client.receive_json()
-    assert message["id"] == msg_id
-    assert message["type"] == "event"
-    event: dict[str, Any] = message["event"]
-    return event
+from .helpers_dashboard import coordinators_of, next_event, subscribe
 
 
 async def test_requests_view_follows_an_approval(
@@ -46,12 +38,7 @@ async def test_requests_view_follows_an_approval(
 ) -> None:
     """Approving from the dashboard changes Overseerr and the subscribed view follows."""
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {"type": f"{DOMAIN}/subscribe_view", "view": "requests", "limit": 50}
-    )
-    subscribed = await client.receive_json()
-    assert subscribed["success"]
-    first = await next_event(client, subscribed["id"])
+    subscription, first = await subscribe(client, view="requests", limit=50)
     pending = [item["request_id"] for item in first["items"]]
     target = pending[0]
 
@@ -84,16 +71,12 @@ async def test_view_update_after_approval(
 ) -> None:
     """A second client subscribed to the view gets the list without the approved request."""
     watcher = await hass_ws_client(hass)
-    await watcher.send_json_auto_id(
-        {"type": f"{DOMAIN}/subscribe_view", "view": "requests", "limit": 50}
-    )
-    subscribed = await watcher.receive_json()
-    first = await next_event(watcher, subscribed["id"])
+    subscription, first = await subscribe(watcher, view="requests", limit=50)
     target = first["items"][0]["request_id"]
     await hass.services.async_call(
         DOMAIN, "approve_request", {"request_id": target}, blocking=True
     )
-    updated = await next_event(watcher, subscribed["id"])
+    updated = await next_event(watcher, subscription)
     assert target not in [item["request_id"] for item in updated["items"]]
     assert len(updated["items"]) == len(first["items"]) - 1
 
@@ -176,11 +159,8 @@ async def test_subscription_without_smartplex(
     """Before SmartPlex is set up, a view says it is not loaded."""
     await async_setup_component(hass, DOMAIN, {})
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {"type": f"{DOMAIN}/subscribe_view", "view": "status"}
-    )
-    subscribed = await client.receive_json()
-    assert await next_event(client, subscribed["id"]) == {
+    _, first = await subscribe(client, view="status")
+    assert first == {
         "view": "status",
         "loaded": False,
     }
@@ -190,22 +170,13 @@ async def test_unsubscribe_stops_listening(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry: MockConfigEntry
 ) -> None:
     """Unsubscribing removes the view's listeners from the coordinators."""
-    [tautulli] = [
-        service
-        for service in entry.runtime_data.services.values()
-        if service.service_type == "tautulli"
-    ]
-    activity = tautulli.coordinators.activity  # type: ignore[attr-defined]
+    activity = coordinators_of(entry, "tautulli").activity
     listeners = len(activity._listeners)
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {"type": f"{DOMAIN}/subscribe_view", "view": "activity"}
-    )
-    subscribed = await client.receive_json()
-    await next_event(client, subscribed["id"])
+    subscription, _ = await subscribe(client, view="activity")
     assert len(activity._listeners) == listeners + 1
     await client.send_json_auto_id(
-        {"type": "unsubscribe_events", "subscription": subscribed["id"]}
+        {"type": "unsubscribe_events", "subscription": subscription}
     )
     assert (await client.receive_json())["success"]
     assert len(activity._listeners) == listeners
@@ -243,15 +214,11 @@ async def test_view_refreshes_on_the_fallback_timer(
 ) -> None:
     """A change SmartPlex did not see reaches the view within the fallback interval."""
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {"type": f"{DOMAIN}/subscribe_view", "view": "requests", "limit": 50}
-    )
-    subscribed = await client.receive_json()
-    first = await next_event(client, subscribed["id"])
+    subscription, first = await subscribe(client, view="requests", limit=50)
     target = first["items"][0]["request_id"]
     simulator.world.requests[target].status = 3  # declined in Overseerr itself
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
-    updated = await next_event(client, subscribed["id"])
+    updated = await next_event(client, subscription)
     assert target not in [item["request_id"] for item in updated["items"]]
 
 
@@ -285,12 +252,7 @@ async def test_statistics_view_of_a_period(
 ) -> None:
     """The statistics view is subscribed to for a period, drawn by week over a year."""
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {"type": f"{DOMAIN}/subscribe_view", "view": "statistics", "period": "year"}
-    )
-    subscribed = await client.receive_json()
-    assert subscribed["success"]
-    data = await next_event(client, subscribed["id"])
+    subscription, data = await subscribe(client, view="statistics", period="year")
     assert data["period"] == "year"
     assert data["group_by"] == "week"
     assert len(data["watch"]["series"]) <= 53
