@@ -107,8 +107,8 @@ class DevelopStack:
 
 
 @contextlib.contextmanager
-def develop_stack(config_dir: Path) -> Iterator[DevelopStack]:
-    """Run scripts/develop in `config_dir` until the context ends."""
+def develop_stack(config_dir: Path, scale: str = "home") -> Iterator[DevelopStack]:
+    """Run scripts/develop (the simulator at `scale`) in `config_dir` until the context ends."""
     ha_port = free_ports(1)
     sim_port = free_ports(SIMULATOR_PORTS)
     env = {
@@ -116,6 +116,7 @@ def develop_stack(config_dir: Path) -> Iterator[DevelopStack]:
         "SMARTPLEX_HA_PORT": str(ha_port),
         "SMARTPLEX_SIM_PORT": str(sim_port),
         "SMARTPLEX_CONFIG_DIR": str(config_dir),
+        "SMARTPLEX_SIM_SCALE": scale,
     }
     log = config_dir / "develop-run.log"
     config_dir.mkdir(parents=True, exist_ok=True)

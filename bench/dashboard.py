@@ -1,0 +1,152 @@
+"""Time the SmartPlex dashboard in a real browser and size its websocket messages.
+
+scripts/develop runs a real Home Assistant with SmartPlex on the simulator at each scale;
+headless Chromium (Debian's, through Playwright) opens every view of the SmartPlex dashboard
+and records how long after the navigation started the view showed its data (the frontend
+loaded, the strategy built the dashboard, the card subscribed and drew its first page: when
+it can be used). Then, from the same page, each view is subscribed to with the largest page
+(50) to time its first message and measure its size in bytes.
+
+    ../shared/tools/py314 .venv/py3.14/bin/python bench/dashboard.py [--scales home large]
+        [--samples 3] [--messages-only large]
+
+Each view is opened once before measuring (the browser caches the frontend as it would for a
+user coming back); the median of the samples is reported. For a scale in --messages-only the
+views are opened once each and only the messages are measured (a whole page load per sample
+is slow on a busy machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+import statistics
+import sys
+import tempfile
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+from develop_browser import (  # noqa: E402
+    DASHBOARD,
+    browser_tokens,
+    chromium_path,
+    create_dashboard,
+    develop_stack,
+    open_page,
+    wait_for_hass,
+)
+
+VIEWS = (
+    "status",
+    "downloads",
+    "requests",
+    "discover",
+    "activity",
+    "statistics",
+    "care",
+    "history",
+)
+# Views the websocket API serves (library care is a card on the cleanup actions).
+SUBSCRIBED = tuple(view for view in VIEWS if view != "care")
+# The view's card has its first data (the care card has none before a plan: its form).
+SHOWN = """(view) => {
+  const find = (root) => {
+    for (const element of root.querySelectorAll("*")) {
+      if (element.localName === `smartplex-${view}-card`) return element;
+      const inner = element.shadowRoot && find(element.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const card = find(document);
+  return card && card._data !== undefined && card.shadowRoot.querySelector(".content *") !== null;
+}"""
+FIRST_MESSAGE = """async (view) => {
+  const hass = document.querySelector("home-assistant").hass;
+  const started = performance.now();
+  let unsubscribe;
+  const data = await new Promise((resolve) => {
+    unsubscribe = hass.connection.subscribeMessage(resolve, {
+      type: "smartplex/subscribe_view", view, limit: 50,
+    });
+  });
+  const ms = performance.now() - started;
+  (await unsubscribe)();
+  return { ms, bytes: new TextEncoder().encode(JSON.stringify(data)).length };
+}"""
+
+
+def measure(
+    scale: str, samples: int, navigations: bool = True
+) -> dict[str, dict[str, float]]:
+    """Return, per view, the median time to data after navigation and the message size."""
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, dict[str, float]] = {}
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        develop_stack(Path(directory), scale) as stack,
+    ):
+        tokens = browser_tokens(stack.url)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=["--no-sandbox"]
+            )
+            page, errors = open_page(browser, stack, tokens, width=1280, height=900)
+            create_dashboard(page)
+            for view in VIEWS:
+                page.goto(f"/{DASHBOARD}/{view}")  # warm the browser's cache
+                page.wait_for_function(SHOWN, arg=view)
+                # The first load (cold cache) counts only when it is the one measured.
+                shown = [] if navigations else [page.evaluate("performance.now()")]
+                for _ in range(samples if navigations else 0):
+                    page.goto(f"/{DASHBOARD}/{view}")
+                    page.wait_for_function(SHOWN, arg=view)
+                    shown.append(page.evaluate("performance.now()"))
+                results[view] = {"shown_ms": statistics.median(shown)}
+                if view in SUBSCRIBED:
+                    wait_for_hass(page)
+                    first = [page.evaluate(FIRST_MESSAGE, view) for _ in range(samples)]
+                    results[view] |= {
+                        "first_message_ms": statistics.median(
+                            item["ms"] for item in first
+                        ),
+                        "message_bytes": max(item["bytes"] for item in first),
+                    }
+                print(scale, view, results[view], flush=True)
+            browser.close()
+        if errors:
+            results["console_errors"] = {"count": float(len(errors))}
+    return results
+
+
+def main() -> None:
+    """Measure each scale and print a table (and the JSON)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", default=["home"])
+    parser.add_argument("--samples", type=int, default=3)
+    parser.add_argument("--messages-only", nargs="*", default=[])
+    args = parser.parse_args()
+    report: dict[str, Any] = {}
+    for scale in args.scales:
+        report[scale] = measure(
+            scale, args.samples, navigations=scale not in args.messages_only
+        )
+        print(f"\n{scale}: view | shown after navigation | first message (50) | size")
+        for view, numbers in report[scale].items():
+            if view == "console_errors":
+                print(f"  console errors: {int(numbers['count'])}")
+                continue
+            print(
+                f"  {view:<10} | {numbers['shown_ms']:7.0f} ms | "
+                f"{numbers.get('first_message_ms', 0):7.0f} ms | "
+                f"{numbers.get('message_bytes', 0) / 1000:6.1f} kB"
+            )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
