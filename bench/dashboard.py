@@ -30,7 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from develop_browser import (  # noqa: E402
+    CARD_HAS_DATA,
     DASHBOARD,
+    VIEWS,
     browser_tokens,
     chromium_path,
     create_dashboard,
@@ -39,31 +41,8 @@ from develop_browser import (  # noqa: E402
     wait_for_hass,
 )
 
-VIEWS = (
-    "status",
-    "downloads",
-    "requests",
-    "discover",
-    "activity",
-    "statistics",
-    "care",
-    "history",
-)
 # Views the websocket API serves (library care is a card on the cleanup actions).
 SUBSCRIBED = tuple(view for view in VIEWS if view != "care")
-# The view's card has its first data (the care card has none before a plan: its form).
-SHOWN = """(view) => {
-  const find = (root) => {
-    for (const element of root.querySelectorAll("*")) {
-      if (element.localName === `smartplex-${view}-card`) return element;
-      const inner = element.shadowRoot && find(element.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  const card = find(document);
-  return card && card._data !== undefined && card.shadowRoot.querySelector(".content *") !== null;
-}"""
 FIRST_MESSAGE = """async (view) => {
   const hass = document.querySelector("home-assistant").hass;
   const started = performance.now();
@@ -99,12 +78,12 @@ def measure(
             create_dashboard(page)
             for view in VIEWS:
                 page.goto(f"/{DASHBOARD}/{view}")  # warm the browser's cache
-                page.wait_for_function(SHOWN, arg=view)
+                page.wait_for_function(CARD_HAS_DATA, arg=view)
                 # The first load (cold cache) counts only when it is the one measured.
                 shown = [] if navigations else [page.evaluate("performance.now()")]
                 for _ in range(samples if navigations else 0):
                     page.goto(f"/{DASHBOARD}/{view}")
-                    page.wait_for_function(SHOWN, arg=view)
+                    page.wait_for_function(CARD_HAS_DATA, arg=view)
                     shown.append(page.evaluate("performance.now()"))
                 results[view] = {"shown_ms": statistics.median(shown)}
                 if view in SUBSCRIBED:

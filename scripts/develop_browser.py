@@ -41,6 +41,30 @@ STRATEGY_TIMEOUT = (
 # The first run installs Home Assistant and its frontend into .venv/develop-py3.X.
 START_TIMEOUT = 1500
 SIMULATOR_PORTS = 6
+# The views of the SmartPlex dashboard, in its order.
+VIEWS = (
+    "status",
+    "downloads",
+    "requests",
+    "discover",
+    "activity",
+    "statistics",
+    "care",
+    "history",
+)
+# Whether a view's card (found through the shadow roots) has its first data.
+CARD_HAS_DATA = """(view) => {
+  const find = (root) => {
+    for (const element of root.querySelectorAll("*")) {
+      if (element.localName === `smartplex-${view}-card`) return element;
+      const inner = element.shadowRoot && find(element.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const card = find(document);
+  return card && card._data !== undefined;
+}"""
 
 
 def chromium_path() -> str | None:

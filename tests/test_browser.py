@@ -26,9 +26,11 @@ SCRIPTS = Path(__file__).parents[1] / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
 from develop_browser import (  # noqa: E402
+    CARD_HAS_DATA,
     DASHBOARD,
     PASSWORD,
     USER,
+    VIEWS,
     DevelopStack,
     browser_tokens,
     chromium_path,
@@ -45,16 +47,6 @@ if TYPE_CHECKING:
 
 SCREENSHOTS = Path(
     os.environ.get("SMARTPLEX_SCREENSHOTS", Path(__file__).parents[1] / ".screenshots")
-)
-VIEWS = (
-    "status",
-    "downloads",
-    "requests",
-    "discover",
-    "activity",
-    "statistics",
-    "care",
-    "history",
 )
 # What each view shows with the simulator's data (nobody may watch; no plan yet).
 SHOWN = {
@@ -166,21 +158,7 @@ def show_view(page: Page, view: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"failed-{view}.png")
         raise
-    page.wait_for_function(
-        """(view) => {
-          const find = (root) => {
-            for (const element of root.querySelectorAll("*")) {
-              if (element.localName === `smartplex-${view}-card`) return element;
-              const inner = element.shadowRoot && find(element.shadowRoot);
-              if (inner) return inner;
-            }
-            return null;
-          };
-          const card = find(document);
-          return card && card._data !== undefined;
-        }""",
-        arg=view,
-    )
+    page.wait_for_function(CARD_HAS_DATA, arg=view)
 
 
 def posters_loaded(page: Page, view: str) -> int:
