@@ -707,6 +707,7 @@ async def test_every_service_is_described(
         "add_series",
         "approve_request",
         "ask",
+        "auto_add",
         "confirm_proposal",
         "decline_request",
         "dismiss_recommendation",

@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .actions.autoadd import async_listen_ready
 from .assistant import async_create_assistant, async_start_proposal_expiry
 from .const import DOMAIN
 from .coordinator import create_client
@@ -76,6 +77,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
         await database.async_start()
         await async_start_proposal_expiry(hass, entry)
     await async_sync_sentences(hass, entry)
+    entry.async_on_unload(async_listen_ready(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Started once their devices exist, as tasks of the entry: unloading cancels them.
     for service in services:

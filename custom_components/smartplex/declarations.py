@@ -45,6 +45,7 @@ from .action_fields import (
     validate,
 )
 from .actions.ask import async_ask, async_confirm_proposal
+from .actions.autoadd import async_auto_add
 from .actions.predict import async_predict
 from .actions.recommend import async_dismiss_recommendation, async_recommend
 from .actions.statistics import GROUPINGS, PERIOD_CHOICES, async_get_statistics
@@ -372,6 +373,15 @@ PREDICT = Action(
     ),
     needs_caller=True,
 )
+AUTO_ADD = Action(
+    "auto_add",
+    async_auto_add,
+    True,
+    (
+        required(MEDIA_TYPE),
+        flag("dry_run", "Only say what would be added.", default=False),
+    ),
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -394,6 +404,7 @@ ACTIONS: tuple[Action, ...] = (
     RECOMMEND,
     DISMISS_RECOMMENDATION,
     PREDICT,
+    AUTO_ADD,
 )
 
 

@@ -1,8 +1,9 @@
-"""Switches for SmartPlex: the request autopilot of each Overseerr."""
+"""Switches for SmartPlex: the request autopilot of each Overseerr, auto-add per media type."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
@@ -10,11 +11,15 @@ from homeassistant.const import STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .actions.autoadd import SOURCE_AUTOPILOT, async_auto_add
+from .actions.common import Caller
 from .actions.triage import async_autopilot
 from .api import RequestStatus
-from .const import DOMAIN, LOGGER, REQUEST_AUTOPILOT
+from .const import DOMAIN, LOGGER, REQUEST_AUTOPILOT, SERVICE_TMDB
+from .coordinator import ServiceStatusCoordinator
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 from .overseerr_coordinator import (
@@ -24,6 +29,7 @@ from .overseerr_coordinator import (
 
 # The switch only changes SmartPlex's own state; writes go through the actions' locks.
 PARALLEL_UPDATES = 0
+AUTO_ADD_INTERVAL = timedelta(days=1)
 
 
 async def async_setup_entry(
@@ -36,6 +42,14 @@ async def async_setup_entry(
         if isinstance(service.coordinators, OverseerrCoordinators):
             async_add_entities(
                 [RequestAutopilotSwitch(service.coordinators.request_events)],
+                config_subentry_id=service.subentry_id,
+            )
+        if service.service_type == SERVICE_TMDB:
+            async_add_entities(
+                [
+                    AutoAddSwitch(service.coordinators.status, media_type)
+                    for media_type in ("movie", "tv")
+                ],
                 config_subentry_id=service.subentry_id,
             )
 
@@ -105,3 +119,52 @@ class RequestAutopilotSwitch(
             if self._failing:
                 LOGGER.info("Request autopilot works again for %s", self.service.title)
             self._failing = False
+
+
+class AutoAddSwitch(
+    SmartPlexEntity[ServiceStatusCoordinator], SwitchEntity, RestoreEntity
+):
+    """Off by default; on, the best new recommendations are added once a day (capped)."""
+
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, coordinator: ServiceStatusCoordinator, media_type: str) -> None:
+        """Initialise the switch of one media type, off."""
+        key = f"auto_add_{'movies' if media_type == 'movie' else 'series'}"
+        super().__init__(coordinator, key)
+        self._attr_translation_key = key
+        self.media_type = media_type
+        self._attr_is_on = False
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last state and run once a day while on."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self._attr_is_on = last.state == STATE_ON
+        self.async_on_remove(
+            async_track_time_interval(self.hass, self._async_daily, AUTO_ADD_INTERVAL)
+        )
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch auto-add on: the next daily run adds titles."""
+        self._attr_is_on = True
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch auto-add off: nothing is added automatically."""
+        self._attr_is_on = False
+        self.async_write_ha_state()
+
+    async def _async_daily(self, now: datetime | None = None) -> None:
+        """Add the day's titles while on; a failure is logged and retried tomorrow."""
+        if not self.is_on:
+            return
+        try:
+            await async_auto_add(
+                self.hass,
+                self.coordinator.config_entry,
+                Caller(source=SOURCE_AUTOPILOT),
+                media_type="movie" if self.media_type == "movie" else "tv",
+            )
+        except HomeAssistantError as err:
+            LOGGER.warning("Auto-add of %s failed: %s", self.media_type, err)

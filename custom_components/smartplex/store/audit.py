@@ -163,3 +163,18 @@ def _records(cursor: sqlite3.Cursor) -> list[AuditRecord]:
             finished,
         ) in cursor.fetchall()
     ]
+
+
+def count_since(
+    connection: sqlite3.Connection,
+    action: str,
+    source: str,
+    since: datetime,
+) -> int:
+    """Return how many writes of an action from one source succeeded since a time."""
+    row = connection.execute(
+        "SELECT COUNT(*) FROM audit WHERE action = ? AND source = ? AND status = ?"
+        " AND time >= ?",
+        (action, source, AuditStatus.DONE, since.isoformat()),
+    ).fetchone()
+    return int(row[0])

@@ -1,0 +1,176 @@
+"""Auto-add: the household's best new recommendations added each day, capped, audited.
+
+Each add goes through add_movie/add_series (the instance's defaults, searching), so it is
+audited and announced like any add; on top, smartplex_recommendation_added carries the
+reason and the title is remembered as added. A dry run says what would be added. When a
+title SmartPlex auto-added or someone requested is imported, smartplex_ready_to_watch
+tells so.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+import sqlite3
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+
+from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.engine.models import Identity, MediaType
+from custom_components.smartplex.models import SmartPlexConfigEntry
+from custom_components.smartplex.store import async_get_store
+from custom_components.smartplex.store.audit import count_since
+from custom_components.smartplex.store.decisions import (
+    HOUSEHOLD,
+    RecommendationState,
+    set_state,
+    titles_in_state,
+)
+from custom_components.smartplex.store.loaders import async_load_requests
+
+from .common import ARR_OF_MEDIA, Caller, resolve_service
+from .library import async_add_movie, async_add_series
+from .recommend import CONF_RECOMMENDATIONS, async_rank, recommendation_row
+
+EVENT_RECOMMENDATION_ADDED = f"{DOMAIN}_recommendation_added"
+EVENT_READY_TO_WATCH = f"{DOMAIN}_ready_to_watch"
+EVENT_DOWNLOAD = f"{DOMAIN}_download"
+SOURCE_AUTOPILOT = "autopilot"
+CONF_DAILY_CAP = "auto_add_daily_cap"
+CONF_MIN_SCORE = "auto_add_min_score"
+DEFAULT_DAILY_CAP = 2
+# About the score of a title most of whose seeds point at it (similar_to_watched near 1).
+DEFAULT_MIN_SCORE = 0.8
+ADD_ACTIONS = {"movie": "movie_added", "tv": "series_added"}
+
+
+def autopilot_limits(entry: SmartPlexConfigEntry) -> tuple[int, float]:
+    """Return the daily cap and the minimum score set in the hub's options."""
+    saved = entry.options.get(CONF_RECOMMENDATIONS, {})
+    return (
+        int(saved.get(CONF_DAILY_CAP, DEFAULT_DAILY_CAP)),
+        float(saved.get(CONF_MIN_SCORE, DEFAULT_MIN_SCORE)),
+    )
+
+
+async def async_auto_add(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    media_type: MediaType,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Add today's best recommendations above the minimum score, up to the daily cap."""
+    service = resolve_service(entry, ARR_OF_MEDIA[media_type], None)
+    cap, min_score = autopilot_limits(entry)
+    now = dt_util.utcnow()
+    done = await hass.async_add_executor_job(
+        async_get_store(hass).run,
+        partial(
+            count_since,
+            action=ADD_ACTIONS[media_type],
+            source=SOURCE_AUTOPILOT,
+            since=now - timedelta(days=1),
+        ),
+    )
+    left = max(cap - done, 0)
+    ranked = await async_rank(hass, entry, media_type=media_type, count=max(left, 1))
+    picks = [d for d in ranked.decisions if d.score.total >= min_score][:left]
+    add = async_add_movie if media_type == "movie" else async_add_series
+    autopilot = Caller(source=SOURCE_AUTOPILOT, context=caller.context)
+    rows = []
+    for decision in picks:
+        row = recommendation_row(decision, ranked.titles, owned=False)
+        if not dry_run:
+            try:
+                added = await add(
+                    hass, entry, autopilot, tmdb_id=decision.identity.tmdb_id
+                )
+            except HomeAssistantError as err:
+                row["outcome"] = f"skipped: {err}"
+                rows.append(row)
+                continue
+            row["outcome"] = "added"
+            row["instance"] = added["instance"]
+            await hass.async_add_executor_job(
+                async_get_store(hass).run,
+                partial(
+                    set_state,
+                    user=HOUSEHOLD,
+                    identity=decision.identity,
+                    state=RecommendationState.ADDED,
+                    now=now,
+                ),
+            )
+            hass.bus.async_fire(
+                EVENT_RECOMMENDATION_ADDED,
+                {
+                    **{
+                        k: row[k]
+                        for k in (
+                            "identity",
+                            "media_type",
+                            "tmdb_id",
+                            "title",
+                            "year",
+                            "score",
+                            "reason",
+                            "instance",
+                        )
+                    },
+                    "source": caller.source,
+                },
+                context=caller.context,
+            )
+        rows.append(row)
+    return {
+        "media_type": media_type,
+        "instance": service.title,
+        "dry_run": dry_run,
+        "daily_cap": cap,
+        "min_score": min_score,
+        "added_today": done,
+        "titles": rows,
+    }
+
+
+@callback
+def async_listen_ready(hass: HomeAssistant) -> CALLBACK_TYPE:
+    """Announce imports of auto-added or requested titles as ready to watch."""
+
+    async def announce(event: Event) -> None:
+        data = event.data
+        if data.get("type") != "imported" or not data.get("tmdb_id"):
+            return
+        identity = Identity(data["media_type"], int(data["tmdb_id"]))
+
+        def auto_added(connection: sqlite3.Connection) -> bool:
+            added = titles_in_state(connection, HOUSEHOLD, RecommendationState.ADDED)
+            return identity in added
+
+        store = async_get_store(hass)
+        reason = None
+        if await hass.async_add_executor_job(store.run, auto_added):
+            reason = "auto_added"
+        elif any(r.identity == identity for r in await async_load_requests(hass)):
+            reason = "requested"
+        if reason is None:
+            return
+        hass.bus.async_fire(
+            EVENT_READY_TO_WATCH,
+            {
+                "identity": str(identity),
+                "media_type": identity.media_type,
+                "tmdb_id": identity.tmdb_id,
+                "title": data.get("title"),
+                "instance": data.get("instance"),
+                "because": reason,
+                "notify_target": data.get("notify_target"),
+            },
+        )
+
+    return hass.bus.async_listen(EVENT_DOWNLOAD, announce)
