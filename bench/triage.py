@@ -41,16 +41,14 @@ from custom_components.smartplex.engine.models import (
     RequestStatus,
     TitleInfo,
 )
-from custom_components.smartplex.engine.triage import (
-    APPROVE_MARGIN,
+from custom_components.smartplex.engine.triage import Triager, triage
+from custom_components.smartplex.engine.triage_features import (
     DEFAULT_WEIGHTS,
     Household,
-    Policy,
-    Triager,
     learn_viewers,
     quality,
-    triage,
 )
+from custom_components.smartplex.engine.triage_policies import APPROVE_MARGIN, Policy
 from simulator.world import MOVIE_GENRES, TV_GENRES, World
 
 HISTORY_SHARE = 0.7

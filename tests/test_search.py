@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex.api import SmartPlexConnectionError
-from custom_components.smartplex.api.overseerr import OverseerrTitle
+from custom_components.smartplex.api.overseerr_models import OverseerrTitle
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.metadata import TitleCache, TitleInfo, TitleKey
 from simulator import Simulator

@@ -71,7 +71,7 @@ from .dashboard_create import (
     async_create_dashboard,
     dashboard_exists,
 )
-from .engine.triage import Policy, parse_user_rules
+from .engine.triage_policies import Policy, parse_user_rules
 from .flow_helpers import KEY_SELECTOR, URL_SELECTOR, normalize_url
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .store import StoreError, async_get_store

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from homeassistant.core import HomeAssistant
 
 from .api import OverseerrClient
-from .api.overseerr import (
+from .api.overseerr_models import (
     IssueCounts,
     MediaStatus,
     OverseerrRequest,

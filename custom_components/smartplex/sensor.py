@@ -30,7 +30,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api.arr_models import RootFolder
-from .api.overseerr import IssueCounts, RequestCounts
+from .api.overseerr_models import IssueCounts, RequestCounts
 from .api.tautulli_history import HistoryRow
 from .api.tautulli_models import Activity, StreamSession, TautulliUser
 from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem

@@ -13,7 +13,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .api import SmartPlexError
-from .api.overseerr import OverseerrClient, OverseerrRequest, OverseerrUser
+from .api.overseerr import OverseerrClient
+from .api.overseerr_models import OverseerrRequest, OverseerrUser
 from .const import DOMAIN
 from .overseerr_coordinator import OverseerrCoordinators
 from .store import SmartPlexStore, StoreError, requests, sync_log, users as people

@@ -14,21 +14,22 @@ from custom_components.smartplex.engine.models import (
     RequestStatus,
     TitleInfo,
 )
-from custom_components.smartplex.engine.triage import (
+from custom_components.smartplex.engine.triage import Triager, triage
+from custom_components.smartplex.engine.triage_features import (
     DEFAULT_WEIGHTS,
     GIGABYTE,
-    Action,
-    Exception_,
     FollowThrough,
     Household,
-    Policy,
-    Rule,
-    Triager,
-    UserPolicy,
     follow_through,
     learn_viewers,
     quality,
-    triage,
+)
+from custom_components.smartplex.engine.triage_policies import (
+    Action,
+    Exception_,
+    Policy,
+    Rule,
+    UserPolicy,
 )
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)

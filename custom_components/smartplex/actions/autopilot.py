@@ -19,7 +19,7 @@ from custom_components.smartplex.const import (
     REQUEST_AUTOPILOT,
     SERVICE_OVERSEERR,
 )
-from custom_components.smartplex.engine.triage import Action
+from custom_components.smartplex.engine.triage_policies import Action
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 
 from .common import Caller, resolve_service

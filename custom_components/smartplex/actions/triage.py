@@ -25,7 +25,7 @@ from custom_components.smartplex.api import (
     OverseerrRequest,
     RequestStatus as OverseerrStatus,
 )
-from custom_components.smartplex.api.overseerr import MediaStatus
+from custom_components.smartplex.api.overseerr_models import MediaStatus
 from custom_components.smartplex.arr_coordinator import ArrCoordinators
 from custom_components.smartplex.assistant import async_rerank_rows
 from custom_components.smartplex.const import (
@@ -47,15 +47,16 @@ from custom_components.smartplex.engine.models import (
     RequestStatus,
     TitleInfo,
 )
-from custom_components.smartplex.engine.triage import (
-    Action,
+from custom_components.smartplex.engine.triage import Triage, Triager
+from custom_components.smartplex.engine.triage_features import (
     Household,
-    Policy,
-    Rule,
-    Triage,
-    Triager,
     Viewer,
     learn_viewers,
+)
+from custom_components.smartplex.engine.triage_policies import (
+    Action,
+    Policy,
+    Rule,
     names,
     parse_user_rules,
 )

@@ -26,10 +26,10 @@ from .errors import (
     SmartPlexWrongServiceError,
 )
 from .models import Exclusion, Page, ServerInfo
-from .overseerr import (
+from .overseerr import OverseerrClient
+from .overseerr_models import (
     IssueCounts,
     MediaStatus,
-    OverseerrClient,
     OverseerrMedia,
     OverseerrRequest,
     OverseerrStatus,

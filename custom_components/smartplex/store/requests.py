@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import json
 import sqlite3
 
-from custom_components.smartplex.api.overseerr import (
+from custom_components.smartplex.api.overseerr_models import (
     MediaStatus,
     OverseerrRequest,
     RequestStatus as OverseerrStatus,

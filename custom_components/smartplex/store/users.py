@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import sqlite3
 
-from custom_components.smartplex.api.overseerr import OverseerrUser
+from custom_components.smartplex.api.overseerr_models import OverseerrUser
 from custom_components.smartplex.api.tautulli_models import TautulliUser
 
 LINKED_BY_PLEX_ID = "plex_id"
