@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 import logging
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from custom_components.smartplex.const import CONF_TRIAGE, DOMAIN
 from custom_components.smartplex.engine.models import Identity, TitleInfo
 from custom_components.smartplex.store import async_get_store
 from custom_components.smartplex.store.metadata import put_related, put_titles
+from custom_components.smartplex.store.triage_decisions import load_decisions
 from simulator import Simulator
 
 from .conftest import NOW, setup_entry
@@ -211,6 +213,15 @@ async def test_triage_with_overseerr_down_is_refused(
     assert simulator.world.requests[1].status == 1
 
 
+def overseerr_of(entry: MockConfigEntry) -> Any:
+    """Return the hub's Overseerr service."""
+    return next(
+        service
+        for service in entry.runtime_data.services.values()
+        if service.service_type == "overseerr"
+    )
+
+
 async def new_request(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> int:
@@ -224,12 +235,7 @@ async def new_request(
         if t.kind == "movie" and (t.kind, t.tmdb_id) not in requested | owned
     )
     request = world.add_request(1, title, NOW + timedelta(minutes=1))
-    overseerr = next(
-        service
-        for service in entry.runtime_data.services.values()
-        if service.service_type == "overseerr"
-    )
-    await overseerr.coordinators.request_events.async_refresh()
+    await overseerr_of(entry).coordinators.request_events.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     return request.id
 
@@ -416,3 +422,63 @@ async def test_history_feeds_taste_follow_through_and_household(
     assert row["features"]["household"] > 0
     assert f"would suit {world.users[other].username}" in row["evidence"]
     assert "watched 3 of 3 requests" in row["evidence"]
+
+
+async def test_applied_decisions_are_kept_and_caps_count_earlier_runs(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Applied decisions are kept; a daily cap counts earlier runs' approvals too.
+
+    Each is stored with its features, reason and outcome.
+    """
+    entry = await loaded(
+        hass,
+        tmp_path,
+        simulator,
+        **{CONF_TRIAGE: {"approve_above": 0.0, "decline_below": 0.0, "daily_cap": 2}},
+    )
+    first = await call(hass, {"apply": True})
+    assert {row["outcome"] for row in first["requests"]} == {"approved"}
+    request_id = await new_request(hass, entry, simulator)
+
+    second = await call(hass, {"apply": True})
+    [row] = second["requests"]
+    assert (row["request_id"], row["policy"], row["outcome"]) == (
+        request_id,
+        "daily_cap",
+        "held",
+    )
+    assert simulator.world.requests[request_id].status == 1
+
+    kept = await hass.async_add_executor_job(
+        async_get_store(hass).run,
+        partial(load_decisions, instance=overseerr_of(entry).subentry_id),
+    )
+    assert [(d.request_id, d.outcome, d.policy) for d in kept] == [
+        (1, "approved", "score_approve"),
+        (4, "approved", "score_approve"),
+        (request_id, "held", "daily_cap"),
+    ]
+    assert kept[0].features == first["requests"][0]["features"]
+    assert kept[0].reason == first["requests"][0]["reason"]
+    assert kept[0].source == "service"
+    assert second["analytics"]["approvals"]["by_policy"] == 2
+    assert second["analytics"]["pending"]["count"] == 1
+
+
+async def test_a_dry_run_keeps_nothing_and_reports_analytics(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """A dry run stores no decision; its analytics count the world's requests."""
+    entry = await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    response = await call(hass)
+    kept = await hass.async_add_executor_job(
+        async_get_store(hass).run,
+        partial(load_decisions, instance=overseerr_of(entry).subentry_id),
+    )
+    assert kept == []
+    world = simulator.world.requests.values()
+    analytics = response["analytics"]
+    assert analytics["pending"]["count"] == sum(r.status == 1 for r in world)
+    assert analytics["approvals"]["by_policy"] == 0
+    assert analytics["approvals"]["by_hand"] == sum(r.status == 2 for r in world)

@@ -48,6 +48,11 @@ from custom_components.smartplex.engine.models import (
     TitleInfo,
 )
 from custom_components.smartplex.engine.triage import Triage, Triager
+from custom_components.smartplex.engine.triage_analytics import (
+    DecisionRecord,
+    auto_approvals,
+    request_analytics,
+)
 from custom_components.smartplex.engine.triage_features import (
     Household,
     Viewer,
@@ -68,6 +73,10 @@ from custom_components.smartplex.store.loaders import (
     async_load_plays,
 )
 from custom_components.smartplex.store.metadata import get_related, get_titles
+from custom_components.smartplex.store.triage_decisions import (
+    load_decisions,
+    record_decisions,
+)
 
 from .common import (
     ARR_TYPES,
@@ -345,6 +354,11 @@ async def run_triage(
     """Triage the pending requests (or only some), applying the decisions when asked."""
     with upstream(service):
         household, by_id = await async_snapshot(hass, entry, service)
+    store = async_get_store(hass)
+    earlier = await hass.async_add_executor_job(
+        store.run, partial(load_decisions, instance=service.subentry_id)
+    )
+    household = replace(household, auto_approvals=auto_approvals(earlier))
     triager = Triager(household, policy_from_options(entry.options))
     wanted_ids = None if only is None else set(only)
     pending = sorted(
@@ -374,6 +388,7 @@ async def run_triage(
         household.now,
     )
     rows = []
+    applied: list[DecisionRecord] = []
     failed: str | None = None
     for decision in decided:
         triage = triager.alternatives(
@@ -387,6 +402,7 @@ async def run_triage(
                 )
             else:
                 row["outcome"] = "untouched"
+            applied.append(_record(triage, row["outcome"], caller, household.now))
             if row["outcome"] in ("approved", "declined", "held"):
                 hass.bus.async_fire(
                     EVENT_REQUEST_TRIAGED,
@@ -394,6 +410,11 @@ async def run_triage(
                     context=caller.context,
                 )
         rows.append(row)
+    if applied:
+        await hass.async_add_executor_job(
+            store.transaction,
+            partial(record_decisions, instance=service.subentry_id, decisions=applied),
+        )
     counts = {action.value: 0 for action in Action}
     for row in rows:
         counts[row["action"]] += 1
@@ -404,7 +425,33 @@ async def run_triage(
         "applied": apply,
         **({"error": failed} if failed else {}),
         **await _ai_order(entry, rows),
+        "analytics": request_analytics(
+            household.requests,
+            [*earlier, *applied],
+            {user: viewer.outcome for user, viewer in household.viewers.items()},
+            household.now,
+        ),
     }
+
+
+def _record(
+    triage: Triage, outcome: str, caller: Caller, now: datetime
+) -> DecisionRecord:
+    """Return an applied decision as the decision store keeps it."""
+    decision = triage.decision
+    return DecisionRecord(
+        request_id=triage.request_id,
+        identity=decision.identity,
+        requested_by=triage.requested_by,
+        action=decision.action,
+        policy=triage.rule,
+        score=round(decision.score.total, 4),
+        features=decision.score.as_dict(),
+        reason=decision.reason,
+        source=caller.source,
+        decided=now,
+        outcome=outcome,
+    )
 
 
 async def _ai_order(

@@ -315,4 +315,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             " started, percent_complete, season, matched_by)"
         ),
     ),
+    (
+        # Every triage decision SmartPlex applied, with its features, reason and outcome.
+        """
+        CREATE TABLE triage_decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            instance TEXT NOT NULL,
+            request_id INTEGER NOT NULL,
+            media_type TEXT NOT NULL,
+            tmdb_id INTEGER NOT NULL,
+            requested_by TEXT NOT NULL,
+            action TEXT NOT NULL,
+            policy TEXT NOT NULL,
+            score REAL NOT NULL,
+            features TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            source TEXT NOT NULL,
+            decided INTEGER NOT NULL,
+            outcome TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX triage_decisions_decided ON triage_decisions (instance, decided)",
+    ),
 )
