@@ -42,16 +42,19 @@ class Usage:
         return Usage(self.requests * factor, self.bytes * factor, self.seconds * factor)
 
 
-def hourly_over_day(
-    steady: Usage, polls_run: int, last: Usage, polls_per_day: int
-) -> Usage:
+def hourly_over_day(polls: list[Usage], last: Usage, polls_per_day: int) -> Usage:
     """Return the hourly cost of a day of polls from the ones measured.
 
-    `steady` is what the first `polls_run` polls cost, `last` what the day's last poll cost (a
-    daily resync shows there); the polls skipped in between count at the steady mean.
+    `polls` are the first polls of the day, each on its own; `last` is what the day's last
+    poll cost (a daily resync shows there). The polls skipped in between count at the median
+    cost of the ones run: a rare expensive poll among a few samples (a daily resync that came
+    due early) is counted once, where a mean would repeat it all day.
     """
-    skipped = polls_per_day - polls_run - 1
-    day = steady + steady.scaled(skipped / polls_run) + last
+    skipped = polls_per_day - len(polls) - 1
+    typical = sorted(polls, key=lambda usage: (usage.bytes, usage.requests))[
+        (len(polls) - 1) // 2
+    ]
+    day = sum(polls, Usage()) + typical.scaled(skipped) + last
     return day.scaled(1 / HOURS_PER_DAY)
 
 

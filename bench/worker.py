@@ -209,7 +209,7 @@ class Run:
         polling every FOLLOW_FROM or slower goes on polling, every poll run, until the day is
         over or FOLLOW_BUDGET has passed. The rest of the day is then skipped in one jump and
         the day's last poll is run too (so a daily resync is seen either way); the skipped polls
-        are counted at the mean cost of the ones run before it. A coordinator already in
+        are counted at the median cost of the ones run before it (see hourly_over_day). A coordinator already in
         `measured` (an earlier result) is not polled again.
         """
         known = {
@@ -227,32 +227,34 @@ class Run:
             polls_per_day = DAY // interval
             follow = interval >= FOLLOW_FROM
             began = time.perf_counter()
-            before = await self.meter.snapshot()
-            run = 0
-            while run < polls_per_day - 1 and (
-                run < samples
+            polls: list[Usage] = []
+            while len(polls) < polls_per_day - 1 and (
+                len(polls) < samples
                 or (follow and time.perf_counter() - began < FOLLOW_BUDGET)
             ):
                 await self._advance_clocks(interval)
-                await coordinator.async_refresh()
-                run += 1
-            steady = await self.meter.snapshot() - before
-            await self._advance_clocks(interval * (polls_per_day - run))
-            await coordinator.async_refresh()
-            last = (await self.meter.snapshot() - before) - steady
-            cost = hourly_over_day(steady.total(), run, last.total(), polls_per_day)
+                polls.append(await self._poll(coordinator))
+            await self._advance_clocks(interval * (polls_per_day - len(polls)))
+            last = await self._poll(coordinator)
+            cost = hourly_over_day(polls, last, polls_per_day)
             hourly += cost
             rows.append(
                 {
                     "coordinator": _describe(coordinator),
                     "interval_seconds": interval.total_seconds(),
-                    "polls_run": run + 1,
+                    "polls_run": len(polls) + 1,
                     "polls_per_day": polls_per_day,
                     "last_poll_of_day": _usage(last.total()),
                     "per_hour": _usage(cost),
                 }
             )
         return {"coordinators": rows, "per_hour": _usage(hourly)}
+
+    async def _poll(self, coordinator: DataUpdateCoordinator[Any]) -> Usage:
+        """Poll a coordinator once; return what the simulator served for it."""
+        before = await self.meter.snapshot()
+        await coordinator.async_refresh()
+        return (await self.meter.snapshot() - before).total()
 
     async def _advance_clocks(self, interval: timedelta) -> None:
         """Move the simulator's and Home Assistant's clocks on (not counted as traffic)."""

@@ -72,16 +72,29 @@ def test_snapshot_difference_and_hourly_extrapolation() -> None:
 
 
 def test_hourly_cost_of_a_day_counts_skipped_polls_and_the_last_one() -> None:
-    """3 of 288 five-minute polls run, 284 skipped at their mean, then a daily resync."""
-    hourly = hourly_over_day(
-        Usage(3, 300, 0.3), 3, Usage(1, 43_000_000, 2.0), polls_per_day=288
-    )
+    """3 of 288 five-minute polls run, 284 skipped at their median, then a daily resync."""
+    polls = [Usage(1, 100, 0.1), Usage(1, 90, 0.1), Usage(1, 110, 0.1)]
+    hourly = hourly_over_day(polls, Usage(1, 43_000_000, 2.0), polls_per_day=288)
 
     assert hourly.requests == 288 / 24
-    assert hourly.bytes == (287 * 100 + 43_000_000) / 24
+    assert hourly.bytes == (300 + 284 * 100 + 43_000_000) / 24
     assert round(hourly.seconds, 6) == round((287 * 0.1 + 2.0) / 24, 6)
     # Followed through the whole day: nothing is extrapolated.
-    assert hourly_over_day(Usage(287, 287), 287, Usage(1, 1), 288) == Usage(12, 12)
+    assert hourly_over_day([Usage(1, 1)] * 287, Usage(1, 1), 288) == Usage(12, 12)
+
+
+def test_a_resync_among_the_sampled_polls_counts_once() -> None:
+    """A daily resync that came due in the first polls is not repeated over the skipped ones."""
+    resync = Usage(2, 44_000_000, 5.0)
+    polls = [
+        resync,
+        Usage(2, 5_000, 0.01),
+        Usage(2, 6_000, 0.01),
+        Usage(2, 5_500, 0.01),
+    ]
+    hourly = hourly_over_day(polls, Usage(2, 5_000, 0.01), polls_per_day=288)
+
+    assert hourly.bytes == (44_000_000 + 16_500 + 283 * 5_500 + 5_000) / 24
 
 
 async def test_loop_lag_probe_sees_a_blocking_call() -> None:
