@@ -722,6 +722,7 @@ async def test_every_service_is_described(
         "recommend",
         "remove_queue_item",
         "search",
+        "suggest_upgrades",
         "sync",
         "triage_requests",
     }

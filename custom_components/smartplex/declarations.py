@@ -297,6 +297,16 @@ EXECUTE_CLEANUP = Action(
         ),
     ),
 )
+SUGGEST_UPGRADES = Action(
+    "suggest_upgrades",
+    actions.async_suggest_upgrades,
+    False,
+    (
+        integer("limit", "Most titles in each list.", 1, 100, default=20),
+        INSTANCE,
+    ),
+    needs_caller=True,
+)
 GET_STATISTICS = Action(
     "get_statistics",
     async_get_statistics,
@@ -399,6 +409,7 @@ ACTIONS: tuple[Action, ...] = (
     CONFIRM_PROPOSAL,
     PLAN_CLEANUP,
     EXECUTE_CLEANUP,
+    SUGGEST_UPGRADES,
     GET_STATISTICS,
     TRIAGE_REQUESTS,
     RECOMMEND,

@@ -5,6 +5,7 @@ One module per area; the handlers and the names the surfaces need are listed her
 
 from .care_execute import async_execute_cleanup
 from .care_plan import async_plan_cleanup
+from .care_suggest import async_suggest_upgrades
 from .common import (
     SOURCE_INTENT,
     SOURCE_LLM,
@@ -62,6 +63,7 @@ __all__ = [
     "async_plan_cleanup",
     "async_remove_queue_item",
     "async_search",
+    "async_suggest_upgrades",
     "async_sync",
     "async_triage_requests",
     "describe_request",

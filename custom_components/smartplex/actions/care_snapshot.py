@@ -109,6 +109,7 @@ def _entry(
         size_bytes=item.size_on_disk,
         monitored=item.monitored,
         has_file=item.has_file,
+        cutoff_met=item.cutoff_met,
         tags=tuple(tags.get(tag, "") for tag in item.tags),
         root_folder=item.root_folder,
         added=item.added,

@@ -1,0 +1,105 @@
+"""suggest_upgrades: better copies for what is watched, smaller ones for what is not.
+
+Read only. Movies below their profile's cutoff come from the library index; series
+count as below cutoff when Sonarr's cutoff-unmet list (its first CUTOFF_PAGE_SIZE
+episodes) has an episode of them. Demand is the last year's plays from the
+SmartPlex database (engine/upgrades.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from custom_components.smartplex.api import SonarrClient
+from custom_components.smartplex.engine.cleanup import GB
+from custom_components.smartplex.engine.upgrades import (
+    DEMAND_WINDOW_DAYS,
+    Suggestion,
+    suggest_upgrades,
+)
+from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
+from custom_components.smartplex.store.loaders import async_load_plays
+
+from .care_snapshot import Snapshot, async_from_store, async_snapshot
+from .common import Caller, arr_client, label, upstream
+
+CUTOFF_PAGE_SIZE = 1000
+
+
+async def _series_below_cutoff(
+    services: list[SmartPlexService],
+) -> set[tuple[str, int]]:
+    """Return (instance, series id) of series with an episode below its cutoff."""
+
+    async def fetch(service: SmartPlexService) -> set[tuple[str, int]]:
+        client = arr_client(service)
+        if not isinstance(client, SonarrClient):
+            return set()
+        with upstream(service):
+            page = await client.cutoff_unmet(page_size=CUTOFF_PAGE_SIZE)
+        return {(service.subentry_id, episode.series_id) for episode in page.records}
+
+    found: set[tuple[str, int]] = set()
+    for part in await asyncio.gather(*(fetch(service) for service in services)):
+        found |= part
+    return found
+
+
+def _row(snapshot: Snapshot, suggestion: Suggestion) -> dict[str, Any]:
+    """Return one suggestion as the response shows it."""
+    entry = suggestion.entry
+    return {
+        "instance": snapshot.services[entry.instance].title,
+        "media_type": entry.identity.media_type,
+        "tmdb_id": entry.identity.tmdb_id,
+        "title": label(entry.title, entry.year),
+        "size_gb": round(entry.size_bytes / GB, 1),
+        "size_change_gb": round(suggestion.size_change / GB, 1),
+        "fits": suggestion.fits,
+        "root_folder": entry.root_folder,
+        "demand": suggestion.demand.as_dict(),
+        "reason": suggestion.reason,
+    }
+
+
+async def async_suggest_upgrades(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    limit: int = 20,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """Rank titles below their cutoff by how much they are watched, and large unwatched ones."""
+    snapshot = await async_snapshot(hass, entry, instance)
+    below = await _series_below_cutoff(list(snapshot.services.values()))
+    now = dt_util.utcnow()
+    plays = await async_from_store(
+        async_load_plays(hass, since=now - timedelta(days=DEMAND_WINDOW_DAYS))
+    )
+    entries = [
+        replace(candidate.entry, cutoff_met=False)
+        if (candidate.entry.instance, candidate.item_id) in below
+        else candidate.entry
+        for candidate in snapshot.candidates.values()
+    ]
+    report = suggest_upgrades(
+        entries,
+        plays,
+        {root: free for root, (_, _, free) in snapshot.disks.items()},
+        now,
+        limit,
+    )
+    return {
+        "upgrades": [_row(snapshot, suggestion) for suggestion in report.upgrades],
+        "downgrades": [_row(snapshot, suggestion) for suggestion in report.downgrades],
+        "free_gb": {
+            root: round(free / GB, 1) for root, (_, _, free) in snapshot.disks.items()
+        },
+    }
