@@ -4,8 +4,9 @@ Status, downloads, requests and activity are built in dashboard.py from the coor
 and the read actions. Here the requests view gains triage's decisions (a dry run of
 triage_requests, kept until the options change, a request is new or ten minutes passed,
 so neither Overseerr nor an LLM is asked at every refresh) and the recent decisions from
-the audit trail; statistics come from get_statistics, history from the sync log and the
-audit trail.
+the audit trail; statistics come from get_statistics, discover from recommend (posters of
+titles no library has through the poster proxy), history from the sync log and the audit
+trail.
 """
 
 from __future__ import annotations
