@@ -316,10 +316,15 @@ async def test_llm_tool_explains_a_hold(
     )
 
 
-async def test_held_requests_come_with_cached_alternatives(
+async def test_held_requests_come_with_alternatives_from_the_recommender(
     hass: HomeAssistant, tmp_path: Path, simulator: Simulator
 ) -> None:
-    """A request the score holds lists the better-scoring titles TMDB recommends with it."""
+    """A request the score holds lists titles like it that score better for the requester.
+
+    The recommendations engine draws them from TMDB's recommendations and similar lists
+    of the requested title (cached), above its quality floor; triage keeps the ones the
+    requester would score higher, best first.
+    """
     await loaded(hass, tmp_path, simulator, **{CONF_TRIAGE: {"approve_above": 15.0}})
     requested = Identity("movie", simulator.world.requests[1].tmdb_id)
     better = TitleInfo(
@@ -329,12 +334,15 @@ async def test_held_requests_come_with_cached_alternatives(
         vote_average=9.0,
         vote_count=20_000,
     )
+    similar = replace(
+        better, identity=Identity("movie", 990_004), title="Similar", vote_average=8.5
+    )
     worse = replace(
         better, identity=Identity("movie", 990_002), title="Worse", vote_average=2.0
     )
 
     def seed(connection: Any) -> None:
-        put_titles(connection, [better, worse], dt_util.utcnow())
+        put_titles(connection, [better, similar, worse], dt_util.utcnow())
         put_related(
             connection,
             requested,
@@ -342,12 +350,16 @@ async def test_held_requests_come_with_cached_alternatives(
             [worse.identity, better.identity, Identity("movie", 990_003)],
             dt_util.utcnow(),
         )
+        put_related(
+            connection, requested, "similar", [similar.identity], dt_util.utcnow()
+        )
 
     await hass.async_add_executor_job(async_get_store(hass).run, seed)
     rows = {row["request_id"]: row for row in (await call(hass))["requests"]}
     assert rows[1]["policy"] == "score_hold"
     assert rows[1]["alternatives"] == [
-        {"identity": "movie:990001", "title": "Better Film", "year": 2020}
+        {"identity": "movie:990001", "title": "Better Film", "year": 2020},
+        {"identity": "movie:990004", "title": "Similar", "year": 2020},
     ]
     assert rows[4]["alternatives"] == []
 

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-import sqlite3
 import statistics
 from typing import Any
 
@@ -43,6 +42,7 @@ from custom_components.smartplex.const import (
 )
 from custom_components.smartplex.engine.models import (
     Identity,
+    Play,
     RequestRecord,
     RequestStatus,
     TitleInfo,
@@ -72,7 +72,7 @@ from custom_components.smartplex.store.loaders import (
     async_load_people,
     async_load_plays,
 )
-from custom_components.smartplex.store.metadata import get_related, get_titles
+from custom_components.smartplex.store.metadata import get_titles
 from custom_components.smartplex.store.triage_decisions import (
     load_decisions,
     record_decisions,
@@ -89,6 +89,7 @@ from .common import (
     upstream,
 )
 from .requests import approve_pending, async_decline_request, fetch_title
+from .triage_alternatives import async_alternatives
 
 EVENT_REQUEST_TRIAGED = f"{DOMAIN}_request_triaged"
 SOURCE_AUTOPILOT = "autopilot"
@@ -212,8 +213,8 @@ def _library(
 
 async def async_household_history(
     hass: HomeAssistant, library: Mapping[Identity, TitleInfo], now: datetime
-) -> tuple[dict[str, Viewer], dict[int, str], dict[str, str]]:
-    """Return each viewer's taste, the Overseerr-to-Tautulli links and viewers' names.
+) -> tuple[list[Play], dict[str, Viewer], dict[int, str], dict[str, str]]:
+    """Return the plays, each viewer's taste, the Overseerr-to-Tautulli links and names.
 
     Read from the database (no upstream request); learning runs in the executor, since
     it takes about a second on 200,000 plays.
@@ -237,18 +238,20 @@ async def async_household_history(
     names = {
         str(person.user_id): person.overseerr_name or person.name for person in people
     }
-    return viewers, linked, names
+    return plays, viewers, linked, names
 
 
 async def async_snapshot(
     hass: HomeAssistant, entry: SmartPlexConfigEntry, service: SmartPlexService
-) -> tuple[Household, dict[int, OverseerrRequest]]:
+) -> tuple[Household, dict[int, OverseerrRequest], list[Play]]:
     """Gather what triage looks at; Overseerr errors propagate (nothing was changed)."""
     client = client_of(service, OverseerrClient)
     page = await client.requests(take=REQUEST_PAGE, request_filter="all")
     now = dt_util.utcnow()
     titles, owned, free, movie_bytes = _library(entry)
-    viewers, linked, viewer_names = await async_household_history(hass, titles, now)
+    plays, viewers, linked, viewer_names = await async_household_history(
+        hass, titles, now
+    )
     by_id = {request.id: request for request in page.records}
     records = [
         record
@@ -281,27 +284,7 @@ async def async_snapshot(
     )
     if movie_bytes:
         household = replace(household, movie_bytes=movie_bytes)
-    return household, by_id
-
-
-async def _cached_alternatives(
-    hass: HomeAssistant, identities: list[Identity], now: datetime
-) -> dict[Identity, list[TitleInfo]]:
-    """Return the cached TMDB recommendations of titles (none cached: none; no lookups)."""
-    if not identities:
-        return {}
-
-    def read(connection: sqlite3.Connection) -> dict[Identity, list[TitleInfo]]:
-        related = get_related(connection, identities, "recommendations", now)
-        details = get_titles(
-            connection, {other for others in related.values() for other in others}, now
-        )
-        return {
-            identity: [details[other] for other in others if other in details]
-            for identity, others in related.items()
-        }
-
-    return await hass.async_add_executor_job(async_get_store(hass).run, read)
+    return household, by_id, plays
 
 
 def _matches(wanted: str | None, name: str) -> bool:
@@ -353,7 +336,7 @@ async def run_triage(
 ) -> dict[str, Any]:
     """Triage the pending requests (or only some), applying the decisions when asked."""
     with upstream(service):
-        household, by_id = await async_snapshot(hass, entry, service)
+        household, by_id, plays = await async_snapshot(hass, entry, service)
     store = async_get_store(hass)
     earlier = await hass.async_add_executor_job(
         store.run, partial(load_decisions, instance=service.subentry_id)
@@ -382,18 +365,14 @@ async def run_triage(
             candidates=", ".join(sorted(set(household.names.values()))) or "-",
         )
     decided = [triager.decide(record) for record in pending]
-    candidates = await _cached_alternatives(
-        hass,
-        [t.decision.identity for t in decided if t.rule in ALTERNATIVE_RULES],
-        household.now,
+    with_alternatives = await async_alternatives(
+        hass, triager, [t for t in decided if t.rule in ALTERNATIVE_RULES], plays
     )
     rows = []
     applied: list[DecisionRecord] = []
     failed: str | None = None
     for decision in decided:
-        triage = triager.alternatives(
-            decision, candidates.get(decision.decision.identity, ())
-        )
+        triage = with_alternatives.get(decision.request_id, decision)
         row = _row(triage, triager, by_id[triage.request_id], service.title)
         if apply:
             if failed is None:
