@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -99,3 +100,32 @@ async def test_bad_input_is_refused(
         await call(hass, "predict", data)
     assert err.value.translation_key == key
     assert world_state(simulator) == before
+
+
+async def test_sensors_count_what_the_actions_say(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Ready next week is predict's ready count; Recommendations ready counts strong picks."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {
+            "entity_id": [
+                "sensor.tmdb_ready_next_week",
+                "sensor.tmdb_recommendations_ready",
+            ]
+        },
+        blocking=True,
+    )
+    predicted = await call(hass, "predict", {})
+    ready = hass.states.get("sensor.tmdb_ready_next_week")
+    assert ready is not None
+    assert int(ready.state) == predicted["ready"] > 0
+    assert ready.attributes["titles"]
+    recommended = await call(hass, "recommend", {"count": 20})
+    strong = [row for row in recommended["recommendations"] if row["score"] >= 0.8]
+    waiting = hass.states.get("sensor.tmdb_recommendations_ready")
+    assert waiting is not None
+    assert int(waiting.state) == len(strong)
+    assert waiting.attributes["titles"] == [row["label"] for row in strong[:5]]

@@ -34,7 +34,7 @@ from .api.overseerr_models import IssueCounts, RequestCounts
 from .api.tautulli_history import HistoryRow
 from .api.tautulli_models import Activity, StreamSession, TautulliUser
 from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem
-from .const import SERVICE_SONARR
+from .const import SERVICE_SONARR, SERVICE_TMDB
 from .coordinator import SmartPlexCoordinator, all_coordinators
 from .daily_statistics import SIGNAL_DAILY_UPDATED, DailyStatistics
 from .dashboard import session_poster
@@ -42,6 +42,7 @@ from .engine.daily_statistics import DayTotals
 from .entity import SmartPlexEntity, service_device_info
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .overseerr_coordinator import OverseerrCoordinators
+from .recommendation_sensors import ReadyNextWeekSensor, RecommendationsReadySensor
 from .sync_history import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
 from .tautulli_coordinator import TautulliCoordinators, TautulliUsersCoordinator
 
@@ -300,6 +301,11 @@ async def async_setup_entry(
                 for description in REQUEST_SENSORS
             )
             entities.append(SmartPlexSensor(coordinators.issues, ISSUES_SENSOR))
+        elif service.service_type == SERVICE_TMDB:
+            entities.append(
+                RecommendationsReadySensor(entry, service, "recommendations_ready")
+            )
+            entities.append(ReadyNextWeekSensor(entry, service, "ready_next_week"))
         elif isinstance(coordinators, TautulliCoordinators):
             entities.extend(
                 SmartPlexSensor(coordinators.activity, description)
