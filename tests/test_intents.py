@@ -347,3 +347,26 @@ async def test_ask_and_confirm_by_voice(
     # Not offered to LLM agents as a tool: it would run an LLM itself.
     handler = next(h for h in intent.async_get(hass) if h.intent_type == "SmartPlexAsk")
     assert handler.platforms == {"conversation"}
+
+
+async def test_triage_sentences_say_what_waits_and_why(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator, events: EventLog
+) -> None:
+    """Asking what waits, or why Ben's request is on hold, reads triage's dry run."""
+    before = world_state(simulator)
+    waiting = speech(await ask(hass, "what requests are waiting"))
+    assert waiting.startswith("2 requests wait. ")
+    assert waiting.count(" for Ben: Waits for approval") == 2
+    why = speech(await ask(hass, "why is Ben's request on hold"))
+    assert why == waiting
+    assert world_state(simulator) == before
+    assert events.events == []
+
+
+async def test_triage_sentence_for_someone_unknown(
+    hass: HomeAssistant, voice: MockConfigEntry
+) -> None:
+    """A name triage does not know is answered with the names it does know."""
+    response = await ask(hass, "why is Zoe's request on hold")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert "Zoe" in speech(response)

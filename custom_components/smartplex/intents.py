@@ -18,7 +18,14 @@ from .action_fields import TITLE, USER, YEAR, Field, required, schema, validate
 from .actions import Caller, describe_request, label
 from .assistant import async_latest_proposal
 from .const import CONF_VOICE_SENTENCES, LOGGER
-from .declarations import ADD_MOVIE, ADD_SERIES, ASK, CONFIRM_PROPOSAL, Action
+from .declarations import (
+    ADD_MOVIE,
+    ADD_SERIES,
+    ASK,
+    CONFIRM_PROPOSAL,
+    TRIAGE_REQUESTS,
+    Action,
+)
 from .models import SmartPlexConfigEntry
 
 CONVERSATION_DOMAIN = "conversation"
@@ -34,6 +41,7 @@ INTENT_APPROVE_REQUEST = "SmartPlexApproveRequest"
 INTENT_DISK_SPACE = "SmartPlexDiskSpace"
 INTENT_QUEUE = "SmartPlexQueue"
 INTENT_UPCOMING = "SmartPlexUpcoming"
+INTENT_TRIAGE = "SmartPlexTriage"
 INTENT_ASK = "SmartPlexAsk"
 INTENT_CONFIRM = "SmartPlexConfirm"
 
@@ -186,6 +194,29 @@ class ApproveRequestIntent(SmartPlexIntentHandler):
         return f"Approved {describe_request(request)}."
 
 
+class TriageIntent(SmartPlexIntentHandler):
+    """Say which requests wait and why, as triage would decide them; changes nothing."""
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Run triage as a dry run and read each request's decision and reason."""
+        rows = (await TRIAGE_REQUESTS.handler(hass, entry, caller, **slots))["requests"]
+        if not rows:
+            return "No requests are waiting."
+        parts = [
+            f"{row['title'] or row['identity']} for {row['requested_by']}: "
+            f"{row['reason'].rstrip('.')}"
+            for row in rows
+        ]
+        noun = "request waits" if len(rows) == 1 else "requests wait"
+        return f"{len(rows)} {noun}. {_spoken_list(parts)}."
+
+
 class DiskSpaceIntent(SmartPlexIntentHandler):
     """Say how much space is left on the library folders."""
 
@@ -277,6 +308,11 @@ HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
         (required(TITLE), USER),
     ),
     DiskSpaceIntent(INTENT_DISK_SPACE, "Tells the free space of the library folders"),
+    TriageIntent(
+        INTENT_TRIAGE,
+        "Tells which requests wait and what triage would do with each, and why",
+        (USER,),
+    ),
     AskIntent(INTENT_ASK, "Answers a question with the AI helper", ASK.fields),
     ConfirmIntent(INTENT_CONFIRM, "Carries out what the last answer proposed"),
 )
