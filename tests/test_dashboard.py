@@ -42,7 +42,7 @@ from custom_components.smartplex.poster import MAX_CACHED, PosterCache, poster_c
 from custom_components.smartplex.store import async_get_store
 from simulator import Simulator
 
-from .conftest import NOW
+from .conftest import NOW, closed_port_url
 from .helpers_actions import fixture_entry, world_state  # noqa: F401
 from .helpers_dashboard import (  # noqa: F401
     coordinators_of,
@@ -277,6 +277,10 @@ def test_poster_cache_keeps_the_latest() -> None:
     assert cache.get(("movie", 0)) is None
     assert cache.get(("movie", MAX_CACHED)) == (b"x", "image/png")
     assert cache.signature("movie", 1) != PosterCache().signature("movie", 1)
+    for tmdb_id in range(MAX_CACHED + 1):
+        cache.remote_url("tv", tmdb_id, f"https://image.example/{tmdb_id}.jpg")
+    assert cache.source(("tv", 0)) is None
+    assert cache.source(("tv", MAX_CACHED)) == f"https://image.example/{MAX_CACHED}.jpg"
 
 
 async def test_status_view_lists_health_problems(
@@ -559,6 +563,10 @@ async def test_poster_of_a_title_no_library_has(
         assert await response.read() == PNG
         response = await client.get(
             cache.remote_url("movie", 999_999_997, f"{base}/missing.png")
+        )
+        assert response.content_type == "image/svg+xml"
+        response = await client.get(
+            cache.remote_url("movie", 999_999_996, f"{closed_port_url()}/poster.png")
         )
         assert response.content_type == "image/svg+xml"
     finally:
