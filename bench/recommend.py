@@ -1,0 +1,139 @@
+"""Time the recommendation engine at the large scale (200,000 plays, 30 users, 23,000 titles).
+
+As `recommend` runs it after the snapshot is loaded: one user's taste profile, then the
+engine's ranking over the TMDB recommendations of their 8 heaviest seeds (the lists the
+simulated TMDB serves, held in memory as the database cache hands them over); and every
+user's profile at once. Reports the median engine time, the household profiles' time and
+the memory the results keep (tracemalloc). TMDB requests are bounded by the catalogue's
+budget whatever the scale (tests/test_recommend.py: at most 20 cold, none warm).
+
+    PYTHONPATH=. python bench/recommend.py [--scale large] [--samples 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+import gc
+import statistics
+import time
+import tracemalloc
+
+from custom_components.smartplex.actions.catalogue import RELATED_FETCHES
+from custom_components.smartplex.engine.models import Identity, Play, TitleInfo
+from custom_components.smartplex.engine.profile import build_profile, profiles_by_user
+from custom_components.smartplex.engine.recommend import (
+    MappingGraph,
+    RecommendOptions,
+    ranked_edges,
+    recommend,
+    seeds_for,
+)
+from simulator.world import MOVIE_GENRES, TV_GENRES, Title, World
+
+NOW = datetime(2026, 3, 14, 12, tzinfo=UTC)
+
+
+def identity(title: Title) -> Identity:
+    """Return a simulated title's identity."""
+    return Identity(title.kind, title.tmdb_id)
+
+
+def snapshot(world: World) -> tuple[list[Play], dict[Identity, TitleInfo]]:
+    """Return the world's plays and titles as the database hands them to the engine."""
+    titles = {}
+    for title in world.titles.values():
+        names = MOVIE_GENRES if title.kind == "movie" else TV_GENRES
+        titles[identity(title)] = TitleInfo(
+            identity=identity(title),
+            title=title.title,
+            year=title.year,
+            release_date=title.release,
+            genres=tuple(names[genre] for genre in title.genre_ids if genre in names),
+            vote_average=title.vote_average,
+            vote_count=title.vote_count,
+            popularity=title.popularity,
+        )
+    plays = []
+    for _, started, stopped, user, kind, item, percent, *_ in world.plays:
+        if kind == "movie":
+            title = world.movies[item].info
+            season = episode = None
+        else:
+            _, series_id, season, episode, *_ = world.episodes[item]
+            title = world.series[series_id].info
+        plays.append(
+            Play(
+                user_id=str(user),
+                identity=identity(title),
+                started=datetime.fromtimestamp(started, UTC),
+                watched_seconds=stopped - started,
+                percent_complete=percent,
+                season=season,
+                episode=episode,
+            )
+        )
+    return plays, titles
+
+
+def main() -> None:
+    """Build the world, then time the engine per user and for the household."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="large")
+    parser.add_argument("--samples", type=int, default=5)
+    args = parser.parse_args()
+    world = World(args.scale, seed=1, now=NOW)
+    plays, titles = snapshot(world)
+    by_identity = {identity(title): title for title in world.titles.values()}
+    owned = {identity(m.info) for m in world.movies.values()} | {
+        identity(s.info) for s in world.series.values()
+    }
+    users = sorted({play.user_id for play in plays})
+    options = RecommendOptions(count=10, exclude=owned, max_seeds=RELATED_FETCHES)
+    engine_ms: list[float] = []
+    retained: list[float] = []
+    for user in users[: args.samples]:
+        mine = [play for play in plays if play.user_id == user]
+        seeds = seeds_for(build_profile(mine, titles, now=NOW), options)
+        graph = MappingGraph(
+            {
+                seed.identity: ranked_edges(
+                    [
+                        identity(t)
+                        for t in world.related(
+                            by_identity[seed.identity], "recommendations"
+                        )
+                    ]
+                )
+                for seed in seeds
+            }
+        )
+        started = time.perf_counter()
+        profile = build_profile(mine, titles, now=NOW)
+        result = recommend(profile, graph, titles, options)
+        engine_ms.append((time.perf_counter() - started) * 1000)
+        assert len(result) == options.count
+        # Memory in a second pass: tracemalloc slows Python down several times.
+        del profile, result
+        gc.collect()
+        tracemalloc.start()
+        kept = recommend(build_profile(mine, titles, now=NOW), graph, titles, options)
+        gc.collect()
+        retained.append(tracemalloc.get_traced_memory()[0] / 1e6)
+        tracemalloc.stop()
+        del kept
+    started = time.perf_counter()
+    profiles = profiles_by_user(plays, titles, now=NOW)
+    household_s = time.perf_counter() - started
+    print(
+        f"{args.scale}: {len(plays):,} plays, {len(users)} users, {len(titles):,} titles\n"
+        f"recommend for one user, engine time (profile + ranking), median of "
+        f"{len(engine_ms)}: {statistics.median(engine_ms):.0f} ms "
+        f"(max {max(engine_ms):.0f} ms)\n"
+        f"memory the results keep: {max(retained):.1f} MB at most\n"
+        f"household profiles ({len(profiles)} users): {household_s * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
