@@ -75,6 +75,11 @@ async def _synced(
     last = simulator.world.plays[-1]
     freezer.move_to(dt_util.utc_from_timestamp(last[2] + 60))
     await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+    await _past_cooldown(hass, freezer)
+
+
+async def _past_cooldown(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the time pass after which the figures update again, and wait for them."""
     freezer.tick(timedelta(seconds=COOLDOWN + 1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -107,9 +112,7 @@ async def test_today_sensors_match_the_world(
     )
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    freezer.tick(timedelta(seconds=COOLDOWN + 1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await _past_cooldown(hass, freezer)
     assert hass.states.get("sensor.tautulli_watch_time_today").state == "0.0"
     assert hass.states.get("sensor.tautulli_transcode_share_today").state == "unknown"
 
