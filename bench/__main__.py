@@ -207,6 +207,30 @@ ROWS: list[tuple[str, tuple[str, ...], float, str]] = [
         MS,
         "{:.0f}",
     ),
+    (
+        "database's first full sync, in the background (s)",
+        ("database_first_sync", "seconds"),
+        1,
+        "{:.1f}",
+    ),
+    (
+        "... its CPU (s)",
+        ("database_first_sync", "cpu_seconds"),
+        1,
+        "{:.2f}",
+    ),
+    (
+        "... MB it downloaded",
+        ("database_first_sync", "upstream", "bytes"),
+        MB,
+        "{:.2f}",
+    ),
+    (
+        "... its longest loop stall, loop busy (ms)",
+        ("database_first_sync", "longest_busy"),
+        MS,
+        "{:.0f}",
+    ),
     ("CPU of one full refresh (s)", ("full_refresh", "cpu_seconds"), 1, "{:.2f}"),
     (
         "... / orjson parse of the same bytes",
@@ -308,7 +332,7 @@ def render(scale: str, results: dict[str, dict[str, Any] | None]) -> str:
     failures = [
         f"{stack} {part}: {', '.join(names)}"
         for stack, result in results.items()
-        for part in ("setup", "full_refresh", "full_resync")
+        for part in ("setup", "database_first_sync", "full_refresh", "full_resync")
         if (names := _get(result, part, "failed"))
     ]
     if failures:
