@@ -171,7 +171,7 @@ async def test_cache_per_user_and_history(
     again = await rerank(
         llm, "recommend", PROFILE, CANDIDATES, user="anna", history="h1", cache=cache
     )
-    assert again is first
+    assert again == first
     assert len(simulator.openai.requests) == 2
     await rerank(
         llm, "recommend", PROFILE, CANDIDATES, user="anna", history="h2", cache=cache
@@ -182,6 +182,29 @@ async def test_cache_per_user_and_history(
         llm, "recommend", PROFILE, CANDIDATES, user="anna", history="h1", cache=cache
     )
     assert len(simulator.openai.requests) == 6
+
+
+async def test_only_the_head_is_reranked_the_rest_follows(
+    simulator: Simulator, make_provider: Callable[..., OpenAIProvider]
+) -> None:
+    """Past MAX_CANDIDATES the candidates keep engine order; a new tail does not miss the cache."""
+    simulator.openai.responder = reverse_engine
+    many = [
+        Candidate(f"movie:{n}", f"Title {n}", 2000, "", {})
+        for n in range(1, MAX_CANDIDATES + 101)
+    ]
+    cache = RerankCache()
+    llm = make_provider()
+    result = await rerank(llm, "recommend", PROFILE, many, cache=cache)
+    head = [c.id for c in many[:MAX_CANDIDATES]]
+    assert len(prompt_data(simulator.openai.requests[0])["candidates"]) <= len(head)
+    assert sorted(result.ids[:MAX_CANDIDATES]) == sorted(head)
+    assert result.ids[0] != head[0]
+    assert result.ids[MAX_CANDIDATES:] == [c.id for c in many[MAX_CANDIDATES:]]
+    other_tail = [*many[:MAX_CANDIDATES], Candidate("movie:9999", "New", 2001)]
+    again = await rerank(llm, "recommend", PROFILE, other_tail, cache=cache)
+    assert again.ids == [*result.ids[:MAX_CANDIDATES], "movie:9999"]
+    assert len(simulator.openai.requests) == 2
 
 
 def test_prompt_is_bounded_whatever_the_library() -> None:

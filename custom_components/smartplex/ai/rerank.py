@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import hashlib
 import json
 import random
@@ -74,14 +74,13 @@ class RerankCache:
 def cache_key(
     task: str, user: str | None, history: str, candidates: Sequence[Candidate]
 ) -> str:
-    """Return the cache key of a re-ranking."""
-    # Only the first MAX_CANDIDATES can be shown: the rest count by id, title and year.
+    """Return the cache key of the re-ranking of the first MAX_CANDIDATES candidates."""
+    # Only those can be shown; the rest follow in engine order, added after the lookup.
     shown = [
         [c.id, c.title, c.year, c.summary, dict(c.facts)]
         for c in candidates[:MAX_CANDIDATES]
     ]
-    rest = [[c.id, c.title, c.year] for c in candidates[MAX_CANDIDATES:]]
-    text = json.dumps([task, user, history, shown, rest], sort_keys=True, default=str)
+    text = json.dumps([task, user, history, shown], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -125,11 +124,15 @@ async def rerank(
         return engine_result(candidates, "no_provider")
     if len(candidates) < 2:
         return engine_result(candidates, None)
-    key = cache_key(task, user, history, candidates)
+    # Only the head can be shown, so only the head is re-ranked (and cached); the rest
+    # keeps the engine's order after it, which keeps a huge candidate list cheap.
+    head = candidates[:MAX_CANDIDATES]
+    rest = [candidate.id for candidate in candidates[MAX_CANDIDATES:]]
+    key = cache_key(task, user, history, head)
     if cache is not None and (cached := cache.get(key)) is not None:
-        return cached
+        return replace(cached, ids=cached.ids + rest)
     # The engine's best that fit the prompt; the rest keep their place after them.
-    fitted = fit_prompt(task, profile, candidates)
+    fitted = fit_prompt(task, profile, head)
     order = fitted.ids
     known = set(order)
     # Shuffled (the same way for the same question) and reversed for the second vote,
@@ -157,10 +160,10 @@ async def rerank(
         return engine_result(
             candidates, AIInvalidOutputError.translation_key, budget.used
         )
-    result = _tally(candidates, ballots, budget.used, prompts)
+    result = _tally(head, ballots, budget.used, prompts)
     if cache is not None:
         cache.put(key, result)
-    return result
+    return replace(result, ids=result.ids + rest)
 
 
 def _tally(
