@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smartplex.ai.prompts import MAX_CANDIDATES
 from custom_components.smartplex.ai.rerank import RerankCache
 from custom_components.smartplex.store import async_get_store
-from custom_components.smartplex.store.plans import load_plan
+from custom_components.smartplex.store.plans import StoredPlan, load_plan
 from simulator import Simulator
 
 from .conftest import setup_entry
@@ -61,6 +61,15 @@ def backwards(body: dict[str, Any]) -> Any:
     ids = sorted((c["id"] for c in shown(body)["candidates"]), key=int, reverse=True)
     ranking = [INVENTED] + [{"id": i, "reason": f"Pick {i}."} for i in ids]
     return {"json": {"ranking": ranking[: len(ids)]}}
+
+
+async def stored_plan(hass: HomeAssistant, plan_id: str) -> StoredPlan:
+    """Return a plan as the database holds it."""
+    plan = await hass.async_add_executor_job(
+        async_get_store(hass).run, partial(load_plan, plan_id=plan_id)
+    )
+    assert plan is not None
+    return plan
 
 
 async def engine_only(
@@ -139,10 +148,7 @@ async def test_cleanup_plan_reordered_never_changed(
         hass, "plan_cleanup", {"target_percent": 40, "instance": "Radarr"}
     )
     assert made["ai"] == {"reranked": True, "fallback": None}
-    stored = await hass.async_add_executor_job(
-        async_get_store(hass).run, partial(load_plan, plan_id=made["plan_id"])
-    )
-    assert stored is not None
+    stored = await stored_plan(hass, made["plan_id"])
     assert len(stored.items) > 1
     assert stored.intact
     engine_keys = [item["key"] for item in stored.items]
@@ -180,8 +186,5 @@ async def test_cleanup_plan_falls_back_once(
         hass, "plan_cleanup", {"target_percent": 40, "instance": "Radarr"}
     )
     assert made["ai"] == {"reranked": False, "fallback": fallback}
-    stored = await hass.async_add_executor_job(
-        async_get_store(hass).run, partial(load_plan, plan_id=made["plan_id"])
-    )
-    assert stored is not None
+    stored = await stored_plan(hass, made["plan_id"])
     assert made["items"] == stored.items
