@@ -234,3 +234,48 @@ async def test_injection_writes_nothing_beyond_the_policy(
         "smartplex_request_triaged",
     }
     assert {r.action for r in await audit_trail(hass)} <= {"request_approved"}
+
+
+async def test_add_that_auto_add_would_make_today_runs_at_once(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """With auto-add on, adding today's pick runs at once (as the autopilot); others are proposed."""
+    await loaded(hass, tmp_path, simulator, {}, autopilot=False)
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.tmdb_auto_add_movies"}, blocking=True
+    )
+    picks = await hass.services.async_call(
+        DOMAIN,
+        "auto_add",
+        {"media_type": "movie", "dry_run": True},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(picks, dict)
+    pick = picks["titles"][0]["tmdb_id"]
+    other = next(
+        title.tmdb_id
+        for title in simulator.world.titles.values()
+        if title.kind == "movie"
+        and simulator.world.movie_by_tmdb(title.tmdb_id) is None
+        and title.tmdb_id not in {row["tmdb_id"] for row in picks["titles"]}
+    )
+    simulator.openai.script(
+        [
+            {
+                "tool_calls": [
+                    {"name": "add_movie", "arguments": {"tmdb_id": pick}},
+                    {"name": "add_movie", "arguments": {"tmdb_id": other}},
+                ]
+            },
+            "Okay.",
+        ]
+    )
+    response = await ask(hass, "Add those two movies")
+    assert [d["allowed_by"] for d in response["done"]] == ["auto_add_movies"]
+    assert simulator.world.movie_by_tmdb(pick) is not None
+    assert simulator.world.movie_by_tmdb(other) is None
+    [proposed] = response["proposal"]["actions"]
+    assert proposed["arguments"]["tmdb_id"] == other
+    [added] = [r for r in await audit_trail(hass) if r.action == "movie_added"]
+    assert added.source == "autopilot"

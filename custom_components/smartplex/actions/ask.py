@@ -27,6 +27,7 @@ from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.models import SmartPlexConfigEntry
 from custom_components.smartplex.store.proposals import ProposedAction
 
+from .autoadd import SOURCE_AUTOPILOT
 from .autopilot import autopilot_allows
 from .common import Caller, invalid
 
@@ -191,10 +192,15 @@ class ToolGate:
     async def _run(
         self, tool: SmartPlexTool, arguments: dict[str, Any], autopilot: str
     ) -> dict[str, Any]:
-        """Run a write an autopilot allows through its action (audit trail, event)."""
+        """Run a write an autopilot allows through its action (audit trail, event).
+
+        It runs as the autopilot's (for the asking user), so the autopilot's daily caps
+        count it.
+        """
         assert tool.action is not None
+        autopilot_caller = Caller(source=SOURCE_AUTOPILOT, context=self.caller.context)
         data = await tool.action.handler(
-            self.hass, self.entry, self.caller, **arguments
+            self.hass, self.entry, autopilot_caller, **arguments
         )
         summary = _described(tool.action.name, arguments)
         self.done.append(
