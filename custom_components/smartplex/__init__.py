@@ -17,6 +17,7 @@ from .database_sync import DatabaseSync
 from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData, SmartPlexService
+from .releases import async_remove_entry_releases, async_setup_releases
 from .service_setup import async_start_service, create_service
 from .services import async_setup_services
 from .shipped_blueprints import async_install_blueprints
@@ -70,6 +71,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) ->
         assistant=await async_create_assistant(hass, entry.options),
     )
     await async_setup_push(hass, entry)
+    await async_setup_releases(hass, entry)
     if opened:
         database = DatabaseSync(hass, entry, async_get_store(hass))
         entry.runtime_data.database = database
@@ -114,9 +116,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartPlexConfigEntry) -> None:
-    """Remove SmartPlex's webhooks from the services and delete its database.
+    """Remove SmartPlex's webhooks from the services, delete its database and releases.
 
     The database (history, links, sync log) is not kept for a reinstall.
     """
     await async_delete_store(hass)
     await async_remove_entry_push(hass, entry, create_client)
+    await async_remove_entry_releases(hass)

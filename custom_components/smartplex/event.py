@@ -1,7 +1,8 @@
-"""Event entities for SmartPlex: downloads, health, requests and playback.
+"""Event entities for SmartPlex: downloads, health, releases, requests and playback.
 
-Push notifications feed every one of them; the Overseerr request entity also learns of
-changes seen between polls, and a change seen both ways fires once.
+Push notifications feed them; the release entities follow the polled calendar
+(releases.py); the Overseerr request entity also learns of changes seen between polls,
+and a change seen both ways fires once.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from .api.push import (
     CATEGORY_DOWNLOAD,
     CATEGORY_HEALTH,
     CATEGORY_PLAYBACK,
+    CATEGORY_RELEASE,
     CATEGORY_REQUEST,
     REFRESH_REQUEST_EVENTS,
     PushNotification,
     PushValue,
 )
+from .calendar import RELEASE_KINDS
 from .const import SERVICE_RADARR, SERVICE_SONARR, SERVICE_TAUTULLI
 from .coordinator import SmartPlexCoordinator
 from .entity import SmartPlexEntity
@@ -32,6 +35,7 @@ from .overseerr_coordinator import (
     OverseerrRequestEventsCoordinator,
     RequestEvent,
 )
+from .releases import EVENT_AIRED
 from .webhook import push_signal
 
 # Read-only platform: the coordinators serialise requests.
@@ -48,6 +52,10 @@ REQUEST_EVENT_TYPES = [
 DOWNLOAD_EVENT_TYPES = ["failed", "grabbed", "imported", "upgraded"]
 HEALTH_EVENT_TYPES = ["issue", "restored"]
 PLAYBACK_EVENT_TYPES = ["paused", "resumed", "started", "stopped", "watched"]
+RELEASE_EVENT_TYPES = {
+    SERVICE_SONARR: [EVENT_AIRED],
+    SERVICE_RADARR: sorted(kind for _, kind, _ in RELEASE_KINDS),
+}
 
 
 async def async_setup_entry(
@@ -74,6 +82,12 @@ async def async_setup_entry(
                     "health_event",
                     CATEGORY_HEALTH,
                     HEALTH_EVENT_TYPES,
+                ),
+                SmartPlexPushEvent(
+                    coordinators.status,
+                    "release",
+                    CATEGORY_RELEASE,
+                    RELEASE_EVENT_TYPES[service.service_type],
                 ),
             ]
         elif service.service_type == SERVICE_TAUTULLI:

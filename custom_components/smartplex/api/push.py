@@ -20,6 +20,7 @@ CATEGORY_DOWNLOAD = "download"
 CATEGORY_HEALTH = "health"
 CATEGORY_LIBRARY = "library"
 CATEGORY_PLAYBACK = "playback"
+CATEGORY_RELEASE = "release"
 CATEGORY_REQUEST = "request"
 CATEGORY_TEST = "test"
 
