@@ -26,6 +26,8 @@ from custom_components.smartplex.coordinator import all_coordinators
 from simulator import Simulator
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+# Port 1 on loopback: a privileged port nothing listens on, known without opening a socket.
+UNREACHABLE_URL = "http://127.0.0.1:1"
 TITLES = {
     "overseerr": "Overseerr",
     "radarr": "Radarr",
@@ -38,6 +40,18 @@ TITLES = {
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Enable loading SmartPlex from custom_components in every test."""
+
+
+@pytest.fixture
+async def hass(hass: HomeAssistant) -> HomeAssistant:
+    """Give Home Assistant an internal URL on loopback where nothing listens.
+
+    Without one, the URL push registers in the simulated services is built from the
+    harness's mocked source address (10.10.10.10), and each delivery the services try
+    becomes a pytest-socket warning. Tests that receive pushes use `ha_url` instead.
+    """
+    hass.config.internal_url = UNREACHABLE_URL
+    return hass
 
 
 @pytest.fixture
