@@ -253,8 +253,8 @@ class HistoryDatabaseSync(ServiceSync):
         with suppress(TimeoutError):
             async with asyncio.timeout(LIBRARY_WAIT):
                 # Settled is a state of three objects (written, failing, unsupported).
-                while not all(sync.settled for sync in self._libraries):  # noqa: ASYNC110
-                    await asyncio.sleep(LIBRARY_CHECK)
+                while not all(sync.settled for sync in self._libraries):
+                    await _wait_for_a_library(self._libraries)
         added = 0
         while not self.state.full_done:
             total, rows = await self.client.history_parsed(
@@ -441,3 +441,23 @@ def _title_ids(
             else None
         )
     return memo[key]
+
+
+async def _wait_for_a_library(libraries: list[LibraryDatabaseSync]) -> None:
+    """Return when a library is written, or after LIBRARY_CHECK at the latest.
+
+    A write wakes it at once (no timer involved); a library that cannot be written (its
+    service failing or unsupported) is noticed by the next check.
+    """
+    waits = [
+        asyncio.ensure_future(library.written.wait())
+        for library in libraries
+        if not library.settled
+    ]
+    try:
+        await asyncio.wait(
+            waits, timeout=LIBRARY_CHECK, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        for wait in waits:
+            wait.cancel()

@@ -37,6 +37,8 @@ class LibraryDatabaseSync(ServiceSync):
         self._dirty = False
         # Whether the library was written (or could not be): plays match titles by it.
         self._written_once = False
+        # Set once the library was written (or could not be): wakes the history sync.
+        self.written = asyncio.Event()
         # Called after a write that changed titles (plays match titles again).
         self.on_change: list[Callable[[], None]] = []
 
@@ -101,6 +103,7 @@ class LibraryDatabaseSync(ServiceSync):
             return
         finally:
             self._written_once = True
+            self.written.set()
         if added or changed:
             await self._async_log(started, added=added, changed=changed)
             for notify in self.on_change:
