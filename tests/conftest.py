@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 import socket
 from types import MappingProxyType
 from typing import Any
@@ -43,13 +44,18 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-async def hass(hass: HomeAssistant) -> HomeAssistant:
-    """Give Home Assistant an internal URL on loopback where nothing listens.
+async def hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
+    """Give Home Assistant a configuration directory of its own and a loopback internal URL.
 
-    Without one, the URL push registers in the simulated services is built from the
-    harness's mocked source address (10.10.10.10), and each delivery the services try
-    becomes a pytest-socket warning. Tests that receive pushes use `ha_url` instead.
+    The harness's shared configuration directory would carry SmartPlex's database (and the
+    blueprints and sentences it installs) from one test to the next: a history already
+    synced by an earlier test left today's figures at another test's plays.
+
+    Without an internal URL, the URL push registers in the simulated services is built
+    from the harness's mocked source address (10.10.10.10), and each delivery the services
+    try becomes a pytest-socket warning. Tests that receive pushes use `ha_url` instead.
     """
+    hass.config.config_dir = str(tmp_path)
     hass.config.internal_url = UNREACHABLE_URL
     return hass
 
