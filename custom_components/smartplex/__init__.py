@@ -17,6 +17,12 @@ from .database_sync import DatabaseSync
 from .intents import async_setup_intents, async_sync_sentences
 from .llm_api import async_setup_llm_api
 from .models import SmartPlexConfigEntry, SmartPlexData, SmartPlexService
+from .push_setup import (
+    async_remove_entry_push,
+    async_remove_services_push,
+    async_setup_push,
+    async_start_push,
+)
 from .releases import async_remove_entry_releases, async_setup_releases
 from .service_setup import async_start_service, create_service
 from .services import async_setup_services
@@ -26,12 +32,6 @@ from .store import (
     async_delete_store,
     async_get_store,
     async_open_store,
-)
-from .webhook import (
-    async_remove_entry_push,
-    async_remove_services_push,
-    async_setup_push,
-    async_start_push,
 )
 from .websocket_api import async_setup_websocket_api
 

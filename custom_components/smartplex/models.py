@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from .assistant import Assistant
     from .coordinator import ServiceClient
     from .database_sync import DatabaseSync
+    from .push_setup import PushStore
     from .service_setup import ServiceCoordinators
-    from .webhook import PushManager, PushStore
+    from .webhook import PushManager
 
 type SmartPlexConfigEntry = ConfigEntry[SmartPlexData]
 

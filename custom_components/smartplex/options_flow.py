@@ -74,9 +74,9 @@ from .dashboard_create import (
 from .engine.triage_policies import Policy, parse_user_rules
 from .flow_helpers import KEY_SELECTOR, URL_SELECTOR, normalize_url
 from .models import SmartPlexConfigEntry, SmartPlexService
+from .push_setup import push_status, valid_notify_targets
 from .store import StoreError, async_get_store
 from .store.users import LinkChoices, link_choices
-from .webhook import push_status, valid_notify_targets
 
 MAX_CAP = 1000
 # Not stored: a list of services whose webhook is re-created when the options are saved.

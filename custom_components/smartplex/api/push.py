@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 import re
 from typing import Any
 
+from .overseerr import OverseerrClient
 from .parse import JsonDict, as_dict, dict_list, opt_int, opt_str, str_tuple, to_bool
+from .radarr import RadarrClient
+from .sonarr import SonarrClient
+from .tautulli import TautulliClient
 
 type PushValue = str | int | bool | None
 
@@ -446,3 +450,23 @@ def overseerr_template(instance: str) -> str:
         '"{{extra}}": []'
         "}"
     )
+
+
+async def async_remove_registration(client: Any, record: Mapping[str, Any]) -> None:
+    """Delete what SmartPlex registered in a service."""
+    remote_id = record.get("remote_id")
+    if remote_id is None:
+        return
+    if isinstance(client, SonarrClient | RadarrClient):
+        await client.delete_notification(int(remote_id))
+    elif isinstance(client, TautulliClient):
+        await client.delete_notifier(int(remote_id))
+    elif isinstance(client, OverseerrClient):
+        settings = await client.webhook_settings()
+        if settings.webhook_url == record.get("remote_url"):
+            await client.set_webhook_settings(
+                enabled=False,
+                webhook_url="",
+                types=settings.types,
+                json_payload=settings.json_payload or "",
+            )
