@@ -15,16 +15,9 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import (
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfDataRate,
-    UnitOfInformation,
-    UnitOfTime,
-)
+from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -36,14 +29,16 @@ from .api.tautulli_models import Activity, StreamSession, TautulliUser
 from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem
 from .const import SERVICE_SONARR, SERVICE_TMDB
 from .coordinator import SmartPlexCoordinator, all_coordinators
-from .daily_statistics import SIGNAL_DAILY_UPDATED, DailyStatistics
 from .dashboard import session_poster
-from .engine.daily_statistics import DayTotals
 from .entity import SmartPlexEntity, service_device_info
+from .history_sensors import (
+    DAILY_SENSORS,
+    SmartPlexDailySensor,
+    SmartPlexHistorySyncSensor,
+)
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .overseerr_coordinator import OverseerrCoordinators
 from .recommendation_sensors import ReadyNextWeekSensor, RecommendationsReadySensor
-from .sync_history import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
 from .tautulli_coordinator import TautulliCoordinators, TautulliUsersCoordinator
 
 # Read-only platform: the coordinators serialise requests.
@@ -227,39 +222,6 @@ PLAYS_TODAY_SENSOR = SmartPlexSensorEntityDescription[list[HistoryRow]](
     translation_key="plays_today",
     value_fn=len,
     state_class=SensorStateClass.TOTAL,
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SmartPlexDailySensorEntityDescription(SensorEntityDescription):
-    """Describes a sensor of today's plays, from the SmartPlex database."""
-
-    value_fn: Callable[[DayTotals], StateType]
-
-
-DAILY_SENSORS = (
-    SmartPlexDailySensorEntityDescription(
-        key="watch_time_today",
-        translation_key="watch_time_today",
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.HOURS,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.TOTAL,
-        value_fn=lambda day: round(day.watch_seconds / 3600, 2),
-    ),
-    SmartPlexDailySensorEntityDescription(
-        key="peak_concurrent_streams_today",
-        translation_key="peak_concurrent_streams_today",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda day: day.peak_concurrent_streams,
-    ),
-    SmartPlexDailySensorEntityDescription(
-        key="transcode_share_today",
-        translation_key="transcode_share_today",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda day: day.transcode_share,
-    ),
 )
 
 
@@ -586,73 +548,3 @@ class SmartPlexLastSyncSensor(SensorEntity):
     def native_value(self) -> datetime | None:
         """Return the shown time of the last successful fetch."""
         return self._shown
-
-
-class SmartPlexHistorySyncSensor(SensorEntity):
-    """How much of Tautulli's play history is in the SmartPlex database (percent)."""
-
-    _attr_has_entity_name = True
-    _attr_translation_key = "history_sync"
-    _attr_native_unit_of_measurement = PERCENTAGE
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-    _attr_should_poll = False
-
-    def __init__(self, service: SmartPlexService, sync: HistoryDatabaseSync) -> None:
-        """Initialise the sensor on the Tautulli device."""
-        self._sync = sync
-        self._attr_unique_id = f"{service.subentry_id}_history_sync"
-        self._attr_device_info = service_device_info(service)
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the sync's progress."""
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                SIGNAL_HISTORY_PROGRESS.format(self._sync.instance),
-                self.async_write_ha_state,
-            )
-        )
-
-    @property
-    def native_value(self) -> float | None:
-        """Return the share of the first full sync that is done."""
-        return self._sync.progress
-
-
-class SmartPlexDailySensor(SensorEntity):
-    """One of today's figures of the household's plays (local day, from the database)."""
-
-    _attr_has_entity_name = True
-    _attr_should_poll = False
-    entity_description: SmartPlexDailySensorEntityDescription
-
-    def __init__(
-        self,
-        service: SmartPlexService,
-        daily: DailyStatistics,
-        description: SmartPlexDailySensorEntityDescription,
-    ) -> None:
-        """Initialise the sensor on the Tautulli device."""
-        self.entity_description = description
-        self._daily = daily
-        self._attr_unique_id = f"{service.subentry_id}_{description.key}"
-        self._attr_device_info = service_device_info(service)
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the daily figures."""
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, SIGNAL_DAILY_UPDATED, self.async_write_ha_state
-            )
-        )
-
-    @property
-    def available(self) -> bool:
-        """Return whether the figures were worked out yet."""
-        return self._daily.today is not None
-
-    @property
-    def native_value(self) -> StateType:
-        """Return today's figure."""
-        today = self._daily.today
-        return None if today is None else self.entity_description.value_fn(today)
