@@ -8,7 +8,7 @@ Tautulli's activity.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -16,12 +16,11 @@ import sqlite3
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.api import RadarrClient
 from custom_components.smartplex.arr_coordinator import disk_of
-from custom_components.smartplex.const import DOMAIN, SERVICE_TAUTULLI
+from custom_components.smartplex.const import SERVICE_TAUTULLI
 from custom_components.smartplex.engine.cleanup import (
     FOLLOW_DAYS,
     CleanupCandidate,
@@ -33,7 +32,7 @@ from custom_components.smartplex.engine.cleanup import (
 from custom_components.smartplex.engine.models import Identity, LibraryEntry
 from custom_components.smartplex.library import LibraryItem
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
-from custom_components.smartplex.store import StoreError, async_get_store
+from custom_components.smartplex.store import async_from_store, async_get_store
 from custom_components.smartplex.store.loaders import async_load_requests
 from custom_components.smartplex.store.usage import load_tallies
 from custom_components.smartplex.tautulli_coordinator import TautulliCoordinators
@@ -59,18 +58,6 @@ class Snapshot:
     # Per root folder: (instance title, total bytes, free bytes).
     disks: dict[str, tuple[str, int, int]]
     services: dict[str, SmartPlexService]
-
-
-async def async_from_store[ResultT](job: Awaitable[ResultT]) -> ResultT:
-    """Await a database job, refusing with a translated error if the database fails."""
-    try:
-        return await job
-    except StoreError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="database_unavailable",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 def _streaming(

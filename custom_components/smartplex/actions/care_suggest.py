@@ -24,9 +24,10 @@ from custom_components.smartplex.engine.upgrades import (
     suggest_upgrades,
 )
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
+from custom_components.smartplex.store import async_from_store
 from custom_components.smartplex.store.loaders import async_load_plays
 
-from .care_snapshot import Snapshot, async_from_store, async_snapshot
+from .care_snapshot import Snapshot, async_snapshot
 from .common import Caller, arr_client, label, upstream
 
 CUTOFF_PAGE_SIZE = 1000

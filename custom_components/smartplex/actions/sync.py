@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.smartplex.const import DOMAIN, SERVICE_TYPES
 from custom_components.smartplex.coordinator import all_coordinators
@@ -16,6 +15,7 @@ from custom_components.smartplex.store import (
     StoreError,
     async_begin_audit,
     async_finish_audit,
+    database_unavailable,
 )
 
 from .common import Caller, invalid, resolve_services
@@ -82,11 +82,7 @@ async def _async_rebuild(
         raise invalid("rebuild_needs_instance")
     database = entry.runtime_data.database
     if database is None:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="database_unavailable",
-            translation_placeholders={"error": NOT_OPENED},
-        )
+        raise database_unavailable(NOT_OPENED)
     record = await async_begin_audit(
         hass,
         action="database_rebuilt",
@@ -99,11 +95,7 @@ async def _async_rebuild(
         rebuilt = await database.async_rebuild(service.subentry_id)
     except StoreError as err:
         await async_finish_audit(hass, record, AuditStatus.FAILED, error=str(err))
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="database_unavailable",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise database_unavailable(str(err)) from err
     await async_finish_audit(
         hass,
         record,

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.exceptions import HomeAssistantError
-
-from custom_components.smartplex.const import DOMAIN, SERVICE_TYPES
+from custom_components.smartplex.const import SERVICE_TYPES
 from custom_components.smartplex.models import SmartPlexConfigEntry
-from custom_components.smartplex.store import StoreError
+from custom_components.smartplex.store import async_from_store, database_unavailable
 
 from .common import resolve_services
 
@@ -26,24 +24,13 @@ async def async_get_sync_log(
     """Return the newest sync runs first: what ran, when, rows added or changed, errors."""
     database = entry.runtime_data.database
     if database is None:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="database_unavailable",
-            translation_placeholders={"error": NOT_OPENED},
-        )
+        raise database_unavailable(NOT_OPENED)
     subentry_id = (
         resolve_services(entry, SERVICE_TYPES, instance)[0].subentry_id
         if instance is not None
         else None
     )
-    try:
-        runs = await database.async_read_log(subentry_id, kind, limit)
-    except StoreError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="database_unavailable",
-            translation_placeholders={"error": str(err)},
-        ) from err
+    runs = await async_from_store(database.async_read_log(subentry_id, kind, limit))
     return {
         "runs": [
             {

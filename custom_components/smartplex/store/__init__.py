@@ -17,9 +17,11 @@ from .core import (
     async_close_store,
     async_delete_store,
     async_finish_audit,
+    async_from_store,
     async_get_store,
     async_open_store,
     async_run_job,
+    database_unavailable,
 )
 from .schema import MIGRATIONS
 
@@ -35,7 +37,9 @@ __all__ = [
     "async_close_store",
     "async_delete_store",
     "async_finish_audit",
+    "async_from_store",
     "async_get_store",
     "async_open_store",
     "async_run_job",
+    "database_unavailable",
 ]

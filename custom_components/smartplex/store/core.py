@@ -6,7 +6,7 @@ that only the executor uses (one job at a time).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import replace
 from functools import partial
@@ -256,19 +256,29 @@ async def async_close_store(hass: HomeAssistant) -> None:
         await hass.async_add_executor_job(store.close)
 
 
+def database_unavailable(error: str) -> HomeAssistantError:
+    """Return the translated error of a database that cannot be read or written."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="database_unavailable",
+        translation_placeholders={"error": error},
+    )
+
+
+async def async_from_store[ResultT](job: Awaitable[ResultT]) -> ResultT:
+    """Await a database job, refusing with a translated error if the database fails."""
+    try:
+        return await job
+    except StoreError as err:
+        raise database_unavailable(str(err)) from err
+
+
 async def async_run_job[ResultT](
     hass: HomeAssistant, job: Callable[[sqlite3.Connection], ResultT]
 ) -> ResultT:
     """Run a job in one transaction in the executor; refuse with a translated error if it fails."""
     store = async_get_store(hass)
-    try:
-        return await hass.async_add_executor_job(store.transaction, job)
-    except StoreError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="database_unavailable",
-            translation_placeholders={"error": str(err)},
-        ) from err
+    return await async_from_store(hass.async_add_executor_job(store.transaction, job))
 
 
 async def async_begin_audit(
