@@ -10,6 +10,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
 )
 
@@ -22,10 +23,8 @@ from .conftest import setup_entry
 
 
 def capture(hass: HomeAssistant) -> list[Event]:
-    """Collect every release event."""
-    events: list[Event] = []
-    hass.bus.async_listen(f"{DOMAIN}_release", events.append)
-    return events
+    """Collect every release event, in the order fired."""
+    return async_capture_events(hass, f"{DOMAIN}_release")
 
 
 async def move_to(hass: HomeAssistant, when: datetime) -> None:

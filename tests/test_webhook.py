@@ -6,7 +6,7 @@ from datetime import timedelta
 import logging
 
 from aiohttp import ClientSession
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -31,8 +31,15 @@ from .conftest import closed_port_url, deliver, setup_entry
 def capture(hass: HomeAssistant, *categories: str) -> list[Event]:
     """Collect SmartPlex push events of some categories."""
     events: list[Event] = []
+
+    # A callback keeps the order events were fired in (a plain function would run in
+    # the executor, where two events fired together can be appended either way round).
+    @callback
+    def collect(event: Event) -> None:
+        events.append(event)
+
     for category in categories:
-        hass.bus.async_listen(f"{DOMAIN}_{category}", events.append)
+        hass.bus.async_listen(f"{DOMAIN}_{category}", collect)
     return events
 
 
