@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
-from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryDataWithId
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -44,7 +44,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-async def hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
+async def hass(hass: HomeAssistant, tmp_path: Path) -> AsyncIterator[HomeAssistant]:
     """Give Home Assistant a configuration directory of its own and a loopback internal URL.
 
     The harness's shared configuration directory would carry SmartPlex's database (and the
@@ -57,7 +57,13 @@ async def hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
     """
     hass.config.config_dir = str(tmp_path)
     hass.config.internal_url = UNREACHABLE_URL
-    return hass
+    yield hass
+    # Saved options reload the entry, and the reloaded coordinators schedule their debounced
+    # refresh: a test that ends there would leave that timer behind. Unload what is loaded.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
 
 
 @pytest.fixture

@@ -490,9 +490,6 @@ async def test_options_create_the_dashboard_once(
     assert await dashboards[DASHBOARD_URL_PATH].async_load(False) == edited
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["description_placeholders"]["dashboard"] == f"/{DASHBOARD_URL_PATH}"
-    # Saved options reload the entry: let that finish and unload, leaving no timer behind.
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_options_dashboard_without_dashboards(
