@@ -32,6 +32,8 @@ OVERSEERR_TYPES = {
     "MEDIA_DECLINED": 64,
     "MEDIA_AUTO_APPROVED": 128,
 }
+# Overseerr's stock template, as a real server returns it
+# (../shared/realworld/overseerr/python-overseerr__webhook_config.json).
 OVERSEERR_DEFAULT_PAYLOAD = json.dumps(
     {
         "notification_type": "{{notification_type}}",
@@ -51,9 +53,27 @@ OVERSEERR_DEFAULT_PAYLOAD = json.dumps(
             "requestedBy_email": "{{requestedBy_email}}",
             "requestedBy_username": "{{requestedBy_username}}",
             "requestedBy_avatar": "{{requestedBy_avatar}}",
+            "requestedBy_settings_discordId": "{{requestedBy_settings_discordId}}",
+            "requestedBy_settings_telegramChatId": "{{requestedBy_settings_telegramChatId}}",
         },
-        "{{issue}}": None,
-        "{{comment}}": None,
+        "{{issue}}": {
+            "issue_id": "{{issue_id}}",
+            "issue_type": "{{issue_type}}",
+            "issue_status": "{{issue_status}}",
+            "reportedBy_email": "{{reportedBy_email}}",
+            "reportedBy_username": "{{reportedBy_username}}",
+            "reportedBy_avatar": "{{reportedBy_avatar}}",
+            "reportedBy_settings_discordId": "{{reportedBy_settings_discordId}}",
+            "reportedBy_settings_telegramChatId": "{{reportedBy_settings_telegramChatId}}",
+        },
+        "{{comment}}": {
+            "comment_message": "{{comment_message}}",
+            "commentedBy_email": "{{commentedBy_email}}",
+            "commentedBy_username": "{{commentedBy_username}}",
+            "commentedBy_avatar": "{{commentedBy_avatar}}",
+            "commentedBy_settings_discordId": "{{commentedBy_settings_discordId}}",
+            "commentedBy_settings_telegramChatId": "{{commentedBy_settings_telegramChatId}}",
+        },
         "{{extra}}": [],
     }
 )
@@ -309,9 +329,16 @@ def arr_manual_interaction(
         "downloadId": item.download_id,
         "downloadStatus": "Warning",
         "downloadStatusMessages": [{"title": item.title, "messages": [message]}],
-        "release": _release(item),
+        # The grabbed release as the download history remembers it (no quality).
+        "release": {
+            "releaseTitle": item.title,
+            "indexer": "SimIndexer (Prowlarr)",
+            "size": item.size,
+        },
         **_media(world, item),
     }
+    # Radarr names the movie only; the remote (parsed) movie is for grabs and imports.
+    body.pop("remoteMovie", None)
     return arr_envelope(item.service, "ManualInteractionRequired", body)
 
 

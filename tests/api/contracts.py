@@ -21,6 +21,8 @@ TAUTULLI_EXTRA = {
     "add_notifier_config": {"agent_id"},
     "set_notifier_config": {"notifier_id", "agent_id"},
     "delete_notifier": {"notifier_id"},
+    # api2.py notify(notifier_id, subject, body, **kwargs): headers, script_args.
+    "notify": {"notifier_id", "subject", "body", "headers", "script_args"},
 }
 TAUTULLI_AGENT_CONFIG = re.compile(r"^(friendly_name|webhook_\w+|on_\w+)$")
 
