@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -14,6 +14,10 @@ from .faults import CONTROL_PREFIX, Handler
 from .world import MOVIE_GENRES, TV_GENRES, Kind, Request, Title, User
 
 VERSION = "1.34.0"
+# Permission bits: admins and user managers bypass request quotas.
+ADMIN, MANAGE_USERS, REQUEST = 2, 8, 32
+# Overseerr's default quota period when neither the user nor the settings name one.
+QUOTA_DAYS = 7
 OLD_VERSION = "1.0.0"
 _REQUEST_FILTERS: dict[str, Callable[[Request, int], bool]] = {
     "all": lambda r, s: True,
@@ -66,6 +70,11 @@ def _fail(status: int, message: str) -> web.HTTPException:
     )
 
 
+def _permissions(user: User) -> int:
+    """Return a user's permission bits: the first user is the admin."""
+    return ADMIN if user.index == 0 else REQUEST
+
+
 def auth_middleware(key: str, url_base: str) -> Any:
     """Return a middleware requiring X-Api-Key except on the public status route."""
 
@@ -109,6 +118,7 @@ class OverseerrRoutes:
             web.get("/api/v1/user/{userId}", self.user),
             web.get("/api/v1/user/{userId}/requests", self.user_requests),
             web.get("/api/v1/user/{userId}/watch_data", self.watch_data),
+            web.get("/api/v1/user/{userId}/quota", self.quota),
             web.get("/api/v1/media", self.media),
             web.get("/api/v1/search", self.search),
             web.get("/api/v1/movie/{movieId}", self.movie_details),
@@ -140,15 +150,15 @@ class OverseerrRoutes:
             "username": f"{user.username}.home" if local == 2 else user.username,
             **plex,
             "userType": 2 if local else 1,
-            "permissions": 2 if user.index == 0 else 32,
+            "permissions": _permissions(user),
             "avatar": f"https://plex.tv/users/{user.plex_id}/avatar",
             "displayName": user.username,
             "recoveryLinkExpirationDate": None,
-            # As a real Overseerr sends them (no quota set); python-overseerr requires them.
-            "movieQuotaLimit": None,
-            "movieQuotaDays": None,
-            "tvQuotaLimit": None,
-            "tvQuotaDays": None,
+            # As a real Overseerr sends them (null: none set); python-overseerr requires them.
+            "movieQuotaLimit": user.movie_quota_limit,
+            "movieQuotaDays": user.movie_quota_days,
+            "tvQuotaLimit": user.tv_quota_limit,
+            "tvQuotaDays": user.tv_quota_days,
             "createdAt": ts(created),
             "updatedAt": ts(created),
             "requestCount": sum(
@@ -640,6 +650,52 @@ class OverseerrRoutes:
                 "playCount": len(plays),
             }
         )
+
+    async def quota(self, request: web.Request) -> web.Response:
+        """Return a user's movie and season quotas, counted as Overseerr counts them."""
+        user = self._user(request)
+        return web.json_response(
+            {
+                "movie": self._quota(
+                    user, "movie", user.movie_quota_limit, user.movie_quota_days
+                ),
+                "tv": self._quota(user, "tv", user.tv_quota_limit, user.tv_quota_days),
+            }
+        )
+
+    def _quota(
+        self, user: User, kind: Kind, limit: int | None, days: int | None
+    ) -> dict[str, Any]:
+        """Return one quota: every request not declined counts, pending ones too.
+
+        Movies count requests, series their seasons; a limit of 0 means none (and
+        admins always get 0), and then nothing is counted and `remaining` is left out.
+        """
+        world = self.stack.world
+        limit = 0 if _permissions(user) & (ADMIN | MANAGE_USERS) else limit or 0
+        days = days or QUOTA_DAYS
+        since = self.stack.clock.now() - timedelta(days=days)
+        used = (
+            sum(
+                len(world.titles[kind, r.tmdb_id].seasons) if kind == "tv" else 1
+                for r in world.requests.values()
+                if r.user_index == user.index
+                and r.kind == kind
+                and r.status != 3
+                and r.created > since
+            )
+            if limit
+            else 0
+        )
+        body: dict[str, Any] = {
+            "days": days,
+            "limit": limit,
+            "used": used,
+            "restricted": bool(limit and limit - used <= 0),
+        }
+        if limit:
+            body["remaining"] = max(0, limit - used)
+        return body
 
     async def media(self, request: web.Request) -> web.Response:
         """Return media Overseerr tracks (library titles and requested ones)."""

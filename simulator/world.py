@@ -484,6 +484,12 @@ class User:
     taste: dict[int, float]
     overseerr_id: int
     ip: str
+    # Overseerr request quotas (None: the server default, no limit): movies per days,
+    # seasons per days.
+    movie_quota_limit: int | None = None
+    movie_quota_days: int | None = None
+    tv_quota_limit: int | None = None
+    tv_quota_days: int | None = None
 
 
 @dataclass(slots=True)

@@ -201,6 +201,60 @@ async def test_apply_with_overseerr_failing_touches_nothing_and_says_so_once(
     assert simulator.world.requests[4].status == 1
 
 
+@pytest.mark.parametrize(("limit", "held"), [(1, True), (2, False), (0, False)])
+async def test_a_requester_beyond_their_overseerr_quota_waits(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    simulator: Simulator,
+    limit: int,
+    held: bool,
+) -> None:
+    """Ben's quota is read once a run; only going beyond it holds his requests.
+
+    Overseerr counts his two pending movies in `used`: a limit of 2 is met, not
+    exceeded, and 0 means no quota.
+    """
+    ben = simulator.world.users[1]
+    ben.movie_quota_limit, ben.movie_quota_days = limit, 365
+    await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    traffic = simulator.stack.traffic
+    traffic.reset()
+    rows = (await call(hass))["requests"]
+    assert [row["request_id"] for row in rows] == [1, 4]
+    reads = traffic.endpoints["overseerr"]["GET /api/v1/user/{userId}/quota"]
+    assert reads.requests == 1
+    for row in rows:
+        assert (row["policy"] == "quota") is held
+        assert (row["features"]["quota"] < 0) is held
+        if held:
+            assert row["action"] == "hold"
+            assert row["reason"] == (
+                "Waits for approval: it goes beyond your request quota "
+                "(2 movies requested, 1 allowed in 365 days)."
+            )
+        else:
+            assert row["action"] == "approve"
+        if limit:
+            assert (
+                f"quota: 2 movies requested, {limit} allowed in 365 days"
+                in (row["evidence"])
+            )
+
+
+async def test_a_failing_quota_read_changes_nothing(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Triage without the quota does not act: a translated error, nothing changed."""
+    await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    simulator.faults.inject(
+        "overseerr", "status", status=500, path="/api/v1/user/2/quota"
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, {"apply": True})
+    assert getattr(err.value, "translation_key", None) == "service_error"
+    assert simulator.world.requests[1].status == 1
+
+
 async def test_triage_with_overseerr_down_is_refused(
     hass: HomeAssistant, tmp_path: Path, simulator: Simulator
 ) -> None:

@@ -109,6 +109,31 @@ async def test_overseerr(sim: Simulator, session: aiohttp.ClientSession) -> None
     assert users.records
 
 
+async def test_overseerr_quota(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """A quota counts what is not declined (seasons for series); admins have none."""
+    client = OverseerrClient(session, sim.url("overseerr"), sim.api_key("overseerr"))
+    world = sim.world
+    admin, user = world.users[0], world.users[1]
+    for person in (admin, user):
+        person.movie_quota_limit = person.tv_quota_limit = 3
+        person.movie_quota_days = person.tv_quota_days = 3650
+    series = next(t for t in world.titles.values() if t.kind == "tv" and t.seasons)
+    world.add_request(user.index, series, sim.stack.clock.now(), status=2)
+    mine = [r for r in world.requests.values() if r.user_index == user.index]
+    seasons = sum(
+        len(world.titles["tv", r.tmdb_id].seasons)
+        for r in mine
+        if r.kind == "tv" and r.status != 3
+    )
+    quota = await client.user_quota(user.overseerr_id)
+    assert quota.movie.limit == quota.tv.limit == 3
+    assert quota.movie.used == sum(r.kind == "movie" and r.status != 3 for r in mine)
+    assert quota.tv.used == seasons >= len(series.seasons)
+    assert quota.movie.days == 3650
+    unlimited = await client.user_quota(admin.overseerr_id)
+    assert (unlimited.movie.limit, unlimited.movie.used) == (0, 0)
+
+
 async def test_tautulli(sim: Simulator, session: aiohttp.ClientSession) -> None:
     """Tautulli: identity, activity, history paging, libraries, users."""
     client = TautulliClient(session, sim.url("tautulli"), sim.api_key("tautulli"))

@@ -20,6 +20,7 @@ from custom_components.smartplex.engine.triage_features import (
     GIGABYTE,
     FollowThrough,
     Household,
+    RequestQuota,
     follow_through,
     learn_viewers,
     quality,
@@ -257,17 +258,36 @@ def test_space_holds_what_does_not_fit(
         assert "not enough free disk space" in reason
 
 
-def test_quota_used_up_holds() -> None:
-    """A requester over their Overseerr quota waits for a person."""
-    action, rule, _, features = decide(
-        request(1, WANTED_SCIFI, ANNA), Policy(approve_above=0), quota_left={ANNA: 0}
+@pytest.mark.parametrize(
+    ("limit", "used", "over"),
+    [
+        (5, 6, True),
+        # Overseerr's `used` counts this pending request: filling the quota is within it.
+        (5, 5, False),
+        (5, 2, False),
+        (0, 40, False),  # limit 0: no quota
+    ],
+)
+def test_quota_holds_only_what_goes_beyond_it(
+    limit: int, used: int, over: bool
+) -> None:
+    """A requester over their Overseerr quota waits for a person, with the numbers."""
+    quota = RequestQuota(limit=limit, used=used, days=7)
+    action, rule, reason, features = decide(
+        request(1, WANTED_SCIFI, ANNA),
+        Policy(approve_above=0),
+        quotas={(ANNA, "movie"): quota, (ANNA, "tv"): RequestQuota(1, 9, 7)},
     )
-    assert (action, rule) == (Action.HOLD, Rule.QUOTA)
-    assert features["quota"] < 0
-    action, _, _, _ = decide(
-        request(1, WANTED_SCIFI, ANNA), Policy(approve_above=0), quota_left={ANNA: 2}
-    )
-    assert action is Action.APPROVE
+    assert (rule is Rule.QUOTA) is over
+    assert (features["quota"] < 0) is over
+    if over:
+        assert action is Action.HOLD
+        assert reason == (
+            "Waits for approval: it goes beyond your request quota "
+            f"({used} movies requested, {limit} allowed in 7 days)."
+        )
+    else:
+        assert action is Action.APPROVE
 
 
 def test_missing_metadata_scores_as_an_average_title() -> None:

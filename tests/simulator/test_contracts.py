@@ -555,6 +555,12 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
         v1 + "/user/{userId}/watch_data",
         f"{v1}/user/{user.overseerr_id}/watch_data",
     )
+    add(
+        "overseerr",
+        "GET",
+        v1 + "/user/{userId}/quota",
+        f"{v1}/user/{user.overseerr_id}/quota",
+    )
     hook = {
         "enabled": True,
         "types": 4094,

@@ -7,6 +7,7 @@ watched), the root folders' free space and the title cache (TMDB votes, keywords
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +24,8 @@ from custom_components.smartplex.api import (
     OverseerrClient,
     OverseerrRequest,
     RequestStatus as OverseerrStatus,
+    SmartPlexNotFoundError,
+    UserQuota,
 )
 from custom_components.smartplex.api.overseerr_models import MediaStatus
 from custom_components.smartplex.arr_coordinator import ArrCoordinators
@@ -55,6 +58,7 @@ from custom_components.smartplex.engine.triage_analytics import (
 )
 from custom_components.smartplex.engine.triage_features import (
     Household,
+    RequestQuota,
     Viewer,
     learn_viewers,
 )
@@ -287,6 +291,37 @@ async def async_snapshot(
     return household, by_id, plays
 
 
+async def async_quotas(
+    client: OverseerrClient, requests: Iterable[tuple[str, OverseerrRequest]]
+) -> dict[tuple[str, str], RequestQuota]:
+    """Read the quotas of the people behind these requests, once per requester.
+
+    Not cached between runs: every new request changes them. The client bounds how many
+    are read at once; a requester Overseerr no longer knows has none.
+    """
+    people = {
+        request.requested_by.id: person
+        for person, request in requests
+        if request.requested_by is not None
+    }
+
+    async def read(overseerr_id: int) -> UserQuota | None:
+        try:
+            return await client.user_quota(overseerr_id)
+        except SmartPlexNotFoundError:
+            return None
+
+    replies = await asyncio.gather(*(read(overseerr_id) for overseerr_id in people))
+    return {
+        (person, media_type): RequestQuota(
+            limit=quota.limit, used=quota.used, days=quota.days
+        )
+        for person, reply in zip(people.values(), replies, strict=True)
+        if reply is not None
+        for media_type, quota in (("movie", reply.movie), ("tv", reply.tv))
+    }
+
+
 def _matches(wanted: str | None, name: str) -> bool:
     """Return whether a requester's name is the one asked for (any when none)."""
     return wanted is None or wanted.strip().casefold() == name.casefold()
@@ -341,8 +376,6 @@ async def run_triage(
     earlier = await hass.async_add_executor_job(
         store.run, partial(load_decisions, instance=service.subentry_id)
     )
-    household = replace(household, auto_approvals=auto_approvals(earlier))
-    triager = Triager(household, policy_from_options(entry.options))
     wanted_ids = None if only is None else set(only)
     pending = sorted(
         (
@@ -364,6 +397,15 @@ async def run_triage(
             user=user,
             candidates=", ".join(sorted(set(household.names.values()))) or "-",
         )
+    with upstream(service):
+        quotas = await async_quotas(
+            client_of(service, OverseerrClient),
+            [(record.requested_by, by_id[record.request_id]) for record in pending],
+        )
+    household = replace(
+        household, auto_approvals=auto_approvals(earlier), quotas=quotas
+    )
+    triager = Triager(household, policy_from_options(entry.options))
     decided = [triager.decide(record) for record in pending]
     with_alternatives = await async_alternatives(
         hass, triager, [t for t in decided if t.rule in ALTERNATIVE_RULES], plays

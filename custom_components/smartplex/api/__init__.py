@@ -37,6 +37,7 @@ from .overseerr_models import (
     RequestCounts,
     RequestStatus,
     SearchResult,
+    UserQuota,
     WatchData,
     WebhookSettings,
 )
@@ -146,6 +147,7 @@ __all__ = [
     "TmdbConfiguration",
     "TmdbDetails",
     "TmdbItem",
+    "UserQuota",
     "WatchData",
     "WatchTimeStat",
     "WebhookSettings",

@@ -21,6 +21,7 @@ from .overseerr_models import (
     OverseerrUser,
     RequestCounts,
     SearchResult,
+    UserQuota,
     WatchData,
     WebhookSettings,
 )
@@ -176,6 +177,12 @@ class OverseerrClient(ApiClient):
         """Return a user's play count and recently watched media."""
         return WatchData.from_dict(
             await self._get_dict(f"/api/v1/user/{user_id}/watch_data")
+        )
+
+    async def user_quota(self, user_id: int) -> UserQuota:
+        """Return a user's movie and series request quotas, as Overseerr counts them."""
+        return UserQuota.from_dict(
+            await self._get_dict(f"/api/v1/user/{user_id}/quota")
         )
 
     async def media(

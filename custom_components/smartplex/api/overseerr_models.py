@@ -270,6 +270,43 @@ class WatchData:
 
 
 @dataclass(frozen=True, slots=True)
+class Quota:
+    """A user's request quota: movies (requests) or series (seasons) in the last days.
+
+    `used` counts every request not declined, the pending ones too; limit 0 is none.
+    """
+
+    limit: int
+    used: int
+    days: int
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> Quota:
+        """Build from the API object (limit 0 or missing: no quota)."""
+        return cls(
+            limit=to_int(data.get("limit")),
+            used=to_int(data.get("used")),
+            days=to_int(data.get("days")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserQuota:
+    """A user's movie and series quotas (/user/{id}/quota)."""
+
+    movie: Quota
+    tv: Quota
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> UserQuota:
+        """Build from the API object."""
+        return cls(
+            movie=Quota.from_dict(as_dict(data.get("movie"))),
+            tv=Quota.from_dict(as_dict(data.get("tv"))),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResult:
     """A search hit (movie, tv or person) with Overseerr's media info if known."""
 

@@ -44,7 +44,14 @@ from .triage_features import (
     quality,
 )
 from .triage_policies import Action, Exception_, Policy, Rule, cap_reached, favourite
-from .triage_reasons import FIXED_REASONS, attribute_label, because, hold_reason
+from .triage_reasons import (
+    FIXED_REASONS,
+    attribute_label,
+    because,
+    hold_reason,
+    quota_label,
+    quota_reason,
+)
 
 MAX_ALTERNATIVES = 3
 
@@ -179,10 +186,10 @@ class Triager:
             evidence.append(
                 f"needs about {needed / GIGABYTE:.0f} GB, {free / GIGABYTE:.0f} GB free"
             )
-        quota_left = household.quota_left.get(user)
-        over_quota = quota_left is not None and quota_left <= 0
-        if over_quota:
-            evidence.append("request quota used up")
+        quota = household.quotas.get((user, request.identity.media_type))
+        over_quota = quota is not None and quota.exceeded
+        if quota is not None and quota.limit:
+            evidence.append(f"quota: {quota_label(quota, request.identity.media_type)}")
         features = (
             Feature("quality", title_quality),
             Feature(
@@ -245,7 +252,9 @@ class Triager:
         if contributions["space"]:
             return Action.HOLD, Rule.NO_SPACE, FIXED_REASONS[Rule.NO_SPACE]
         if contributions["quota"]:
-            return Action.HOLD, Rule.QUOTA, FIXED_REASONS[Rule.QUOTA]
+            quota = self.household.quotas[user, request.identity.media_type]
+            reason = quota_reason(quota, request.identity.media_type)
+            return Action.HOLD, Rule.QUOTA, reason
         favourite_rule = favourite(self.policy, rules, title)
         if favourite_rule is None and total < self.policy.approve_above:
             if self.policy.auto_decline and total < self.policy.decline_below:

@@ -91,6 +91,24 @@ class FollowThrough:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestQuota:
+    """A requester's Overseerr quota for one media type: movies, or seasons of series."""
+
+    limit: int
+    used: int
+    days: int
+
+    @property
+    def exceeded(self) -> bool:
+        """Return whether more was requested than the quota allows (limit 0: none).
+
+        Overseerr's `used` already counts the pending requests, this one included, so
+        a request that fills the quota exactly is still within it.
+        """
+        return self.limit > 0 and self.used > self.limit
+
+
+@dataclass(frozen=True, slots=True)
 class Scored:
     """A request's score with what explains it."""
 
@@ -117,8 +135,8 @@ class Household:
     # Typical size of a movie and of one season, from the library.
     movie_bytes: int = 8 * GIGABYTE
     season_bytes: int = 15 * GIGABYTE
-    # Requests a user may still make in Overseerr (None or absent: no limit).
-    quota_left: Mapping[str, int | None] = field(default_factory=dict)
+    # Each requester's Overseerr quotas by (user id, media type); absent: not known.
+    quotas: Mapping[tuple[str, str], RequestQuota] = field(default_factory=dict)
     # When SmartPlex approved each user's requests automatically (for the caps).
     auto_approvals: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
 

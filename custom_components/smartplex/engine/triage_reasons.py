@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from .models import TitleInfo
-from .triage_features import Scored, Weights
+from .triage_features import RequestQuota, Scored, Weights
 from .triage_policies import Rule
 
 FIXED_REASONS = {
     Rule.ALWAYS_APPROVE: "Approved: your requests are always approved.",
     Rule.ALWAYS_ASK: "Waits for approval: your requests are always checked by hand.",
     Rule.NO_SPACE: "Waits for approval: there is not enough free disk space for it.",
-    Rule.QUOTA: "Waits for approval: you have used up your request quota.",
     Rule.DAILY_CAP: "Waits for approval: today's automatic approvals are used up.",
     Rule.WEEKLY_CAP: "Waits for approval: this week's automatic approvals are used up.",
 }
@@ -62,6 +61,20 @@ def because(
         return ""
     habit = "often" if positive else "rarely"
     return f" (you {habit} finish {attribute_label(scored.strongest)})"
+
+
+def quota_label(quota: RequestQuota, media_type: str) -> str:
+    """Return '6 movies requested, 5 allowed in 7 days' (series count seasons)."""
+    unit = "movies" if media_type == "movie" else "seasons"
+    return f"{quota.used} {unit} requested, {quota.limit} allowed in {quota.days} days"
+
+
+def quota_reason(quota: RequestQuota, media_type: str) -> str:
+    """Return why a request beyond the requester's Overseerr quota waits."""
+    return (
+        "Waits for approval: it goes beyond your request quota "
+        f"({quota_label(quota, media_type)})."
+    )
 
 
 def attribute_label(attribute: tuple[str, str]) -> str:
