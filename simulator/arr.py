@@ -547,11 +547,17 @@ class ArrRoutes:
             "added": iso(item.added),
             "status": "downloading" if item.sizeleft else "completed",
             "trackedDownloadStatus": "ok",
-            "trackedDownloadState": "downloading" if item.sizeleft else "importPending",
+            "trackedDownloadState": "imported"
+            if item.seeding
+            else "downloading"
+            if item.sizeleft
+            else "importPending",
             "statusMessages": [],
             "downloadId": item.download_id,
-            "protocol": "usenet",
-            "downloadClient": "SABnzbd",
+            "protocol": item.protocol,
+            "downloadClient": "qBittorrent"
+            if item.protocol == "torrent"
+            else "SABnzbd",
             "downloadClientHasPostImportCategory": False,
             "indexer": "SimIndexer (Prowlarr)",
             "outputPath": f"/downloads/complete/{item.title}",

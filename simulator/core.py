@@ -531,6 +531,8 @@ class Stack:
         done = []
         budget = int(self.download_speed * seconds)
         for item in self.world.queue.values():
+            if item.seeding:
+                continue
             item.sizeleft = max(0, item.sizeleft - budget)
             if item.sizeleft == 0:
                 done.append(item)

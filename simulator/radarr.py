@@ -46,6 +46,9 @@ class RadarrRoutes(ArrRoutes):
             web.get("/api/v3/movie/lookup/imdb", self.lookup_imdb),
             web.get("/api/v3/movie/{id}", self.movie),
             web.delete("/api/v3/movie/{id}", self.delete_movie),
+            web.put("/api/v3/movie/editor", self.edit_movies),
+            web.get("/api/v3/moviefile", self.movie_files),
+            web.delete("/api/v3/moviefile/bulk", self.delete_movie_files),
             web.get("/api/v3/calendar", self.calendar),
             web.get("/api/v3/wanted/missing", self.missing),
             web.get("/api/v3/wanted/cutoff", self.cutoff),
@@ -222,6 +225,36 @@ class RadarrRoutes(ArrRoutes):
             search=bool(options.get("searchForMovie")),
         )
         return web.json_response(self.movie_body(info, movie), status=201)
+
+    async def edit_movies(self, request: web.Request) -> web.Response:
+        """Apply the movie editor's monitoring to several movies."""
+        body = await json_body(request)
+        world = self.stack.world
+        found = [
+            world.movies[i] for i in body.get("movieIds") or [] if i in world.movies
+        ]
+        if body.get("monitored") is not None:
+            for movie in found:
+                movie.monitored = bool(body["monitored"])
+        return web.json_response(
+            [self.movie_body(m.info, m) for m in found], status=202
+        )
+
+    async def movie_files(self, request: web.Request) -> web.Response:
+        """List a movie's file (its id is the movie's)."""
+        movie = self.stack.world.movies.get(int(request.query.get("movieId") or 0))
+        return web.json_response(
+            [self.movie_file(movie)] if movie is not None and movie.has_file else []
+        )
+
+    async def delete_movie_files(self, request: web.Request) -> web.Response:
+        """Delete movie files (MovieFileListResource), keeping the movies."""
+        ids = (await json_body(request)).get("movieFileIds") or []
+        world = self.stack.world
+        for movie_id in ids:
+            if isinstance(movie_id, int) and movie_id in world.movies:
+                world.delete_movie_file(movie_id)
+        return web.json_response({})
 
     async def delete_movie(self, request: web.Request) -> web.Response:
         """Delete a movie, optionally its file and adding an import exclusion."""

@@ -34,7 +34,11 @@ class SonarrRoutes(ArrRoutes):
             web.post("/api/v3/series", self.add_series),
             web.get("/api/v3/series/lookup", self.lookup),
             web.get("/api/v3/series/{id}", self.one_series),
+            web.put("/api/v3/series/{id}", self.update_series),
             web.delete("/api/v3/series/{id}", self.delete_series),
+            web.put("/api/v3/series/editor", self.edit_series),
+            web.get("/api/v3/episodefile", self.episode_files),
+            web.delete("/api/v3/episodefile/bulk", self.delete_episode_files),
             web.get("/api/v3/episode", self.episodes),
             web.get("/api/v3/episode/{id}", self.episode),
             web.get("/api/v3/calendar", self.calendar),
@@ -51,6 +55,8 @@ class SonarrRoutes(ArrRoutes):
         now = self.stack.clock.now()
         seasons = []
         season_stats: dict[int, list[int]] = {}
+        # A season is monitored while any of its episodes is.
+        season_monitored: dict[int, bool] = {}
         have = aired = size = 0
         last_air = next_air = None
         if series is not None:
@@ -58,6 +64,9 @@ class SonarrRoutes(ArrRoutes):
                 _, _, season, _, air, has_file, file_size, monitored = world.episodes[
                     eid
                 ]
+                season_monitored[season] = (
+                    season_monitored.get(season, False) or monitored
+                )
                 stats = season_stats.setdefault(season, [0, 0, 0, 0])
                 stats[0] += has_file
                 stats[1] += air <= now and monitored
@@ -75,7 +84,11 @@ class SonarrRoutes(ArrRoutes):
             seasons.append(
                 {
                     "seasonNumber": number,
-                    "monitored": bool(series and series.monitored),
+                    "monitored": bool(
+                        series
+                        and series.monitored
+                        and season_monitored.get(number, True)
+                    ),
                     "statistics": {
                         "episodeFileCount": stats[0],
                         "episodeCount": stats[1],
@@ -169,26 +182,32 @@ class SonarrRoutes(ArrRoutes):
             "endTime": iso(air + timedelta(minutes=series.info.runtime)),
         }
         if has_file:
-            name = f"{series.info.title} - S{season:02d}E{number:02d}.mkv"
-            body["episodeFile"] = {
-                "id": eid,
-                "seriesId": series_id,
-                "seasonNumber": season,
-                "relativePath": f"Season {season}/{name}",
-                "path": f"{series.path}/Season {season}/{name}",
-                "size": size,
-                "dateAdded": iso(series.added),
-                "releaseGroup": "SIM",
-                "languages": [{"id": 1, "name": "English"}],
-                "quality": quality(series.quality_id, radarr=False),
-                "customFormats": [],
-                "customFormatScore": 0,
-                "indexerFlags": 0,
-                "qualityCutoffNotMet": series.quality_id in {4, 5},
-            }
+            body["episodeFile"] = self.episode_file_body(episode)
         if include_series:
             body["series"] = self.series_body(series.info, series)
         return body
+
+    def episode_file_body(self, episode: Episode) -> dict[str, Any]:
+        """Return the EpisodeFileResource of an episode with a file (its id is the episode's)."""
+        eid, series_id, season, number, _, _, size, _ = episode
+        series = self.stack.world.series[series_id]
+        name = f"{series.info.title} - S{season:02d}E{number:02d}.mkv"
+        return {
+            "id": eid,
+            "seriesId": series_id,
+            "seasonNumber": season,
+            "relativePath": f"Season {season}/{name}",
+            "path": f"{series.path}/Season {season}/{name}",
+            "size": size,
+            "dateAdded": iso(series.added),
+            "releaseGroup": "SIM",
+            "languages": [{"id": 1, "name": "English"}],
+            "quality": quality(series.quality_id, radarr=False),
+            "customFormats": [],
+            "customFormatScore": 0,
+            "indexerFlags": 0,
+            "qualityCutoffNotMet": series.quality_id in {4, 5},
+        }
 
     def _series(self, request: web.Request) -> Series:
         """Return the library series named by the path id."""
@@ -252,6 +271,55 @@ class SonarrRoutes(ArrRoutes):
             search=bool(options.get("searchForMissingEpisodes")),
         )
         return web.json_response(self.series_body(info, series), status=201)
+
+    async def update_series(self, request: web.Request) -> web.Response:
+        """Save a series' monitoring: the series and each season (its episodes)."""
+        series = self._series(request)
+        body = await json_body(request)
+        world = self.stack.world
+        series.monitored = bool(body.get("monitored", series.monitored))
+        for season in body.get("seasons") or []:
+            if isinstance(season, dict) and "monitored" in season:
+                world.set_season_monitored(
+                    series,
+                    int(season.get("seasonNumber") or 0),
+                    bool(season["monitored"]),
+                )
+        return web.json_response(self.series_body(series.info, series), status=202)
+
+    async def edit_series(self, request: web.Request) -> web.Response:
+        """Apply the series editor's monitoring to several series."""
+        body = await json_body(request)
+        world = self.stack.world
+        found = [
+            world.series[i] for i in body.get("seriesIds") or [] if i in world.series
+        ]
+        if body.get("monitored") is not None:
+            for series in found:
+                series.monitored = bool(body["monitored"])
+        return web.json_response(
+            [self.series_body(s.info, s) for s in found], status=202
+        )
+
+    async def episode_files(self, request: web.Request) -> web.Response:
+        """List a series' episode files."""
+        world = self.stack.world
+        series = world.series.get(int(request.query.get("seriesId") or 0))
+        if series is None:
+            raise bad_request("seriesId or episodeFileIds must be provided")
+        return web.json_response(
+            [
+                self.episode_file_body(world.episodes[eid])
+                for eid in series.episode_ids
+                if world.episodes[eid][5]
+            ]
+        )
+
+    async def delete_episode_files(self, request: web.Request) -> web.Response:
+        """Delete episode files (EpisodeFileListResource)."""
+        ids = (await json_body(request)).get("episodeFileIds") or []
+        self.stack.world.delete_episode_files([i for i in ids if isinstance(i, int)])
+        return web.json_response({})
 
     async def delete_series(self, request: web.Request) -> web.Response:
         """Delete a series, optionally its files and adding an import exclusion."""

@@ -522,6 +522,9 @@ class QueueItem:
     download_id: str
     # Records sharing the download (a season pack has one per episode, each with its size).
     records: int = 1
+    protocol: Literal["usenet", "torrent"] = "usenet"
+    # A finished torrent its client still seeds: listed as completed, never imported again.
+    seeding: bool = False
 
 
 @dataclass(slots=True)
@@ -1403,6 +1406,54 @@ class World:
             size = item.size // item.records
             self.episodes[item.episode_id] = (*episode[:5], True, size, episode[7])
             self._series_bytes += size - episode[6]
+
+    def seed_download(
+        self,
+        service: Literal["sonarr", "radarr"],
+        media_id: int,
+        episode_id: int | None = None,
+    ) -> QueueItem:
+        """List a finished torrent of a title (or an episode) that its client still seeds."""
+        item = QueueItem(
+            id=self.next_id("queue"),
+            service=service,
+            media_id=media_id,
+            episode_id=episode_id,
+            title=f"Seeding.{service}.{media_id}.{episode_id or 0}-SIM",
+            size=1_000_000_000,
+            sizeleft=0,
+            added=self.start,
+            quality_id=3,
+            download_id=f"SIMSEED{media_id:08d}{episode_id or 0:08d}",
+            protocol="torrent",
+            seeding=True,
+        )
+        self.queue[item.id] = item
+        return item
+
+    def delete_movie_file(self, movie_id: int) -> None:
+        """Delete a movie's file, keeping the movie in Radarr."""
+        movie = self.movies[movie_id]
+        self._movies_bytes -= movie.size
+        movie.has_file = False
+        movie.size = 0
+
+    def delete_episode_files(self, episode_ids: list[int]) -> None:
+        """Delete episode files (an episode's file id is its episode id)."""
+        for eid in episode_ids:
+            episode = self.episodes.get(eid)
+            if episode is not None and episode[5]:
+                self._series_bytes -= episode[6]
+                self.episodes[eid] = (*episode[:5], False, 0, episode[7])
+
+    def set_season_monitored(
+        self, series: Series, season: int, monitored: bool
+    ) -> None:
+        """Monitor or unmonitor every episode of a season."""
+        for eid in series.episode_ids:
+            episode = self.episodes[eid]
+            if episode[2] == season:
+                self.episodes[eid] = (*episode[:7], monitored)
 
     def delete_movie(
         self, movie_id: int, *, delete_files: bool, exclude: bool

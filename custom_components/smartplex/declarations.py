@@ -284,6 +284,11 @@ EXECUTE_CLEANUP = Action(
         flag("confirm", "Must be true: you reviewed the plan.", default=False),
         flag("delete_files", "Delete the files too.", default=True),
         flag(
+            "unmonitor",
+            "Keep the titles in Sonarr/Radarr, unmonitored, instead of removing them.",
+            default=False,
+        ),
+        flag(
             "add_exclusion",
             "Add an import-list exclusion so lists do not bring it back.",
             default=False,

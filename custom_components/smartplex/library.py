@@ -19,6 +19,7 @@ from .api.arr_models import HistoryEvent, quality_name
 from .api.parse import (
     JsonDict,
     as_dict,
+    dict_list,
     int_tuple,
     opt_datetime,
     opt_int,
@@ -47,6 +48,16 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
+class SeasonFiles:
+    """What one season of a series has on disk."""
+
+    number: int
+    size_on_disk: int
+    episode_file_count: int
+    monitored: bool
+
+
+@dataclass(frozen=True, slots=True)
 class LibraryItem:
     """What SmartPlex keeps of one movie or series."""
 
@@ -72,6 +83,10 @@ class LibraryItem:
     # Movies only: the file's quality and whether it meets the profile's cutoff.
     file_quality: str | None = None
     cutoff_met: bool | None = None
+    # Series only: whether it has ended (no more episodes to air), and the seasons
+    # that have files (cleanup plans can remove one season).
+    ended: bool | None = None
+    seasons: tuple[SeasonFiles, ...] = ()
 
 
 def _root_folder(data: JsonDict) -> str | None:
@@ -90,7 +105,8 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
     """
     statistics = as_dict(data.get("statistics"))
     season_count = episode_count = episode_file_count = None
-    file_quality = cutoff_met = None
+    file_quality = cutoff_met = ended = None
+    seasons: tuple[SeasonFiles, ...] = ()
     if media_type == MEDIA_MOVIE:
         # Radarr 5+ moved the size into statistics.
         size = statistics.get("sizeOnDisk", data.get("sizeOnDisk"))
@@ -108,6 +124,9 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
         tvdb_id = opt_int(data.get("tvdbId")) or None
         season_count = opt_int(statistics.get("seasonCount"))
         episode_count = opt_int(statistics.get("episodeCount"))
+        if (status := opt_str(data.get("status"))) is not None:
+            ended = status == "ended"
+        seasons = _season_files(data)
     return LibraryItem(
         id=to_int(data.get("id")),
         media_type=media_type,
@@ -129,7 +148,26 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
         episode_file_count=episode_file_count,
         file_quality=file_quality,
         cutoff_met=cutoff_met,
+        ended=ended,
+        seasons=seasons,
     )
+
+
+def _season_files(data: JsonDict) -> tuple[SeasonFiles, ...]:
+    """Return the seasons of a Sonarr series that have episode files."""
+    seasons = []
+    for season in dict_list(data.get("seasons")):
+        statistics = as_dict(season.get("statistics"))
+        if (files := to_int(statistics.get("episodeFileCount"))) > 0:
+            seasons.append(
+                SeasonFiles(
+                    number=to_int(season.get("seasonNumber")),
+                    size_on_disk=to_int(statistics.get("sizeOnDisk")),
+                    episode_file_count=files,
+                    monitored=to_bool(season.get("monitored")),
+                )
+            )
+    return tuple(seasons)
 
 
 def item_from_added(added: Movie | Series, root_folder: str | None) -> LibraryItem:

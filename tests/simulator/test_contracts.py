@@ -266,6 +266,9 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
             {"name": "method", "value": 1},
         ],
     }
+    # A finished torrent still seeding is listed too (completed, imported).
+    world.seed_download("radarr", movie.id)
+    world.seed_download("sonarr", series.id, episode_id)
     out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
 
     def add(
@@ -427,6 +430,14 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
         f"/api/v3/movie/{movie.id}",
         query={"deleteFiles": "true", "addImportExclusion": "true"},
     )
+    add(
+        "radarr",
+        "PUT",
+        "/api/v3/movie/editor",
+        body={"movieIds": [movie.id], "monitored": True},
+    )
+    add("radarr", "GET", "/api/v3/moviefile", query={"movieId": str(movie.id)})
+    add("radarr", "DELETE", "/api/v3/moviefile/bulk", body={"movieFileIds": []})
     add("radarr", "GET", "/api/v3/exclusions")
     add(
         "radarr",
@@ -467,6 +478,25 @@ def samples(sim: Simulator) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
         },
     )
     add("sonarr", "GET", "/api/v3/episode", query={"seriesId": str(series.id)})
+    add(
+        "sonarr",
+        "PUT",
+        "/api/v3/series/{id}",
+        f"/api/v3/series/{series.id}",
+        body={
+            "id": series.id,
+            "monitored": True,
+            "seasons": [{"seasonNumber": 1, "monitored": True}],
+        },
+    )
+    add(
+        "sonarr",
+        "PUT",
+        "/api/v3/series/editor",
+        body={"seriesIds": [series.id], "monitored": True},
+    )
+    add("sonarr", "GET", "/api/v3/episodefile", query={"seriesId": str(series.id)})
+    add("sonarr", "DELETE", "/api/v3/episodefile/bulk", body={"episodeFileIds": []})
     add("sonarr", "GET", "/api/v3/episode/{id}", f"/api/v3/episode/{episode_id}")
     add(
         "sonarr",

@@ -5,10 +5,17 @@ executions cannot both run it), every title is checked against a fresh snapshot,
 the library-share guard is applied to what is left, and each removal is its own
 audited write with an event; a failure stops the run and the answer says exactly
 what was and was not removed.
+
+How a title goes: a movie or series is deleted from its Sonarr/Radarr (with its
+files unless delete_files is false), or with unmonitor kept there unmonitored (its
+files deleted unless delete_files is false: "unmonitor only"). A season is never
+deleted from Sonarr: its episode files are deleted and the season unmonitored, so
+Sonarr does not download it again. An import-list exclusion applies to whole titles.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -21,9 +28,10 @@ from custom_components.smartplex.api import SonarrClient
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.engine.cleanup import (
     GB,
+    SHARE_SLACK,
     CleanupCandidate,
-    TitleUsage,
     protections,
+    usage_of,
 )
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store.plans import (
@@ -40,6 +48,15 @@ from .common import Caller, arr_client, audited_write, invalid
 
 EVENT_TITLE_REMOVED = f"{DOMAIN}_title_removed"
 EVENT_CLEANUP_EXECUTED = f"{DOMAIN}_cleanup_executed"
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """How an execution removes each title."""
+
+    delete_files: bool
+    unmonitor: bool
+    add_exclusion: bool
 
 
 def _refuse_plan(
@@ -71,6 +88,7 @@ async def async_execute_cleanup(
     plan_id: str,
     confirm: bool = False,
     delete_files: bool = True,
+    unmonitor: bool = False,
     add_exclusion: bool = False,
     keep_tag: str = "keep",
     leave_out: list[str] | None = None,
@@ -96,7 +114,13 @@ async def async_execute_cleanup(
         raise invalid("plan_already_executed", plan_id=plan_id, status="executing")
     try:
         result, status = await _execute(
-            hass, entry, caller, plan, left_out, delete_files, add_exclusion, keep_tag
+            hass,
+            entry,
+            caller,
+            plan,
+            left_out,
+            Removal(delete_files, unmonitor, add_exclusion),
+            keep_tag,
         )
     except BaseException as err:
         # Refused before any removal (or cancelled): the plan may run again later, and
@@ -143,8 +167,7 @@ async def _execute(
     caller: Caller,
     plan: StoredPlan,
     left_out: set[str],
-    delete_files: bool,
-    add_exclusion: bool,
+    removal: Removal,
     keep_tag: str,
 ) -> tuple[dict[str, Any], PlanStatus]:
     """Check every title again, enforce the library share, then remove one by one."""
@@ -168,7 +191,7 @@ async def _execute(
                 {"title": item.get("title"), "reason": "no longer in the library"}
             )
             continue
-        usage = snapshot.usage.get((candidate.entry.identity, None), TitleUsage())
+        usage = usage_of(snapshot.usage, candidate)
         if found := protections(candidate, usage, now, policy):
             skipped.append(
                 {
@@ -180,11 +203,13 @@ async def _execute(
             continue
         eligible.append((item, candidate))
     for library, count in snapshot.library_sizes.items():
-        taking = sum(candidate.library == library for _, candidate in eligible)
-        if taking > count * policy.max_library_share:
+        taking = sum(
+            candidate.share for _, candidate in eligible if candidate.library == library
+        )
+        if taking > count * policy.max_library_share + SHARE_SLACK:
             raise invalid(
                 "plan_too_large",
-                count=taking,
+                count=round(taking, 2),
                 library=snapshot.services[library[0]].title,
                 total=count,
             )
@@ -194,7 +219,7 @@ async def _execute(
     for index, (item, candidate) in enumerate(eligible):
         service = snapshot.services[candidate.entry.instance]
         try:
-            await _remove(hass, caller, service, item, delete_files, add_exclusion)
+            await _remove(hass, caller, service, item, removal)
         except HomeAssistantError as err:
             failed.append({"title": item["title"], "error": str(err)})
             not_attempted = [
@@ -202,7 +227,7 @@ async def _execute(
             ]
             break
         removed.append(item)
-    freed = sum(item["size_bytes"] for item in removed)
+    freed = sum(item["size_bytes"] for item in removed) if removal.delete_files else 0
     result = {
         "plan_id": plan.id,
         "removed": [
@@ -228,34 +253,41 @@ async def _remove(
     caller: Caller,
     service: SmartPlexService,
     item: dict[str, Any],
-    delete_files: bool,
-    add_exclusion: bool,
+    removal: Removal,
 ) -> None:
-    """Remove one title from its Sonarr or Radarr (audited, announced)."""
+    """Remove one title or season from its Sonarr or Radarr (audited, announced)."""
     client = arr_client(service)
+    season = item.get("season")
     data = {
         "instance": service.title,
         "media_type": item["media_type"],
         "tmdb_id": item["tmdb_id"],
         "title": item["title"],
+        "season": season,
         "size_gb": item["size_gb"],
-        "delete_files": delete_files,
-        "add_exclusion": add_exclusion,
+        "delete_files": removal.delete_files,
+        "unmonitor": removal.unmonitor or season is not None,
+        "add_exclusion": removal.add_exclusion and season is None,
         "reasons": item["reasons"],
     }
+    item_id = item["item_id"]
 
     async def write() -> dict[str, Any]:
         if isinstance(client, SonarrClient):
-            await client.delete_series(
-                item["item_id"],
-                delete_files=delete_files,
-                add_import_exclusion=add_exclusion,
-            )
+            await _remove_series(client, item, removal)
+        elif removal.unmonitor:
+            await client.unmonitor_movie(item_id)
+            if removal.delete_files:
+                await client.delete_movie_files(item_id)
+            if removal.add_exclusion:
+                await client.add_exclusion(
+                    item["tmdb_id"], item["title"], item.get("year")
+                )
         else:
             await client.delete_movie(
-                item["item_id"],
-                delete_files=delete_files,
-                add_import_exclusion=add_exclusion,
+                item_id,
+                delete_files=removal.delete_files,
+                add_import_exclusion=removal.add_exclusion,
             )
         return data
 
@@ -269,5 +301,36 @@ async def _remove(
         write=write,
     )
     coordinators = getattr(service, "coordinators", None)
-    if coordinators is not None and hasattr(coordinators, "library"):
-        coordinators.library.index.remove(item["item_id"])
+    if coordinators is None or not hasattr(coordinators, "library"):
+        return
+    if data["unmonitor"]:
+        # Still in the library: read again what changed.
+        await coordinators.library.async_title_changed([item_id])
+    else:
+        coordinators.library.index.remove(item_id)
+
+
+async def _remove_series(
+    client: SonarrClient, item: dict[str, Any], removal: Removal
+) -> None:
+    """Remove a season (files, then monitoring), or a whole series, from Sonarr."""
+    series_id = item["item_id"]
+    season = item.get("season")
+    if season is not None:
+        if removal.delete_files and (
+            files := await client.episode_file_ids(series_id, season)
+        ):
+            await client.delete_episode_files(files)
+        await client.unmonitor_season(series_id, season)
+    elif removal.unmonitor:
+        await client.unmonitor_series(series_id)
+        if removal.delete_files and (files := await client.episode_file_ids(series_id)):
+            await client.delete_episode_files(files)
+        if removal.add_exclusion and item.get("tvdb_id"):
+            await client.add_exclusion(item["tvdb_id"], item["title"])
+    else:
+        await client.delete_series(
+            series_id,
+            delete_files=removal.delete_files,
+            add_import_exclusion=removal.add_exclusion,
+        )

@@ -23,6 +23,7 @@ from custom_components.smartplex.const import (
 )
 from custom_components.smartplex.engine.cleanup import (
     GB,
+    CleanupCandidate,
     CleanupPolicy,
     bytes_needed,
     plan_cleanup,
@@ -97,7 +98,10 @@ async def async_plan_cleanup(
             "media_type": item.candidate.entry.identity.media_type,
             "tmdb_id": item.candidate.entry.identity.tmdb_id,
             "item_id": item.candidate.item_id,
-            "title": label(item.candidate.entry.title, item.candidate.entry.year),
+            "season": item.candidate.season,
+            "tvdb_id": item.candidate.entry.tvdb_id,
+            "year": item.candidate.entry.year,
+            "title": _title(item.candidate),
             "size_bytes": item.candidate.size,
             "size_gb": round(item.candidate.size / GB, 1),
             "root_folder": item.candidate.entry.root_folder,
@@ -136,7 +140,7 @@ async def async_plan_cleanup(
         "items": items,
         "protected": [
             {
-                "title": label(p.candidate.entry.title, p.candidate.entry.year),
+                "title": _title(p.candidate),
                 "instance": snapshot.services[p.candidate.entry.instance].title,
                 "protections": [str(found) for found in p.protections],
             }
@@ -163,6 +167,12 @@ async def async_plan_cleanup(
         entry.runtime_data.assistant, "cleanup", items, _candidate
     )
     return result | ai
+
+
+def _title(candidate: CleanupCandidate) -> str:
+    """Return how a plan names a title or one season of it."""
+    title = label(candidate.entry.title, candidate.entry.year)
+    return title if candidate.season is None else f"{title} season {candidate.season}"
 
 
 def _candidate(candidate_id: str, item: dict[str, Any]) -> Candidate:

@@ -1,14 +1,20 @@
 """Library care's snapshot: what a cleanup plan is made from and what its execution checks.
 
-The library indexes, disks and tags come from Sonarr/Radarr (fresh, each time), plays
-and requests from the SmartPlex database (store/loaders.py), live streams from
-Tautulli's activity.
+The library indexes come from memory; disks, tags and the download queue from
+Sonarr/Radarr (fresh, each time: a plan and its execution both see what is
+downloading or seeding now), plays and requests from the SmartPlex database
+(store/loaders.py), live streams from Tautulli's activity.
+
+Candidates are movies, whole series and each season of a series that has files.
+Seeding is what the *arr exposes of it: a torrent its download client finished but
+still holds (queue status completed). Once Sonarr/Radarr stop listing a download,
+a torrent that still seeds is invisible to them, and so to SmartPlex.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -19,6 +25,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.api import RadarrClient
+from custom_components.smartplex.api.arr_models import QueueItem
+from custom_components.smartplex.api.radarr import RadarrQueueItem
+from custom_components.smartplex.api.sonarr import SonarrQueueItem
 from custom_components.smartplex.arr_coordinator import disk_of
 from custom_components.smartplex.const import SERVICE_TAUTULLI
 from custom_components.smartplex.engine.cleanup import (
@@ -30,7 +39,7 @@ from custom_components.smartplex.engine.cleanup import (
     usage_from_tallies,
 )
 from custom_components.smartplex.engine.models import Identity, LibraryEntry
-from custom_components.smartplex.library import LibraryItem
+from custom_components.smartplex.library import LibraryItem, SeasonFiles
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import async_from_store, async_get_store
 from custom_components.smartplex.store.loaders import async_load_requests
@@ -46,6 +55,12 @@ from .common import (
     resolve_services,
     upstream,
 )
+
+# Queue states: a download still coming in, or one finished and seeding.
+DOWNLOADING = "downloading"
+SEEDING = "seeding"
+# A queue record without a season number holds every season of its series.
+EVERY_SEASON = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +99,88 @@ def _streaming(
     return streaming
 
 
+def queue_holds(
+    records: Iterable[QueueItem],
+) -> dict[tuple[int, int | None], set[str]]:
+    """Return what the queue holds per (title id, season): downloading and/or seeding.
+
+    A record marks its title (season None) and its season; a Sonarr record without a
+    season number marks EVERY_SEASON.
+    """
+    holds: dict[tuple[int, int | None], set[str]] = {}
+    for record in records:
+        season: int | None = None
+        if isinstance(record, SonarrQueueItem):
+            item_id = record.series_id
+            season = (
+                EVERY_SEASON if record.season_number is None else record.season_number
+            )
+        elif isinstance(record, RadarrQueueItem):
+            item_id = record.movie_id
+        else:
+            continue
+        if not item_id:
+            continue
+        state = (
+            SEEDING
+            if record.status == "completed" and record.protocol == "torrent"
+            else DOWNLOADING
+        )
+        holds.setdefault((item_id, None), set()).add(state)
+        if season is not None:
+            holds.setdefault((item_id, season), set()).add(state)
+    return holds
+
+
+def _held(
+    holds: dict[tuple[int, int | None], set[str]], item_id: int, season: int | None
+) -> set[str]:
+    """Return what the queue holds of a title or one of its seasons."""
+    if season is None:
+        return holds.get((item_id, None), set())
+    return holds.get((item_id, season), set()) | holds.get(
+        (item_id, EVERY_SEASON), set()
+    )
+
+
+def _candidates(
+    entry: LibraryEntry,
+    item: LibraryItem,
+    holds: dict[tuple[int, int | None], set[str]],
+    downloading: bool,
+) -> list[CleanupCandidate]:
+    """Return a title's candidates: the movie or series, and each season with files."""
+    airing = item.media_type == "tv" and item.ended is False
+    current = max((season.number for season in item.seasons), default=None)
+    parts: list[tuple[int | None, int]] = [(None, item.size_on_disk)]
+    parts.extend(
+        (season.number, season.size_on_disk)
+        for season in item.seasons
+        if _removable_season(season, item)
+    )
+    candidates = []
+    for season, size in parts:
+        held = _held(holds, item.id, season)
+        candidates.append(
+            CleanupCandidate(
+                entry=entry,
+                item_id=item.id,
+                season=season,
+                size=size,
+                downloading=DOWNLOADING in held or (season is None and downloading),
+                seeding=SEEDING in held,
+                airing=airing and season in (None, current),
+                share=1.0 if season is None else 1 / len(item.seasons),
+            )
+        )
+    return candidates
+
+
+def _removable_season(season: SeasonFiles, item: LibraryItem) -> bool:
+    """Return whether a season is a plan item of its own (a series of one season is not)."""
+    return season.size_on_disk > 0 and len(item.seasons) > 1
+
+
 def _entry(
     service: SmartPlexService, item: LibraryItem, tags: dict[int, str]
 ) -> LibraryEntry:
@@ -116,11 +213,14 @@ async def async_snapshot(
             raise invalid("library_not_loaded", instance=service.title)
         indexes.append((service, index))
 
-    async def fetch(service: SmartPlexService) -> tuple[Any, Any, Any]:
+    async def fetch(service: SmartPlexService) -> tuple[Any, Any, Any, Any]:
         client = arr_client(service)
         with upstream(service):
             return await asyncio.gather(
-                client.tags(), client.root_folders(), client.disk_space()
+                client.tags(),
+                client.root_folders(),
+                client.disk_space(),
+                client.queue_all(include_media=False),
             )
 
     fetched = await asyncio.gather(*(fetch(service) for service, _ in indexes))
@@ -135,8 +235,11 @@ async def async_snapshot(
     titles: dict[tuple[str, int | None], Identity] = {}
     library_sizes: dict[tuple[str, str], int] = {}
     disks: dict[str, tuple[str, int, int]] = {}
-    for (service, index), (tags, folders, mounts) in zip(indexes, fetched, strict=True):
+    for (service, index), (tags, folders, mounts, queue) in zip(
+        indexes, fetched, strict=True
+    ):
         labels = {tag.id: tag.label for tag in tags}
+        holds = queue_holds(queue)
         media_type = "movie" if isinstance(arr_client(service), RadarrClient) else "tv"
         library_sizes[(service.subentry_id, media_type)] = len(index)
         for folder in folders:
@@ -150,13 +253,10 @@ async def async_snapshot(
             if not item.tmdb_id:
                 continue
             library_entry = _entry(service, item, labels)
-            candidate = CleanupCandidate(
-                entry=library_entry,
-                item_id=item.id,
-                size=item.size_on_disk,
-                downloading=index.downloading(item.id),
-            )
-            candidates[candidate.key] = candidate
+            for candidate in _candidates(
+                library_entry, item, holds, index.downloading(item.id)
+            ):
+                candidates[candidate.key] = candidate
             titles[(normalize(item.title), item.year)] = library_entry.identity
             titles.setdefault((normalize(item.title), None), library_entry.identity)
     usage = usage_from_tallies(

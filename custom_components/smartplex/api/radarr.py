@@ -231,6 +231,29 @@ class RadarrClient(ArrClient[RadarrQueueItem]):
             },
         )
 
+    async def delete_movie_files(self, movie_id: int) -> None:
+        """Delete a movie's files (Radarr keeps the movie, without a file)."""
+        files = await self._get_list("/api/v3/moviefile", {"movieId": movie_id})
+        if ids := [to_int(item.get("id")) for item in files]:
+            await self._request(
+                "DELETE", "/api/v3/moviefile/bulk", json_body={"movieFileIds": ids}
+            )
+
+    async def unmonitor_movie(self, movie_id: int) -> None:
+        """Stop monitoring a movie (Radarr keeps it and its file)."""
+        await self._request(
+            "PUT",
+            "/api/v3/movie/editor",
+            json_body={"movieIds": [movie_id], "monitored": False},
+        )
+
+    async def add_exclusion(self, tmdb_id: int, title: str, year: int | None) -> None:
+        """Add an import exclusion so lists never add the movie again."""
+        await self._post_dict(
+            "/api/v3/exclusions",
+            {"tmdbId": tmdb_id, "movieTitle": title, "movieYear": year or 0},
+        )
+
     async def search_movies(self, movie_ids: Iterable[int]) -> Command:
         """Search for specific movies."""
         return await self.command("MoviesSearch", movieIds=list(movie_ids))

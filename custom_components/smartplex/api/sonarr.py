@@ -186,6 +186,7 @@ class SonarrQueueItem(QueueItem):
     episode_id: int | None
     series: Series | None
     episode: Episode | None
+    season_number: int | None = None
 
     @classmethod
     def from_dict(cls, data: JsonDict) -> SonarrQueueItem:
@@ -198,6 +199,7 @@ class SonarrQueueItem(QueueItem):
             episode_id=opt_int(data.get("episodeId")),
             series=Series.from_dict(series) if isinstance(series, dict) else None,
             episode=Episode.from_dict(episode) if isinstance(episode, dict) else None,
+            season_number=opt_int(data.get("seasonNumber")),
         )
 
 
@@ -358,6 +360,52 @@ class SonarrClient(ArrClient[SonarrQueueItem]):
                 "deleteFiles": delete_files,
                 "addImportListExclusion": add_import_exclusion,
             },
+        )
+
+    async def episode_file_ids(
+        self, series_id: int, season_number: int | None = None
+    ) -> list[int]:
+        """Return the ids of a series' episode files (of one season, if given)."""
+        return [
+            to_int(item.get("id"))
+            for item in await self._get_list(
+                "/api/v3/episodefile", {"seriesId": series_id}
+            )
+            if season_number is None
+            or opt_int(item.get("seasonNumber")) == season_number
+        ]
+
+    async def delete_episode_files(self, episode_file_ids: Iterable[int]) -> None:
+        """Delete episode files (the episodes stay, without a file)."""
+        await self._request(
+            "DELETE",
+            "/api/v3/episodefile/bulk",
+            json_body={"episodeFileIds": list(episode_file_ids)},
+        )
+
+    async def unmonitor_series(self, series_id: int) -> None:
+        """Stop monitoring a series (Sonarr keeps it and its files)."""
+        await self._request(
+            "PUT",
+            "/api/v3/series/editor",
+            json_body={"seriesIds": [series_id], "monitored": False},
+        )
+
+    async def unmonitor_season(self, series_id: int, season_number: int) -> None:
+        """Stop monitoring one season: the series is read and saved back with it off."""
+        series = dict(await self._get_dict(f"/api/v3/series/{series_id}"))
+        series["seasons"] = [
+            {**season, "monitored": False}
+            if opt_int(season.get("seasonNumber")) == season_number
+            else season
+            for season in dict_list(series.get("seasons"))
+        ]
+        await self._request("PUT", f"/api/v3/series/{series_id}", json_body=series)
+
+    async def add_exclusion(self, tvdb_id: int, title: str) -> None:
+        """Add an import-list exclusion so lists never add the series again."""
+        await self._post_dict(
+            "/api/v3/importlistexclusion", {"tvdbId": tvdb_id, "title": title}
         )
 
     async def search_series(self, series_id: int) -> Command:

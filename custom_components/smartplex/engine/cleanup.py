@@ -41,6 +41,8 @@ LIVE_REQUESTS = frozenset(
 FINISHED_PERCENT = 85
 # Someone who played an airing series this recently follows it.
 FOLLOW_DAYS = 60
+# Sums of season shares (1/3 + 1/3 + 1/3) may miss a whole cap by a rounding error.
+SHARE_SLACK = 1e-9
 
 
 class Protection(StrEnum):
@@ -73,12 +75,19 @@ class CleanupCandidate:
     seeding: bool = False
     # Episodes of it are still to air (a continuing series or its current season).
     airing: bool = False
+    # The part of a title it is, for the library-share cap (a season: 1 / seasons on disk).
+    share: float = 1.0
 
     @property
     def key(self) -> str:
         """Return the title's stable key within the hub."""
-        base = f"{self.entry.instance}/{self.entry.identity}"
+        base = self.title_key
         return base if self.season is None else f"{base}/{self.season}"
+
+    @property
+    def title_key(self) -> str:
+        """Return the key of the whole title (a season's series)."""
+        return f"{self.entry.instance}/{self.entry.identity}"
 
     @property
     def library(self) -> tuple[str, str]:
@@ -321,6 +330,24 @@ def usage_from_tallies(
     return usage
 
 
+def usage_of(
+    usage: Mapping[UsageKey, TitleUsage], candidate: CleanupCandidate
+) -> TitleUsage:
+    """Return a candidate's usage; a season nobody played still carries its series' people."""
+    identity = candidate.entry.identity
+    if (found := usage.get((identity, candidate.season))) is not None:
+        return found
+    title = usage.get((identity, None))
+    if title is None:
+        return TitleUsage()
+    return TitleUsage(
+        in_progress=title.in_progress,
+        streaming=title.streaming,
+        followers=title.followers,
+        requesters_not_watched=title.requesters_not_watched,
+    )
+
+
 # The features of the re-watch value and their weights, in the order rewatch_values gives them.
 FEATURES = (
     ("days_since_watched", 1.0),
@@ -455,12 +482,11 @@ def plan_cleanup(
     """
     ranked: dict[str, list[Ranked]] = defaultdict(list)
     protected: list[ProtectedItem] = []
-    unused = TitleUsage()
     for candidate in candidates:
         root = candidate.entry.root_folder
         if root is None or root not in needed or candidate.size <= 0:
             continue
-        found_usage = usage.get((candidate.entry.identity, candidate.season), unused)
+        found_usage = usage_of(usage, candidate)
         if found := protections(candidate, found_usage, now, policy):
             protected.append(ProtectedItem(candidate, found))
             continue
@@ -473,11 +499,11 @@ def plan_cleanup(
             )
         )
     caps = {
-        library: int(count * policy.max_library_share)
+        library: count * policy.max_library_share
         for library, count in library_sizes.items()
     }
     chosen: list[PlanItem] = []
-    taken: dict[tuple[str, str], int] = defaultdict(int)
+    taken: dict[tuple[str, str], float] = defaultdict(float)
     freed: dict[str, int] = {}
     short: dict[str, str] = {}
     for root in sorted(needed):
@@ -508,18 +534,22 @@ def plan_cleanup(
 def _pick(
     ranked: list[Ranked],
     need: int,
-    caps: dict[tuple[str, str], int],
-    taken: dict[tuple[str, str], int],
+    caps: dict[tuple[str, str], float],
+    taken: dict[tuple[str, str], float],
     already: int,
     policy: CleanupPolicy,
 ) -> tuple[list[Ranked], str | None]:
     """Pick one root folder's titles; return them and why the need is not met (or None).
 
-    taken counts the titles picked per library so far (across root folders).
+    taken counts the titles picked per library so far (across root folders), a
+    season as its share of a title.
     """
     picks: list[Ranked] = []
     total = 0
     why = "not_enough_unprotected"
+    # A series and its seasons overlap: once one is picked, the other is not.
+    whole: set[str] = set()
+    parts: set[str] = set()
     ranked.sort(key=lambda item: (item[0], item[1]))
     for item in ranked:
         if total >= need:
@@ -527,17 +557,23 @@ def _pick(
         if already + len(picks) >= policy.max_items:
             why = "max_items"
             break
-        library = item[2].library
-        if taken[library] >= caps.get(library, 0):
+        candidate = item[2]
+        if candidate.title_key in whole or (
+            candidate.season is None and candidate.title_key in parts
+        ):
+            continue
+        library = candidate.library
+        if taken[library] + candidate.share > caps.get(library, 0) + SHARE_SLACK:
             why = "library_share"
             continue
-        taken[library] += 1
+        taken[library] += candidate.share
         picks.append(item)
-        total += item[2].size
+        total += candidate.size
+        (whole if candidate.season is None else parts).add(candidate.title_key)
     kept: list[Ranked] = []
     for item in sorted(picks, key=lambda item: -item[0]):
         if total - item[2].size >= need:
-            taken[item[2].library] -= 1
+            taken[item[2].library] -= item[2].share
             total -= item[2].size
         else:
             kept.append(item)
