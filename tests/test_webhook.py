@@ -17,13 +17,16 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.smartplex.const import DOMAIN, PUSH_POLL_INTERVALS
+from custom_components.smartplex.models import SmartPlexService
 from custom_components.smartplex.webhook import (
     CONNECTION_NAME,
     TEST_TIMEOUT,
+    PushManager,
     issue_id_overseerr_in_use,
     issue_id_unreachable,
 )
-from simulator import Simulator
+from simulator import Simulator, World
+from simulator.world import Title
 
 from .conftest import closed_port_url, deliver, setup_entry
 
@@ -43,41 +46,71 @@ def capture(hass: HomeAssistant, *categories: str) -> list[Event]:
     return events
 
 
+def service_of(entry: MockConfigEntry, service: str) -> SmartPlexService:
+    """Return one of the hub's services by type."""
+    found: SmartPlexService = entry.runtime_data.services[f"sub_{service}"]
+    return found
+
+
+def push_of(entry: MockConfigEntry, service: str) -> PushManager:
+    """Return the push manager of a service."""
+    push = service_of(entry, service).push
+    assert push is not None
+    return push
+
+
 def webhook_url(entry: MockConfigEntry, service: str) -> str:
     """Return the URL SmartPlex registered for a service."""
-    push = entry.runtime_data.services[f"sub_{service}"].push
-    assert push is not None
-    return push.url()
+    return push_of(entry, service).url()
+
+
+def unrequested_movie(world: World) -> Title:
+    """Return a movie nobody requested and no library holds."""
+    return next(
+        t
+        for t in world.titles.values()
+        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
+    )
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant,
+    ha_url: str,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> MockConfigEntry:
+    """Set the hub up with Home Assistant serving HTTP; every test notification arrived."""
+    await setup_entry(hass, config_entry)
+    await deliver(hass, simulator)
+    return config_entry
 
 
 async def test_registered_in_every_service_and_tested(
     hass: HomeAssistant,
     ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """Setup registers one webhook per service through its API; each test arrives."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
     notifications = simulator.stack.notifications
     for service in ("sonarr", "radarr"):
         [connection] = notifications.arr[service].values()
         fields = {field["name"]: field["value"] for field in connection["fields"]}
         assert connection["name"] == CONNECTION_NAME
-        assert fields["url"] == webhook_url(config_entry, service)
+        assert fields["url"] == webhook_url(entry, service)
         assert fields["url"].startswith(f"{ha_url}/api/webhook/")
         assert connection["onGrab"] and connection["onDownload"]
         assert connection["onHealthIssue"] and connection["onManualInteractionRequired"]
     [notifier] = notifications.tautulli.values()
-    assert notifier["config"]["hook"] == webhook_url(config_entry, "tautulli")
+    assert notifier["config"]["hook"] == webhook_url(entry, "tautulli")
     assert notifier["actions"]["on_play"] == notifier["actions"]["on_stop"] == 1
     overseerr = notifications.overseerr
     assert overseerr["enabled"] is True
-    assert overseerr["options"]["webhookUrl"] == webhook_url(config_entry, "overseerr")
+    assert overseerr["options"]["webhookUrl"] == webhook_url(entry, "overseerr")
     webhook_ids = set()
     for service in ("sonarr", "radarr", "overseerr", "tautulli"):
-        push = config_entry.runtime_data.services[f"sub_{service}"].push
-        assert push is not None
+        push = push_of(entry, service)
         # Every test notification arrived, so push counts as working.
         assert push.healthy, service
         assert len(push.webhook_id) == 64
@@ -85,51 +118,45 @@ async def test_registered_in_every_service_and_tested(
     assert len(webhook_ids) == 4
 
     # A restart keeps the ids and registers nothing twice.
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     await deliver(hass, simulator)
     assert len(notifications.arr["sonarr"]) == 1
     assert len(notifications.tautulli) == 1
-    push = config_entry.runtime_data.services["sub_sonarr"].push
-    assert push is not None and push.webhook_id in webhook_url(config_entry, "sonarr")
+    push = push_of(entry, "sonarr")
+    assert push.webhook_id in webhook_url(entry, "sonarr")
 
 
 async def test_removing_a_service_removes_its_webhook(
     hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """Removing a service deletes SmartPlex's connection from that service only."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
     notifications = simulator.stack.notifications
-    assert hass.config_entries.async_remove_subentry(config_entry, "sub_sonarr")
+    assert hass.config_entries.async_remove_subentry(entry, "sub_sonarr")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert notifications.arr["sonarr"] == {}
     assert len(notifications.arr["radarr"]) == 1
-    assert hass.config_entries.async_remove_subentry(config_entry, "sub_tautulli")
+    assert hass.config_entries.async_remove_subentry(entry, "sub_tautulli")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert notifications.tautulli == {}
-    assert hass.config_entries.async_remove_subentry(config_entry, "sub_overseerr")
+    assert hass.config_entries.async_remove_subentry(entry, "sub_overseerr")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert notifications.overseerr["enabled"] is False
 
     # Deleting the hub removes the rest.
-    assert await hass.config_entries.async_remove(config_entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert notifications.arr["radarr"] == {}
 
 
 async def test_download_events_end_to_end(
     hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """Grab, import and a failed import reach events, entities and the queue sensor."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
     events = capture(hass, "download")
     added = capture(hass, "library")
     stack, world = simulator.stack, simulator.world
@@ -178,19 +205,16 @@ async def test_download_events_end_to_end(
     # The library index re-read the title (bursts wait for the debounce window).
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=3))
     await hass.async_block_till_done()
-    index = config_entry.runtime_data.services["sub_radarr"].coordinators.library.index  # type: ignore[union-attr]
+    index = service_of(entry, "radarr").coordinators.library.index  # type: ignore[union-attr]
     assert index.get(movie.id).has_file
 
 
 async def test_health_events(
     hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """A new health issue and its end each fire once."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
     events = capture(hass, "health")
     issue = ("error", "DownloadClientCheck", "Unable to communicate with SABnzbd")
     await simulator.set_health("sonarr", [issue])
@@ -208,20 +232,13 @@ async def test_health_events(
 
 async def test_request_events_by_push_and_poll_fire_once(
     hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """A request created in Overseerr is an event at once, and the next poll adds none."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
     events = capture(hass, "request")
     world = simulator.world
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
-    )
+    title = unrequested_movie(world)
     request = simulator.stack.create_request(1, title)
     await deliver(hass, simulator)
     assert [e.data["type"] for e in events] == ["created"]
@@ -236,9 +253,7 @@ async def test_request_events_by_push_and_poll_fire_once(
 
     simulator.stack.approve_request(request, by_user=0)
     await deliver(hass, simulator)
-    coordinator = config_entry.runtime_data.services[
-        "sub_overseerr"
-    ].coordinators.request_events  # type: ignore[union-attr]
+    coordinator = service_of(entry, "overseerr").coordinators.request_events  # type: ignore[union-attr]
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert [e.data["type"] for e in events] == ["created", "approved"]
@@ -246,13 +261,10 @@ async def test_request_events_by_push_and_poll_fire_once(
 
 async def test_playback_events(
     hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """Tautulli's play, pause, resume, watched and stop arrive per user."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
     events = capture(hass, "playback")
     stack, world = simulator.stack, simulator.world
     movie = next(m for m in world.movies.values() if m.has_file)
@@ -287,16 +299,14 @@ async def post(url: str, body: bytes, content_type: str = "application/json") ->
 async def test_bad_payloads_change_nothing(
     hass: HomeAssistant,
     ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Malformed, oversized, mistyped, unknown, spoofed and replayed payloads fire nothing."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
     events = capture(hass, "download", "request", "playback", "health")
-    radarr = webhook_url(config_entry, "radarr")
-    overseerr = webhook_url(config_entry, "overseerr")
+    radarr = webhook_url(entry, "radarr")
+    overseerr = webhook_url(entry, "overseerr")
     grab = (
         b'{"eventType": "Grab", "instanceName": "Radarr", "movie": {"id": 1, '
         b'"title": "X"}, "downloadId": "abc"}'
@@ -356,7 +366,7 @@ async def test_overseerr_agent_of_another_app_is_kept(
     await setup_entry(hass, config_entry)
     await deliver(hass, simulator)
     assert settings["options"]["webhookUrl"] == other
-    service = config_entry.runtime_data.services["sub_overseerr"]
+    service = service_of(config_entry, "overseerr")
     assert service.push is not None and not service.push.healthy
     issue = issue_registry.async_get_issue(
         DOMAIN, issue_id_overseerr_in_use("sub_overseerr")
@@ -387,18 +397,15 @@ async def test_overseerr_agent_of_another_app_is_kept(
 async def test_unreachable_service_gets_a_repair_and_polling_returns(
     hass: HomeAssistant,
     ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Push slows the polls it covers; a test that never arrives restores them."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
-    service = config_entry.runtime_data.services["sub_radarr"]
-    queue = service.coordinators.queue  # type: ignore[union-attr]
+    queue = service_of(entry, "radarr").coordinators.queue  # type: ignore[union-attr]
     assert queue.update_interval == PUSH_POLL_INTERVALS["radarr"]["queue"]
-    push = service.push
-    assert push is not None and push.healthy
+    push = push_of(entry, "radarr")
+    assert push.healthy
 
     # Home Assistant moved: Radarr now calls an address where nothing listens.
     await hass.config.async_update(internal_url=closed_port_url())
@@ -425,17 +432,12 @@ async def test_unreachable_service_gets_a_repair_and_polling_returns(
 
 async def test_options_show_recreate_and_map_people(
     hass: HomeAssistant,
-    ha_url: str,
-    config_entry: MockConfigEntry,
+    entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """Options list each webhook, re-create one on request and map users to phones."""
-    await setup_entry(hass, config_entry)
-    await deliver(hass, simulator)
-    push = config_entry.runtime_data.services["sub_radarr"].push
-    assert push is not None
-    old_id = push.webhook_id
-    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    old_id = push_of(entry, "radarr").webhook_id
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     webhooks = result["description_placeholders"]["webhooks"]
     assert "- Radarr: working, last notification" in webhooks
     assert "- TMDB" not in webhooks
@@ -449,7 +451,7 @@ async def test_options_show_recreate_and_map_people(
         },
     )
     assert bad["errors"] == {"notify_targets": "invalid_notify_targets"}
-    assert push.webhook_id == old_id
+    assert push_of(entry, "radarr").webhook_id == old_id
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -463,8 +465,8 @@ async def test_options_show_recreate_and_map_people(
     assert result["type"] == "create_entry"
     await hass.async_block_till_done(wait_background_tasks=True)
     await deliver(hass, simulator)
-    push = config_entry.runtime_data.services["sub_radarr"].push
-    assert push is not None and push.webhook_id != old_id
+    push = push_of(entry, "radarr")
+    assert push.webhook_id != old_id
     [connection] = simulator.stack.notifications.arr["radarr"].values()
     assert connection["fields"][0]["value"] == push.url()
     assert push.healthy
@@ -473,12 +475,7 @@ async def test_options_show_recreate_and_map_people(
 
     events = capture(hass, "request")
     world = simulator.world
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
-    )
     anna = next(i for i, user in enumerate(world.users) if user.username == "anna")
-    simulator.stack.create_request(anna, title)
+    simulator.stack.create_request(anna, unrequested_movie(world))
     await deliver(hass, simulator)
     assert events[-1].data["notify_target"] == "notify.mobile_app_anna"

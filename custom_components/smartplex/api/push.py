@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import re
 from typing import Any
 
+from .arr_models import poster_url
 from .overseerr import OverseerrClient
 from .parse import JsonDict, as_dict, dict_list, opt_int, opt_str, str_tuple, to_bool
 from .radarr import RadarrClient
@@ -175,14 +176,6 @@ def _require_dict(payload: Any) -> JsonDict:
     return payload
 
 
-def _poster(images: object) -> str | None:
-    """Return the remote poster URL from an *arr images list."""
-    for image in dict_list(images):
-        if image.get("coverType") == "poster":
-            return opt_str(image.get("remoteUrl")) or opt_str(image.get("url"))
-    return None
-
-
 def _requester_from_tags(tags: object) -> str | None:
     """Return the requester named by Overseerr's request tag, if the title has one."""
     for tag in str_tuple(tags) if isinstance(tags, list) else ():
@@ -263,7 +256,7 @@ def _arr_media_data(
         "tvdb_id": opt_int(media.get("tvdbId")),
         "imdb_id": opt_str(media.get("imdbId")),
         f"{'movie' if service == 'radarr' else 'series'}_id": opt_int(media.get("id")),
-        "poster": _poster(media.get("images")),
+        "poster": poster_url(media),
         "requested_by": _requester_from_tags(media.get("tags")),
     }
     if service == "sonarr":
