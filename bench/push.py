@@ -27,6 +27,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
+from custom_components.smartplex.coordinator import all_coordinators
 from simulator import Simulator
 
 from .worker import _preimport, _smartplex_entry
@@ -156,6 +157,47 @@ class PushBench:
             await asyncio.sleep(2.5)
         return times
 
+    async def until_push_works(self) -> None:
+        """Wait until every service delivered its test notification (registration runs in the background)."""
+        entry = self.hass.config_entries.async_entries("smartplex")[0]
+        pushes = [s.push for s in entry.runtime_data.services.values() if s.push]
+        async with asyncio.timeout(120):
+            while not all(push.healthy for push in pushes):
+                await self.simulator.stack.webhooks.drain()
+                await self.hass.async_block_till_done()
+                await asyncio.sleep(0.2)
+
+    async def poll_budget(self) -> dict[str, dict[str, float]]:
+        """Return each service's polling requests per hour with push healthy and without push.
+
+        Every coordinator is refreshed once while the simulator counts what it served; that
+        poll's requests times polls per hour at the slowed and at the normal interval.
+        """
+        entry = self.hass.config_entries.async_entries("smartplex")[0]
+        traffic = self.simulator.stack.traffic
+        budget: dict[str, dict[str, float]] = {}
+        for service in entry.runtime_data.services.values():
+            if service.push is None:
+                continue
+            assert service.push.healthy, f"{service.title}: push is not working"
+            with_push = polling = 0.0
+            for coordinator in all_coordinators(service):
+                if coordinator.update_interval is None:
+                    continue
+                traffic.reset()
+                await coordinator.async_refresh()
+                served = traffic.snapshot().get(service.service_type, {})
+                requests = sum(endpoint["requests"] for endpoint in served.values())
+                with_push += (
+                    requests * 3600 / coordinator.update_interval.total_seconds()
+                )
+                polling += requests * 3600 / coordinator.interval.total_seconds()
+            budget[service.service_type] = {
+                "requests_per_hour_push": round(with_push, 1),
+                "requests_per_hour_polling": round(polling, 1),
+            }
+        return budget
+
     async def load(
         self, session: aiohttp.ClientSession, minutes: float, rate: int
     ) -> dict[str, Any]:
@@ -238,6 +280,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "http",
                 {"http": {"server_host": "127.0.0.1", "server_port": args.port}},
             )
+            # The server starts with the frontend or Home Assistant's start event; the
+            # harness has neither.
+            await hass.http.start()
             entry = _smartplex_entry(simulator.describe())
             entry.add_to_hass(hass)
             await hass.config_entries.async_setup(entry.entry_id)
@@ -250,6 +295,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "p95": round(percentile(v, 0.95), 1),
                 "max": round(max(v), 1),
             }
+            await bench.until_push_works()
+            result["poll_budget"] = await bench.poll_budget()
             result["latency_ms"] = summarize(await bench.latency(session, args.samples))
             result["entity_update_ms"] = summarize(await bench.entity_update(5))
             result["load"] = await bench.load(session, args.minutes, args.rate)
