@@ -11,7 +11,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smartplex.const import CONF_VOICE_SENTENCES
+from custom_components.smartplex.const import CONF_TRIAGE, CONF_VOICE_SENTENCES, DOMAIN
 from custom_components.smartplex.intents import BUNDLED_SENTENCES
 from simulator import Simulator
 
@@ -370,3 +370,37 @@ async def test_triage_sentence_for_someone_unknown(
     response = await ask(hass, "why is Zoe's request on hold")
     assert response.response_type is intent.IntentResponseType.ERROR
     assert "Zoe" in speech(response)
+
+
+async def test_approve_the_ones_you_would_approve(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """Triage's approvals are applied and audited; what it declines stays pending."""
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    world = simulator.world
+    # Request 1 is rated far below request 4: only 4 clears the bar, and 1 falls
+    # below the decline score with automatic declines on.
+    world.titles["movie", world.requests[1].tmdb_id].vote_average = 1.0
+    world.titles["movie", world.requests[4].tmdb_id].vote_average = 9.5
+    options = {"approve_above": 6.0, "auto_decline": True, "decline_below": 5.0}
+    entry = hub(
+        simulator, ALL_SERVICES, **{CONF_VOICE_SENTENCES: True, CONF_TRIAGE: options}
+    )
+    await setup_entry(hass, entry)
+    dry_run = await hass.services.async_call(
+        DOMAIN, "triage_requests", {}, blocking=True, return_response=True
+    )
+    assert isinstance(dry_run, dict)
+    assert {row["request_id"]: row["action"] for row in dry_run["requests"]} == {
+        1: "decline",
+        4: "approve",
+    }
+    said = speech(await ask(hass, "approve the ones you would approve"))
+    title = world.titles["movie", world.requests[4].tmdb_id]
+    assert said == f"Approved {title.title} ({title.year}) for Ben. 1 waits for you."
+    assert (world.requests[1].status, world.requests[4].status) == (1, 2)
+    [approved] = events.of("smartplex_request_approved")
+    assert (approved["request_id"], approved["source"]) == (4, "intent")
+    assert events.of("smartplex_request_declined") == []

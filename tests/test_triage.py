@@ -29,7 +29,7 @@ from custom_components.smartplex.store.metadata import put_related, put_titles
 from custom_components.smartplex.store.triage_decisions import load_decisions
 from simulator import Simulator
 
-from .conftest import NOW, setup_entry
+from .conftest import NOW, deliver, setup_entry
 from .helpers_actions import (
     ALL_SERVICES,
     EventLog,
@@ -316,6 +316,26 @@ async def test_autopilot_is_off_by_default_and_acts_on_new_requests_when_on(
     assert triaged["source"] == "autopilot"
     [approved] = events.of("smartplex_request_approved")
     assert approved["source"] == "autopilot"
+
+
+async def test_autopilot_acts_on_a_pushed_request_at_once(
+    hass: HomeAssistant, ha_url: str, tmp_path: Path, simulator: Simulator
+) -> None:
+    """Overseerr's webhook for a new request triages it without waiting for a poll."""
+    mock_restore_cache(hass, [State(AUTOPILOT, STATE_ON)])
+    await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
+    await deliver(hass, simulator)
+    world = simulator.world
+    title = next(
+        t
+        for t in sorted(world.titles.values(), key=lambda t: t.tmdb_id)
+        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
+    )
+    request = simulator.stack.create_request(1, title)
+    await deliver(hass, simulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert request.status == 2
+    assert world.requests[1].status == 1
 
 
 async def test_autopilot_with_overseerr_failing_logs_once(

@@ -42,6 +42,7 @@ INTENT_DISK_SPACE = "SmartPlexDiskSpace"
 INTENT_QUEUE = "SmartPlexQueue"
 INTENT_UPCOMING = "SmartPlexUpcoming"
 INTENT_TRIAGE = "SmartPlexTriage"
+INTENT_APPROVE_TRIAGED = "SmartPlexApproveTriaged"
 INTENT_ASK = "SmartPlexAsk"
 INTENT_CONFIRM = "SmartPlexConfirm"
 
@@ -217,6 +218,30 @@ class TriageIntent(SmartPlexIntentHandler):
         return f"{len(rows)} {noun}. {_spoken_list(parts)}."
 
 
+class ApproveTriagedIntent(SmartPlexIntentHandler):
+    """Approve the pending requests triage approves; the rest wait for a person."""
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Apply triage's approvals and say which were approved and how many wait."""
+        rows = (await actions.async_approve_triaged(hass, entry, caller))["requests"]
+        approved = [
+            f"{row['title'] or row['identity']} for {row['requested_by']}"
+            for row in rows
+            if row["outcome"] == "approved"
+        ]
+        waiting = len(rows) - len(approved)
+        said = f"Approved {_spoken_list(approved)}." if approved else "Approved none."
+        if waiting:
+            said += f" {waiting} {'waits' if waiting == 1 else 'wait'} for you."
+        return said
+
+
 class DiskSpaceIntent(SmartPlexIntentHandler):
     """Say how much space is left on the library folders."""
 
@@ -312,6 +337,10 @@ HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
         INTENT_TRIAGE,
         "Tells which requests wait and what triage would do with each, and why",
         (USER,),
+    ),
+    ApproveTriagedIntent(
+        INTENT_APPROVE_TRIAGED,
+        "Approves the pending requests that triage would approve, and no others",
     ),
     AskIntent(INTENT_ASK, "Answers a question with the AI helper", ASK.fields),
     ConfirmIntent(INTENT_CONFIRM, "Carries out what the last answer proposed"),

@@ -38,7 +38,7 @@ from .requests import (
 )
 from .sync import async_sync
 from .sync_log import SYNC_KINDS, async_get_sync_log
-from .triage import async_triage_requests
+from .triage import async_approve_triaged, async_triage_requests
 
 __all__ = [
     "MINIMUM_AVAILABILITY",
@@ -52,6 +52,7 @@ __all__ = [
     "async_add_movie",
     "async_add_series",
     "async_approve_request",
+    "async_approve_triaged",
     "async_decline_request",
     "async_disk_space",
     "async_execute_cleanup",

@@ -359,6 +359,18 @@ async def async_triage_requests(
     return await run_triage(hass, entry, service, caller, user=user, apply=apply)
 
 
+async def async_approve_triaged(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, caller: Caller
+) -> dict[str, Any]:
+    """Approve what triage approves and nothing else ("approve the ones you would").
+
+    What triage would decline stays pending even with automatic declines on: the words
+    asked for approvals.
+    """
+    service = resolve_service(entry, SERVICE_OVERSEERR, None)
+    return await run_triage(hass, entry, service, caller, apply=True, declines=False)
+
+
 async def run_triage(
     hass: HomeAssistant,
     entry: SmartPlexConfigEntry,
@@ -367,9 +379,13 @@ async def run_triage(
     *,
     user: str | None = None,
     apply: bool = False,
+    declines: bool = True,
     only: Iterable[int] | None = None,
 ) -> dict[str, Any]:
-    """Triage the pending requests (or only some), applying the decisions when asked."""
+    """Triage the pending requests (or only some), applying the decisions when asked.
+
+    Without declines, applying only approves; what triage declines is held.
+    """
     with upstream(service):
         household, by_id, plays = await async_snapshot(hass, entry, service)
     store = async_get_store(hass)
@@ -419,7 +435,12 @@ async def run_triage(
         if apply:
             if failed is None:
                 row["outcome"], failed = await _apply(
-                    hass, entry, service, caller, triage, triager.policy
+                    hass,
+                    entry,
+                    service,
+                    caller,
+                    triage,
+                    triager.policy.auto_decline and declines,
                 )
             else:
                 row["outcome"] = "untouched"
@@ -524,7 +545,7 @@ async def _apply(
     service: SmartPlexService,
     caller: Caller,
     triage: Triage,
-    policy: Policy,
+    declines: bool,
 ) -> tuple[str, str | None]:
     """Approve or decline one request; return its outcome and, if Overseerr failed, why.
 
@@ -543,7 +564,7 @@ async def _apply(
                 reason=decision.reason,
             )
             return "approved", None
-        if decision.action is Action.DECLINE and policy.auto_decline:
+        if decision.action is Action.DECLINE and declines:
             await async_decline_request(
                 hass,
                 entry,
