@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
+import sqlite3
+from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder, get_instance
@@ -18,7 +21,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import RecorderInstanceContextManager
 
+from custom_components.smartplex import daily_statistics, sync_history
 from custom_components.smartplex.daily_statistics import COOLDOWN
+from custom_components.smartplex.store.statistics import PlaysCache
 from simulator import Simulator
 from simulator.world import Play, World
 
@@ -169,3 +174,26 @@ async def test_daily_series_are_long_term_statistics(
     assert shares == {
         day: round(100 * value[2] / value[0], 1) for day, value in totals.items()
     }
+
+
+async def test_figures_wait_for_the_first_full_sync(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """Pages of a first full sync do not each read the plays again; its end does."""
+    refreshed: list[int] = []
+    real_refresh = PlaysCache.refresh
+
+    def counting_refresh(cache: PlaysCache, connection: sqlite3.Connection) -> Any:
+        columns = real_refresh(cache, connection)
+        refreshed.append(len(columns))
+        return columns
+
+    with (
+        patch.object(daily_statistics, "COOLDOWN", 0),
+        patch.object(sync_history, "HISTORY_PAGE", 40),
+        patch.object(PlaysCache, "refresh", counting_refresh),
+    ):
+        await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+    # Once at the start (nothing stored yet), once with every play.
+    assert refreshed == [0, len(simulator.world.plays)]
+    assert hass.states.get("sensor.tautulli_watch_time_today") is not None

@@ -37,7 +37,7 @@ from .const import DOMAIN
 from .engine.daily_statistics import DayTotals, daily_totals
 from .engine.play_columns import PlayColumns, make_buckets
 from .store import StoreError, async_get_store
-from .sync_history import SIGNAL_HISTORY_PROGRESS
+from .sync_history import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
 
 if TYPE_CHECKING:
     from .models import SmartPlexConfigEntry
@@ -121,12 +121,15 @@ class DailyStatistics:
     """Today's figures of the household's plays, and their daily long-term statistics."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: SmartPlexConfigEntry, instances: list[str]
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        histories: list[HistoryDatabaseSync],
     ) -> None:
-        """Follow the history syncs of these Tautulli instances."""
+        """Follow these history syncs."""
         self.hass = hass
         self.entry = entry
-        self.instances = instances
+        self.histories = histories
         self.today: DayTotals | None = None
         # Start of the first day to import next time (None: every day).
         self._import_from: int | None = None
@@ -145,10 +148,10 @@ class DailyStatistics:
         unload: list[Callable[[], None]] = [
             async_dispatcher_connect(
                 self.hass,
-                SIGNAL_HISTORY_PROGRESS.format(instance),
-                self._async_schedule,
+                SIGNAL_HISTORY_PROGRESS.format(sync.instance),
+                self._async_stored,
             )
-            for instance in self.instances
+            for sync in self.histories
         ]
         unload.append(
             async_track_time_change(
@@ -164,6 +167,16 @@ class DailyStatistics:
     def _async_schedule(self) -> None:
         """Update soon (at most once per cooldown)."""
         self.hass.async_create_task(self._debouncer.async_call(), eager_start=True)
+
+    @callback
+    def _async_stored(self) -> None:
+        """Update after rows were stored, once every first full sync is done.
+
+        A first full sync stores the oldest plays first, a page every second or so:
+        reading them all into the figures meanwhile only slows it down.
+        """
+        if all(sync.state.full_done for sync in self.histories):
+            self._async_schedule()
 
     @callback
     def _async_midnight(self, _: datetime) -> None:

@@ -76,7 +76,7 @@ class DatabaseSync:
                 self.requests[service.subentry_id] = RequestsDatabaseSync(
                     hass, store, service
                 )
-        self.daily = DailyStatistics(hass, entry, list(self.histories))
+        self.daily = DailyStatistics(hass, entry, list(self.histories.values()))
 
     @callback
     def _rematch_later(self, history_sync: HistoryDatabaseSync) -> None:
