@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import closing
+from datetime import timedelta
 import json
 import os
 from pathlib import Path
@@ -28,7 +29,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartplex import sync_history
+from custom_components.smartplex import sync_history, sync_stream_details
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.store import history
 from custom_components.smartplex.sync_history import EVENT_HISTORY_SYNCED
@@ -38,6 +39,8 @@ from simulator.world import Play, World
 
 from .conftest import setup_entry
 from .helpers_actions import ALL_SERVICES, hub
+
+HISTORY_STATE = "SELECT done, full_done FROM sync_state WHERE kind = 'history'"
 
 
 def rows(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -226,16 +229,14 @@ async def test_a_sync_stopped_mid_way_resumes_without_loss_or_duplicates(
         await simulator.faults.wait_delayed()
         await hass.config_entries.async_unload(entry.entry_id)
     assert rows(database, "SELECT COUNT(*) FROM plays") == [(80,)]
-    assert rows(database, "SELECT done, full_done FROM sync_state") == [(80, 0)]
+    assert rows(database, HISTORY_STATE) == [(80, 0)]
     simulator.faults.clear()
     with patch.object(sync_history, "HISTORY_PAGE", 40):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
     stored = [row_id for (row_id,) in rows(database, "SELECT row_id FROM plays")]
     assert sorted(stored) == [play[0] for play in world.plays]
-    assert rows(database, "SELECT done, full_done FROM sync_state") == [
-        (len(world.plays), 1)
-    ]
+    assert rows(database, HISTORY_STATE) == [(len(world.plays), 1)]
 
 
 async def test_a_failed_page_leaves_neither_its_rows_nor_the_cursor(
@@ -260,7 +261,7 @@ async def test_a_failed_page_leaves_neither_its_rows_nor_the_cursor(
     ):
         await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
         assert rows(database, "SELECT COUNT(*) FROM plays") == [(40,)]
-        assert rows(database, "SELECT done, full_done FROM sync_state") == [(40, 0)]
+        assert rows(database, HISTORY_STATE) == [(40, 0)]
         async_fire_time_changed(hass, fire_all=True)
         await hass.async_block_till_done(wait_background_tasks=True)
     stored = [row_id for (row_id,) in rows(database, "SELECT row_id FROM plays")]
@@ -315,9 +316,7 @@ async def test_plays_are_stored_before_their_titles_are_looked_up(
     assert rows(database, "SELECT COUNT(*), COUNT(matched_by) FROM plays") == [
         (len(world.plays), 0)
     ]
-    assert rows(database, "SELECT done, full_done FROM sync_state") == [
-        (len(world.plays), 1)
-    ]
+    assert rows(database, HISTORY_STATE) == [(len(world.plays), 1)]
     # The event waits for the titles; the failed lookups are retried.
     assert synced == []
     simulator.faults.clear()
@@ -339,18 +338,21 @@ async def test_plays_are_stored_before_their_titles_are_looked_up(
     assert [event.data["plays"] for event in synced] == [len(world.plays)]
 
 
-async def test_recent_plays_get_their_stream_details(
-    hass: HomeAssistant,
-    database: Path,
-    simulator: Simulator,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """Plays of the last 30 days get get_stream_data's decisions, resolutions, bitrate."""
-    world = simulator.world
-    now = world.plays[-1][2] + 60
-    freezer.move_to(dt_util.utc_from_timestamp(now))
-    await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
-    stored = {
+def stream_details(world: World, play: Play) -> list[Any]:
+    """Return what get_stream_data says of a play, as stored."""
+    stream = world.stream(play)
+    return [
+        stream.video_decision,
+        stream.audio_decision,
+        stream.source_resolution,
+        stream.stream_resolution,
+        stream.stream_bitrate,
+    ]
+
+
+def stored_details(database: Path) -> dict[int, list[Any]]:
+    """Return the stored stream details by row id."""
+    return {
         row_id: details
         for row_id, *details in rows(
             database,
@@ -358,21 +360,33 @@ async def test_recent_plays_get_their_stream_details(
             " stream_resolution, bandwidth FROM plays",
         )
     }
+
+
+async def test_recent_plays_get_their_stream_details(
+    hass: HomeAssistant,
+    database: Path,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Plays of the last 30 days get get_stream_data's decisions, resolutions, bitrate.
+
+    The older plays wait for the background backfill (the next test), which starts
+    after the sync's own pass.
+    """
+    world = simulator.world
+    now = world.plays[-1][2] + 60
+    freezer.move_to(dt_util.utc_from_timestamp(now))
+    with patch.object(sync_stream_details, "BACKFILL_BATCH", 10):
+        await setup_entry(hass, hub(simulator, [("tautulli", "Tautulli")]))
+        stored = stored_details(database)
     recent = [play for play in world.plays if play[1] >= now - 30 * 86400]
-    assert 0 < len(recent) < len(world.plays)
-    expected = {play[0]: [None] * 5 for play in world.plays}
+    assert 0 < len(recent) < len(world.plays) - 10
     for play in recent:
-        stream = world.stream(play)
-        expected[play[0]] = [
-            stream.video_decision,
-            stream.audio_decision,
-            stream.source_resolution,
-            stream.stream_resolution,
-            stream.stream_bitrate,
-        ]
-    assert stored == expected
+        assert stored[play[0]] == stream_details(world, play)
     calls = simulator.stack.traffic.endpoints["tautulli"]
-    assert calls["GET /api/v2?cmd=get_stream_data"].requests == len(recent)
+    # The sync's pass, then at most one batch of the backfill so far.
+    assert len(recent) <= calls["GET /api/v2?cmd=get_stream_data"].requests
+    assert calls["GET /api/v2?cmd=get_stream_data"].requests <= len(recent) + 10
     # Each play is asked once: the next sync asks only for the new play.
     coordinator = (
         hass.config_entries.async_entries(DOMAIN)[0]
@@ -389,6 +403,58 @@ async def test_recent_plays_get_their_stream_details(
     assert rows(
         database, "SELECT video_decision FROM plays WHERE row_id = ?", last[0] + 1
     ) == [(world.stream(world.plays[-1]).video_decision,)]
+
+
+async def _backfill_batches(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, batches: int
+) -> None:
+    """Let the pause between backfill batches pass this many times."""
+    for _ in range(batches):
+        freezer.tick(timedelta(seconds=sync_stream_details.BACKFILL_PAUSE + 1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_older_plays_get_their_stream_details_in_the_background(
+    hass: HomeAssistant,
+    database: Path,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Every play gets its details, a batch at a time; a restart asks none twice."""
+    world = simulator.world
+    freezer_start = world.plays[-1][2] + 60
+    freezer.move_to(dt_util.utc_from_timestamp(freezer_start))
+    entry = hub(simulator, [("tautulli", "Tautulli")])
+    expected = {play[0]: stream_details(world, play) for play in world.plays}
+    query = "SELECT cursor, done, full_done FROM sync_state WHERE kind = ?"
+    with patch.object(sync_stream_details, "BACKFILL_BATCH", 20):
+        await setup_entry(hass, entry)
+        await _backfill_batches(hass, freezer, 2)
+        stored = stored_details(database)
+        asked = [row_id for row_id, details in stored.items() if details[0]]
+        # The cursor is the lowest row asked, written with the details.
+        ((cursor, _, full_done),) = rows(database, query, "stream_details")
+        assert full_done == 0
+        assert cursor == min(asked)
+        assert all(stored[row_id] == expected[row_id] for row_id in asked)
+        assert all(
+            details == [None] * 5 for details in stored.values() if not details[0]
+        )
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await _backfill_batches(hass, freezer, len(world.plays) // 20 + 1)
+    assert stored_details(database) == expected
+    calls = simulator.stack.traffic.endpoints["tautulli"]
+    assert calls["GET /api/v2?cmd=get_stream_data"].requests == len(world.plays)
+    recent = sum(1 for play in world.plays if play[1] >= freezer_start - 30 * 86400)
+    older = len(world.plays) - recent
+    assert rows(database, query, "stream_details") == [(world.plays[0][0], older, 1)]
+    assert rows(
+        database,
+        "SELECT status, changed FROM sync_log WHERE kind = 'stream_details'",
+    ) == [("done", older)]
 
 
 async def test_plays_match_titles_again_when_the_library_changes(
@@ -679,6 +745,7 @@ async def test_get_sync_log_lists_runs_newest_first(
         "history",
         "users",
         "requests",
+        "stream_details",
     }
     history_runs = await hass.services.async_call(
         DOMAIN,

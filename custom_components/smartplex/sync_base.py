@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 import logging
@@ -26,10 +27,35 @@ KIND_LIBRARY = "library"
 KIND_HISTORY = "history"
 KIND_USERS = "users"
 KIND_REQUESTS = "requests"
+KIND_STREAM_DETAILS = "stream_details"
 
 # Consecutive failures of one sync before a repair says so.
 FAILURES_FOR_REPAIR = 3
 ISSUE_SYNC_FAILING = "sync_failing"
+
+
+async def async_each_bounded[ResultT](
+    keys: list[int], fetch: Callable[[int], Awaitable[ResultT]], concurrency: int
+) -> dict[int, ResultT]:
+    """Return fetch(key) of every key, `concurrency` requests at a time.
+
+    A few workers take the keys in turn: thousands of keys make a few tasks, not
+    thousands on the event loop at once. When one fails the others stop.
+    """
+    results: dict[int, ResultT] = {}
+    remaining = iter(keys)
+
+    async def work() -> None:
+        for key in remaining:
+            results[key] = await fetch(key)
+
+    workers = [asyncio.ensure_future(work()) for _ in range(concurrency)]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for worker in workers:
+            worker.cancel()
+    return results
 
 
 def now_seconds() -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
@@ -18,16 +18,17 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .actions.statistics import plays_cache
-from .api import SmartPlexError, SmartPlexNotFoundError, SmartPlexRequestError
+from .api import SmartPlexError, SmartPlexNotFoundError
 from .api.parse import JsonDict
 from .api.tautulli import TautulliClient
-from .api.tautulli_history import HistoryRow, StreamData, external_ids
+from .api.tautulli_history import HistoryRow, external_ids
 from .const import DOMAIN
 from .store import SmartPlexStore, StoreError, history, library, sync_log
 from .store.history import MATCHED_BY_GUID, MATCHED_BY_TITLE, PlayRow, TitleIds
 from .store.sync_log import SyncState
-from .sync_base import KIND_HISTORY, ServiceSync, now_seconds
+from .sync_base import KIND_HISTORY, ServiceSync, async_each_bounded, now_seconds
 from .sync_library import LibraryDatabaseSync
+from .sync_stream_details import StreamDetailsBackfill, async_stream_data
 from .tautulli_coordinator import TautulliCoordinators
 
 if TYPE_CHECKING:
@@ -40,12 +41,13 @@ _LOGGER = logging.getLogger(__name__)
 HISTORY_PAGE = 2000
 
 # Metadata lookups in flight at once (the client bounds its requests to 4 as well),
-# and rating keys looked up per transaction (which maps their plays).
+# and rating keys looked up per transaction (which maps their plays: one pass over
+# the plays not matched by guid, so batches are large).
 METADATA_CONCURRENCY = 4
-LOOKUP_BATCH = 1000
-# Stream details (get_stream_data: one request per play) are fetched for the plays of
-# this many recent days only (a year at the large scale would be 200,000 requests),
-# newest first, this many per transaction.
+LOOKUP_BATCH = 2500
+# Stream details (get_stream_data: one request per play) of the plays of this many
+# recent days are fetched by each sync, newest first, this many per transaction; the
+# older plays' come later, slowly, in the background (sync_stream_details.py).
 STREAM_DETAILS_DAYS = 30
 STREAM_DETAILS_BATCH = 500
 
@@ -80,6 +82,7 @@ class HistoryDatabaseSync(ServiceSync):
         self.state = SyncState()
         self._lock = asyncio.Lock()
         self._retry: Callable[[], None] | None = None
+        self.details = StreamDetailsBackfill(hass, store, service)
         # The first full sync stored every page; the event waits for the lookups.
         self._announce = False
 
@@ -124,7 +127,10 @@ class HistoryDatabaseSync(ServiceSync):
 
         entry.async_on_unload(coordinator.async_add_listener(polled))
         entry.async_on_unload(self._cancel_retry)
-        if not self.state.full_done:
+        await self.details.async_start(entry)
+        if self.state.full_done:
+            self.details.async_schedule()
+        else:
             # Not waiting for a poll: a coordinator that keeps failing calls no listener.
             entry.async_create_background_task(
                 self.hass, self.async_sync(), f"{DOMAIN} history to database"
@@ -138,9 +144,11 @@ class HistoryDatabaseSync(ServiceSync):
             def delete(connection: sqlite3.Connection) -> None:
                 history.delete_instance(connection, self.instance)
                 sync_log.delete_state(connection, self.instance, self.kind)
+                sync_log.delete_state(connection, self.instance, self.details.kind)
 
             await self._async_db(delete)
             self.state = SyncState()
+            self.details.async_reset()
         async_dispatcher_send(self.hass, SIGNAL_HISTORY_PROGRESS.format(self.instance))
         entry.async_create_background_task(
             self.hass, self.async_sync(), f"{DOMAIN} history to database (rebuild)"
@@ -202,6 +210,8 @@ class HistoryDatabaseSync(ServiceSync):
                 return
             if detailed:
                 plays_cache(self.hass).invalidate()
+            # Then the older plays' details, in the background, a batch at a time.
+            self.details.async_schedule()
 
     async def async_rematch(self) -> None:
         """Match plays to titles of the library again (it changed): guids stay."""
@@ -288,11 +298,12 @@ class HistoryDatabaseSync(ServiceSync):
 
     async def _async_identify(self) -> int:
         """Look up rating keys never asked, a batch per transaction; return plays mapped."""
+        keys = await self._async_db(
+            partial(history.keys_to_look_up, instance=self.instance)
+        )
         changed = 0
-        while keys := await self._async_db(
-            partial(history.keys_to_look_up, instance=self.instance, limit=LOOKUP_BATCH)
-        ):
-            found = await self._async_lookup(keys)
+        for start in range(0, len(keys), LOOKUP_BATCH):
+            found = await self._async_lookup(keys[start : start + LOOKUP_BATCH])
 
             def write(
                 connection: sqlite3.Connection, found: dict[int, TitleIds | None]
@@ -300,7 +311,7 @@ class HistoryDatabaseSync(ServiceSync):
                 history.save_rating_keys(
                     connection, self.instance, found, now_seconds()
                 )
-                return history.match_by_rating_keys(connection, self.instance)
+                return history.match_by_rating_keys(connection, self.instance, found)
 
             changed += await self._async_db(partial(write, found=found))
         return changed
@@ -309,15 +320,6 @@ class HistoryDatabaseSync(ServiceSync):
         """Fetch how recent plays never asked were streamed; return how many."""
         since = now_seconds() - STREAM_DETAILS_DAYS * 86400
         detailed = 0
-        semaphore = asyncio.Semaphore(METADATA_CONCURRENCY)
-
-        async def fetch(row_id: int) -> StreamData | None:
-            async with semaphore:
-                try:
-                    return await self.client.stream_data(row_id)
-                except (SmartPlexNotFoundError, SmartPlexRequestError):
-                    # Tautulli has no details of that row: asked once, kept empty.
-                    return None
 
         while row_ids := await self._async_db(
             partial(
@@ -327,36 +329,34 @@ class HistoryDatabaseSync(ServiceSync):
                 limit=STREAM_DETAILS_BATCH,
             )
         ):
-            results = await asyncio.gather(*(fetch(row_id) for row_id in row_ids))
+            details = await async_each_bounded(
+                row_ids, partial(async_stream_data, self.client), METADATA_CONCURRENCY
+            )
             await self._async_db(
                 partial(
                     history.save_stream_details,
                     instance=self.instance,
-                    details=dict(zip(row_ids, results, strict=True)),
+                    details=details,
                 )
             )
             detailed += len(row_ids)
         return detailed
 
-    async def _async_lookup(self, keys: Iterable[int]) -> dict[int, TitleIds | None]:
+    async def _async_lookup(self, keys: list[int]) -> dict[int, TitleIds | None]:
         """Ask get_metadata for the title of each rating key, a few at a time."""
-        semaphore = asyncio.Semaphore(METADATA_CONCURRENCY)
 
         async def lookup(rating_key: int) -> TitleIds | None:
-            async with semaphore:
-                try:
-                    ids = await self.client.item_ids(rating_key)
-                except SmartPlexNotFoundError:
-                    return None
+            try:
+                ids = await self.client.item_ids(rating_key)
+            except SmartPlexNotFoundError:
+                return None
             if ids is None:
                 return None
             return TitleIds(
                 ids.media_type, ids.tmdb_id, ids.tvdb_id, ids.imdb_id, MATCHED_BY_GUID
             )
 
-        wanted = sorted(keys)
-        results = await asyncio.gather(*(lookup(key) for key in wanted))
-        return dict(zip(wanted, results, strict=True))
+        return await async_each_bounded(keys, lookup, METADATA_CONCURRENCY)
 
     def _write(
         self, connection: sqlite3.Connection, rows: list[HistoryRow], state: SyncState

@@ -10,7 +10,7 @@ from custom_components.smartplex.store import async_from_store, database_unavail
 
 from .common import resolve_services
 
-SYNC_KINDS = ("library", "history", "users", "requests")
+SYNC_KINDS = ("library", "history", "users", "requests", "stream_details")
 NOT_OPENED = "it could not be opened at setup (see the log)"
 
 

@@ -149,9 +149,7 @@ def save_rating_keys(
 # guid gives in the row itself.
 
 
-def keys_to_look_up(
-    connection: sqlite3.Connection, instance: str, limit: int
-) -> list[int]:
+def keys_to_look_up(connection: sqlite3.Connection, instance: str) -> list[int]:
     """Return rating keys of plays not matched by guid whose metadata was never asked."""
     return [
         rating_key
@@ -161,14 +159,16 @@ def keys_to_look_up(
             " WHERE instance = ? AND (matched_by = 'title' OR (matched_by IS NULL"
             " AND tvdb_id IS NULL AND imdb_id IS NULL)) AND lookup IS NOT NULL"
             " AND lookup NOT IN (SELECT rating_key FROM rating_keys WHERE instance = ?)"
-            " ORDER BY lookup LIMIT ?",
-            (instance, instance, limit),
+            " ORDER BY lookup",
+            (instance, instance),
         )
     ]
 
 
-def match_by_rating_keys(connection: sqlite3.Connection, instance: str) -> int:
-    """Map plays not matched by guid to the titles their looked-up keys name.
+def match_by_rating_keys(
+    connection: sqlite3.Connection, instance: str, keys: Iterable[int]
+) -> int:
+    """Map plays not matched by guid to the titles these looked-up keys name.
 
     A key with only TVDB/IMDb ids gets the TMDB id the library gives that title.
     Return how many plays changed.
@@ -182,13 +182,14 @@ def match_by_rating_keys(connection: sqlite3.Connection, instance: str) -> int:
         "  AND l.tmdb_id IS NOT NULL AND (l.tvdb_id = r.tvdb_id OR l.imdb_id = r.imdb_id)"
         "  LIMIT 1)) AS resolved"
         " FROM rating_keys AS r WHERE r.instance = ? AND r.media_type IS NOT NULL"
+        " AND r.rating_key IN (SELECT value FROM json_each(?))"
         ") AS k WHERE plays.instance = ? AND (plays.matched_by = 'title'"
         " OR (plays.matched_by IS NULL AND plays.tvdb_id IS NULL"
         " AND plays.imdb_id IS NULL)) AND k.resolved IS NOT NULL"
         " AND k.rating_key = CASE WHEN plays.media_type = 'episode'"
         " AND plays.grandparent_rating_key THEN plays.grandparent_rating_key"
         " ELSE plays.rating_key END",
-        (MATCHED_BY_GUID, instance, instance),
+        (MATCHED_BY_GUID, instance, json.dumps(sorted(keys)), instance),
     )
     return connection.total_changes - before
 
@@ -240,6 +241,20 @@ def plays_without_stream_details(
             "SELECT row_id FROM plays WHERE instance = ? AND started >= ?"
             " AND video_decision IS NULL ORDER BY row_id DESC LIMIT ?",
             (instance, since, limit),
+        )
+    ]
+
+
+def plays_without_stream_details_below(
+    connection: sqlite3.Connection, instance: str, below: int | None, limit: int
+) -> list[int]:
+    """Return row ids below a row id (any, for None) never asked for details, newest first."""
+    return [
+        row_id
+        for (row_id,) in connection.execute(
+            "SELECT row_id FROM plays WHERE instance = ? AND row_id < ?"
+            " AND video_decision IS NULL ORDER BY row_id DESC LIMIT ?",
+            (instance, (1 << 63) - 1 if below is None else below, limit),
         )
     ]
 
