@@ -11,7 +11,8 @@ type JsonDict = Mapping[str, Any]
 
 def as_dict(value: object) -> JsonDict:
     """Return value if it is a JSON object, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
+    # A parsed body's objects are dicts: checking that first skips the slower ABC check.
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 # Keys under which these APIs wrap a page of results: such an object is not one item.
@@ -40,6 +41,8 @@ def dict_list(value: object) -> list[JsonDict]:
 
 def opt_int(value: object) -> int | None:
     """Convert ints, floats and numeric strings to int; None for anything else."""
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -56,6 +59,8 @@ def opt_int(value: object) -> int | None:
 
 def to_int(value: object, default: int = 0) -> int:
     """Convert to int with a default for missing or unparsable values."""
+    if type(value) is int:
+        return value
     result = opt_int(value)
     return default if result is None else result
 
@@ -95,6 +100,8 @@ def to_str(value: object, default: str = "") -> str:
 
 def to_bool(value: object) -> bool:
     """Interpret true/false, 1/0 and their string forms."""
+    if type(value) is bool:
+        return value
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes"}
     if isinstance(value, (int, float)):
@@ -104,14 +111,14 @@ def to_bool(value: object) -> bool:
 
 def str_tuple(value: object) -> tuple[str, ...]:
     """Return the non-empty strings of a list."""
-    if not isinstance(value, list):
+    if not isinstance(value, list) or not value:
         return ()
     return tuple(item for item in value if isinstance(item, str) and item)
 
 
 def int_tuple(value: object) -> tuple[int, ...]:
     """Return the integer-like values of a list."""
-    if not isinstance(value, list):
+    if not isinstance(value, list) or not value:
         return ()
     return tuple(number for item in value if (number := opt_int(item)) is not None)
 
@@ -125,7 +132,7 @@ def opt_datetime(value: object) -> datetime | None:
         if text.isdigit():
             return datetime.fromtimestamp(int(text), UTC)
         try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
