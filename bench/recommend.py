@@ -3,8 +3,10 @@
 As `recommend` runs it after the snapshot is loaded: one user's taste profile, then the
 engine's ranking over the TMDB recommendations of their 8 heaviest seeds (the lists the
 simulated TMDB serves, held in memory as the database cache hands them over); and every
-user's profile at once. Reports the median engine time, the household profiles' time and
-the memory the results keep (tracemalloc). TMDB requests are bounded by the catalogue's
+user's profile at once. Reports the median engine time, the memory the results keep
+(tracemalloc), and the household's taste as `recommend` builds it: the plays written to a
+SmartPlex database, tallied per title by SQLite (store/taste.py), then the household's
+profile and every user's profile from those tallies (wall and CPU seconds). TMDB requests are bounded by the catalogue's
 budget whatever the scale (tests/test_recommend.py: at most 20 cold, none warm).
 
     PYTHONPATH=. python bench/recommend.py [--scale large] [--samples 5]
@@ -13,15 +15,22 @@ budget whatever the scale (tests/test_recommend.py: at most 20 cold, none warm).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime
 import gc
+from pathlib import Path
 import statistics
+import tempfile
 import time
 import tracemalloc
 
 from custom_components.smartplex.actions.catalogue import RELATED_FETCHES
 from custom_components.smartplex.engine.models import Identity, Play, TitleInfo
-from custom_components.smartplex.engine.profile import build_profile, profiles_by_user
+from custom_components.smartplex.engine.profile import (
+    build_profile,
+    profile_from_tallies,
+    profiles_from_tallies,
+)
 from custom_components.smartplex.engine.recommend import (
     MappingGraph,
     RecommendOptions,
@@ -29,6 +38,8 @@ from custom_components.smartplex.engine.recommend import (
     recommend,
     seeds_for,
 )
+from custom_components.smartplex.store import SmartPlexStore
+from custom_components.smartplex.store.taste import load_title_tallies
 from simulator.world import MOVIE_GENRES, TV_GENRES, Title, World
 
 NOW = datetime(2026, 3, 14, 12, tzinfo=UTC)
@@ -74,6 +85,72 @@ def snapshot(world: World) -> tuple[list[Play], dict[Identity, TitleInfo]]:
             )
         )
     return plays, titles
+
+
+def write_plays(store: SmartPlexStore, plays: list[Play]) -> None:
+    """Write the plays into the database as the history sync stores them."""
+    rows = [
+        (
+            row_id,
+            int(play.user_id),
+            play.user_id,
+            "movie" if play.identity.media_type == "movie" else "episode",
+            int(play.started.timestamp()),
+            play.watched_seconds,
+            play.percent_complete,
+            play.identity.media_type,
+            play.identity.tmdb_id,
+            play.season,
+        )
+        for row_id, play in enumerate(plays)
+        if play.identity is not None
+    ]
+    store.run(
+        lambda connection: connection.executemany(
+            "INSERT INTO plays (instance, row_id, user_id, user, media_type, title,"
+            " full_title, started, play_duration, paused_counter, percent_complete,"
+            " watched_status, identity_type, tmdb_id, season, matched_by) VALUES"
+            " ('t', ?, ?, ?, ?, 'x', 'x', ?, ?, 0, ?, 1, ?, ?, ?, 'guid')",
+            rows,
+        )
+    )
+
+
+def timed[T](work: Callable[[], T]) -> tuple[T, float, float]:
+    """Return what work returns, with its wall and CPU seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def household_taste(
+    plays: list[Play], titles: dict[Identity, TitleInfo]
+) -> dict[str, tuple[float, float]]:
+    """Time the household's taste from a database: wall and CPU seconds per step."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = SmartPlexStore(str(Path(folder) / "smartplex.db"))
+        store.open()
+        try:
+            write_plays(store, plays)
+            per_title, *sql = timed(
+                lambda: store.run(
+                    lambda c: load_title_tallies(c, NOW, per_person=False)
+                )
+            )
+            per_person, *sql_people = timed(
+                lambda: store.run(lambda c: load_title_tallies(c, NOW))
+            )
+        finally:
+            store.close()
+    household, *merged = timed(lambda: profile_from_tallies(per_title, titles, now=NOW))
+    everyone, *each = timed(lambda: profiles_from_tallies(per_person, titles, now=NOW))
+    assert len(household.users) == len(everyone)
+    return {
+        "SQLite tallies per title, household": (sql[0], sql[1]),
+        "household profile from them": (merged[0], merged[1]),
+        "SQLite tallies per person and title": (sql_people[0], sql_people[1]),
+        f"every user's profile from them ({len(everyone)} users)": (each[0], each[1]),
+    }
 
 
 def main() -> None:
@@ -125,18 +202,17 @@ def main() -> None:
         peaks.append(top / 1e6)
         tracemalloc.stop()
         del kept
-    started = time.perf_counter()
-    profiles = profiles_by_user(plays, titles, now=NOW)
-    household_s = time.perf_counter() - started
+    taste = household_taste(plays, titles)
     print(
         f"{args.scale}: {len(plays):,} plays, {len(users)} users, {len(titles):,} titles\n"
         f"recommend for one user, engine time (profile + ranking), median of "
         f"{len(engine_ms)}: {statistics.median(engine_ms):.0f} ms "
         f"(max {max(engine_ms):.0f} ms)\n"
         f"memory the results keep: {max(retained):.2f} MB at most "
-        f"(peak while ranking {max(peaks):.1f} MB)\n"
-        f"household profiles ({len(profiles)} users): {household_s * 1000:.0f} ms"
+        f"(peak while ranking {max(peaks):.1f} MB)"
     )
+    for step, (wall, cpu) in taste.items():
+        print(f"{step}: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,11 @@ from custom_components.smartplex.engine.models import (
     Play,
     TitleInfo,
 )
-from custom_components.smartplex.engine.profile import TasteProfile, build_profile
+from custom_components.smartplex.engine.profile import (
+    TasteProfile,
+    TitleTally,
+    profile_from_tallies,
+)
 from custom_components.smartplex.engine.recommend import (
     DEFAULT_MIN_RATING,
     DEFAULT_MIN_VOTES,
@@ -63,6 +67,7 @@ from custom_components.smartplex.store.loaders import (
     async_load_plays,
     async_load_requests,
 )
+from custom_components.smartplex.store.taste import load_title_tallies
 from custom_components.smartplex.store.users import Person
 
 from .catalogue import RELATED_FETCHES, Catalogue
@@ -290,20 +295,28 @@ async def async_rank(
 
     def remember(
         connection: sqlite3.Connection,
-    ) -> tuple[set[Identity], dict[str, int]]:
+    ) -> tuple[set[Identity], dict[str, int], list[TitleTally]]:
         reconcile(connection, household.owned, household.plays, household.now)
         dismissed = titles_in_state(connection, user_key, RecommendationState.DISMISSED)
-        return dismissed, outcomes(connection)
+        tallies = load_title_tallies(
+            connection,
+            household.now,
+            None if person is None else [str(person.user_id)],
+            per_person=False,
+        )
+        return dismissed, outcomes(connection), tallies
 
-    dismissed, memory = await hass.async_add_executor_job(store.transaction, remember)
-    plays = [
-        play
-        for play in household.plays
-        if person is None or play.user_id == str(person.user_id)
-    ]
-    await catalogue.async_load({play.identity for play in plays if play.identity})
-    profile = build_profile(
-        plays, {**household.owned, **catalogue.titles}, now=household.now
+    dismissed, memory, tallies = await hass.async_add_executor_job(
+        store.transaction, remember
+    )
+    await catalogue.async_load({tally.identity for tally in tallies})
+    profile = await hass.async_add_executor_job(
+        partial(
+            profile_from_tallies,
+            tallies,
+            {**household.owned, **catalogue.titles},
+            now=household.now,
+        )
     )
     taken = dismissed | household.requested
     if exclude_owned:

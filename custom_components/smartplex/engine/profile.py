@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 import math
 
 from .models import Identity, Play, TitleInfo
@@ -125,15 +125,61 @@ def recency(age_seconds: float) -> float:
     return math.exp(-max(age_seconds, 0.0) / (RECENCY_DAYS * 86_400))
 
 
-@dataclass(slots=True)
-class _Tally:
-    """What the plays of one title add up to while a profile is built."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TitleTally:
+    """What some people's plays of one title add up to at a moment."""
 
-    last: datetime
-    engagement: float = 0.0
-    plays: int = 0
-    best: float = 0.0
-    watchers: set[str] = field(default_factory=set)
+    identity: Identity
+    users: tuple[str, ...]  # whose plays, sorted
+    engagement: float  # each play's completion times its recency, summed
+    plays: int
+    best: float  # the best single play's completion, 0..1
+    last: float  # when the latest play started, POSIX seconds
+
+    def merge(self, other: TitleTally) -> TitleTally:
+        """Return the tally of both sets of plays (of the same title)."""
+        return TitleTally(
+            identity=self.identity,
+            users=tuple(sorted({*self.users, *other.users})),
+            engagement=self.engagement + other.engagement,
+            plays=self.plays + other.plays,
+            best=max(self.best, other.best),
+            last=max(self.last, other.last),
+        )
+
+
+def tally_plays(plays: Iterable[Play], *, now: datetime) -> list[TitleTally]:
+    """Add up the plays before `now` per person and title (store/taste.py does it in SQL)."""
+    # Keyed by plain tuples: the Identity dataclass hashes in Python, and at 200,000
+    # plays that hash was most of the time.
+    sums: dict[tuple[str, str, int], list[float]] = {}
+    now_ts = now.timestamp()
+    for play in plays:
+        identity = play.identity
+        if identity is None:
+            continue
+        started = play.started.timestamp()
+        if started > now_ts:
+            continue
+        completion = min(max(play.percent_complete, 0), 100) / 100
+        key = (play.user_id, identity.media_type, identity.tmdb_id)
+        if (row := sums.get(key)) is None:
+            row = sums[key] = [0.0, 0, 0.0, started]
+        row[0] += completion * recency(now_ts - started)
+        row[1] += 1
+        row[2] = max(row[2], completion)
+        row[3] = max(row[3], started)
+    return [
+        TitleTally(
+            identity=Identity(media_type, tmdb_id),  # type: ignore[arg-type]
+            users=(user,),
+            engagement=engagement,
+            plays=int(count),
+            best=best,
+            last=last,
+        )
+        for (user, media_type, tmdb_id), (engagement, count, best, last) in sums.items()
+    ]
 
 
 def build_profile(
@@ -144,51 +190,50 @@ def build_profile(
     users: Collection[str] | None = None,
 ) -> TasteProfile:
     """Build the taste of `users` (None: everyone in `plays`) from plays before `now`."""
-    wanted = None if users is None else frozenset(users)
-    # One accumulator per title, so each play hashes its identity once (at 200,000
-    # plays the dataclass hash was most of the time).
-    tally: dict[Identity, _Tally] = {}
-    seen_users: set[str] = set()
-    now_ts = now.timestamp()
-    for play in plays:
-        identity = play.identity
-        if identity is None or play.started > now:
-            continue
-        if wanted is not None and play.user_id not in wanted:
-            continue
-        completion = min(max(play.percent_complete, 0), 100) / 100
-        started = play.started
-        if (title := tally.get(identity)) is None:
-            title = tally[identity] = _Tally(started)
-        title.engagement += completion * recency(now_ts - started.timestamp())
-        title.plays += 1
-        title.best = max(title.best, completion)
-        title.last = max(title.last, started)
-        title.watchers.add(play.user_id)
-        seen_users.add(play.user_id)
+    if users is not None:
+        wanted = frozenset(users)
+        plays = (play for play in plays if play.user_id in wanted)
+    return profile_from_tallies(
+        tally_plays(plays, now=now), titles, now=now, users=users
+    )
+
+
+def profile_from_tallies(
+    tallies: Iterable[TitleTally],
+    titles: Mapping[Identity, TitleInfo],
+    *,
+    now: datetime,
+    users: Collection[str] | None = None,
+) -> TasteProfile:
+    """Build the taste of everyone tallied (named `users` when given) from title tallies."""
+    merged: dict[Identity, TitleTally] = {}
+    for tally in tallies:
+        if (earlier := merged.get(tally.identity)) is not None:
+            tally = earlier.merge(tally)
+        merged[tally.identity] = tally
     seeds = sorted(
         (
             Seed(
-                identity=identity,
-                weight=math.sqrt(title.engagement)
-                if identity.media_type == "tv"
-                else title.engagement,
-                plays=title.plays,
-                completion=title.best,
-                finished=title.best >= 0.85,
-                last_played=title.last,
-                users=tuple(sorted(title.watchers)),
+                identity=tally.identity,
+                weight=math.sqrt(tally.engagement)
+                if tally.identity.media_type == "tv"
+                else tally.engagement,
+                plays=tally.plays,
+                completion=tally.best,
+                finished=tally.best >= 0.85,
+                last_played=datetime.fromtimestamp(tally.last, UTC),
+                users=tally.users,
             )
-            for identity, title in tally.items()
+            for tally in merged.values()
         ),
         key=lambda seed: (-seed.weight, seed.identity),
     )
-    facets = _facets(seeds, titles)
+    named = {user for seed in seeds for user in seed.users} if users is None else users
     return TasteProfile(
-        users=tuple(sorted(seen_users if wanted is None else wanted)),
+        users=tuple(sorted(named)),
         now=now,
         seeds=tuple(seeds),
-        **facets,
+        **_facets(seeds, titles),
     )
 
 
@@ -198,12 +243,23 @@ def profiles_by_user(
     *,
     now: datetime,
 ) -> dict[str, TasteProfile]:
-    """Build every user's profile in one pass over the plays; users sorted."""
-    grouped: dict[str, list[Play]] = defaultdict(list)
-    for play in plays:
-        grouped[play.user_id].append(play)
+    """Build every user's profile from one tally of the plays; users sorted."""
+    return profiles_from_tallies(tally_plays(plays, now=now), titles, now=now)
+
+
+def profiles_from_tallies(
+    tallies: Iterable[TitleTally],
+    titles: Mapping[Identity, TitleInfo],
+    *,
+    now: datetime,
+) -> dict[str, TasteProfile]:
+    """Build every tallied user's profile (from tallies per person); users sorted."""
+    grouped: dict[str, list[TitleTally]] = defaultdict(list)
+    for tally in tallies:
+        for user in tally.users:
+            grouped[user].append(tally)
     return {
-        user: build_profile(grouped[user], titles, now=now, users=(user,))
+        user: profile_from_tallies(grouped[user], titles, now=now, users=(user,))
         for user in sorted(grouped)
     }
 
@@ -222,20 +278,29 @@ def _facets(
 ) -> dict[str, tuple[Affinity, ...]]:
     """Sum seed weights per facet value, as shares, with the heaviest seeds as evidence."""
     total = sum(seed.weight for seed in seeds) or 1.0
-    result: dict[str, tuple[Affinity, ...]] = {}
-    for facet, values_of in _FACET_VALUES.items():
-        weights: dict[str, float] = defaultdict(float)
-        evidence: dict[str, list[Identity]] = defaultdict(list)
-        for seed in seeds:  # heaviest first, so evidence lists fill in order
-            info = titles.get(seed.identity)
-            if info is None:
-                continue
+    weights: dict[str, dict[str, float]] = {
+        facet: defaultdict(float) for facet in FACETS
+    }
+    evidence: dict[str, dict[str, list[Identity]]] = {
+        facet: defaultdict(list) for facet in FACETS
+    }
+    for seed in seeds:  # heaviest first, so evidence lists fill in order
+        if (info := titles.get(seed.identity)) is None:
+            continue
+        for facet, values_of in _FACET_VALUES.items():
+            facet_weights, facet_evidence = weights[facet], evidence[facet]
             for value in dict.fromkeys(values_of(info)):
-                weights[value] += seed.weight
-                if len(evidence[value]) < EVIDENCE_PER_FACET:
-                    evidence[value].append(seed.identity)
-        result[facet] = tuple(
-            Affinity(name=name, share=weight / total, evidence=tuple(evidence[name]))
-            for name, weight in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
+                facet_weights[value] += seed.weight
+                if len(shown := facet_evidence[value]) < EVIDENCE_PER_FACET:
+                    shown.append(seed.identity)
+    return {
+        facet: tuple(
+            Affinity(
+                name=name, share=weight / total, evidence=tuple(evidence[facet][name])
+            )
+            for name, weight in sorted(
+                weights[facet].items(), key=lambda kv: (-kv[1], kv[0])
+            )
         )
-    return result
+        for facet in FACETS
+    }

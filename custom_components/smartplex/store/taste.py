@@ -1,0 +1,85 @@
+"""Taste tallies added up by SQLite, so a profile never loads every play.
+
+load_title_tallies gives what engine/profile.py's tally_plays gives from Play snapshots
+(tests hold the two to each other): per person and title, the plays' completion decayed
+by age and summed, the play count, the best completion and the latest start; or, for a
+household, the same per title over everyone. The recency decay
+exp((started - now) / 90 days) factors per play, so SQLite sums it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+import math
+import sqlite3
+
+from custom_components.smartplex.engine.models import Identity
+from custom_components.smartplex.engine.profile import RECENCY_DAYS, TitleTally
+
+# A play's person is COALESCE(CAST(user_id AS TEXT), user), as store/history.py's
+# load_plays names it. Grouped in the plays_usage index's order, which covers every
+# column read, SQLite streams the groups instead of sorting 200,000 plays; a person
+# whose username changed can come twice, and the two are merged below.
+PER_PERSON = (
+    "SELECT COALESCE(CAST(user_id AS TEXT), user) AS person, identity_type, tmdb_id,"
+    " SUM(MIN(MAX(percent_complete, 0), 100) * exp((started - :now) / :decay))"
+    " / 100.0 AS engagement, COUNT(*) AS plays,"
+    " MAX(MIN(MAX(percent_complete, 0), 100)) / 100.0 AS best, MAX(started) AS last"
+    " FROM plays WHERE matched_by IS NOT NULL AND tmdb_id IS NOT NULL"
+    " AND started IS NOT NULL AND started <= :now{people} GROUP BY identity_type,"
+    " tmdb_id, user_id, user"
+)
+# The household's tally of a title sums its people's; char(31) cannot be in a name.
+PER_TITLE = (
+    "SELECT group_concat(person, char(31)), identity_type, tmdb_id, SUM(engagement),"
+    " SUM(plays), MAX(best), MAX(last) FROM ({per_person}) GROUP BY identity_type,"
+    " tmdb_id"
+)
+
+
+def load_title_tallies(
+    connection: sqlite3.Connection,
+    now: datetime,
+    users: Collection[str] | None = None,
+    *,
+    per_person: bool = True,
+) -> list[TitleTally]:
+    """Return the tallies of `users`' plays (None: everyone's) before `now`.
+
+    One per person and title, or with per_person false one per title for them all.
+    """
+    try:
+        connection.execute("SELECT exp(0)")
+    except sqlite3.OperationalError:  # SQLite built without its math functions
+        connection.create_function("exp", 1, math.exp, deterministic=True)
+    names = [] if users is None else sorted(users)
+    people = (
+        ""
+        if users is None
+        else f" AND person IN ({', '.join(f':user{i}' for i in range(len(names)))})"
+    )
+    query = PER_PERSON.format(people=people)
+    if not per_person:
+        query = PER_TITLE.format(per_person=query)
+    parameters: dict[str, object] = {
+        "now": now.timestamp(),
+        "decay": RECENCY_DAYS * 86_400,
+        **{f"user{index}": name for index, name in enumerate(names)},
+    }
+    tallies: dict[tuple[tuple[str, ...], Identity], TitleTally] = {}
+    for who, media_type, tmdb_id, engagement, plays, best, last in connection.execute(
+        query, parameters
+    ):
+        tally = TitleTally(
+            identity=Identity(media_type, tmdb_id),
+            users=tuple(sorted(set(who.split("\x1f")))),
+            engagement=engagement,
+            plays=plays,
+            best=best,
+            last=float(last),
+        )
+        if (earlier := tallies.get(key := (tally.users, tally.identity))) is not None:
+            tally = earlier.merge(tally)
+        tallies[key] = tally
+    return list(tallies.values())

@@ -1,0 +1,139 @@
+"""Tests for the SQL taste tallies: the same profile as the engine's from every play."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+import sqlite3
+from typing import Any
+
+import pytest
+
+from custom_components.smartplex.engine.models import Identity, TitleInfo
+from custom_components.smartplex.engine.profile import (
+    build_profile,
+    profile_from_tallies,
+    tally_plays,
+)
+from custom_components.smartplex.store import SmartPlexStore
+from custom_components.smartplex.store.history import load_plays
+from custom_components.smartplex.store.taste import load_title_tallies
+
+from .test_store_usage import fill
+
+NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+
+
+def by_key(tallies: list[Any]) -> dict[tuple[tuple[str, ...], Identity], Any]:
+    """Return tallies by people and title."""
+    return {(tally.users, tally.identity): tally for tally in tallies}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    """Return an open database holding plays, some unmatched, some in the future."""
+    store = SmartPlexStore(str(tmp_path / "smartplex.db"))
+    store.open()
+    store.run(lambda connection: fill(connection, 1))
+    store.run(
+        lambda connection: connection.execute(
+            "UPDATE plays SET started = ? WHERE row_id = 7",
+            (int(NOW.timestamp()) + 3600,),
+        )
+    )
+    yield store
+    store.close()
+
+
+def test_sql_tallies_give_the_engines_tallies(store: SmartPlexStore) -> None:
+    """Every person's tally per title from SQL equals the engine's from the plays."""
+    plays = store.run(load_plays)
+    expected = by_key(tally_plays(plays, now=NOW))
+    found = by_key(store.run(lambda connection: load_title_tallies(connection, NOW)))
+
+    assert found.keys() == expected.keys()
+    for key, tally in expected.items():
+        assert found[key].engagement == pytest.approx(tally.engagement)
+        assert (found[key].plays, found[key].best, found[key].last) == (
+            tally.plays,
+            tally.best,
+            tally.last,
+        )
+    # Unmatched and future plays are left out; people without a user id keep their name.
+    assert len(found) < len({(p.user_id, p.identity) for p in plays})
+    assert any(users[0].startswith("guest") for users, _ in found)
+    titles = {
+        identity: TitleInfo(
+            identity=identity, title="x", genres=(str(identity.tmdb_id % 3),)
+        )
+        for _, identity in found
+    }
+    household = profile_from_tallies(found.values(), titles, now=NOW)
+    engines = build_profile(plays, titles, now=NOW)
+    assert {seed.identity: seed.weight for seed in household.seeds} == pytest.approx(
+        {seed.identity: seed.weight for seed in engines.seeds}
+    )
+    assert [seed.users for seed in household.seeds] == [
+        engines.seed(seed.identity).users  # type: ignore[union-attr]
+        for seed in household.seeds
+    ]
+    assert household.genres[0].share == pytest.approx(engines.genres[0].share)
+    # SQLite's own tally per title over everyone gives the same household.
+    per_title = store.run(
+        lambda connection: load_title_tallies(connection, NOW, per_person=False)
+    )
+    assert len(per_title) == len(household.seeds)
+    summed = profile_from_tallies(per_title, titles, now=NOW)
+    assert [(s.identity, s.users, s.plays, s.last_played) for s in summed.seeds] == [
+        (s.identity, s.users, s.plays, s.last_played) for s in household.seeds
+    ]
+    assert [s.weight for s in summed.seeds] == pytest.approx(
+        [s.weight for s in household.seeds]
+    )
+    assert summed.users == household.users
+
+
+def test_sql_tallies_of_some_people(store: SmartPlexStore) -> None:
+    """Asking for some people reads only their plays."""
+    found = store.run(
+        lambda connection: load_title_tallies(connection, NOW, users=["1", "guest2"])
+    )
+
+    assert {tally.users for tally in found} == {("1",), ("guest2",)}
+    assert (
+        store.run(lambda connection: load_title_tallies(connection, NOW, users=[]))
+        == []
+    )
+
+
+class NoMathFunctions:
+    """A connection to an SQLite built without its math functions."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        """Wrap a real connection."""
+        self.connection = connection
+        self.created: list[str] = []
+
+    def execute(self, query: str, *args: Any) -> Any:
+        """Refuse exp() until it is created."""
+        if "exp(" in query and "exp" not in self.created:
+            raise sqlite3.OperationalError("no such function: exp")
+        return self.connection.execute(query, *args)
+
+    def create_function(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Create the function on the real connection."""
+        self.created.append(name)
+        self.connection.create_function(name, *args, **kwargs)
+
+
+def test_sql_tallies_without_sqlite_math(store: SmartPlexStore) -> None:
+    """Without SQLite's exp() the tallies use Python's, with the same result."""
+    found = store.run(lambda connection: load_title_tallies(connection, NOW))
+    fallback = store.run(
+        lambda connection: load_title_tallies(NoMathFunctions(connection), NOW)  # type: ignore[arg-type]
+    )
+
+    assert by_key(fallback).keys() == by_key(found).keys()
+    assert [t.engagement for t in fallback] == pytest.approx(
+        [t.engagement for t in found]
+    )
