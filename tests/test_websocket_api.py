@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -16,7 +17,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.smartplex.const import DOMAIN
+from custom_components.smartplex.dashboard import Page
 from custom_components.smartplex.poster import poster_cache
+from custom_components.smartplex.websocket_api import KEPT_FOR, KeptPages
 from simulator import Simulator
 
 from .helpers_actions import (
@@ -273,3 +276,89 @@ async def test_read_action_that_needs_the_caller(
     message = await client.receive_json()
     assert message["success"], message
     assert set(message["result"]) >= {"watch", "quality", "geography", "requests"}
+
+
+async def unsubscribe(client: Any, subscription: int) -> None:
+    """End a subscription (an update already on its way may come first)."""
+    await client.send_json_auto_id(
+        {"type": "unsubscribe_events", "subscription": subscription}
+    )
+    while (message := await client.receive_json())["type"] == "event":
+        assert message["id"] == subscription
+    assert message["success"], message
+
+
+def request_ids(page: dict[str, Any]) -> list[int]:
+    """Return the ids of the requests a page of the requests view lists."""
+    return [item["request_id"] for item in page["items"]]
+
+
+async def test_a_view_opened_again_shows_its_last_page_first(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """The page a view showed last comes at once, the fresh one as soon as it is built."""
+    client = await hass_ws_client(hass)
+    subscription, first = await subscribe(client, view="requests", limit=50)
+    await unsubscribe(client, subscription)
+    target = first["items"][0]["request_id"]
+    simulator.world.requests[target].status = 3  # declined in Overseerr itself
+
+    subscription, again = await subscribe(client, view="requests", limit=50)
+    assert again == first
+    fresh = await next_event(client, subscription)
+    assert request_ids(fresh) == [id_ for id_ in request_ids(first) if id_ != target]
+
+    other, other_page = await subscribe(client, view="requests", limit=5)
+    assert request_ids(other_page) == request_ids(fresh)[:5]  # kept per page
+
+
+async def test_a_change_smartplex_made_is_never_shown_from_before(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+) -> None:
+    """An approval forgets the requests view's kept pages: its first page is fresh."""
+    client = await hass_ws_client(hass)
+    subscription, first = await subscribe(client, view="requests", limit=50)
+    await unsubscribe(client, subscription)
+    target = first["items"][0]["request_id"]
+    await hass.services.async_call(
+        DOMAIN, "approve_request", {"request_id": target}, blocking=True
+    )
+    _, again = await subscribe(client, view="requests", limit=50)
+    assert target not in request_ids(again)
+
+
+async def test_an_old_page_is_not_shown_first(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A page kept longer than ten minutes is not shown: the view waits for a fresh one."""
+    client = await hass_ws_client(hass)
+    subscription, first = await subscribe(client, view="requests", limit=50)
+    await unsubscribe(client, subscription)
+    target = first["items"][0]["request_id"]
+    simulator.world.requests[target].status = 3
+    freezer.tick(KEPT_FOR + timedelta(seconds=1))
+    _, again = await subscribe(client, view="requests", limit=50)
+    assert target not in request_ids(again)
+
+
+def test_a_page_built_before_a_change_is_not_kept() -> None:
+    """A page whose building began before its view changed is not kept."""
+    pages = KeptPages()
+    key = ("entry", "requests", Page())
+    generation = pages.generation("requests")
+    pages.forget(["requests"])
+    pages.put(key, {"items": [1]}, generation)
+    assert pages.get(key) is None
+    pages.put(key, {"items": [2]}, pages.generation("requests"))
+    assert pages.get(key) == {"items": [2]}
+    pages.forget(["discover"])
+    assert pages.get(key) == {"items": [2]}

@@ -184,13 +184,17 @@ async def async_downloads_view(
             )
         return items
 
-    queues = await asyncio.gather(*map(queue, services))
+    async def calendar() -> list[dict[str, Any]]:
+        try:
+            found = await _call("get_calendar", entry, days=UPCOMING_DAYS)
+        except HomeAssistantError as err:
+            errors.append({"instance": "calendar", "message": str(err)})
+            return []
+        upcoming: list[dict[str, Any]] = found["items"]
+        return upcoming
+
+    *queues, upcoming = await asyncio.gather(*map(queue, services), calendar())
     items = [item for found in queues for item in found]
-    upcoming: list[dict[str, Any]] = []
-    try:
-        upcoming = (await _call("get_calendar", entry, days=UPCOMING_DAYS))["items"]
-    except HomeAssistantError as err:
-        errors.append({"instance": "calendar", "message": str(err)})
     return {
         "items": items[page.offset : page.end],
         "total": len(items),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components import websocket_api
@@ -10,6 +12,8 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 import voluptuous as vol
 
 from .action_fields import TEXT_MAX
@@ -28,13 +32,78 @@ ERROR_UPSTREAM = "upstream_error"
 REFRESH_COOLDOWN = 1.0
 ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}
 VALIDATORS = {action.name: action_validator(action, ()) for action in ACTIONS}
+# A dashboard opened again shows the page it showed last at once, if at most this old,
+# and the fresh page as soon as it is built (a queue or recommendations take a while).
+KEPT_FOR = timedelta(minutes=10)
+MAX_KEPT_PAGES = 64
+DATA_PAGES: HassKey[KeptPages] = HassKey(f"{DOMAIN}_dashboard_pages")
+
+type PageKey = tuple[str, str, Page]
+
+
+class KeptPages:
+    """The page of each view (and filters) sent last, shown first when it is opened again.
+
+    A SmartPlex change a view shows (its events: an approval, an addition) forgets the
+    view's pages, and a page built before such a change is not kept.
+    """
+
+    def __init__(self) -> None:
+        """Start with no page kept."""
+        self._pages: OrderedDict[PageKey, tuple[datetime, dict[str, Any]]] = (
+            OrderedDict()
+        )
+        self._generations: dict[str, int] = {}
+
+    def generation(self, view: str) -> int:
+        """Return how often the view's pages were forgotten (taken before building one)."""
+        return self._generations.get(view, 0)
+
+    def get(self, key: PageKey) -> dict[str, Any] | None:
+        """Return the page kept for a view and its filters, if recent enough."""
+        if (found := self._pages.get(key)) is None:
+            return None
+        kept, data = found
+        if dt_util.utcnow() - kept > KEPT_FOR:
+            del self._pages[key]
+            return None
+        return data
+
+    def put(self, key: PageKey, data: dict[str, Any], generation: int) -> None:
+        """Keep a page built when the view's pages were at `generation`."""
+        if generation != self.generation(key[1]):
+            return
+        self._pages[key] = (dt_util.utcnow(), data)
+        self._pages.move_to_end(key)
+        while len(self._pages) > MAX_KEPT_PAGES:
+            self._pages.popitem(last=False)
+
+    @callback
+    def forget(self, views: Iterable[str]) -> None:
+        """Forget the pages of views that changed."""
+        for view in views:
+            self._generations[view] = self.generation(view) + 1
+            for key in [key for key in self._pages if key[1] == view]:
+                del self._pages[key]
 
 
 @callback
 def async_setup_websocket_api(hass: HomeAssistant) -> None:
-    """Register the SmartPlex websocket commands."""
+    """Register the SmartPlex websocket commands and forget kept pages on changes."""
     websocket_api.async_register_command(hass, ws_subscribe_view)
     websocket_api.async_register_command(hass, ws_run_action)
+    pages = hass.data[DATA_PAGES] = KeptPages()
+    views_of: dict[str, list[str]] = {}
+    for name, view in VIEWS.items():
+        for event_type in view.events:
+            views_of.setdefault(event_type, []).append(name)
+
+    @callback
+    def changed(event: Event) -> None:
+        pages.forget(views_of[str(event.event_type)])
+
+    for event_type in views_of:
+        hass.bus.async_listen(event_type, changed)
 
 
 def loaded_entry(hass: HomeAssistant) -> SmartPlexConfigEntry | None:
@@ -75,7 +144,7 @@ class ViewFeed:
         )
 
     async def async_start(self) -> None:
-        """Send the first page and start following changes."""
+        """Send the kept page and the fresh one, and start following changes."""
         self._unsubscribe.append(
             async_track_time_interval(
                 self.hass, self._scheduled_refresh, VIEWS[self.view].every
@@ -85,6 +154,10 @@ class ViewFeed:
             self.hass.bus.async_listen(event_type, self._event_refresh)
             for event_type in VIEWS[self.view].events
         )
+        if (entry := loaded_entry(self.hass)) is not None and (
+            kept := self.hass.data[DATA_PAGES].get(self._key(entry))
+        ) is not None:
+            self._send(kept)
         await self.async_refresh()
 
     @callback
@@ -124,14 +197,26 @@ class ViewFeed:
             for coordinator in coordinators
         ]
 
+    def _key(self, entry: SmartPlexConfigEntry) -> PageKey:
+        """Return what the page is kept under."""
+        return (entry.entry_id, self.view, self.page)
+
     async def async_refresh(self) -> None:
         """Build the page and send it when it differs from the last one sent."""
         entry = loaded_entry(self.hass)
         self._watch(entry)
         if entry is None:
-            data: dict[str, Any] = {"view": self.view, "loaded": False}
-        else:
-            data = await async_view_data(self.hass, entry, self.view, self.page)
+            self._send({"view": self.view, "loaded": False})
+            return
+        pages = self.hass.data[DATA_PAGES]
+        generation = pages.generation(self.view)
+        data = await async_view_data(self.hass, entry, self.view, self.page)
+        if "error" not in data:
+            pages.put(self._key(entry), data, generation)
+        self._send(data)
+
+    def _send(self, data: dict[str, Any]) -> None:
+        """Send a page unless it is the one sent last."""
         if data == self._last:
             return
         self._last = data
