@@ -349,7 +349,7 @@ def test_cleanup_plan_confirmed(
         card = page.locator("smartplex-care-card")
         card.get_by_label("Fill each disk up to (%)").fill(str(target))
         card.get_by_role("button", name="Make a cleanup plan").click()
-        planned = card.locator("li.item")
+        planned = card.locator("li.item[data-key]")  # the plan's titles
         planned.first.wait_for()
         count = planned.count()
         assert count > 1
@@ -408,6 +408,82 @@ def test_add_and_dismiss_recommendations(
         assert shown
         assert dismissed not in shown
         assert added not in shown
+        page.context.close()
+        return errors
+
+    assert in_browser(scenario) == []
+
+
+def test_care_view_lists_leaving_soon_and_suggestions(
+    stack: DevelopStack, tokens: dict[str, Any], socket_enabled: None
+) -> None:
+    """A plan's titles in their grace period and upgrade suggestions show on a phone."""
+    ha = HomeAssistant(stack.url)
+    ha.log_in(USER, PASSWORD)
+    status, graced = ha.action(
+        "plan_cleanup",
+        {"target_percent": fullest_disk_percent(stack) - 3, "grace_days": 7},
+    )
+    assert status == 200, graced
+    before = library_size(stack)
+
+    def scenario(browser: Browser) -> list[str]:
+        page, errors = open_page(browser, stack, tokens, width=390, height=844)
+        show_view(page, "care")
+        card = page.locator("smartplex-care-card")
+        leaving = card.locator("li.item.leaving .title")
+        leaving.first.wait_for()
+        assert (
+            leaving.all_inner_texts()
+            == [item["title"] for item in graced["items"]][:50]
+        )
+        assert card.get_by_text("Can be removed from").count() == leaving.count()
+        assert card.get_by_role("heading", name="Upgrade suggestions").count() == 1
+        assert card.locator("li.item.upgrade, li.item.downgrade").count() > 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "care-phone-leaving.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        page.context.close()
+        return errors
+
+    assert in_browser(scenario) == []
+    assert library_size(stack) == before
+
+
+# The card editor of the statistics card as Home Assistant's card editor makes it; what the
+# editor reports changing lands in window.smartplexEditorConfigs.
+OPEN_EDITOR = """() => {
+  const card = customElements.get("smartplex-statistics-card");
+  const editor = card.getConfigElement();
+  window.smartplexEditorConfigs = [];
+  editor.addEventListener("config-changed", (event) => {
+    window.smartplexEditorConfigs.push(event.detail.config);
+  });
+  editor.hass = document.querySelector("home-assistant").hass;
+  editor.setConfig({ type: "custom:smartplex-statistics-card", title: "Plays" });
+  document.body.appendChild(editor);
+  return Boolean(customElements.get("ha-form"));
+}"""
+
+
+def test_statistics_card_editor_offers_the_period(
+    stack: DevelopStack, tokens: dict[str, Any], socket_enabled: None
+) -> None:
+    """The statistics card's editor has a period field; choosing one changes the config."""
+
+    def scenario(browser: Browser) -> list[str]:
+        page, errors = open_page(browser, stack, tokens, width=1280, height=900)
+        show_view(page, "statistics")
+        page.evaluate(OPEN_EDITOR)
+        editor = page.locator("body > smartplex-card-editor")
+        editor.get_by_label("Period shown first").click()
+        editor.get_by_text("Last 365 days").click()
+        configs = page.evaluate("window.smartplexEditorConfigs")
+        assert configs[-1] == {
+            "type": "custom:smartplex-statistics-card",
+            "title": "Plays",
+            "period": "year",
+        }
         page.context.close()
         return errors
 

@@ -94,6 +94,7 @@ async def test_views_say_what_to_add(
     for view, missing in (
         ("requests", ["overseerr"]),
         ("downloads", ["sonarr", "radarr"]),
+        ("care", ["sonarr", "radarr"]),
         ("activity", ["tautulli"]),
         ("statistics", ["tautulli", "overseerr"]),
     ):

@@ -36,6 +36,7 @@ from .dashboard import (
     ACTION_HANDLERS,
     ARR_TYPES,
     CONFIG_URL,
+    MAX_PAGE,
     Page,
     async_activity_view,
     async_downloads_view,
@@ -48,6 +49,7 @@ from .poster import poster_cache
 from .store import AuditRecord, StoreError, async_get_store
 from .store.audit import page as audit_page
 from .store.loaders import async_load_people
+from .store.plans import plans_in_grace
 
 SOURCE_DASHBOARD = "dashboard"
 # Triage's dry run is reused this long while its requests and the options stay.
@@ -62,6 +64,8 @@ STATISTICS_TOP = 10
 REFRESH_FALLBACK = timedelta(minutes=1)
 SLOW_REFRESH = timedelta(minutes=10)
 MAX_RECOMMENDATIONS = 50
+# The care view's most wanted upgrades and largest downgrades (fewer with a smaller page).
+SUGGESTIONS_SHOWN = 10
 DATA_TRIAGE: HassKey[dict[str, TriageSnapshot]] = HassKey(f"{DOMAIN}_dashboard_triage")
 WRITE_EVENTS = tuple(
     f"{DOMAIN}_{name}"
@@ -281,6 +285,56 @@ async def async_discover_view(
     }
 
 
+def _with_poster(hass: HomeAssistant, row: dict[str, Any]) -> dict[str, Any]:
+    """Return a library title's row with its poster URL."""
+    return row | {"poster": poster_cache(hass).url(row["media_type"], row["tmdb_id"])}
+
+
+async def async_care_view(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, page: Page
+) -> dict[str, Any]:
+    """Return the titles leaving soon (plans in their grace period) and upgrade suggestions."""
+    data: dict[str, Any] = {"leaving_soon": [], "upgrades": [], "downgrades": []}
+    try:
+        plans = await hass.async_add_executor_job(
+            async_get_store(hass).run,
+            partial(plans_in_grace, entry_id=entry.entry_id, now=dt_util.utcnow()),
+        )
+    except StoreError as err:
+        data["leaving_error"] = str(err)
+    else:
+        leaving = [
+            _with_poster(
+                hass,
+                {
+                    key: item[key]
+                    for key in ("title", "instance", "media_type", "tmdb_id")
+                }
+                | {
+                    "size_bytes": item["size_bytes"],
+                    "leaves": plan.not_before.isoformat(),
+                },
+            )
+            for plan in plans
+            for item in plan.items
+        ]
+        data["leaving_soon"] = leaving[:MAX_PAGE]
+        data["leaving_total"] = len(leaving)
+    try:
+        found = await ACTION_HANDLERS["suggest_upgrades"](
+            hass,
+            entry,
+            Caller(source=SOURCE_DASHBOARD),
+            limit=min(page.limit, SUGGESTIONS_SHOWN),
+        )
+    except HomeAssistantError as err:
+        data["suggest_error"] = str(err)
+    else:
+        data["upgrades"] = [_with_poster(hass, row) for row in found["upgrades"]]
+        data["downgrades"] = [_with_poster(hass, row) for row in found["downgrades"]]
+    return data
+
+
 VIEWS: dict[str, View] = {
     "status": View(
         async_status_view,
@@ -316,6 +370,15 @@ VIEWS: dict[str, View] = {
             f"{DOMAIN}_series_added",
         ),
         needs=(SERVICE_TMDB,),
+        every=SLOW_REFRESH,
+    ),
+    "care": View(
+        async_care_view,
+        events=tuple(
+            f"{DOMAIN}_{name}"
+            for name in ("cleanup_planned", "cleanup_executed", "title_removed")
+        ),
+        needs=ARR_TYPES,
         every=SLOW_REFRESH,
     ),
     "history": View(

@@ -124,8 +124,16 @@ export class SmartPlexCard extends HTMLElement {
     return {};
   }
 
+  // What the card editor offers (ha-form selectors); a card adds its own options.
+  static editorSchema = [
+    { name: "title", selector: { text: {} } },
+    { name: "page_size", selector: { number: { min: 1, max: 50, mode: "box" } } },
+  ];
+
   static getConfigElement() {
-    return document.createElement("smartplex-card-editor");
+    const editor = document.createElement("smartplex-card-editor");
+    editor.schema = this.editorSchema;
+    return editor;
   }
 
   setConfig(config) {
@@ -282,6 +290,11 @@ export class SmartPlexCard extends HTMLElement {
 
   _render() {
     if (!this.shadowRoot) return;
+    // A live update waits while a confirmation is open: drawing would remove the dialog.
+    if (this._dialogOpen) {
+      this._renderPending = true;
+      return;
+    }
     const title = this._config?.title ?? this._t(`view.${this._title}`);
     this.shadowRoot.innerHTML = `<style>${STYLES}${this.constructor.styles}</style>
       <ha-card>
@@ -326,6 +339,11 @@ export class SmartPlexCard extends HTMLElement {
       const finish = (result) => {
         dialog.close();
         dialog.remove();
+        this._dialogOpen = false;
+        if (this._renderPending) {
+          this._renderPending = false;
+          this._render();
+        }
         resolve(result);
       };
       dialog.querySelector(".cancel").addEventListener("click", () => finish(null));
@@ -343,6 +361,7 @@ export class SmartPlexCard extends HTMLElement {
         finish(result);
       });
       this.shadowRoot.appendChild(dialog);
+      this._dialogOpen = true;
       dialog.showModal();
       dialog.querySelector(".cancel").focus();
     });
@@ -350,6 +369,11 @@ export class SmartPlexCard extends HTMLElement {
 }
 
 export class SmartPlexCardEditor extends HTMLElement {
+  constructor() {
+    super();
+    this.schema = SmartPlexCard.editorSchema;
+  }
+
   setConfig(config) {
     this._config = { ...config };
     this._render();
@@ -360,47 +384,57 @@ export class SmartPlexCardEditor extends HTMLElement {
     if (this._form) this._form.hass = hass;
   }
 
-  _changed(config) {
+  _changed(values) {
+    const config = { ...this._config, ...values };
+    for (const { name } of this.schema) {
+      if (config[name] === "" || config[name] === undefined) delete config[name];
+    }
     this._config = config;
     this.dispatchEvent(
       new CustomEvent("config-changed", { detail: { config }, bubbles: true, composed: true }),
     );
   }
 
+  _label(name) {
+    return localize(this._hass, `editor.${name}`);
+  }
+
   _render() {
     if (customElements.get("ha-form")) {
       if (!this._form) {
         this._form = document.createElement("ha-form");
-        this._form.schema = [
-          { name: "title", selector: { text: {} } },
-          { name: "page_size", selector: { number: { min: 1, max: 50, mode: "box" } } },
-        ];
-        this._form.computeLabel = (schema) => localize(this._hass, `editor.${schema.name}`);
-        this._form.addEventListener("value-changed", (event) => {
-          const config = { ...this._config, ...event.detail.value };
-          for (const key of ["title", "page_size"]) {
-            if (config[key] === "" || config[key] === undefined) delete config[key];
-          }
-          this._changed(config);
-        });
+        this._form.schema = this.schema;
+        this._form.computeLabel = (field) => this._label(field.name);
+        this._form.addEventListener("value-changed", (event) => this._changed(event.detail.value));
         this.appendChild(this._form);
       }
       this._form.hass = this._hass;
       this._form.data = this._config;
       return;
     }
-    // Outside Home Assistant's editor (ha-form not loaded yet): plain labelled inputs.
-    this.innerHTML = `<label>${escapeHtml(localize(this._hass, "editor.title"))}
-        <input name="title" value="${escapeHtml(this._config.title ?? "")}"></label>
-      <label>${escapeHtml(localize(this._hass, "editor.page_size"))}
-        <input name="page_size" type="number" min="1" max="50" value="${escapeHtml(this._config.page_size ?? "")}"></label>`;
-    this.querySelectorAll("input").forEach((input) =>
-      input.addEventListener("change", () => {
-        const config = { ...this._config };
-        const value = input.type === "number" ? Number(input.value) : input.value;
-        if (input.value === "") delete config[input.name];
-        else config[input.name] = value;
-        this._changed(config);
+    // Outside Home Assistant's editor (ha-form not loaded yet): plain labelled controls.
+    this.innerHTML = this.schema
+      .map(({ name, selector }) => {
+        const value = this._config[name] ?? "";
+        if (selector.select) {
+          const options = [{ value: "", label: "" }, ...selector.select.options]
+            .map(
+              (option) => `<option value="${escapeHtml(option.value)}"
+                ${option.value === value ? "selected" : ""}>${escapeHtml(option.label)}</option>`,
+            )
+            .join("");
+          return `<label>${escapeHtml(this._label(name))} <select name="${name}">${options}</select></label>`;
+        }
+        const number = selector.number;
+        return `<label>${escapeHtml(this._label(name))}
+          <input name="${name}" type="${number ? "number" : "text"}"
+            ${number ? `min="${number.min}" max="${number.max}"` : ""} value="${escapeHtml(value)}"></label>`;
+      })
+      .join("");
+    this.querySelectorAll("input, select").forEach((control) =>
+      control.addEventListener("change", () => {
+        const value = control.type === "number" && control.value !== "" ? Number(control.value) : control.value;
+        this._changed({ [control.name]: value });
       }),
     );
   }

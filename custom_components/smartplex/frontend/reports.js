@@ -48,6 +48,22 @@ export class SmartPlexStatisticsCard extends SmartPlexCard {
 
   static styles = REPORT_STYLES;
 
+  static editorSchema = [
+    ...SmartPlexCard.editorSchema,
+    {
+      name: "period",
+      selector: {
+        select: {
+          mode: "dropdown",
+          options: PERIODS.map((period) => ({
+            value: period,
+            label: localize(undefined, `statistics.period.${period}`),
+          })),
+        },
+      },
+    },
+  ];
+
   constructor() {
     super();
     this._period = "month";

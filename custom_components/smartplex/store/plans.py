@@ -90,8 +90,24 @@ def load_plan(connection: sqlite3.Connection, plan_id: str) -> StoredPlan | None
         " result FROM cleanup_plans WHERE id = ?",
         (plan_id,),
     ).fetchone()
-    if row is None:
-        return None
+    return None if row is None else _plan(row)
+
+
+def plans_in_grace(
+    connection: sqlite3.Connection, entry_id: str, now: datetime
+) -> list[StoredPlan]:
+    """Return a hub's plans still in their grace period (their titles leave soon), soonest first."""
+    rows = connection.execute(
+        "SELECT id, entry_id, created, not_before, expires, status, items, digest,"
+        " result FROM cleanup_plans WHERE entry_id = ? AND status = ? AND not_before > ?"
+        " ORDER BY not_before",
+        (entry_id, PlanStatus.PLANNED, _seconds(now)),
+    ).fetchall()
+    return [_plan(row) for row in rows]
+
+
+def _plan(row: tuple[Any, ...]) -> StoredPlan:
+    """Return a plan from its row."""
     when = datetime.fromtimestamp
     return StoredPlan(
         id=row[0],
