@@ -15,6 +15,7 @@ from homeassistant.helpers.data_entry_flow import FlowManagerIndexView
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartplex.care_settings import CONF_CARE
 from custom_components.smartplex.const import (
     CONF_SUBENTRY_ID,
     CONF_TRIAGE,
@@ -87,7 +88,7 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
     defaults = {
         key.schema: key.description["suggested_value"]
         for key in schema
-        if key.schema != CONF_TRIAGE
+        if key.schema not in (CONF_TRIAGE, CONF_CARE)
     }
     assert defaults == {
         CONF_UPCOMING_DAYS: 7,
@@ -123,6 +124,14 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
             "approve_above": 8.1,
             "auto_decline": False,
             "decline_below": 4.5,
+        },
+        CONF_CARE: {
+            "disk_threshold": 85.0,
+            "disk_target": 75.0,
+            "keep_tag": "keep",
+            "protect_days": 30,
+            "grace_days": 0,
+            "plan_cap": 50,
         },
     }
 

@@ -11,7 +11,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import Platform, UnitOfDataRate, UnitOfInformation
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_component,
+    entity_registry as er,
+)
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
@@ -118,6 +122,12 @@ async def test_sizes_and_rates_read_as_shown(
 ) -> None:
     """Every size is in GB and every bandwidth in Mbit/s, with the state rounded as shown."""
     await setup_entry(hass, config_entry)
+    # Reclaimable space is worked out a few minutes after start: now, for the test.
+    for entity_id in (
+        "sensor.radarr_reclaimable_space",
+        "sensor.sonarr_reclaimable_space",
+    ):
+        await entity_component.async_update_entity(hass, entity_id)
     units = {
         SensorDeviceClass.DATA_SIZE: UnitOfInformation.GIGABYTES,
         SensorDeviceClass.DATA_RATE: UnitOfDataRate.MEGABITS_PER_SECOND,
@@ -139,8 +149,9 @@ async def test_sizes_and_rates_read_as_shown(
         checked[entry.original_device_class] = (
             checked.get(entry.original_device_class, 0) + 1
         )
-    # Library size and free space of Sonarr and Radarr; total, LAN and WAN bandwidth.
-    assert checked == {SensorDeviceClass.DATA_SIZE: 4, SensorDeviceClass.DATA_RATE: 3}
+    # Library size, free and reclaimable space of Sonarr and Radarr; total, LAN and WAN
+    # bandwidth.
+    assert checked == {SensorDeviceClass.DATA_SIZE: 6, SensorDeviceClass.DATA_RATE: 3}
 
 
 async def test_last_sync_changes_rarely(

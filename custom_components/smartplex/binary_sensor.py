@@ -18,7 +18,8 @@ from .arr_coordinator import (
     ArrHealthCoordinator,
     ArrRootFolderCoordinator,
 )
-from .const import CONF_DISK_THRESHOLD, DEFAULT_DISK_THRESHOLD, DOMAIN
+from .care_settings import CareSettings, care_settings
+from .const import DOMAIN
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 from .sensor import track_dynamic
@@ -35,7 +36,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a health sensor for every Sonarr and Radarr, and disk pressure per root folder."""
-    threshold = float(entry.options.get(CONF_DISK_THRESHOLD, DEFAULT_DISK_THRESHOLD))
+    settings = care_settings(entry.options)
     for service in entry.runtime_data.services.values():
         if isinstance(service.coordinators, ArrCoordinators):
             async_add_entities(
@@ -50,7 +51,7 @@ async def async_setup_entry(
                 "disk_pressure_",
                 lambda folders: {str(folder.id) for folder in folders},
                 lambda coordinator, key: SmartPlexDiskPressureSensor(
-                    coordinator, int(key), threshold
+                    coordinator, int(key), settings
                 ),
                 async_add_entities,
             )
@@ -93,14 +94,17 @@ class SmartPlexDiskPressureSensor(
     _attr_device_class = BinarySensorDeviceClass.PROBLEM
 
     def __init__(
-        self, coordinator: ArrRootFolderCoordinator, folder_id: int, threshold: float
+        self,
+        coordinator: ArrRootFolderCoordinator,
+        folder_id: int,
+        settings: CareSettings,
     ) -> None:
-        """Initialise the sensor for a root folder."""
+        """Initialise the sensor for a root folder, with its threshold from the options."""
         super().__init__(coordinator, f"disk_pressure_{folder_id}")
         self._folder_id = folder_id
-        self._threshold = threshold
         folder = self._folder
         self._path = folder.path if folder else ""
+        self._threshold = settings.threshold_of(self._path)
         self._attr_translation_placeholders = {"path": self._path}
         self._was_on = False
 

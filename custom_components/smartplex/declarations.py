@@ -49,6 +49,7 @@ from .actions.autoadd import async_auto_add
 from .actions.predict import async_predict
 from .actions.recommend import async_dismiss_recommendation, async_recommend
 from .actions.statistics import GROUPINGS, PERIOD_CHOICES, async_get_statistics
+from .care_settings import MAX_GRACE_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +241,8 @@ CONFIRM_PROPOSAL = Action(
 )
 KEEP_TAG = text(
     "keep_tag",
-    "Sonarr/Radarr tag that keeps a title out of every plan.",
+    "Sonarr/Radarr tag that keeps a title out of every plan; omit for the hub's.",
     100,
-    default="keep",
 )
 PLAN_CLEANUP = Action(
     "plan_cleanup",
@@ -256,15 +256,18 @@ PLAN_CLEANUP = Action(
             99,
         ),
         integer(
-            "max_items", "Most titles one plan removes.", 1, PLAN_ITEMS_MAX, default=50
+            "max_items",
+            "Most titles one plan removes; omit for the hub's cap.",
+            1,
+            PLAN_ITEMS_MAX,
         ),
         KEEP_TAG,
         integer(
             "grace_days",
-            "Days the titles are announced as leaving soon before the plan can run.",
+            "Days the titles are announced as leaving soon before the plan can run;"
+            " omit for the hub's grace period.",
             0,
-            90,
-            default=0,
+            MAX_GRACE_DAYS,
         ),
         INSTANCE,
     ),

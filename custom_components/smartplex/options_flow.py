@@ -1,7 +1,8 @@
-"""Options flow of the SmartPlex hub: display, push, request triage and the AI provider."""
+"""Options flow of the SmartPlex hub: display, push, request triage, library care and the AI provider."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +37,19 @@ from .ai.provider import (
     AITimeoutError,
 )
 from .assistant import create_provider
+from .care_settings import (
+    CONF_CARE,
+    CONF_GRACE_DAYS,
+    CONF_KEEP_TAG,
+    CONF_PLAN_CAP,
+    CONF_PROTECT_DAYS,
+    CONF_ROOT_FOLDERS,
+    MAX_GRACE_DAYS,
+    MAX_PLAN_CAP,
+    MAX_PROTECT_DAYS,
+    care_settings,
+    validate_care,
+)
 from .const import (
     AI_PROVIDER_AI_TASK,
     AI_PROVIDER_NONE,
@@ -51,6 +65,8 @@ from .const import (
     CONF_AUTO_DECLINE,
     CONF_DAILY_CAP,
     CONF_DECLINE_BELOW,
+    CONF_DISK_TARGET,
+    CONF_DISK_THRESHOLD,
     CONF_FAVOURITE_GENRES,
     CONF_FAVOURITE_PEOPLE,
     CONF_NOTIFY_TARGETS,
@@ -107,6 +123,44 @@ TRIAGE_SCHEMA = vol.Schema(
         vol.Optional(CONF_USER_RULES): TextSelector(TextSelectorConfig(multiline=True)),
     }
 )
+PERCENT_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=1, max=99, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="%"
+    )
+)
+CARE_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_DISK_THRESHOLD): PERCENT_SELECTOR,
+        vol.Optional(CONF_DISK_TARGET): PERCENT_SELECTOR,
+        vol.Optional(CONF_ROOT_FOLDERS): TextSelector(
+            TextSelectorConfig(multiline=True)
+        ),
+        vol.Optional(CONF_KEEP_TAG): TextSelector(),
+        vol.Optional(CONF_PROTECT_DAYS): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_PROTECT_DAYS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="days",
+            )
+        ),
+        vol.Optional(CONF_GRACE_DAYS): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_GRACE_DAYS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="days",
+            )
+        ),
+        vol.Optional(CONF_PLAN_CAP): NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=MAX_PLAN_CAP, step=1, mode=NumberSelectorMode.BOX
+            )
+        ),
+    }
+)
 TRIAGE_DEFAULTS: dict[str, Any] = {
     CONF_APPROVE_ABOVE: Policy().approve_above,
     CONF_AUTO_DECLINE: False,
@@ -142,6 +196,32 @@ def validate_triage(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     return stored, None
 
 
+def _validate_sections(
+    user_input: Mapping[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    """Return the triage and library care sections as stored; note their errors."""
+    stored = {}
+    for key, validate in ((CONF_TRIAGE, validate_triage), (CONF_CARE, validate_care)):
+        stored[key], error = validate(user_input.get(key, {}))
+        if error:
+            errors[key] = error
+    return stored
+
+
+def _care_values(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the library care section as the form shows it."""
+    settings = care_settings(options)
+    return {
+        CONF_DISK_THRESHOLD: settings.threshold,
+        CONF_DISK_TARGET: settings.target,
+        CONF_ROOT_FOLDERS: (options.get(CONF_CARE) or {}).get(CONF_ROOT_FOLDERS, ""),
+        CONF_KEEP_TAG: settings.keep_tag,
+        CONF_PROTECT_DAYS: settings.protect_days,
+        CONF_GRACE_DAYS: settings.grace_days,
+        CONF_PLAN_CAP: settings.plan_cap,
+    }
+
+
 AI_ERRORS: dict[type[AIError], str] = {
     AITimeoutError: "ai_timeout",
     AIAuthError: "ai_auth",
@@ -172,9 +252,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
             targets = valid_notify_targets(user_input.get(CONF_NOTIFY_TARGETS) or {})
             if targets is None:
                 errors[CONF_NOTIFY_TARGETS] = "invalid_notify_targets"
-            triage, triage_error = validate_triage(user_input.get(CONF_TRIAGE, {}))
-            if triage_error:
-                errors[CONF_TRIAGE] = triage_error
+            sections = _validate_sections(user_input, errors)
             if not errors and user_input.get(CONF_CREATE_DASHBOARD):
                 try:
                     await async_create_dashboard(self.hass, self.config_entry.title)
@@ -192,7 +270,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_AI_RERANK: bool(user_input[CONF_AI_RERANK]),
                     CONF_PUSH_REMOTE: bool(user_input.get(CONF_PUSH_REMOTE)),
                     CONF_NOTIFY_TARGETS: targets,
-                    CONF_TRIAGE: triage,
+                    **sections,
                 }
                 if links := options.get(CONF_USER_LINKS):
                     self._chosen[CONF_USER_LINKS] = links
@@ -236,6 +314,9 @@ class SmartPlexOptionsFlow(OptionsFlow):
                         vol.Optional(CONF_TRIAGE): section(
                             TRIAGE_SCHEMA, {"collapsed": True}
                         ),
+                        vol.Optional(CONF_CARE): section(
+                            CARE_SCHEMA, {"collapsed": True}
+                        ),
                         vol.Optional(CONF_CREATE_DASHBOARD): BooleanSelector(),
                         vol.Optional(
                             CONF_EDIT_USER_LINKS, default=False
@@ -254,6 +335,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_RECREATE_WEBHOOKS: [],
                     CONF_EDIT_USER_LINKS: False,
                     CONF_TRIAGE: {**TRIAGE_DEFAULTS, **options.get(CONF_TRIAGE, {})},
+                    CONF_CARE: _care_values(options),
                     CONF_CREATE_DASHBOARD: False,
                 },
             ),

@@ -71,7 +71,7 @@ class RecommendationSensor(SensorEntity):
         self._attr_available = True
         self._attr_extra_state_attributes = {"titles": titles}
 
-    async def _async_count(self) -> tuple[int, list[str]]:
+    async def _async_count(self) -> tuple[float, list[str]]:
         """Return the count and the first titles it counts."""
         raise NotImplementedError
 

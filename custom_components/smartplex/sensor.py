@@ -27,6 +27,7 @@ from .api.overseerr_models import IssueCounts, RequestCounts
 from .api.tautulli_history import HistoryRow
 from .api.tautulli_models import Activity, StreamSession, TautulliUser
 from .arr_coordinator import ArrCoordinators, ArrLibrary, CalendarItem
+from .care_sensors import ReclaimableSpaceSensor
 from .const import SERVICE_SONARR, SERVICE_TMDB
 from .coordinator import SmartPlexCoordinator, all_coordinators
 from .dashboard import session_poster
@@ -241,6 +242,7 @@ async def async_setup_entry(
             entities.append(
                 SmartPlexSensor(coordinators.cutoff_unmet, CUTOFF_UNMET_SENSOR)
             )
+            entities.append(ReclaimableSpaceSensor(entry, service))
             entities.extend(
                 SmartPlexSensor(coordinators.library, description)
                 for description in library_sensors(service.service_type)

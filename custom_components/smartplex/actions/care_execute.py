@@ -25,6 +25,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.api import SonarrClient
+from custom_components.smartplex.care_settings import care_settings
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.engine.cleanup import (
     GB,
@@ -90,7 +91,7 @@ async def async_execute_cleanup(
     delete_files: bool = True,
     unmonitor: bool = False,
     add_exclusion: bool = False,
-    keep_tag: str = "keep",
+    keep_tag: str | None = None,
     leave_out: list[str] | None = None,
 ) -> dict[str, Any]:
     """Remove a reviewed plan's titles, each still checked, audited and announced.
@@ -168,12 +169,12 @@ async def _execute(
     plan: StoredPlan,
     left_out: set[str],
     removal: Removal,
-    keep_tag: str,
+    keep_tag: str | None,
 ) -> tuple[dict[str, Any], PlanStatus]:
     """Check every title again, enforce the library share, then remove one by one."""
     snapshot = await async_snapshot(hass, entry, None)
     now = dt_util.utcnow()
-    policy = cleanup_policy(len(plan.items), keep_tag)
+    policy = cleanup_policy(care_settings(entry.options), len(plan.items), keep_tag)
     eligible: list[tuple[dict[str, Any], CleanupCandidate]] = []
     skipped: list[dict[str, Any]] = []
     unticked: list[dict[str, Any]] = []

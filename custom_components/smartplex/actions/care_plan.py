@@ -6,7 +6,8 @@ expiry, announced, and returned for review; nothing is removed here.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 import uuid
@@ -16,14 +17,12 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.ai.prompts import Candidate
 from custom_components.smartplex.assistant import async_rerank_rows
-from custom_components.smartplex.const import (
-    CONF_DISK_TARGET,
-    DEFAULT_DISK_TARGET,
-    DOMAIN,
-)
+from custom_components.smartplex.care_settings import CareSettings, care_settings
+from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.engine.cleanup import (
     GB,
     CleanupCandidate,
+    CleanupPlan,
     CleanupPolicy,
     bytes_needed,
     plan_cleanup,
@@ -36,7 +35,7 @@ from custom_components.smartplex.store.plans import (
     save_plan,
 )
 
-from .care_snapshot import async_snapshot, async_store_job
+from .care_snapshot import Snapshot, async_snapshot, async_store_job
 from .common import Caller, invalid, label
 
 EVENT_CLEANUP_PLANNED = f"{DOMAIN}_cleanup_planned"
@@ -44,33 +43,53 @@ EVENT_LEAVING_SOON = f"{DOMAIN}_leaving_soon"
 PLAN_LIFETIME = timedelta(hours=24)
 
 
-def cleanup_policy(max_items: int, keep_tag: str) -> CleanupPolicy:
-    """Return the cleanup policy of a call."""
-    return CleanupPolicy(max_items=max_items, keep_tag=keep_tag)
+def cleanup_policy(
+    settings: CareSettings, max_items: int | None, keep_tag: str | None
+) -> CleanupPolicy:
+    """Return the cleanup policy of a call: its own values, else the hub's options."""
+    return CleanupPolicy(
+        max_items=settings.plan_cap if max_items is None else max_items,
+        keep_tag=settings.keep_tag if keep_tag is None else keep_tag,
+        recently_watched_days=settings.protect_days,
+    )
 
 
-async def async_plan_cleanup(
+@dataclass(frozen=True, slots=True)
+class MadePlan:
+    """A plan the engine made on a snapshot, before it is stored."""
+
+    snapshot: Snapshot
+    needed: dict[str, int]
+    plan: CleanupPlan
+    now: datetime
+
+
+async def async_make_plan(
     hass: HomeAssistant,
     entry: SmartPlexConfigEntry,
-    caller: Caller,
     *,
     target_percent: int | None = None,
-    max_items: int = 50,
-    keep_tag: str = "keep",
-    grace_days: int = 0,
+    max_items: int | None = None,
+    keep_tag: str | None = None,
     instance: str | None = None,
-) -> dict[str, Any]:
-    """Plan what to remove so every root folder is used at most target_percent.
+) -> MadePlan:
+    """Make a plan on a fresh snapshot; refuse when every root folder is under its target.
 
-    Without target_percent, the hub's disk target option (75% by default) applies.
+    Without target_percent, each root folder's target from the options applies.
     """
-    if target_percent is None:
-        target_percent = int(entry.options.get(CONF_DISK_TARGET, DEFAULT_DISK_TARGET))
+    settings = care_settings(entry.options)
     snapshot = await async_snapshot(hass, entry, instance)
     needed = {
         root: need
         for root, (_, total, free) in snapshot.disks.items()
-        if (need := bytes_needed(total, free, target_percent)) > 0
+        if (
+            need := bytes_needed(
+                total,
+                free,
+                settings.target_of(root) if target_percent is None else target_percent,
+            )
+        )
+        > 0
     }
     if not needed:
         used = max(
@@ -80,16 +99,46 @@ async def async_plan_cleanup(
             ),
             default=0.0,
         )
-        raise invalid("target_above_use", target=target_percent, used=round(used, 1))
+        target = settings.target if target_percent is None else target_percent
+        raise invalid("target_above_use", target=target, used=round(used, 1))
     now = dt_util.utcnow()
     plan = plan_cleanup(
         snapshot.candidates.values(),
         snapshot.usage,
         needed,
         now,
-        cleanup_policy(max_items, keep_tag),
+        cleanup_policy(settings, max_items, keep_tag),
         snapshot.library_sizes,
     )
+    return MadePlan(snapshot, needed, plan, now)
+
+
+async def async_plan_cleanup(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    target_percent: int | None = None,
+    max_items: int | None = None,
+    keep_tag: str | None = None,
+    grace_days: int | None = None,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """Plan what to remove so every root folder is used at most its target.
+
+    What a call leaves out comes from the hub's library care options.
+    """
+    made = await async_make_plan(
+        hass,
+        entry,
+        target_percent=target_percent,
+        max_items=max_items,
+        keep_tag=keep_tag,
+        instance=instance,
+    )
+    snapshot, needed, plan, now = made.snapshot, made.needed, made.plan, made.now
+    if grace_days is None:
+        grace_days = care_settings(entry.options).grace_days
     items = [
         {
             "key": item.candidate.key,
@@ -101,7 +150,7 @@ async def async_plan_cleanup(
             "season": item.candidate.season,
             "tvdb_id": item.candidate.entry.tvdb_id,
             "year": item.candidate.entry.year,
-            "title": _title(item.candidate),
+            "title": plan_title(item.candidate),
             "size_bytes": item.candidate.size,
             "size_gb": round(item.candidate.size / GB, 1),
             "root_folder": item.candidate.entry.root_folder,
@@ -132,7 +181,9 @@ async def async_plan_cleanup(
         "created": now.isoformat(),
         "executable_from": not_before.isoformat(),
         "expires": stored.expires.isoformat(),
-        "target_percent": target_percent,
+        "target_percent": target_percent
+        if target_percent is not None
+        else care_settings(entry.options).target,
         "target_met": plan.target_met,
         "short": dict(plan.short),
         "needed_gb": {root: round(need / GB, 1) for root, need in needed.items()},
@@ -140,7 +191,7 @@ async def async_plan_cleanup(
         "items": items,
         "protected": [
             {
-                "title": _title(p.candidate),
+                "title": plan_title(p.candidate),
                 "instance": snapshot.services[p.candidate.entry.instance].title,
                 "protections": [str(found) for found in p.protections],
             }
@@ -169,7 +220,7 @@ async def async_plan_cleanup(
     return result | ai
 
 
-def _title(candidate: CleanupCandidate) -> str:
+def plan_title(candidate: CleanupCandidate) -> str:
     """Return how a plan names a title or one season of it."""
     title = label(candidate.entry.title, candidate.entry.year)
     return title if candidate.season is None else f"{title} season {candidate.season}"
