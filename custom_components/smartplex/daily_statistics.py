@@ -1,5 +1,8 @@
 """Today's watch figures for the dashboard sensors, and the daily series as long-term statistics.
 
+With Overseerr, each linked user's request-to-watch ratio is worked out alongside
+(and again after the requests sync stores changes).
+
 Both come from the plays the history sync stored, worked out in the executor after it
 stores rows (at most once per COOLDOWN) and just after local midnight. Each local
 day's plays, watch time and transcode share also go to Home Assistant's recorder as
@@ -36,8 +39,10 @@ from .actions.statistics import plays_cache
 from .const import DOMAIN
 from .engine.daily_statistics import DayTotals, daily_totals
 from .engine.play_columns import PlayColumns, make_buckets
+from .engine.request_statistics import watch_ratios
 from .store import StoreError, async_get_store
 from .sync_history import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
+from .sync_requests import SIGNAL_REQUESTS_STORED
 
 if TYPE_CHECKING:
     from .models import SmartPlexConfigEntry
@@ -125,12 +130,17 @@ class DailyStatistics:
         hass: HomeAssistant,
         entry: SmartPlexConfigEntry,
         histories: list[HistoryDatabaseSync],
+        *,
+        requests: bool,
     ) -> None:
-        """Follow these history syncs."""
+        """Follow these history syncs (and the request syncs, if there are any)."""
         self.hass = hass
         self.entry = entry
         self.histories = histories
+        self.requests = requests
         self.today: DayTotals | None = None
+        # Percent of each linked Tautulli user's available requests they played.
+        self.watch_ratios: dict[int, float] = {}
         # Start of the first day to import next time (None: every day).
         self._import_from: int | None = None
         self._debouncer = Debouncer(
@@ -153,6 +163,12 @@ class DailyStatistics:
             )
             for sync in self.histories
         ]
+        if self.requests:
+            unload.append(
+                async_dispatcher_connect(
+                    self.hass, SIGNAL_REQUESTS_STORED, self._async_schedule
+                )
+            )
         unload.append(
             async_track_time_change(
                 self.hass, self._async_midnight, hour=0, minute=0, second=5
@@ -192,6 +208,16 @@ class DailyStatistics:
         except StoreError as err:
             _LOGGER.warning("Cannot read the plays for today's figures: %s", err)
             return
+        if self.requests:
+            try:
+                self.watch_ratios = await self.hass.async_add_executor_job(
+                    store.run,
+                    lambda connection: watch_ratios(cache.requests(connection)),
+                )
+            except StoreError as err:
+                _LOGGER.warning(
+                    "Cannot read the requests for the watch ratios: %s", err
+                )
         today = dt_util.now().date()
         days = await self.hass.async_add_executor_job(_days, columns, today)
         self.today = days[-1]

@@ -76,7 +76,9 @@ class DatabaseSync:
                 self.requests[service.subentry_id] = RequestsDatabaseSync(
                     hass, store, service
                 )
-        self.daily = DailyStatistics(hass, entry, list(self.histories.values()))
+        self.daily = DailyStatistics(
+            hass, entry, list(self.histories.values()), requests=bool(self.requests)
+        )
 
     @callback
     def _rematch_later(self, history_sync: HistoryDatabaseSync) -> None:

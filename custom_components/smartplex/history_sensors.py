@@ -17,11 +17,15 @@ from homeassistant.helpers.typing import StateType
 
 from .daily_statistics import SIGNAL_DAILY_UPDATED, DailyStatistics
 from .engine.daily_statistics import DayTotals
-from .entity import service_device_info
+from .entity import SmartPlexEntity, service_device_info
 from .models import SmartPlexService
 from .sync_history import SIGNAL_HISTORY_PROGRESS, HistoryDatabaseSync
+from .tautulli_coordinator import TautulliUsersCoordinator
 
 # Read-only platform: the coordinators serialise requests.
+
+# Unique id (after the service's) of a user's request-to-watch ratio sensor.
+WATCH_RATIO_PREFIX = "request_to_watch_ratio_"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +90,46 @@ class SmartPlexHistorySyncSensor(SensorEntity):
     def native_value(self) -> float | None:
         """Return the share of the first full sync that is done."""
         return self._sync.progress
+
+
+class SmartPlexWatchRatioSensor(
+    SmartPlexEntity[TautulliUsersCoordinator], SensorEntity
+):
+    """Percent of one user's available requests they played (off by default)."""
+
+    _attr_translation_key = "request_to_watch_ratio"
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 0
+    _attr_entity_registry_enabled_default = False
+
+    def __init__(
+        self, coordinator: TautulliUsersCoordinator, key: str, *, daily: DailyStatistics
+    ) -> None:
+        """Initialise the sensor of one Tautulli user."""
+        super().__init__(coordinator, f"{WATCH_RATIO_PREFIX}{key}")
+        self._daily = daily
+        self._user_id = int(key)
+        user = next(
+            (user for user in coordinator.data if user.user_id == self._user_id), None
+        )
+        self._attr_translation_placeholders = {
+            "user": user.friendly_name or user.username if user else key
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the figures as well as the user list."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_DAILY_UPDATED, self.async_write_ha_state
+            )
+        )
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the ratio (unknown while none of the user's requests is available)."""
+        return self._daily.watch_ratios.get(self._user_id)
 
 
 class SmartPlexDailySensor(SensorEntity):

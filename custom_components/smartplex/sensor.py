@@ -34,8 +34,10 @@ from .dashboard import session_poster
 from .entity import SmartPlexEntity, service_device_info
 from .history_sensors import (
     DAILY_SENSORS,
+    WATCH_RATIO_PREFIX,
     SmartPlexDailySensor,
     SmartPlexHistorySyncSensor,
+    SmartPlexWatchRatioSensor,
 )
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .overseerr_coordinator import OverseerrCoordinators
@@ -289,6 +291,17 @@ async def async_setup_entry(
                         SmartPlexDailySensor(service, database.daily, description)
                         for description in DAILY_SENSORS
                     )
+                    if database.requests:
+                        track_dynamic(
+                            hass,
+                            entry,
+                            service,
+                            coordinators.users,
+                            WATCH_RATIO_PREFIX,
+                            lambda users: {str(user.user_id) for user in users},
+                            partial(SmartPlexWatchRatioSensor, daily=database.daily),
+                            async_add_entities,
+                        )
             track_dynamic(
                 hass,
                 entry,

@@ -10,6 +10,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .api import SmartPlexError
@@ -30,6 +31,7 @@ _LOGGER = logging.getLogger(__name__)
 # Requests and Overseerr users per page of a full listing.
 REQUESTS_PAGE = 100
 USERS_PAGE = 100
+SIGNAL_REQUESTS_STORED = f"{DOMAIN}_requests_stored"
 
 
 class RequestsDatabaseSync(ServiceSync):
@@ -115,6 +117,7 @@ class RequestsDatabaseSync(ServiceSync):
                 return
             if added or changed:
                 await self._async_log(started, added=added, changed=changed)
+                async_dispatcher_send(self.hass, SIGNAL_REQUESTS_STORED)
 
     async def _async_full_sync(self) -> tuple[int, int]:
         """Store every request, a page at a time, each with the sync's position."""

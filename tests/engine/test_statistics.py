@@ -22,6 +22,7 @@ from custom_components.smartplex.engine.play_columns import (
 from custom_components.smartplex.engine.request_statistics import (
     RequestFacts,
     request_statistics,
+    watch_ratios,
 )
 from custom_components.smartplex.engine.stream_statistics import quality_statistics
 from custom_components.smartplex.engine.watch_statistics import watch_statistics
@@ -360,6 +361,33 @@ def test_request_statistics() -> None:
         "before": 0,
     }
     assert {"genre": "Horror", "requests": 1, "before": 1} in result["trending_genres"]
+
+
+def test_watch_ratios_per_linked_user() -> None:
+    """Percent of each linked user's available requests they played; others left out."""
+
+    def fact(user_id: int | None, *, available: bool, plays: int) -> RequestFacts:
+        return RequestFacts(
+            user=f"user {user_id}",
+            created=0,
+            status="available" if available else "approved",
+            decided=None,
+            available=60 if available else None,
+            genres=(),
+            plays=plays,
+            finished=False,
+            user_id=user_id,
+        )
+
+    facts = [
+        *(fact(7, available=True, plays=plays) for plays in (3, 0, 1)),
+        fact(7, available=False, plays=0),
+        fact(8, available=True, plays=0),
+        fact(9, available=False, plays=0),
+        # Requests of an Overseerr user linked to no Tautulli user.
+        fact(None, available=True, plays=1),
+    ]
+    assert watch_ratios(facts) == {7: 66.7, 8: 0.0}
 
 
 @pytest.mark.parametrize("grouping", ["day", "week", "month"])

@@ -23,6 +23,7 @@ class RequestFacts:
     genres: tuple[str, ...]
     plays: int  # by the requester, after the request
     finished: bool  # one of those plays watched to the end
+    user_id: int | None = None  # the requester's Tautulli user, when linked
 
 
 def request_statistics(
@@ -67,6 +68,20 @@ def request_statistics(
                 ),
             )[:limit]
         ],
+    }
+
+
+def watch_ratios(requests: Sequence[RequestFacts]) -> dict[int, float]:
+    """Return, per linked Tautulli user, the percent of their available requests they played."""
+    available: Counter[int] = Counter()
+    watched: Counter[int] = Counter()
+    for request in requests:
+        if request.user_id is not None and request.available is not None:
+            available[request.user_id] += 1
+            watched[request.user_id] += bool(request.plays)
+    return {
+        user_id: round(100 * watched[user_id] / count, 1)
+        for user_id, count in available.items()
     }
 
 

@@ -248,6 +248,7 @@ def request_facts(connection: sqlite3.Connection) -> list[RequestFacts]:
         genres,
         plays,
         finished,
+        user_id,
     ) in connection.execute(
         """
         WITH linked AS (
@@ -273,7 +274,8 @@ def request_facts(connection: sqlite3.Connection) -> list[RequestFacts]:
                (SELECT count(*) FROM plays AS p
                 WHERE p.identity_type = r.media_type AND p.tmdb_id = r.tmdb_id
                   AND +p.user_id = k.user_id AND p.started >= r.created
-                  AND p.watched_status >= 1)
+                  AND p.watched_status >= 1),
+               k.user_id
         FROM requests AS r
         LEFT JOIN overseerr_users AS o
           ON o.instance = r.instance AND o.user_id = r.requested_by
@@ -293,6 +295,7 @@ def request_facts(connection: sqlite3.Connection) -> list[RequestFacts]:
                 genres=tuple(json.loads(genres)) if genres else (),
                 plays=int(plays),
                 finished=bool(finished),
+                user_id=user_id,
             )
         )
     return facts
