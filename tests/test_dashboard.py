@@ -66,6 +66,8 @@ async def test_status_view(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert radarr["last_sync"]
     assert radarr["disks"]
     assert all(disk["path"].startswith("/") for disk in radarr["disks"])
+    assert all(0 < disk["used_percent"] < 100 for disk in radarr["disks"])
+    assert data["disk_threshold"] == 85
     page = await async_view_data(hass, entry, "status", Page(1, 2))
     assert [row["type"] for row in page["services"]] == [
         row["type"] for row in data["services"][1:3]

@@ -21,6 +21,8 @@ from homeassistant.exceptions import HomeAssistantError
 from .api.tautulli_models import StreamSession
 from .arr_coordinator import ArrCoordinators
 from .const import (
+    CONF_DISK_THRESHOLD,
+    DEFAULT_DISK_THRESHOLD,
     DOMAIN,
     SERVICE_OVERSEERR,
     SERVICE_RADARR,
@@ -124,6 +126,7 @@ def _status_row(service: SmartPlexService) -> dict[str, Any]:
                 "path": folder.path,
                 "accessible": folder.accessible,
                 "free_bytes": folder.free_space,
+                "used_percent": coordinators.root_folders.used_percent(folder),
             }
             for folder in coordinators.root_folders.data or ()
         ]
@@ -154,6 +157,9 @@ async def async_status_view(
         "total": len(rows),
         "not_configured": [kind for kind in SERVICE_TYPES if kind not in configured],
         "config_url": CONFIG_URL,
+        "disk_threshold": float(
+            entry.options.get(CONF_DISK_THRESHOLD, DEFAULT_DISK_THRESHOLD)
+        ),
     }
 
 

@@ -5,6 +5,31 @@ import { auditItem } from "./reports.js";
 export class SmartPlexStatusCard extends SmartPlexCard {
   static view = "status";
 
+  static styles = `
+    .disk { position: relative; }
+    .disk .progress > div.pressure { background: var(--error-color); }
+    .disk .threshold { position: absolute; top: -2px; width: 2px; height: 10px;
+      background: var(--primary-text-color); }
+  `;
+
+  // A root folder: free space, and how full its disk is against the pressure threshold.
+  _disk(disk, threshold) {
+    if (!disk.accessible) {
+      return `<span class="secondary error">${escapeHtml(this._t("status.inaccessible", { path: disk.path }))}</span>`;
+    }
+    const free = this._t("status.free", { path: disk.path, free: formatBytes(this._hass, disk.free_bytes) });
+    if (disk.used_percent === null || disk.used_percent === undefined) {
+      return `<span class="secondary">${escapeHtml(free)}</span>`;
+    }
+    const used = Math.max(0, Math.min(100, disk.used_percent));
+    const label = this._t("status.used", { used: Math.round(used), threshold: Math.round(threshold) });
+    return `<span class="secondary">${escapeHtml(free)} · ${escapeHtml(label)}</span>
+      <div class="disk"><div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
+        aria-valuenow="${used.toFixed(0)}" aria-label="${escapeHtml(`${disk.path}: ${label}`)}">
+        <div class="${used >= threshold ? "pressure" : ""}" style="width:${used}%"></div></div>
+        <div class="threshold" style="left:${threshold}%" aria-hidden="true"></div></div>`;
+  }
+
   _contentHtml(data) {
     const rows = (data.services || []).map((service) => {
       const problems = service.problems
@@ -17,16 +42,7 @@ export class SmartPlexStatusCard extends SmartPlexCard {
             }</span>`,
         )
         .join("");
-      const disks = service.disks
-        .map((disk) =>
-          escapeHtml(
-            disk.accessible
-              ? this._t("status.free", { path: disk.path, free: formatBytes(this._hass, disk.free_bytes) })
-              : this._t("status.inaccessible", { path: disk.path }),
-          ),
-        )
-        .map((text) => `<span class="secondary">${text}</span>`)
-        .join("");
+      const disks = service.disks.map((disk) => this._disk(disk, data.disk_threshold)).join("");
       const needsFix = ["down", "auth", "unsupported"].includes(service.state);
       return `<li class="item" data-service="${escapeHtml(service.id)}">
         <div class="body">

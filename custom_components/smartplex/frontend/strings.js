@@ -155,6 +155,7 @@ export const STRINGS = {
     "status.fix": "Fix",
     "status.free": "{path}: {free} free",
     "status.inaccessible": "{path}: not reachable",
+    "status.used": "{used} % used (pressure from {threshold} %)",
     "status.not_configured": "Not configured: {services}",
     "downloads.upcoming": "Coming up",
     "downloads.time_left": "{time} left",
