@@ -307,15 +307,16 @@ def usage_from_tallies(
     waiting: dict[Identity, set[str]] = defaultdict(set)
     for identity, user in asked.keys() - answered:
         waiting[identity].add(user)
+    nobody: frozenset[str] = frozenset()
     people = {
         identity: (
-            frozenset(in_progress.get(identity, ())),
-            frozenset(streaming.get(identity, ())),
-            frozenset(followers.get(identity, ())),
-            frozenset(waiting.get(identity, ())),
+            frozenset(in_progress[identity]) if identity in in_progress else nobody,
+            frozenset(streaming[identity]) if identity in streaming else nobody,
+            frozenset(followers[identity]) if identity in followers else nobody,
+            frozenset(waiting[identity]) if identity in waiting else nobody,
         )
-        for identity in in_progress.keys()
-        | followers.keys()
+        for identity in followers.keys()
+        | in_progress.keys()
         | waiting.keys()
         | streaming.keys()
     }
@@ -415,9 +416,28 @@ def protections(
     policy: CleanupPolicy,
 ) -> tuple[Protection, ...]:
     """Return every protection that keeps a title (empty when it may be removed)."""
+    return _protections(candidate, usage, *_windows(now, policy))
+
+
+def _windows(now: datetime, policy: CleanupPolicy) -> tuple[datetime, datetime, str]:
+    """Return since when a watch and an addition protect, and the keep tag as compared."""
+    return (
+        now - timedelta(days=policy.recently_watched_days),
+        now - timedelta(days=policy.recently_added_days),
+        policy.keep_tag.strip().casefold(),
+    )
+
+
+def _protections(
+    candidate: CleanupCandidate,
+    usage: TitleUsage,
+    watched_since: datetime,
+    added_since: datetime,
+    keep: str,
+) -> tuple[Protection, ...]:
+    """Return every protection of a title, the dates and keep tag worked out once per plan."""
     found: list[Protection] = []
-    last = usage.last_watched
-    if last is not None and now - last <= timedelta(days=policy.recently_watched_days):
+    if (last := usage.last_watched) is not None and last >= watched_since:
         found.append(Protection.RECENTLY_WATCHED)
     if usage.in_progress:
         found.append(Protection.IN_PROGRESS)
@@ -425,9 +445,7 @@ def protections(
         found.append(Protection.STREAMING)
     if usage.requesters_not_watched:
         found.append(Protection.REQUESTED_NOT_WATCHED)
-    tags = candidate.entry.tags
-    keep = policy.keep_tag.strip().casefold() if tags else ""
-    if keep and any(tag.strip().casefold() == keep for tag in tags):
+    if keep and any(tag.strip().casefold() == keep for tag in candidate.entry.tags):
         found.append(Protection.KEEP_TAG)
     if candidate.downloading:
         found.append(Protection.DOWNLOADING)
@@ -437,7 +455,7 @@ def protections(
         found.append(Protection.AIRING_FOLLOWED)
     added = candidate.entry.added
     # An unknown added date protects too (fail closed).
-    if added is None or now - added <= timedelta(days=policy.recently_added_days):
+    if added is None or added >= added_since:
         found.append(Protection.RECENTLY_ADDED)
     return tuple(found)
 
@@ -482,12 +500,15 @@ def plan_cleanup(
     """
     ranked: dict[str, list[Ranked]] = defaultdict(list)
     protected: list[ProtectedItem] = []
+    windows = _windows(now, policy)
     for candidate in candidates:
         root = candidate.entry.root_folder
         if root is None or root not in needed or candidate.size <= 0:
             continue
-        found_usage = usage_of(usage, candidate)
-        if found := protections(candidate, found_usage, now, policy):
+        found_usage = usage.get((candidate.entry.identity, candidate.season))
+        if found_usage is None:
+            found_usage = usage_of(usage, candidate)
+        if found := _protections(candidate, found_usage, *windows):
             protected.append(ProtectedItem(candidate, found))
             continue
         ranked[root].append(

@@ -32,16 +32,25 @@ TALLIES = (
     "identity_type, tmdb_id, season"
 )
 # Each person's latest play of a title (the percent is that play's: SQLite's
-# bare column of MAX), if recent or the person requested the title.
+# bare column of MAX), if recent or the person requested the title. Two parts
+# joined by UNION (a pair both recent and requested is one row): the recent
+# plays alone (the latest play is recent exactly when some play is), and the
+# requested titles' plays by their requesters, looked up per request; one
+# grouping over every play with a per-group EXISTS took three times as long.
 LATEST = (
     "SELECT identity_type, tmdb_id, COALESCE(CAST(user_id AS TEXT), user) AS "
-    "person, MAX(started) AS last_started, percent_complete FROM plays WHERE "
-    "matched_by IS NOT NULL AND tmdb_id IS NOT NULL AND started IS NOT NULL AND "
-    "identity_type IN ('movie', 'tv') GROUP BY identity_type, tmdb_id, person "
-    "HAVING last_started >= ? OR EXISTS (SELECT 1 FROM requests JOIN users ON "
-    "users.overseerr_user_id = requests.requested_by WHERE requests.media_type = "
-    "plays.identity_type AND requests.tmdb_id = plays.tmdb_id AND "
-    "CAST(users.user_id AS TEXT) = person)"
+    "person, MAX(started), percent_complete FROM plays WHERE matched_by IS NOT "
+    "NULL AND tmdb_id IS NOT NULL AND started >= ? AND identity_type IN ('movie', "
+    "'tv') GROUP BY identity_type, tmdb_id, person UNION SELECT identity_type, "
+    "plays.tmdb_id, COALESCE(CAST(plays.user_id AS TEXT), user) AS person, "
+    "MAX(started), percent_complete FROM (SELECT DISTINCT requests.media_type AS "
+    "media_type, requests.tmdb_id AS tmdb_id, CAST(users.user_id AS TEXT) AS "
+    "requester FROM requests JOIN users ON users.overseerr_user_id = "
+    "requests.requested_by) AS asked CROSS JOIN plays ON plays.identity_type = "
+    "asked.media_type AND plays.tmdb_id = asked.tmdb_id AND "
+    "COALESCE(CAST(plays.user_id AS TEXT), user) = asked.requester WHERE "
+    "matched_by IS NOT NULL AND started IS NOT NULL GROUP BY identity_type, "
+    "plays.tmdb_id, person"
 )
 
 
