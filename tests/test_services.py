@@ -719,6 +719,7 @@ async def test_every_service_is_described(
         "get_sync_log",
         "plan_cleanup",
         "predict",
+        "prioritize_searches",
         "recommend",
         "remove_queue_item",
         "search",

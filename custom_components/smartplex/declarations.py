@@ -315,6 +315,21 @@ SUGGEST_UPGRADES = Action(
     ),
     needs_caller=True,
 )
+PRIORITIZE_SEARCHES = Action(
+    "prioritize_searches",
+    actions.async_prioritize_searches,
+    True,
+    (
+        integer("limit", "Most items listed.", 1, 100, default=20),
+        flag(
+            "search",
+            "Search the first items now, within the hourly cap (off: only list them).",
+            default=False,
+        ),
+        integer("per_hour", "Most searches in any hour.", 1, 100, default=20),
+        INSTANCE,
+    ),
+)
 GET_STATISTICS = Action(
     "get_statistics",
     async_get_statistics,
@@ -418,6 +433,7 @@ ACTIONS: tuple[Action, ...] = (
     PLAN_CLEANUP,
     EXECUTE_CLEANUP,
     SUGGEST_UPGRADES,
+    PRIORITIZE_SEARCHES,
     GET_STATISTICS,
     TRIAGE_REQUESTS,
     RECOMMEND,

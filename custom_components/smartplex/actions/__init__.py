@@ -5,6 +5,7 @@ One module per area; the handlers and the names the surfaces need are listed her
 
 from .care_execute import async_execute_cleanup
 from .care_plan import async_plan_cleanup
+from .care_searches import async_prioritize_searches
 from .care_suggest import async_suggest_upgrades
 from .common import (
     SOURCE_INTENT,
@@ -62,6 +63,7 @@ __all__ = [
     "async_get_requests",
     "async_get_sync_log",
     "async_plan_cleanup",
+    "async_prioritize_searches",
     "async_remove_queue_item",
     "async_search",
     "async_suggest_upgrades",

@@ -178,3 +178,14 @@ def count_since(
         (action, source, AuditStatus.DONE, since.isoformat()),
     ).fetchone()
     return int(row[0])
+
+
+def count_all_since(
+    connection: sqlite3.Connection, action: str, since: datetime
+) -> int:
+    """Return how many writes of an action succeeded since a time, whoever made them."""
+    row = connection.execute(
+        "SELECT COUNT(*) FROM audit WHERE action = ? AND status = ? AND time >= ?",
+        (action, AuditStatus.DONE, since.isoformat()),
+    ).fetchone()
+    return int(row[0])
