@@ -483,13 +483,26 @@ class Stack:
             headers=headers,
         )
 
-    def create_request(self, user_index: int, info: Title) -> Request:
-        """Record a pending request and notify."""
+    def create_request(
+        self, user_index: int, info: Title, *, auto_approve: bool = False
+    ) -> Request:
+        """Record a request and notify: pending, or approved at once (auto-approve)."""
         request = self.world.add_request(user_index, info, self.clock.now())
-        self.notify_overseerr("MEDIA_PENDING", request)
+        if auto_approve:
+            self.approve_request(request, user_index, event="MEDIA_AUTO_APPROVED")
+        else:
+            self.notify_overseerr("MEDIA_PENDING", request)
         return request
 
-    def approve_request(self, request: Request, by_user: int) -> None:
+    def fail_request(self, request: Request) -> None:
+        """Radarr or Sonarr refused an approved title: Overseerr reports the failure."""
+        request.status = 4
+        request.updated = self.clock.now()
+        self.notify_overseerr("MEDIA_FAILED", request)
+
+    def approve_request(
+        self, request: Request, by_user: int, event: str = "MEDIA_APPROVED"
+    ) -> None:
         """Approve a request and send the title to Radarr or Sonarr with a search."""
         request.status = 2
         request.modified_by = by_user
@@ -509,7 +522,7 @@ class Stack:
                 )
             else:
                 self.grab_episodes(series, series.episode_ids)
-        self.notify_overseerr("MEDIA_APPROVED", request)
+        self.notify_overseerr(event, request)
 
     def decline_request(self, request: Request, by_user: int) -> None:
         """Decline a request."""

@@ -19,7 +19,7 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
-from .webhooks import images
+from .webhooks import arr_deleted, images, radarr_file_deleted
 from .world import MOVIE_GENRES, HistoryEvent, Movie, QueueItem, Title
 
 # Digital and physical releases follow the cinema release, as they usually do.
@@ -253,17 +253,24 @@ class RadarrRoutes(ArrRoutes):
         world = self.stack.world
         for movie_id in ids:
             if isinstance(movie_id, int) and movie_id in world.movies:
+                movie = world.movies[movie_id]
+                deleted = radarr_file_deleted(world, movie) if movie.has_file else None
                 world.delete_movie_file(movie_id)
+                if deleted is not None:
+                    self.stack.notify_arr("radarr", "onMovieFileDelete", deleted)
         return web.json_response({})
 
     async def delete_movie(self, request: web.Request) -> web.Response:
         """Delete a movie, optionally its file and adding an import exclusion."""
         movie = self._movie(request)
+        delete_files = query_bool(request, "deleteFiles")
+        deleted = arr_deleted(self.stack.world, movie, deleted_files=delete_files)
         self.stack.world.delete_movie(
             movie.id,
-            delete_files=query_bool(request, "deleteFiles"),
+            delete_files=delete_files,
             exclude=query_bool(request, "addImportExclusion"),
         )
+        self.stack.notify_arr("radarr", "onMovieDelete", deleted)
         return web.json_response({})
 
     async def calendar(self, request: web.Request) -> web.Response:

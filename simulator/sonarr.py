@@ -19,7 +19,7 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
-from .webhooks import images
+from .webhooks import arr_deleted, images, sonarr_file_deleted
 from .world import TV_GENRES, Episode, HistoryEvent, QueueItem, Series, Title
 
 
@@ -318,17 +318,29 @@ class SonarrRoutes(ArrRoutes):
     async def delete_episode_files(self, request: web.Request) -> web.Response:
         """Delete episode files (EpisodeFileListResource)."""
         ids = (await json_body(request)).get("episodeFileIds") or []
-        self.stack.world.delete_episode_files([i for i in ids if isinstance(i, int)])
+        world = self.stack.world
+        with_file = [
+            i
+            for i in ids
+            if isinstance(i, int) and i in world.episodes and world.episodes[i][5]
+        ]
+        deleted = [sonarr_file_deleted(world, i) for i in with_file]
+        world.delete_episode_files(with_file)
+        for payload in deleted:
+            self.stack.notify_arr("sonarr", "onEpisodeFileDelete", payload)
         return web.json_response({})
 
     async def delete_series(self, request: web.Request) -> web.Response:
         """Delete a series, optionally its files and adding an import exclusion."""
         series = self._series(request)
+        delete_files = query_bool(request, "deleteFiles")
+        deleted = arr_deleted(self.stack.world, series, deleted_files=delete_files)
         self.stack.world.delete_series(
             series.id,
-            delete_files=query_bool(request, "deleteFiles"),
+            delete_files=delete_files,
             exclude=query_bool(request, "addImportListExclusion"),
         )
+        self.stack.notify_arr("sonarr", "onSeriesDelete", deleted)
         return web.json_response({})
 
     async def episodes(self, request: web.Request) -> web.Response:

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from .clock import iso
-from .world import MOVIE_GENRES, QUALITIES, TV_GENRES
+from .world import MOVIE_GENRES, QUALITIES, TV_GENRES, Series
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .world import Movie, QueueItem, Request, Series, World
+    from .world import Movie, QueueItem, Request, World
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ OVERSEERR_TYPES = {
     "TEST_NOTIFICATION": 32,
     "MEDIA_DECLINED": 64,
     "MEDIA_AUTO_APPROVED": 128,
+    "MEDIA_AUTO_REQUESTED": 4096,
 }
 # Overseerr's stock template, as a real server returns it
 # (../shared/realworld/overseerr/python-overseerr__webhook_config.json).
@@ -145,7 +146,11 @@ class WebhookSender:
     async def drain(self) -> None:
         """Wait until every scheduled delivery finished."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks))
+            # Taken out first: gather of finished tasks returns without yielding to the
+            # loop, so waiting for their done callbacks to discard them would spin.
+            tasks = list(self._tasks)
+            self._tasks.difference_update(tasks)
+            await asyncio.gather(*tasks)
 
     async def close(self) -> None:
         """Finish deliveries and close the HTTP session."""
@@ -356,6 +361,56 @@ def sonarr_added(world: World, series: Series) -> dict[str, Any]:
     return arr_envelope("sonarr", "SeriesAdd", {"series": arr_series(world, series)})
 
 
+def arr_deleted(
+    world: World, media: Movie | Series, *, deleted_files: bool
+) -> dict[str, Any]:
+    """Return a Radarr MovieDelete or Sonarr SeriesDelete payload."""
+    if isinstance(media, Series):
+        body = {"series": arr_series(world, media), "deletedFiles": deleted_files}
+        return arr_envelope("sonarr", "SeriesDelete", body)
+    body = {
+        "movie": arr_movie(world, media),
+        "deletedFiles": deleted_files,
+        "movieFolderSize": media.size,
+    }
+    return arr_envelope("radarr", "MovieDelete", body)
+
+
+def radarr_file_deleted(world: World, movie: Movie) -> dict[str, Any]:
+    """Return a Radarr MovieFileDelete payload (a file deleted by hand)."""
+    body = {
+        "movie": arr_movie(world, movie),
+        "movieFile": {
+            "id": movie.id,
+            "relativePath": f"{movie.info.title}.mkv",
+            "path": f"{movie.path}/{movie.info.title}.mkv",
+            "quality": _quality_name(movie.quality_id),
+            "size": movie.size,
+        },
+        "deleteReason": "manual",
+    }
+    return arr_envelope("radarr", "MovieFileDelete", body)
+
+
+def sonarr_file_deleted(world: World, episode_id: int) -> dict[str, Any]:
+    """Return a Sonarr EpisodeFileDelete payload (an episode's file deleted by hand)."""
+    episode = world.episodes[episode_id]
+    series = world.series[episode[1]]
+    name = f"{series.info.title} - S{episode[2]:02d}E{episode[3]:02d}.mkv"
+    body = {
+        "series": arr_series(world, series),
+        "episodes": [_episode(world, episode_id)],
+        "episodeFile": {
+            "id": episode_id,
+            "relativePath": name,
+            "path": f"{series.path}/{name}",
+            "size": episode[6],
+        },
+        "deleteReason": "manual",
+    }
+    return arr_envelope("sonarr", "EpisodeFileDelete", body)
+
+
 def health_wiki_url(service: str, source: str) -> str:
     """Return the wiki link Sonarr/Radarr attach to a health check."""
     return f"https://wiki.servarr.com/{service}/system#{source.lower()}"
@@ -403,6 +458,8 @@ def overseerr_payload(
             "MEDIA_APPROVED": "Movie Request Approved",
             "MEDIA_AVAILABLE": "Movie Now Available",
             "MEDIA_DECLINED": "Movie Request Declined",
+            "MEDIA_FAILED": "Movie Request Failed",
+            "MEDIA_AUTO_APPROVED": "Movie Request Automatically Approved",
             "TEST_NOTIFICATION": "Test Notification",
         }.get(event, event),
         "subject": subject,

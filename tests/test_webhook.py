@@ -479,3 +479,85 @@ async def test_options_show_recreate_and_map_people(
     simulator.stack.create_request(anna, unrequested_movie(world))
     await deliver(hass, simulator)
     assert events[-1].data["notify_target"] == "notify.mobile_app_anna"
+
+
+async def test_upgrades_removals_and_request_outcomes(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Upgrades, deletions, and auto-approved, declined, failed and available requests arrive."""
+    downloads = capture(hass, "download")
+    library = capture(hass, "library")
+    requests = capture(hass, "request")
+    stack, world = simulator.stack, simulator.world
+    # Episodes that already have a file are downloading again in a better quality.
+    upgrading = {
+        q.media_id
+        for q in world.queue.values()
+        if q.service == "sonarr" and q.episode_id and world.episodes[q.episode_id][5]
+    }
+    assert upgrading
+    await simulator.advance(24 * 3600)
+    await deliver(hass, simulator)
+    upgraded = [e for e in downloads if e.data["type"] == "upgraded"]
+    assert upgraded
+    assert {e.data["series_id"] for e in upgraded} <= upgrading
+    assert all(e.data["is_upgrade"] is True for e in upgraded)
+
+    owned = next(m for m in world.movies.values() if m.has_file)
+    radarr = service_of(entry, "radarr").client
+    sonarr = service_of(entry, "sonarr").client
+    await radarr.delete_movie_files(owned.id)  # type: ignore[union-attr]
+    await radarr.delete_movie(owned.id)  # type: ignore[union-attr]
+    series = next(
+        s
+        for s in world.series.values()
+        if any(world.episodes[e][5] for e in s.episode_ids)
+    )
+    episode_id = next(e for e in series.episode_ids if world.episodes[e][5])
+    _, _, season, number, *_ = world.episodes[episode_id]
+    code = f"S{season:02d}E{number:02d}"
+    await sonarr.delete_episode_files([episode_id])  # type: ignore[union-attr]
+    await sonarr.delete_series(series.id, delete_files=True)  # type: ignore[union-attr]
+    await deliver(hass, simulator)
+    assert [
+        (
+            e.data["service"],
+            e.data["type"],
+            e.data.get("movie_id") or e.data.get("series_id"),
+        )
+        for e in library
+    ] == [
+        ("radarr", "file_deleted", owned.id),
+        ("radarr", "deleted", owned.id),
+        ("sonarr", "file_deleted", series.id),
+        ("sonarr", "deleted", series.id),
+    ]
+    assert library[2].data["episodes"] == code
+    # The library index drops the deleted movie at once (after the debounce window).
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=3))
+    await hass.async_block_till_done()
+    index = service_of(entry, "radarr").coordinators.library.index  # type: ignore[union-attr]
+    assert index.get(owned.id) is None
+
+    auto = stack.create_request(1, unrequested_movie(world), auto_approve=True)
+    declined = stack.create_request(2, unrequested_movie(world))
+    stack.decline_request(declined, by_user=0)
+    failed = stack.create_request(1, unrequested_movie(world))
+    stack.fail_request(failed)
+    await deliver(hass, simulator)
+    await simulator.advance(12 * 3600)
+    await deliver(hass, simulator)
+    outcomes = [(e.data["type"], e.data["request_id"]) for e in requests]
+    assert outcomes[:5] == [
+        ("auto_approved", auto.id),
+        ("created", declined.id),
+        ("declined", declined.id),
+        ("created", failed.id),
+        ("failed", failed.id),
+    ]
+    assert ("available", auto.id) in outcomes
+    state = hass.states.get("event.overseerr_request")
+    assert state.attributes["event_type"] == "available"
+    assert state.attributes["request_id"] == auto.id

@@ -348,6 +348,26 @@ ARR_PAYLOADS: dict[tuple[str, str], dict[str, Any]] = {
         "release": GRABBED_RELEASE,
     },
     ("radarr", "MovieAdded"): {**BASE, "movie": MOVIE, "addMethod": STR},
+    ("sonarr", "SeriesDelete"): {**BASE, "series": SERIES, "deletedFiles": BOOL},
+    ("sonarr", "EpisodeFileDelete"): {
+        **BASE,
+        "series": SERIES,
+        "episodes": [EPISODE],
+        "episodeFile": EPISODE_FILE,
+        "deleteReason": STR,
+    },
+    ("radarr", "MovieDelete"): {
+        **BASE,
+        "movie": MOVIE,
+        "deletedFiles": BOOL,
+        "movieFolderSize": INT,
+    },
+    ("radarr", "MovieFileDelete"): {
+        **BASE,
+        "movie": MOVIE,
+        "movieFile": MOVIE_FILE,
+        "deleteReason": STR,
+    },
     **{
         (s, e): HEALTH
         for s in ("sonarr", "radarr")
@@ -428,6 +448,14 @@ async def test_arr_webhooks_follow_the_payload_classes(
         await sim.set_health(service, [("error", "RootFolderCheck", "Missing root")])
         await sim.set_health(service, [])
     await sim.advance(24 * 3600)
+    async with aiohttp.ClientSession() as session:
+        radarr = RadarrClient(session, sim.url("radarr"), sim.api_key("radarr"))
+        sonarr = SonarrClient(session, sim.url("sonarr"), sim.api_key("sonarr"))
+        owned = next(m for m in world.movies.values() if m.has_file)
+        await radarr.delete_movie_files(owned.id)
+        await radarr.delete_movie(owned.id)
+        await sonarr.delete_episode_files(await sonarr.episode_file_ids(series.id))
+        await sonarr.delete_series(series.id, delete_files=True)
     await stack.webhooks.drain()
     payloads = [
         (d.service, d.payload)
