@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.smartplex.actions.autoadd import (
+    EVENT_AUTO_ADD_UNDONE,
     EVENT_READY_TO_WATCH,
     EVENT_RECOMMENDATION_ADDED,
 )
@@ -166,3 +167,118 @@ async def test_auto_added_title_is_ready_when_imported(
         if event["tmdb_id"] in {row["tmdb_id"] for row in added["titles"]}:
             assert event["because"] == "auto_added"
             assert event["instance"] == "Radarr"
+
+
+async def refused(
+    hass: HomeAssistant, simulator: Simulator, data: dict[str, Any]
+) -> str:
+    """Return the translation key undo_auto_add refuses with; the world is unchanged."""
+    before = world_state(simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "undo_auto_add", data)
+    assert world_state(simulator) == before
+    return str(err.value.translation_key)
+
+
+async def test_undo_removes_an_auto_added_title_for_good(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+) -> None:
+    """Undone within the grace window: deleted from Radarr, audited, never auto-added again."""
+    added = (await call(hass, "auto_add", {"media_type": "movie"}))["titles"]
+    first = added[0]["tmdb_id"]
+    announced = events.of(EVENT_RECOMMENDATION_ADDED)[0]
+    assert announced["undo_until"] > dt_util.utcnow().isoformat()
+
+    result = await call(
+        hass, "undo_auto_add", {"media_type": "movie", "tmdb_id": first}
+    )
+
+    assert result["undone"] is True
+    assert result["files_deleted_gb"] == 0
+    assert first not in owned_movies(simulator)
+    assert added[1]["tmdb_id"] in owned_movies(simulator)
+    audit = [r for r in await audit_trail(hass) if r.action == "auto_add_undone"]
+    assert [(r.details["tmdb_id"], r.status) for r in audit] == [(first, "done")]
+    assert [e["tmdb_id"] for e in events.of(EVENT_AUTO_ADD_UNDONE)] == [first]
+    assert ("", "movie", first, "dismissed") in await memory(hass)  # the household
+    picks = await call(hass, "recommend", {"media_type": "movie", "count": 50})
+    assert first not in {row["tmdb_id"] for row in picks["recommendations"]}
+    # Undone once, it is gone; a title auto-add never added is refused.
+    assert (
+        await refused(hass, simulator, {"media_type": "movie", "tmdb_id": first})
+        == "undo_not_in_library"
+    )
+    someone_elses = min(owned_movies(simulator) - {r["tmdb_id"] for r in added})
+    assert (
+        await refused(
+            hass, simulator, {"media_type": "movie", "tmdb_id": someone_elses}
+        )
+        == "undo_not_auto_added"
+    )
+
+
+async def test_undo_after_the_grace_window_is_refused(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An add older than the grace window stays."""
+    added = (await call(hass, "auto_add", {"media_type": "movie"}))["titles"]
+    monkeypatch.setattr(
+        "custom_components.smartplex.actions.autoadd.UNDO_GRACE", timedelta(0)
+    )
+    data = {"media_type": "movie", "tmdb_id": added[0]["tmdb_id"]}
+    assert await refused(hass, simulator, data) == "undo_not_auto_added"
+
+
+async def test_undo_of_a_series_removes_it_from_sonarr(
+    hass: HomeAssistant, tmp_path: Any, simulator: Simulator
+) -> None:
+    """A series auto-added before any episode downloaded is deleted from Sonarr."""
+    hass.config.config_dir = str(tmp_path)
+    services = [("sonarr", "Sonarr"), ("tautulli", "Tautulli"), ("tmdb", "TMDB")]
+    minimum = {"auto_add_min_score": 0}
+    await setup_entry(hass, hub(simulator, services, recommendations=minimum))
+    added = (await call(hass, "auto_add", {"media_type": "tv"}))["titles"]
+    series = {s.info.tmdb_id for s in simulator.world.series.values()}
+    assert added[0]["tmdb_id"] in series
+
+    await call(
+        hass, "undo_auto_add", {"media_type": "tv", "tmdb_id": added[0]["tmdb_id"]}
+    )
+
+    series = {s.info.tmdb_id for s in simulator.world.series.values()}
+    assert added[0]["tmdb_id"] not in series
+    assert added[1]["tmdb_id"] in series
+
+
+async def test_undo_with_downloaded_files_needs_confirmation(
+    hass: HomeAssistant,
+    ha_url: str,
+    tmp_path: Any,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Once imported, undo refuses unless delete_files confirms it; then files go too."""
+    hass.config.config_dir = str(tmp_path)
+    await setup_entry(hass, config_entry)
+    await deliver(hass, simulator)
+    added = (await call(hass, "auto_add", {"media_type": "movie"}))["titles"]
+    await simulator.advance(6 * 3600)
+    await deliver(hass, simulator)
+    tmdb_id = added[0]["tmdb_id"]
+    movie = next(
+        m for m in simulator.world.movies.values() if m.info.tmdb_id == tmdb_id
+    )
+    assert movie.has_file
+    data = {"media_type": "movie", "tmdb_id": tmdb_id}
+
+    assert await refused(hass, simulator, data) == "undo_has_files"
+    result = await call(hass, "undo_auto_add", {**data, "delete_files": True})
+
+    assert result["files_deleted_gb"] > 0
+    assert tmdb_id not in owned_movies(simulator)

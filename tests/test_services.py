@@ -726,6 +726,7 @@ async def test_every_service_is_described(
         "suggest_upgrades",
         "sync",
         "triage_requests",
+        "undo_auto_add",
     }
 
 

@@ -45,7 +45,7 @@ from .action_fields import (
     validate,
 )
 from .actions.ask import async_ask, async_confirm_proposal
-from .actions.autoadd import async_auto_add
+from .actions.autoadd import async_auto_add, async_undo_auto_add
 from .actions.predict import async_predict
 from .actions.recommend import async_dismiss_recommendation, async_recommend
 from .actions.statistics import GROUPINGS, PERIOD_CHOICES, async_get_statistics
@@ -415,6 +415,20 @@ AUTO_ADD = Action(
         flag("dry_run", "Only say what would be added.", default=False),
     ),
 )
+UNDO_AUTO_ADD = Action(
+    "undo_auto_add",
+    async_undo_auto_add,
+    True,
+    (
+        required(MEDIA_TYPE),
+        required(TMDB_ID),
+        flag(
+            "delete_files",
+            "Confirm deleting the files already downloaded, if any.",
+            default=False,
+        ),
+    ),
+)
 
 ACTIONS: tuple[Action, ...] = (
     SEARCH,
@@ -440,6 +454,7 @@ ACTIONS: tuple[Action, ...] = (
     DISMISS_RECOMMENDATION,
     PREDICT,
     AUTO_ADD,
+    UNDO_AUTO_ADD,
 )
 
 

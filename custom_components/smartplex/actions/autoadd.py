@@ -4,7 +4,9 @@ Each add goes through add_movie/add_series (the instance's defaults, searching),
 audited and announced like any add; on top, smartplex_recommendation_added carries the
 reason and the title is remembered as added. A dry run says what would be added. When a
 title SmartPlex auto-added or someone requested is imported, smartplex_ready_to_watch
-tells so.
+tells so. An auto-add can be undone within UNDO_GRACE (undo_auto_add): the title is
+deleted from its Sonarr/Radarr if nothing was downloaded yet (with its files only when
+delete_files confirms it), audited, and dismissed so auto-add never picks it again.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
+from custom_components.smartplex.api import SonarrClient
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.engine.models import Identity, MediaType
 from custom_components.smartplex.models import SmartPlexConfigEntry
 from custom_components.smartplex.store import async_get_store
-from custom_components.smartplex.store.audit import count_since
+from custom_components.smartplex.store.audit import count_since, done_since
 from custom_components.smartplex.store.decisions import (
     HOUSEHOLD,
     RecommendationState,
@@ -31,7 +34,18 @@ from custom_components.smartplex.store.decisions import (
 )
 from custom_components.smartplex.store.loaders import async_load_requests
 
-from .common import ARR_OF_MEDIA, Caller, resolve_service
+from .common import (
+    ARR_OF_MEDIA,
+    Caller,
+    arr_client,
+    arr_coordinators,
+    audited_write,
+    invalid,
+    label,
+    library_index,
+    resolve_service,
+    upstream,
+)
 from .library import async_add_movie, async_add_series
 from .recommend import CONF_RECOMMENDATIONS, async_rank, recommendation_row
 
@@ -45,6 +59,10 @@ DEFAULT_DAILY_CAP = 2
 # About the score of a title most of whose seeds point at it (similar_to_watched near 1).
 DEFAULT_MIN_SCORE = 0.8
 ADD_ACTIONS = {"movie": "movie_added", "tv": "series_added"}
+EVENT_AUTO_ADD_UNDONE = f"{DOMAIN}_auto_add_undone"
+# Long enough to see the morning's add announced and change one's mind that evening.
+UNDO_GRACE = timedelta(hours=24)
+GB = 1024**3
 
 
 def autopilot_limits(entry: SmartPlexConfigEntry) -> tuple[int, float]:
@@ -122,6 +140,7 @@ async def async_auto_add(
                             "instance",
                         )
                     },
+                    "undo_until": (now + UNDO_GRACE).isoformat(),
                     "source": caller.source,
                 },
                 context=caller.context,
@@ -136,6 +155,100 @@ async def async_auto_add(
         "added_today": done,
         "titles": rows,
     }
+
+
+async def async_undo_auto_add(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    *,
+    media_type: MediaType,
+    tmdb_id: int,
+    delete_files: bool = False,
+) -> dict[str, Any]:
+    """Delete a title auto-add added within the grace window, and never auto-add it again.
+
+    A title with downloaded files is only deleted (files included) when delete_files
+    confirms it; otherwise it is refused and nothing changes.
+    """
+    now = dt_util.utcnow()
+    store = async_get_store(hass)
+    records = await hass.async_add_executor_job(
+        store.run,
+        partial(
+            done_since,
+            action=ADD_ACTIONS[media_type],
+            source=SOURCE_AUTOPILOT,
+            since=now - UNDO_GRACE,
+        ),
+    )
+    added = next((r.details for r in records if r.details["tmdb_id"] == tmdb_id), None)
+    if added is None:
+        raise invalid(
+            "undo_not_auto_added",
+            title=f"{media_type}:{tmdb_id}",
+            hours=int(UNDO_GRACE.total_seconds() // 3600),
+        )
+    service = resolve_service(entry, ARR_OF_MEDIA[media_type], added["instance"])
+    title = label(added["title"], added["year"])
+    index = library_index(service)
+    item = None
+    if index is not None:
+        item = (
+            index.by_tmdb(tmdb_id)
+            if media_type == "movie"
+            else index.by_tvdb(added.get("tvdb_id") or 0)
+        )
+    if item is None:
+        raise invalid("undo_not_in_library", title=title, instance=service.title)
+    client = arr_client(service)
+    with upstream(service):
+        current = await client.library_item(item.id)
+    on_disk = int(
+        current.get("sizeOnDisk")
+        or (current.get("statistics") or {}).get("sizeOnDisk")
+        or 0
+    )
+    if on_disk and not delete_files:
+        raise invalid("undo_has_files", title=title, size_gb=round(on_disk / GB, 1))
+    data = {
+        "instance": service.title,
+        "media_type": media_type,
+        "tmdb_id": tmdb_id,
+        "tvdb_id": added.get("tvdb_id"),
+        "title": added["title"],
+        "year": added["year"],
+        "files_deleted_gb": round(on_disk / GB, 1),
+    }
+
+    async def write() -> dict[str, Any]:
+        if isinstance(client, SonarrClient):
+            await client.delete_series(item.id, delete_files=bool(on_disk))
+        else:
+            await client.delete_movie(item.id, delete_files=bool(on_disk))
+        return data
+
+    await audited_write(
+        hass,
+        caller,
+        service,
+        event=EVENT_AUTO_ADD_UNDONE,
+        target=f"{service.title}: {title}",
+        intent=data,
+        write=write,
+    )
+    arr_coordinators(service).library.index.remove(item.id)
+    await hass.async_add_executor_job(
+        store.run,
+        partial(
+            set_state,
+            user=HOUSEHOLD,
+            identity=Identity(media_type, tmdb_id),
+            state=RecommendationState.DISMISSED,
+            now=now,
+        ),
+    )
+    return {**data, "undone": True}
 
 
 @callback

@@ -189,3 +189,19 @@ def count_all_since(
         (action, AuditStatus.DONE, since.isoformat()),
     ).fetchone()
     return int(row[0])
+
+
+def done_since(
+    connection: sqlite3.Connection,
+    action: str,
+    source: str,
+    since: datetime,
+) -> list[AuditRecord]:
+    """Return the writes of an action from one source that succeeded since a time, newest first."""
+    return _records(
+        connection.execute(
+            f"{SELECT_AUDIT} WHERE action = ? AND source = ? AND status = ?"
+            " AND time >= ? ORDER BY id DESC",
+            (action, source, AuditStatus.DONE, since.isoformat()),
+        )
+    )
