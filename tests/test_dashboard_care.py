@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
@@ -12,6 +13,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.smartplex.dashboard import Page
 from custom_components.smartplex.dashboard_views import async_view_data
+from custom_components.smartplex.engine.upgrades import suggest_upgrades
 from custom_components.smartplex.poster import poster_cache
 from custom_components.smartplex.store import async_get_store
 from simulator import Simulator
@@ -90,3 +92,22 @@ async def test_care_view_follows_a_new_plan(
     graced = await plan(hass, target_percent=70, grace_days=2)
     updated = await next_event(client, subscription)
     assert len(updated["leaving_soon"]) == len(graced["items"]) > 0
+
+
+async def test_each_title_is_suggested_once(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A series is weighed once for suggestions, not once more per season on disk."""
+    weighed: list[Any] = []
+
+    def spy(entries: list[Any], *args: Any) -> Any:
+        weighed.extend(entries)
+        return suggest_upgrades(entries, *args)
+
+    with patch(
+        "custom_components.smartplex.actions.care_suggest.suggest_upgrades", spy
+    ):
+        await async_view_data(hass, entry, "care", Page(0, 20))
+    titles = [(title.instance, title.identity) for title in weighed]
+    assert any(identity.media_type == "tv" for _, identity in titles)
+    assert len(titles) == len(set(titles))

@@ -89,6 +89,7 @@ async def async_suggest_upgrades(
         if (candidate.entry.instance, candidate.item_id) in below
         else candidate.entry
         for candidate in snapshot.candidates.values()
+        if candidate.season is None  # a series is suggested once, not per season
     ]
     report = suggest_upgrades(
         entries,
