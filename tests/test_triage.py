@@ -568,3 +568,27 @@ async def test_a_dry_run_keeps_nothing_and_reports_analytics(
     assert analytics["pending"]["count"] == sum(r.status == 1 for r in world)
     assert analytics["approvals"]["by_policy"] == 0
     assert analytics["approvals"]["by_hand"] == sum(r.status == 2 for r in world)
+
+
+async def test_tastes_are_learnt_again_only_after_the_history_changed(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator
+) -> None:
+    """A second run with the same synced history reuses every person's taste."""
+    from custom_components.smartplex.engine import triage_features
+
+    await loaded(hass, tmp_path, simulator)
+    learnt: list[Any] = []
+    learn_taste = triage_features.learn_taste
+
+    def counted(*args: Any) -> Any:
+        learnt.append(args[0])
+        return learn_taste(*args)
+
+    with patch.object(triage_features, "learn_taste", counted):
+        first = await call(hass)
+        people = len(learnt)
+        second = await call(hass)
+    # Everyone who played something was learnt once, by the first run only.
+    assert people == len({play[3] for play in simulator.world.plays}) > 1
+    assert len(learnt) == people
+    assert second["requests"] == first["requests"]

@@ -24,6 +24,7 @@ from custom_components.smartplex.engine.triage_features import (
     follow_through,
     learn_viewers,
     quality,
+    relearn_viewers,
 )
 from custom_components.smartplex.engine.triage_policies import (
     Action,
@@ -496,3 +497,34 @@ def test_history_of_unknown_titles_learns_no_taste() -> None:
     viewers = learn_viewers([stray, unknown], TITLES)
     assert viewers[CAROL].taste.titles == 0
     assert dict(viewers[CAROL].outcome) == {Identity("movie", 777): True}
+
+
+def test_viewers_whose_history_is_unchanged_are_kept() -> None:
+    """Only a person whose plays (or the known titles) changed is learnt again."""
+    first = learn_viewers(HISTORY, TITLES)
+    again = learn_viewers(HISTORY, TITLES, known=first)
+    assert again[ANNA] is first[ANNA]
+    assert again[BEN] is first[BEN]
+
+    # Anna abandons a science fiction film: only her viewer is learnt again.
+    later = [*HISTORY, play(ANNA, SCIFI[0], 10, days_ago=1)]
+    changed = learn_viewers(later, TITLES, known=first)
+    assert changed[BEN] is first[BEN]
+    assert changed[ANNA] is not first[ANNA]
+    assert changed[ANNA] == learn_viewers(later, TITLES)[ANNA]
+
+    # A title becoming known (library or metadata loaded later) relearns everyone.
+    extra = movie(300, genres=("Drama",))
+    known_more = {**TITLES, extra.identity: extra}
+    relearnt = learn_viewers(HISTORY, known_more, known=first)
+    assert relearnt[BEN] is not first[BEN]
+
+
+def test_an_unchanged_history_is_not_learnt_again() -> None:
+    """The last result comes back as it was; a new play relearns only its person."""
+    first = relearn_viewers(HISTORY, TITLES, None)
+    assert relearn_viewers(HISTORY, TITLES, first) is first
+    later = [*HISTORY, play(BEN, ROMANCE[0], 100, days_ago=1)]
+    _, viewers = relearn_viewers(later, TITLES, first)
+    assert viewers[ANNA] is first[1][ANNA]
+    assert viewers[BEN] is not first[1][BEN]

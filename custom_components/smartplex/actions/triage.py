@@ -18,6 +18,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from custom_components.smartplex.ai.prompts import Candidate
 from custom_components.smartplex.api import (
@@ -58,9 +59,10 @@ from custom_components.smartplex.engine.triage_analytics import (
 )
 from custom_components.smartplex.engine.triage_features import (
     Household,
+    LearntViewers,
     RequestQuota,
     Viewer,
-    learn_viewers,
+    relearn_viewers,
 )
 from custom_components.smartplex.engine.triage_policies import (
     Action,
@@ -71,7 +73,7 @@ from custom_components.smartplex.engine.triage_policies import (
 )
 from custom_components.smartplex.metadata import TitleInfo as CachedTitle
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
-from custom_components.smartplex.store import async_get_store
+from custom_components.smartplex.store import SmartPlexStore, async_get_store
 from custom_components.smartplex.store.loaders import (
     async_load_people,
     async_load_plays,
@@ -96,6 +98,8 @@ from .requests import approve_pending, async_decline_request, fetch_title
 from .triage_alternatives import async_alternatives
 
 EVENT_REQUEST_TRIAGED = f"{DOMAIN}_request_triaged"
+# The last run's viewers: the next run relearns only people whose history changed.
+TRIAGE_VIEWERS: HassKey[LearntViewers] = HassKey(f"{DOMAIN}_triage_viewers")
 SOURCE_AUTOPILOT = "autopilot"
 # Every request, newest first: earlier ones give each requester's request-to-watch
 # ratio. A household's whole request history fits in one page.
@@ -215,25 +219,41 @@ def _library(
     return titles, frozenset(owned), free, median
 
 
+def _learn(
+    store: SmartPlexStore,
+    plays: list[Play],
+    library: Mapping[Identity, TitleInfo],
+    now: datetime,
+    last: LearntViewers | None,
+) -> LearntViewers:
+    """Return every person's viewer; run in the executor (it walks every play)."""
+    played = {play.identity for play in plays if play.identity is not None}
+    titles = {identity: library[identity] for identity in played if identity in library}
+    # The cached TMDB details add keywords, people and language to the library's genres.
+    titles.update(store.run(partial(get_titles, identities=played, now=now)))
+    return relearn_viewers(plays, titles, last)
+
+
 async def async_household_history(
     hass: HomeAssistant, library: Mapping[Identity, TitleInfo], now: datetime
 ) -> tuple[list[Play], dict[str, Viewer], dict[int, str], dict[str, str]]:
     """Return the plays, each viewer's taste, the Overseerr-to-Tautulli links and names.
 
-    Read from the database (no upstream request); learning runs in the executor, since
-    it takes about a second on 200,000 plays.
+    Read from the database (no upstream request). Learning runs in the executor, since
+    it takes about a second on 200,000 plays; only the people whose history changed
+    since the last run are learnt again.
     """
     plays = await async_load_plays(hass)
     people = await async_load_people(hass)
-    played = {play.identity for play in plays if play.identity is not None}
-    titles = {identity: library[identity] for identity in played if identity in library}
-    # The cached TMDB details add keywords, people and language to the library's genres.
-    titles.update(
-        await hass.async_add_executor_job(
-            async_get_store(hass).run, partial(get_titles, identities=played, now=now)
-        )
+    learnt = hass.data[TRIAGE_VIEWERS] = await hass.async_add_executor_job(
+        _learn,
+        async_get_store(hass),
+        plays,
+        library,
+        now,
+        hass.data.get(TRIAGE_VIEWERS),
     )
-    viewers = await hass.async_add_executor_job(learn_viewers, plays, titles)
+    viewers = learnt[1]
     linked = {
         person.overseerr_user_id: str(person.user_id)
         for person in people
