@@ -166,3 +166,23 @@ async def test_unmonitor_keeps_titles_with_or_without_their_files(
         movie = world.movies[item["item_id"]]
         assert not movie.monitored
         assert movie.has_file
+
+
+async def test_tags_that_only_look_like_keep_protect_nothing_end_to_end(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Tags set in Radarr after planning: ' KEEP ' keeps a title; look-alikes do not."""
+    world = simulator.world
+    made = await plan(hass, target_percent=40, instance="Radarr")
+    first, second = (world.movies[item["item_id"]] for item in made["items"][:2])
+    # 'kеep' has a Cyrillic e.
+    world.tags.update({90: " KEEP ", 91: "keeper", 92: "k\u0435ep", 93: "do-not-keep"})
+    first.tags = [90]
+    second.tags = [91, 92, 93]
+    done = await execute(hass, plan_id=made["plan_id"], confirm=True)
+    assert done["skipped"] == [
+        {"title": label(first.info), "reason": "protected", "protections": ["keep_tag"]}
+    ]
+    assert [item["title"] for item in done["removed"]] == [label(second.info)]
+    assert first.id in world.movies
+    assert second.id not in world.movies

@@ -123,6 +123,21 @@ TRIAGE_SCHEMA = vol.Schema(
         vol.Optional(CONF_USER_RULES): TextSelector(TextSelectorConfig(multiline=True)),
     }
 )
+
+
+def days_selector(most: int) -> NumberSelector:
+    """Return a box for a whole number of days from 0 to most."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=0,
+            max=most,
+            step=1,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement="days",
+        )
+    )
+
+
 PERCENT_SELECTOR = NumberSelector(
     NumberSelectorConfig(
         min=1, max=99, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="%"
@@ -136,24 +151,8 @@ CARE_SCHEMA = vol.Schema(
             TextSelectorConfig(multiline=True)
         ),
         vol.Optional(CONF_KEEP_TAG): TextSelector(),
-        vol.Optional(CONF_PROTECT_DAYS): NumberSelector(
-            NumberSelectorConfig(
-                min=0,
-                max=MAX_PROTECT_DAYS,
-                step=1,
-                mode=NumberSelectorMode.BOX,
-                unit_of_measurement="days",
-            )
-        ),
-        vol.Optional(CONF_GRACE_DAYS): NumberSelector(
-            NumberSelectorConfig(
-                min=0,
-                max=MAX_GRACE_DAYS,
-                step=1,
-                mode=NumberSelectorMode.BOX,
-                unit_of_measurement="days",
-            )
-        ),
+        vol.Optional(CONF_PROTECT_DAYS): days_selector(MAX_PROTECT_DAYS),
+        vol.Optional(CONF_GRACE_DAYS): days_selector(MAX_GRACE_DAYS),
         vol.Optional(CONF_PLAN_CAP): NumberSelector(
             NumberSelectorConfig(
                 min=1, max=MAX_PLAN_CAP, step=1, mode=NumberSelectorMode.BOX

@@ -45,7 +45,15 @@ from custom_components.smartplex.store.plans import (
 
 from .care_plan import cleanup_policy
 from .care_snapshot import async_snapshot, async_store_job
-from .common import Caller, arr_client, audited_write, invalid
+from .common import (
+    ARR_TYPES,
+    Caller,
+    arr_client,
+    arr_coordinators,
+    audited_write,
+    invalid,
+    upstream,
+)
 
 EVENT_TITLE_REMOVED = f"{DOMAIN}_title_removed"
 EVENT_CLEANUP_EXECUTED = f"{DOMAIN}_cleanup_executed"
@@ -172,6 +180,7 @@ async def _execute(
     keep_tag: str | None,
 ) -> tuple[dict[str, Any], PlanStatus]:
     """Check every title again, enforce the library share, then remove one by one."""
+    await _reread_titles(entry, plan)
     snapshot = await async_snapshot(hass, entry, None)
     now = dt_util.utcnow()
     policy = cleanup_policy(care_settings(entry.options), len(plan.items), keep_tag)
@@ -247,6 +256,25 @@ async def _execute(
     }
     status = PlanStatus.EXECUTED if not failed and not skipped else PlanStatus.PARTIAL
     return result, status
+
+
+async def _reread_titles(entry: SmartPlexConfigEntry, plan: StoredPlan) -> None:
+    """Read the plan's titles again from Sonarr/Radarr: a tag added since shows.
+
+    The change feed does not report tag or monitoring edits, so the library index
+    may not know them. A title that cannot be read stops the execution.
+    """
+    item_ids: dict[str, set[int]] = {}
+    for item in plan.items:
+        item_ids.setdefault(str(item.get("instance_id")), set()).add(
+            int(item.get("item_id") or 0)
+        )
+    for service in entry.runtime_data.services.values():
+        if service.subentry_id in item_ids and service.service_type in ARR_TYPES:
+            with upstream(service):
+                await arr_coordinators(service).library.sync.async_titles_changed(
+                    item_ids[service.subentry_id]
+                )
 
 
 async def _remove(
