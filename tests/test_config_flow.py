@@ -15,6 +15,7 @@ from homeassistant.helpers.data_entry_flow import FlowManagerIndexView
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartplex.actions.recommend import CONF_RECOMMENDATIONS
 from custom_components.smartplex.care_settings import CONF_CARE
 from custom_components.smartplex.const import (
     CONF_SUBENTRY_ID,
@@ -88,7 +89,7 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
     defaults = {
         key.schema: key.description["suggested_value"]
         for key in schema
-        if key.schema not in (CONF_TRIAGE, CONF_CARE)
+        if key.schema not in (CONF_TRIAGE, CONF_CARE, CONF_RECOMMENDATIONS)
     }
     assert defaults == {
         CONF_UPCOMING_DAYS: 7,
@@ -132,6 +133,12 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
             "protect_days": 30,
             "grace_days": 0,
             "plan_cap": 50,
+        },
+        CONF_RECOMMENDATIONS: {
+            "auto_add_daily_cap": 2,
+            "auto_add_min_score": 0.8,
+            "min_votes": 50,
+            "min_rating": 6.0,
         },
     }
 

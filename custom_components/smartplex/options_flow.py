@@ -27,6 +27,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .action_fields import WholeNumber
+from .actions.recommend import CONF_RECOMMENDATIONS
 from .ai.ai_task import AITaskProvider
 from .ai.openai import OpenAIProvider
 from .ai.provider import (
@@ -91,6 +92,11 @@ from .engine.triage_policies import Policy, parse_user_rules
 from .flow_helpers import KEY_SELECTOR, URL_SELECTOR, normalize_url
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .push_setup import push_status, valid_notify_targets
+from .recommendation_settings import (
+    RECOMMENDATIONS_SCHEMA,
+    recommendation_values,
+    validate_recommendations,
+)
 from .store import StoreError, async_get_store
 from .store.users import LinkChoices, link_choices
 
@@ -200,7 +206,11 @@ def _validate_sections(
 ) -> dict[str, Any]:
     """Return the triage and library care sections as stored; note their errors."""
     stored = {}
-    for key, validate in ((CONF_TRIAGE, validate_triage), (CONF_CARE, validate_care)):
+    for key, validate in (
+        (CONF_TRIAGE, validate_triage),
+        (CONF_CARE, validate_care),
+        (CONF_RECOMMENDATIONS, validate_recommendations),
+    ):
         stored[key], error = validate(user_input.get(key, {}))
         if error:
             errors[key] = error
@@ -316,6 +326,9 @@ class SmartPlexOptionsFlow(OptionsFlow):
                         vol.Optional(CONF_CARE): section(
                             CARE_SCHEMA, {"collapsed": True}
                         ),
+                        vol.Optional(CONF_RECOMMENDATIONS): section(
+                            RECOMMENDATIONS_SCHEMA, {"collapsed": True}
+                        ),
                         vol.Optional(CONF_CREATE_DASHBOARD): BooleanSelector(),
                         vol.Optional(
                             CONF_EDIT_USER_LINKS, default=False
@@ -335,6 +348,7 @@ class SmartPlexOptionsFlow(OptionsFlow):
                     CONF_EDIT_USER_LINKS: False,
                     CONF_TRIAGE: {**TRIAGE_DEFAULTS, **options.get(CONF_TRIAGE, {})},
                     CONF_CARE: _care_values(options),
+                    CONF_RECOMMENDATIONS: recommendation_values(options),
                     CONF_CREATE_DASHBOARD: False,
                 },
             ),
