@@ -29,9 +29,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartplex import sync_history, sync_stream_details
+from custom_components.smartplex import sync_history, sync_requests, sync_stream_details
 from custom_components.smartplex.const import DOMAIN
-from custom_components.smartplex.store import history
+from custom_components.smartplex.store import history, requests as requests_store
 from custom_components.smartplex.sync_history import EVENT_HISTORY_SYNCED
 from simulator import Simulator
 from simulator.tautulli import EPISODE_KEYS, LOCAL_AGENT_EVERY
@@ -276,6 +276,55 @@ async def test_a_failed_page_leaves_neither_its_rows_nor_the_cursor(
         ("failed", "disk I/O error"),
         ("done", None),
     ]
+
+
+async def test_a_failed_requests_page_leaves_neither_its_requests_nor_the_cursor(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """A requests listing cut after its first page goes on from there: none lost or doubled."""
+    real_write = requests_store.write_requests
+    pages = 0
+    before: list[tuple[int, int]] = []
+
+    def failing_write(connection: sqlite3.Connection, *args: Any) -> tuple[int, int]:
+        nonlocal pages
+        pages += 1
+        if pages == 3:
+            # What the retry starts from: the first page and its cursor only.
+            before.extend(
+                connection.execute(
+                    "SELECT (SELECT COUNT(*) FROM requests), done FROM sync_state"
+                    " WHERE kind = 'requests'"
+                ).fetchall()
+            )
+        counts = real_write(connection, *args)
+        if pages == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return counts
+
+    entry = hub(simulator, [("overseerr", "Overseerr")])
+    query = "SELECT done, full_done FROM sync_state WHERE kind = 'requests'"
+    with (
+        patch.object(sync_requests, "REQUESTS_PAGE", 3),
+        patch.object(requests_store, "write_requests", failing_write),
+    ):
+        # The first listing fails at its second page; the next poll's sync goes on
+        # from the first page's cursor.
+        await setup_entry(hass, entry)
+        coordinator = entry.runtime_data.services["sub_0"].coordinators.request_events
+        await coordinator.async_refresh()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert before == [(3, 3)]
+    stored = [
+        request_id
+        for (request_id,) in rows(database, "SELECT request_id FROM requests")
+    ]
+    assert sorted(stored) == sorted(simulator.world.requests)
+    assert rows(database, query) == [(len(simulator.world.requests), 1)]
+    assert rows(
+        database,
+        "SELECT status, error FROM sync_log WHERE kind = 'requests' ORDER BY id",
+    ) == [("failed", "disk I/O error"), ("done", None)]
 
 
 async def test_a_failing_sync_raises_a_repair_and_recovers(
