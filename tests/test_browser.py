@@ -43,7 +43,7 @@ from develop_browser import (  # noqa: E402
 from develop_check import HomeAssistant, addable  # noqa: E402
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 SCREENSHOTS = Path(
     os.environ.get("SMARTPLEX_SCREENSHOTS", Path(__file__).parents[1] / ".screenshots")
@@ -336,6 +336,15 @@ def library_size(stack: DevelopStack) -> int:
     )
 
 
+def make_plan(page: Page, target: int) -> Locator:
+    """Ask the care view for a cleanup plan up to a disk target; return its card."""
+    show_view(page, "care")
+    card = page.locator("smartplex-care-card")
+    card.get_by_label("Fill each disk up to (%)").fill(str(target))
+    card.get_by_role("button", name="Make a cleanup plan").click()
+    return card
+
+
 def test_cleanup_plan_confirmed(
     stack: DevelopStack, tokens: dict[str, Any], socket_enabled: None
 ) -> None:
@@ -345,10 +354,7 @@ def test_cleanup_plan_confirmed(
 
     def scenario(browser: Browser) -> list[str]:
         page, errors = open_page(browser, stack, tokens, width=1280, height=900)
-        show_view(page, "care")
-        card = page.locator("smartplex-care-card")
-        card.get_by_label("Fill each disk up to (%)").fill(str(target))
-        card.get_by_role("button", name="Make a cleanup plan").click()
+        card = make_plan(page, target)
         planned = card.locator("li.item[data-key]")  # the plan's titles
         planned.first.wait_for()
         keys = planned.evaluate_all("(items) => items.map((item) => item.dataset.key)")
@@ -500,10 +506,7 @@ def test_a_title_gone_before_confirming_is_named(
 
     def scenario(browser: Browser) -> list[str]:
         page, errors = open_page(browser, stack, tokens, width=1280, height=900)
-        show_view(page, "care")
-        card = page.locator("smartplex-care-card")
-        card.get_by_label("Fill each disk up to (%)").fill(str(target))
-        card.get_by_role("button", name="Make a cleanup plan").click()
+        card = make_plan(page, target)
         movie = card.locator('li.item[data-key*="/movie:"]').first
         movie.wait_for()
         title = movie.locator(".title").inner_text()

@@ -288,6 +288,13 @@ async def unsubscribe(client: Any, subscription: int) -> None:
     assert message["success"], message
 
 
+async def requests_seen(client: Any) -> tuple[dict[str, Any], int]:
+    """Open the requests view and leave it; return its page and the first request's id."""
+    subscription, first = await subscribe(client, view="requests", limit=50)
+    await unsubscribe(client, subscription)
+    return first, first["items"][0]["request_id"]
+
+
 def request_ids(page: dict[str, Any]) -> list[int]:
     """Return the ids of the requests a page of the requests view lists."""
     return [item["request_id"] for item in page["items"]]
@@ -301,9 +308,7 @@ async def test_a_view_opened_again_shows_its_last_page_first(
 ) -> None:
     """The page a view showed last comes at once, the fresh one as soon as it is built."""
     client = await hass_ws_client(hass)
-    subscription, first = await subscribe(client, view="requests", limit=50)
-    await unsubscribe(client, subscription)
-    target = first["items"][0]["request_id"]
+    first, target = await requests_seen(client)
     simulator.world.requests[target].status = 3  # declined in Overseerr itself
 
     subscription, again = await subscribe(client, view="requests", limit=50)
@@ -322,9 +327,7 @@ async def test_a_change_smartplex_made_is_never_shown_from_before(
 ) -> None:
     """An approval forgets the requests view's kept pages: its first page is fresh."""
     client = await hass_ws_client(hass)
-    subscription, first = await subscribe(client, view="requests", limit=50)
-    await unsubscribe(client, subscription)
-    target = first["items"][0]["request_id"]
+    first, target = await requests_seen(client)
     await hass.services.async_call(
         DOMAIN, "approve_request", {"request_id": target}, blocking=True
     )
@@ -341,9 +344,7 @@ async def test_an_old_page_is_not_shown_first(
 ) -> None:
     """A page kept longer than ten minutes is not shown: the view waits for a fresh one."""
     client = await hass_ws_client(hass)
-    subscription, first = await subscribe(client, view="requests", limit=50)
-    await unsubscribe(client, subscription)
-    target = first["items"][0]["request_id"]
+    first, target = await requests_seen(client)
     simulator.world.requests[target].status = 3
     freezer.tick(KEPT_FOR + timedelta(seconds=1))
     _, again = await subscribe(client, view="requests", limit=50)
