@@ -24,6 +24,7 @@ from .helpers_actions import (
     hub,
     world_state,
 )
+from .test_services import call
 
 
 @pytest.fixture(name="voice")
@@ -404,3 +405,46 @@ async def test_approve_the_ones_you_would_approve(
     [approved] = events.of("smartplex_request_approved")
     assert (approved["request_id"], approved["source"]) == (4, "intent")
     assert events.of("smartplex_request_declined") == []
+
+
+async def test_recommend_sentences(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """'Recommend me something' and 'shows like X' read three picks and why the first fits."""
+    before = world_state(simulator)
+    anything = speech(await ask(hass, "recommend me something to watch"))
+    assert anything.startswith("Try ")
+    assert ": Because " in anything
+    for movie in sorted(m.info.title for m in simulator.world.movies.values()):
+        data = {"like": movie, "media_type": "movie", "count": 3}
+        if picks := (await call(hass, "recommend", data))["recommendations"]:
+            break
+    like = speech(await ask(hass, f"movies like {movie}"))
+    labels = [row["label"] for row in picks]
+    assert like.startswith(f"Try {', '.join(labels[:-1])} and {labels[-1]}. ")
+    # Series like a series: understood (the simulated world owns every related series).
+    series = min(s.info.title for s in simulator.world.series.values())
+    shows = await ask(hass, f"shows like {series}")
+    assert shows.response_type is intent.IntentResponseType.ACTION_DONE
+    assert world_state(simulator) == before
+
+
+async def test_recommend_sentence_like_an_unknown_title(
+    hass: HomeAssistant, voice: MockConfigEntry
+) -> None:
+    """A title TMDB does not know is refused in words."""
+    response = await ask(hass, "movies like Zzyzx Qwerty")
+    assert response.response_type is intent.IntentResponseType.ERROR
+
+
+async def test_next_week_sentence(
+    hass: HomeAssistant, voice: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Asking what we will want next week reads the series in progress, then new titles."""
+    answer = speech(await ask(hass, "what will we want to watch next week"))
+    week = await call(hass, "predict", {"count": 3})
+    labels = [row["label"] for row in week["titles"]]
+    assert answer.endswith(f"New to try: {', '.join(labels[:-1])} and {labels[-1]}.")
+    assert not week["continuing"] or answer.startswith("Next up: ")
+    anna = speech(await ask(hass, "what will Anna want to watch next week"))
+    assert "New to try: " in anna

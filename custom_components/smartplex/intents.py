@@ -23,6 +23,8 @@ from .declarations import (
     ADD_SERIES,
     ASK,
     CONFIRM_PROPOSAL,
+    PREDICT,
+    RECOMMEND,
     TRIAGE_REQUESTS,
     Action,
 )
@@ -45,6 +47,8 @@ INTENT_TRIAGE = "SmartPlexTriage"
 INTENT_APPROVE_TRIAGED = "SmartPlexApproveTriaged"
 INTENT_ASK = "SmartPlexAsk"
 INTENT_CONFIRM = "SmartPlexConfirm"
+INTENT_RECOMMEND = "SmartPlexRecommend"
+INTENT_PREDICT = "SmartPlexPredict"
 
 # Spoken lists stay short; the rest is summarised as "and N more".
 MAX_SPOKEN = 5
@@ -314,6 +318,52 @@ class ConfirmIntent(SmartPlexIntentHandler):
         return f"{_spoken_list(parts)}."
 
 
+class RecommendIntent(SmartPlexIntentHandler):
+    """Recommend a few titles (optionally like a named one) and say why the first fits."""
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Run recommend for three titles and read them with the first one's reason."""
+        rows = (await RECOMMEND.handler(hass, entry, caller, **{"count": 3, **slots}))[
+            "recommendations"
+        ]
+        if not rows:
+            return "I have nothing new to recommend."
+        titles = _spoken_list([row["label"] for row in rows])
+        return f"Try {titles}. {rows[0]['label']}: {rows[0]['reason'].rstrip('.')}."
+
+
+class PredictIntent(SmartPlexIntentHandler):
+    """Say what the household (or a person) will likely want to watch next week."""
+
+    async def async_speech(
+        self,
+        hass: HomeAssistant,
+        entry: SmartPlexConfigEntry,
+        caller: Caller,
+        slots: dict[str, Any],
+    ) -> str:
+        """Run predict and read the series in progress, then the titles to taste."""
+        week = await PREDICT.handler(hass, entry, caller, **{"count": 3, **slots})
+        said = [
+            f"{row['title']} S{row['season']:02d}E{row['episode']:02d}"
+            f" ({row['status'].replace('_', ' ')})"
+            for row in week["continuing"]
+        ]
+        if said:
+            said = [f"Next up: {_spoken_list(said)}."]
+        if week["titles"]:
+            said.append(
+                f"New to try: {_spoken_list([row['label'] for row in week['titles']])}."
+            )
+        return " ".join(said) or "Nothing is likely next week."
+
+
 HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
     AddTitleIntent(
         INTENT_ADD_MOVIE,
@@ -344,6 +394,16 @@ HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
     ),
     AskIntent(INTENT_ASK, "Answers a question with the AI helper", ASK.fields),
     ConfirmIntent(INTENT_CONFIRM, "Carries out what the last answer proposed"),
+    RecommendIntent(
+        INTENT_RECOMMEND,
+        "Recommends something to watch, or titles like a named one",
+        RECOMMEND.pick("user", "media_type", "like"),
+    ),
+    PredictIntent(
+        INTENT_PREDICT,
+        "Tells what the household will likely want to watch next week",
+        PREDICT.pick("user"),
+    ),
 )
 
 
