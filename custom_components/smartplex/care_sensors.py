@@ -14,6 +14,7 @@ from homeassistant.const import UnitOfInformation
 from homeassistant.exceptions import ServiceValidationError
 
 from .actions.care_plan import async_make_plan, plan_title
+from .actions.common import arr_coordinators
 from .engine.cleanup import GB
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .recommendation_sensors import SHOWN, RecommendationSensor
@@ -33,8 +34,20 @@ class ReclaimableSpaceSensor(RecommendationSensor):
         """Attach the sensor to its Sonarr or Radarr."""
         super().__init__(entry, service, RECLAIMABLE_SPACE)
         self._service = service
+        # Its disks' poll: while the service is down, so is the sensor.
+        self._disks = arr_coordinators(service).root_folders
         self._titles: list[str] = []
         self._root_folders: dict[str, dict[str, Any]] = {}
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the service's availability, then start the refresh timers."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._disks.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def available(self) -> bool:
+        """Return whether the service answers and the last plan could be made."""
+        return self._disks.last_update_success and super().available
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
