@@ -25,7 +25,8 @@ from custom_components.smartplex.engine.statistics import report
 from custom_components.smartplex.store.schema import MIGRATIONS
 from custom_components.smartplex.store.statistics import PlaysCache
 from simulator.tautulli import locate
-from simulator.world import MOVIE_GENRES, TV_GENRES, World
+from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
+from simulator.world import World
 
 TAUTULLI, OVERSEERR = "tautulli-1", "overseerr-1"
 PLAYERS = ("Living Room Roku", "SHIELD Android TV", "iPhone", "Chrome", "Desktop-PC")

@@ -40,7 +40,9 @@ from custom_components.smartplex.engine.recommend import (
 )
 from custom_components.smartplex.store import SmartPlexStore
 from custom_components.smartplex.store.taste import load_title_tallies
-from simulator.world import MOVIE_GENRES, TV_GENRES, Title, World
+from simulator.models import Title
+from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
+from simulator.world import World
 
 NOW = datetime(2026, 3, 14, 12, tzinfo=UTC)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 import time
 
-from simulator.world import SCALES, World
+from simulator.models import SCALES
+from simulator.world import World
 
 
 def main() -> None:

@@ -60,7 +60,8 @@ from custom_components.smartplex.engine.triage_features import (
     relearn_viewers,
 )
 from custom_components.smartplex.engine.triage_policies import APPROVE_MARGIN, Policy
-from simulator.world import MOVIE_GENRES, TV_GENRES, World
+from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
+from simulator.world import World
 
 HISTORY_SHARE = 0.7
 LIKED, DISLIKED = 4.0, 2.5

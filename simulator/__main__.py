@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from . import Simulator
-from .world import SCALES
+from .models import SCALES
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

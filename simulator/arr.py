@@ -11,9 +11,10 @@ from aiohttp import web
 from .clock import iso
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
+from .models import HistoryEvent
 from .posters import poster_png
+from .vocabulary import QUALITIES
 from .webhooks import arr_envelope, health_wiki_url
-from .world import QUALITIES, HistoryEvent
 
 VERSIONS = {"sonarr": "4.0.14.2939", "radarr": "5.26.2.10099"}
 OLD_VERSION = "2.0.0.5344"

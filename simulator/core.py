@@ -10,9 +10,10 @@ from typing import Any
 from . import webhooks
 from .clock import Clock
 from .faults import FaultController
+from .models import Kind, Movie, QueueItem, Request, Series, Title
 from .traffic import Traffic
 from .webhooks import WebhookSender
-from .world import Kind, Movie, QueueItem, Request, Series, Title, World
+from .world import World
 
 SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb", "openai")
 HEALTH_LEVELS = ("notice", "warning", "error")

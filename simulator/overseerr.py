@@ -11,7 +11,8 @@ from aiohttp import web
 
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
-from .world import MOVIE_GENRES, TV_GENRES, Kind, Request, Title, User
+from .models import Kind, Request, Title, User
+from .vocabulary import MOVIE_GENRES, TV_GENRES
 
 VERSION = "1.34.0"
 # Permission bits: admins and user managers bypass request quotas.

@@ -19,8 +19,9 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
+from .models import HistoryEvent, Movie, QueueItem, Title
+from .vocabulary import MOVIE_GENRES
 from .webhooks import arr_deleted, images, radarr_file_deleted
-from .world import MOVIE_GENRES, HistoryEvent, Movie, QueueItem, Title
 
 # Digital and physical releases follow the cinema release, as they usually do.
 DIGITAL_DELAY = timedelta(days=45)

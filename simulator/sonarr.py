@@ -19,8 +19,9 @@ from .arr import (
     query_bool,
 )
 from .clock import iso
+from .models import Episode, HistoryEvent, QueueItem, Series, Title
+from .vocabulary import TV_GENRES
 from .webhooks import arr_deleted, images, sonarr_file_deleted
-from .world import TV_GENRES, Episode, HistoryEvent, QueueItem, Series, Title
 
 
 class SonarrRoutes(ArrRoutes):

@@ -12,7 +12,7 @@ import orjson
 
 from . import webhooks
 from .core import Session, Stack
-from .world import Play, Title
+from .models import Play, Title
 
 VERSION = "v2.15.2"
 OLD_VERSION = "v1.4.25"

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
-from .world import MOVIE_GENRES, TV_GENRES, Kind, Title
+from .models import Kind, Title
+from .vocabulary import MOVIE_GENRES, TV_GENRES
 
 PAGE_SIZE = 20
 _ERRORS = {

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from .clock import iso
-from .world import MOVIE_GENRES, QUALITIES, TV_GENRES, Series
+from .models import Series
+from .vocabulary import MOVIE_GENRES, QUALITIES, TV_GENRES
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .world import Movie, QueueItem, Request, World
+    from .models import Movie, QueueItem, Request
+    from .world import World
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from custom_components.smartplex import daily_statistics, sync_history
 from custom_components.smartplex.daily_statistics import COOLDOWN
 from custom_components.smartplex.store.statistics import PlaysCache
 from simulator import Simulator
-from simulator.world import Play, World
+from simulator.models import Play
+from simulator.world import World
 
 from .conftest import setup_entry
 from .helpers_actions import hub

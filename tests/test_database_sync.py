@@ -34,8 +34,9 @@ from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.store import history, requests as requests_store
 from custom_components.smartplex.sync_history import EVENT_HISTORY_SYNCED
 from simulator import Simulator
+from simulator.models import Play
 from simulator.tautulli import EPISODE_KEYS, LOCAL_AGENT_EVERY
-from simulator.world import Play, World
+from simulator.world import World
 
 from .conftest import setup_entry
 from .helpers_actions import ALL_SERVICES, hub

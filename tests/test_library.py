@@ -17,7 +17,7 @@ from custom_components.smartplex.api.arr_models import HistoryEvent
 from custom_components.smartplex.arr_coordinator import ArrLibraryCoordinator
 from custom_components.smartplex.const import INTERVAL_LIBRARY_RESYNC
 from simulator import Simulator
-from simulator.world import Title
+from simulator.models import Title
 
 from .conftest import hub_with_services, setup_entry
 

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smartplex.actions.recommend import EVENT_RECOMMENDATION_DISMISSED
 from custom_components.smartplex.store import async_get_store
 from simulator import Simulator
-from simulator.world import MOVIE_GENRES, TV_GENRES
+from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
 
 from .helpers_actions import EventLog, fixture_entry, fixture_events, world_state  # noqa: F401
 from .test_llm_api import call_tool

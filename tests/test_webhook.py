@@ -26,7 +26,7 @@ from custom_components.smartplex.webhook import (
     issue_id_unreachable,
 )
 from simulator import Simulator, World
-from simulator.world import Title
+from simulator.models import Title
 
 from .conftest import closed_port_url, deliver, setup_entry
 

@@ -21,7 +21,9 @@ from custom_components.smartplex.engine.recommend import (
     ranked_edges,
     recommend,
 )
-from simulator.world import MOVIE_GENRES, TV_GENRES, Title, World
+from simulator.models import Title
+from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
+from simulator.world import World
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 TOP = 10

@@ -26,7 +26,8 @@ from custom_components.smartplex.engine.request_statistics import (
 )
 from custom_components.smartplex.engine.stream_statistics import quality_statistics
 from custom_components.smartplex.engine.watch_statistics import watch_statistics
-from simulator.world import Play, World
+from simulator.models import Play
+from simulator.world import World
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CITIES = (

@@ -16,7 +16,8 @@ from openapi_core.testing import MockRequest, MockResponse
 import pytest
 
 from simulator import Simulator
-from simulator.world import Title, World
+from simulator.models import Title
+from simulator.world import World
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 REALWORLD = CONTRACTS.parent / "realworld"
