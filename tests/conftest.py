@@ -59,7 +59,12 @@ async def hass(hass: HomeAssistant, tmp_path: Path) -> AsyncIterator[HomeAssista
     hass.config.internal_url = UNREACHABLE_URL
     yield hass
     # Saved options reload the entry, and the reloaded coordinators schedule their debounced
-    # refresh: a test that ends there would leave that timer behind. Unload what is loaded.
+    # refresh: a test that ends there would leave that timer behind.
+    await unload_smartplex(hass)
+
+
+async def unload_smartplex(hass: HomeAssistant) -> None:
+    """Unload every loaded SmartPlex entry once Home Assistant's pending work is done."""
     await hass.async_block_till_done(wait_background_tasks=True)
     for entry in hass.config_entries.async_entries(DOMAIN):
         if entry.state is ConfigEntryState.LOADED:
@@ -77,10 +82,20 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 @pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
-    """Run the simulated media stack on loopback for one test."""
+async def simulator(
+    socket_enabled: None, request: pytest.FixtureRequest
+) -> AsyncIterator[Simulator]:
+    """Run the simulated media stack on loopback for one test.
+
+    A test with Home Assistant gets it set up before the simulator, so that SmartPlex is
+    unloaded before the simulator's servers close: a poll connecting while they closed
+    failed the test's teardown in asyncio's server.
+    """
+    hass = request.getfixturevalue("hass") if "hass" in request.fixturenames else None
     async with Simulator(scale="tiny", now=NOW) as sim:
         yield sim
+        if hass is not None:
+            await unload_smartplex(hass)
 
 
 def closed_port_url() -> str:
