@@ -22,12 +22,14 @@ import tempfile
 import time
 
 from custom_components.smartplex.engine.cleanup import (
-    FOLLOW_DAYS,
     CleanupCandidate,
     CleanupPlan,
     CleanupPolicy,
     plan_cleanup,
     protections,
+)
+from custom_components.smartplex.engine.cleanup_usage import (
+    FOLLOW_DAYS,
     title_usage,
     usage_from_tallies,
 )
@@ -232,11 +234,13 @@ def run(
     stored_requests = store.run(load_requests)
     store_time = since(start)
     start = clock()
-    usage = usage_from_tallies(tallies, latest, stored_requests, {}, now, policy)
+    usage = usage_from_tallies(
+        tallies, latest, stored_requests, {}, now, policy.in_progress_days
+    )
     plan = plan_cleanup(candidates, usage, needed, now, policy, sizes)
     engine_time = since(start)
     start = clock()
-    per_play = title_usage(plays, requests, {}, now, policy)
+    per_play = title_usage(plays, requests, {}, now, policy.in_progress_days)
     per_play_time = since(start)
     assert usage == per_play
     for item in plan.items:

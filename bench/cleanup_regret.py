@@ -20,9 +20,9 @@ from bench.movielens import DAY, MovieLens, MovieLensPlay, load
 from custom_components.smartplex.engine.cleanup import (
     GB,
     CleanupCandidate,
-    TitleUsage,
     rewatch_score,
 )
+from custom_components.smartplex.engine.cleanup_usage import TitleUsage
 from custom_components.smartplex.engine.models import Identity, LibraryEntry
 
 CUTOFF_SHARES = (0.7, 0.8, 0.9)

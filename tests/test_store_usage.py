@@ -7,9 +7,9 @@ from pathlib import Path
 import random
 import sqlite3
 
-from custom_components.smartplex.engine.cleanup import (
+from custom_components.smartplex.engine.cleanup import CleanupPolicy
+from custom_components.smartplex.engine.cleanup_usage import (
     FOLLOW_DAYS,
-    CleanupPolicy,
     title_usage,
     usage_from_tallies,
 )
@@ -103,9 +103,13 @@ def test_sql_tallies_give_the_engines_usage(tmp_path: Path) -> None:
             tallies, latest = store.run(
                 lambda connection, since=recent: load_tallies(connection, since)
             )
-            expected = title_usage(plays, requests, streaming, NOW, POLICY)
+            expected = title_usage(
+                plays, requests, streaming, NOW, POLICY.in_progress_days
+            )
             assert (
-                usage_from_tallies(tallies, latest, requests, streaming, NOW, POLICY)
+                usage_from_tallies(
+                    tallies, latest, requests, streaming, NOW, POLICY.in_progress_days
+                )
                 == expected
             )
             # The data reaches every branch: seasons, requesters, ties, in progress.

@@ -32,8 +32,8 @@ from custom_components.smartplex.engine.cleanup import (
     SHARE_SLACK,
     CleanupCandidate,
     protections,
-    usage_of,
 )
+from custom_components.smartplex.engine.cleanup_usage import usage_of
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store.plans import (
     PlanStatus,
@@ -201,7 +201,7 @@ async def _execute(
                 {"title": item.get("title"), "reason": "no longer in the library"}
             )
             continue
-        usage = usage_of(snapshot.usage, candidate)
+        usage = usage_of(snapshot.usage, candidate.entry.identity, candidate.season)
         if found := protections(candidate, usage, now, policy):
             skipped.append(
                 {

@@ -30,10 +30,9 @@ from custom_components.smartplex.api.radarr import RadarrQueueItem
 from custom_components.smartplex.api.sonarr import SonarrQueueItem
 from custom_components.smartplex.arr_coordinator import disk_of
 from custom_components.smartplex.const import SERVICE_TAUTULLI
-from custom_components.smartplex.engine.cleanup import (
+from custom_components.smartplex.engine.cleanup import CleanupCandidate, CleanupPolicy
+from custom_components.smartplex.engine.cleanup_usage import (
     FOLLOW_DAYS,
-    CleanupCandidate,
-    CleanupPolicy,
     TitleUsage,
     UsageKey,
     usage_from_tallies,
@@ -260,7 +259,12 @@ async def async_snapshot(
             titles[(normalize(item.title), item.year)] = library_entry.identity
             titles.setdefault((normalize(item.title), None), library_entry.identity)
     usage = usage_from_tallies(
-        tallies, latest, requests, _streaming(entry, titles), now, policy
+        tallies,
+        latest,
+        requests,
+        _streaming(entry, titles),
+        now,
+        policy.in_progress_days,
     )
     return Snapshot(
         candidates, usage, library_sizes, disks, {s.subentry_id: s for s in services}

@@ -11,7 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 import sqlite3
 
-from custom_components.smartplex.engine.cleanup import LatestPlay, PlayTally, UsageKey
+from custom_components.smartplex.engine.cleanup_usage import (
+    LatestPlay,
+    PlayTally,
+    UsageKey,
+)
 from custom_components.smartplex.engine.models import Identity
 
 # A play's person is COALESCE(CAST(user_id AS TEXT), user), as store/history.py's

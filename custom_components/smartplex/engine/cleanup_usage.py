@@ -1,0 +1,217 @@
+"""Usage for cleanup plans: what people did with each title, from plays, requests and streams.
+
+Pure and deterministic on snapshots; no I/O. store/usage.py gives the same tallies
+from SQL, so that plans never load every play.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from .models import Identity, Play, RequestRecord, RequestStatus
+
+# Requests whose title never came (declined, failed) protect nothing.
+LIVE_REQUESTS = frozenset(
+    {RequestStatus.PENDING, RequestStatus.APPROVED, RequestStatus.AVAILABLE}
+)
+FINISHED_PERCENT = 85
+# Someone who played an airing series this recently follows it.
+FOLLOW_DAYS = 60
+
+
+type UsageKey = tuple[Identity, int | None]
+
+
+class PlayTally(NamedTuple):
+    """What the plays of one title (or one season of it) add up to."""
+
+    last_watched: datetime
+    last_watched_by: str
+    plays: int
+    watchers: int
+    # Mean share of the title each play covered (0-1).
+    completion: float
+
+
+class LatestPlay(NamedTuple):
+    """A person's latest play of a title (a series: of any episode)."""
+
+    identity: Identity
+    user_id: str
+    started: datetime
+    percent_complete: int
+
+
+class TitleUsage(NamedTuple):
+    """What people did with one title (or one season), from plays, requests and streams.
+
+    A named tuple, not a frozen dataclass: a plan at `large` makes 30,000 of them,
+    and a tuple is made in a fraction of the time. The first five fields are a
+    PlayTally's, in its order.
+    """
+
+    last_watched: datetime | None = None
+    last_watched_by: str | None = None
+    plays: int = 0
+    # How many different people played it.
+    watchers: int = 0
+    # Mean share of the title each play covered (0-1).
+    completion: float = 0.0
+    # People part-way through it (a movie not finished, a series they are watching).
+    in_progress: frozenset[str] = frozenset()
+    streaming: frozenset[str] = frozenset()
+    # People who watched it recently enough to count as following an airing series.
+    followers: frozenset[str] = frozenset()
+    # Requesters who have not watched it since they asked for it.
+    requesters_not_watched: frozenset[str] = frozenset()
+
+
+def tally_plays(
+    plays: Iterable[Play],
+) -> tuple[dict[UsageKey, PlayTally], list[LatestPlay]]:
+    """Add up plays per title and per season, and find each person's latest play of each title.
+
+    The store does the same in SQL (store/usage.py) so that plans never load every play.
+    """
+    by_key: dict[UsageKey, list[Play]] = defaultdict(list)
+    latest: dict[tuple[Identity, str], Play] = {}
+    for play in plays:
+        if (identity := play.identity) is None:
+            continue
+        by_key[(identity, None)].append(play)
+        if play.season is not None:
+            by_key[(identity, play.season)].append(play)
+        person = (identity, play.user_id)
+        if (before := latest.get(person)) is None or play.started > before.started:
+            latest[person] = play
+    tallies = {}
+    for key, key_plays in by_key.items():
+        last = max(key_plays, key=lambda play: (play.started, play.user_id))
+        tallies[key] = PlayTally(
+            last_watched=last.started,
+            last_watched_by=last.user_id,
+            plays=len(key_plays),
+            watchers=len({play.user_id for play in key_plays}),
+            completion=sum(min(play.percent_complete, 100) for play in key_plays)
+            / (100.0 * len(key_plays)),
+        )
+    return tallies, [
+        LatestPlay(
+            identity=identity,
+            user_id=user,
+            started=play.started,
+            percent_complete=play.percent_complete,
+        )
+        for (identity, user), play in latest.items()
+    ]
+
+
+def title_usage(
+    plays: Iterable[Play],
+    requests: Iterable[RequestRecord],
+    streaming: Mapping[Identity, Iterable[str]],
+    now: datetime,
+    in_progress_days: int,
+    follow_days: int = FOLLOW_DAYS,
+) -> dict[UsageKey, TitleUsage]:
+    """Aggregate plays, requests and live streams per title and per season."""
+    tallies, latest = tally_plays(plays)
+    return usage_from_tallies(
+        tallies, latest, requests, streaming, now, in_progress_days, follow_days
+    )
+
+
+def latest_requests(
+    requests: Iterable[RequestRecord],
+) -> dict[tuple[Identity, str], datetime]:
+    """Return when each requester last asked for each title (live requests only).
+
+    A requester waits for a title until they play it after that.
+    """
+    asked: dict[tuple[Identity, str], datetime] = {}
+    for request in requests:
+        if request.status in LIVE_REQUESTS:
+            person = (request.identity, request.requested_by)
+            if (before := asked.get(person)) is None or request.created > before:
+                asked[person] = request.created
+    return asked
+
+
+def usage_from_tallies(
+    tallies: Mapping[UsageKey, PlayTally],
+    latest: Iterable[LatestPlay],
+    requests: Iterable[RequestRecord],
+    streaming: Mapping[Identity, Iterable[str]],
+    now: datetime,
+    in_progress_days: int,
+    follow_days: int = FOLLOW_DAYS,
+) -> dict[UsageKey, TitleUsage]:
+    """Return each title's and season's usage from its play tallies, requests and streams.
+
+    latest needs every person's latest play of a title if it is recent (within the
+    in-progress and follow windows) or the person requested the title; older ones
+    change nothing. A season's usage carries its series' in-progress people,
+    streams, followers and requesters, so a series someone is part-way through
+    protects each season. One pass over the latest plays and one usage per key.
+    """
+    asked = latest_requests(requests)
+    follow_since = now - timedelta(days=follow_days)
+    progress_since = now - timedelta(days=in_progress_days)
+    in_progress: dict[Identity, set[str]] = defaultdict(set)
+    followers: dict[Identity, set[str]] = defaultdict(set)
+    answered: set[tuple[Identity, str]] = set()
+    for identity, user, started, percent in latest:
+        if started >= follow_since:
+            followers[identity].add(user)
+        if started >= progress_since and (
+            percent < FINISHED_PERCENT or identity.media_type == "tv"
+        ):
+            in_progress[identity].add(user)
+        if asked and (person := (identity, user)) in asked and started >= asked[person]:
+            answered.add(person)
+    waiting: dict[Identity, set[str]] = defaultdict(set)
+    for identity, user in asked.keys() - answered:
+        waiting[identity].add(user)
+    nobody: frozenset[str] = frozenset()
+    people = {
+        identity: (
+            frozenset(in_progress[identity]) if identity in in_progress else nobody,
+            frozenset(streaming[identity]) if identity in streaming else nobody,
+            frozenset(followers[identity]) if identity in followers else nobody,
+            frozenset(waiting[identity]) if identity in waiting else nobody,
+        )
+        for identity in followers.keys()
+        | in_progress.keys()
+        | waiting.keys()
+        | streaming.keys()
+    }
+    usage = {
+        key: TitleUsage(*tally)
+        if (shared := people.get(key[0])) is None
+        else TitleUsage(*tally, *shared)
+        for key, tally in tallies.items()
+    }
+    for identity, shared in people.items():
+        if (key := (identity, None)) not in usage:
+            usage[key] = TitleUsage(None, None, 0, 0, 0.0, *shared)
+    return usage
+
+
+def usage_of(
+    usage: Mapping[UsageKey, TitleUsage], identity: Identity, season: int | None
+) -> TitleUsage:
+    """Return a title's or season's usage; a season nobody played still carries its series' people."""
+    if (found := usage.get((identity, season))) is not None:
+        return found
+    title = usage.get((identity, None))
+    if title is None:
+        return TitleUsage()
+    return TitleUsage(
+        in_progress=title.in_progress,
+        streaming=title.streaming,
+        followers=title.followers,
+        requesters_not_watched=title.requesters_not_watched,
+    )
