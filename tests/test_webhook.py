@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 import logging
 
@@ -287,6 +289,9 @@ async def test_playback_events(
     assert state.attributes["event_type"] == types[-1]
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 async def post(url: str, body: bytes, content_type: str = "application/json") -> int:
     """POST raw bytes to a URL and return the status."""
     async with (
@@ -340,6 +345,39 @@ async def test_bad_payloads_change_nothing(
     assert [e.data["type"] for e in events] == ["grabbed"]
     # An unknown webhook id is Home Assistant's 200 with nothing done.
     assert await post(f"{ha_url}/api/webhook/{'0' * 64}", grab) == 200
+
+
+async def test_a_body_arriving_in_pieces_is_read_whole(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A notification split over several network packets fires; over 1 MB in pieces is 413."""
+    events = capture(hass, "download")
+    radarr = webhook_url(entry, "radarr")
+    grab = (
+        b'{"eventType": "Grab", "instanceName": "Radarr", "movie": {"id": 1, '
+        b'"title": "X"}, "downloadId": "pieces"}'
+    )
+
+    async def pieces(*parts: bytes) -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
+            # The next piece arrives later, as over a real network.
+            await asyncio.sleep(0.02)
+
+    async with ClientSession() as session:
+        async with session.post(
+            radarr, data=pieces(grab[:30], grab[30:]), headers=JSON
+        ) as reply:
+            assert reply.status == 200
+        half = b"x" * 600_000
+        async with session.post(
+            radarr, data=pieces(b'{"a": "', half, half, b'"}'), headers=JSON
+        ) as reply:
+            assert reply.status == 413
+    await hass.async_block_till_done()
+    assert [e.data["download_id"] for e in events] == ["pieces"]
 
 
 async def test_overseerr_agent_of_another_app_is_kept(

@@ -224,10 +224,7 @@ class PushManager:
         """Validate a delivery and act on it; bad input is refused with one log line."""
         if request.content_type != CONTENT_TYPE:
             return self._refuse(415, f"content type {request.content_type or 'none'}")
-        if (request.content_length or 0) > MAX_BODY:
-            return self._refuse(413, "body over 1 MB")
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
+        if (body := await read_body(request)) is None:
             return self._refuse(413, "body over 1 MB")
         try:
             payload = json.loads(body)
@@ -586,6 +583,19 @@ class PushManager:
         self._set_poll_intervals()
         self.async_setup()
         await self.async_register_remote()
+
+
+async def read_body(request: web.Request) -> bytes | None:
+    """Return the request's body, or None when it is over MAX_BODY."""
+    if (request.content_length or 0) > MAX_BODY:
+        return None
+    # A body arrives in as many pieces as the network split it into.
+    body = bytearray()
+    async for piece in request.content.iter_any():
+        body += piece
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
 
 
 def safe_host(url: str) -> str:
