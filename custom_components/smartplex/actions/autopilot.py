@@ -28,7 +28,8 @@ from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexSe
 
 from .autoadd import async_auto_add
 from .common import Caller, resolve_service
-from .triage import policy_from_options, run_triage
+from .triage import run_triage
+from .triage_snapshot import policy_from_options
 
 # The triage decision each write needs.
 ALLOWED_BY_TRIAGE = {
