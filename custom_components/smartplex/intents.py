@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 import shutil
 from typing import Any
@@ -65,16 +66,33 @@ def _spoken_list(parts: list[str]) -> str:
     return shown[0]
 
 
+type Speech = Callable[
+    [HomeAssistant, SmartPlexConfigEntry, Caller, dict[str, Any]], Awaitable[str]
+]
+
+
+def _request_of(row: dict[str, Any]) -> str:
+    """Return a triaged request as said: its title and who asked for it."""
+    return f"{row['title'] or row['identity']} for {row['requested_by']}"
+
+
 class SmartPlexIntentHandler(intent.IntentHandler):
     """Run a SmartPlex action for a voice command and speak the outcome."""
 
     def __init__(
-        self, intent_type: str, description: str, slots: tuple[Field, ...] = ()
+        self,
+        intent_type: str,
+        description: str,
+        speech: Speech,
+        slots: tuple[Field, ...] = (),
+        platforms: set[str] | None = None,
     ) -> None:
-        """Name the intent and declare its slots (fields of the actions)."""
+        """Name the intent, what it says and its slots (fields of the actions)."""
         self.intent_type = intent_type
         self.description = description
+        self.speech = speech
         self.slot_fields = slots
+        self.platforms = platforms
 
     @property
     def slot_schema(self) -> dict[Any, Any] | None:
@@ -92,7 +110,7 @@ class SmartPlexIntentHandler(intent.IntentHandler):
                 ignore_unknown=True,
             )
             entry = actions.resolve_entry(intent_obj.hass, None)
-            speech = await self.async_speech(intent_obj.hass, entry, caller, slots)
+            speech = await self.speech(intent_obj.hass, entry, caller, slots)
         except HomeAssistantError as err:
             response.async_set_error(
                 intent.IntentResponseErrorCode.FAILED_TO_HANDLE, str(err)
@@ -101,307 +119,265 @@ class SmartPlexIntentHandler(intent.IntentHandler):
         response.async_set_speech(speech)
         return response
 
-    @abstractmethod
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Run the action and return what to say."""
 
-
-class AddTitleIntent(SmartPlexIntentHandler):
+async def _say_add_title(
+    add: Action,
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Add a movie or a series by title (and year)."""
-
-    def __init__(self, intent_type: str, description: str, add: Action) -> None:
-        """Name the intent and the action that adds the title."""
-        super().__init__(intent_type, description, (required(TITLE), YEAR))
-        self._add = add
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Add the title."""
-        added = await self._add.handler(hass, entry, caller, **slots)
-        return f"{label(added['title'], added['year'])} added to {added['instance']}, searching now."
+    added = await add.handler(hass, entry, caller, **slots)
+    return f"{label(added['title'], added['year'])} added to {added['instance']}, searching now."
 
 
-class QueueIntent(SmartPlexIntentHandler):
+async def _say_queue(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Say what is downloading."""
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """List the downloads with their progress."""
-        items = (await actions.async_get_queue(entry))["items"]
-        if not items:
-            return "Nothing is downloading."
-        parts = [f"{item['title']} at {round(item['progress'])}%" for item in items]
-        noun = "download" if len(items) == 1 else "downloads"
-        return f"{len(items)} {noun}: {_spoken_list(parts)}."
+    items = (await actions.async_get_queue(entry))["items"]
+    if not items:
+        return "Nothing is downloading."
+    parts = [f"{item['title']} at {round(item['progress'])}%" for item in items]
+    noun = "download" if len(items) == 1 else "downloads"
+    return f"{len(items)} {noun}: {_spoken_list(parts)}."
 
 
-class UpcomingIntent(SmartPlexIntentHandler):
+async def _say_upcoming(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Say what airs or is released this week."""
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """List the calendar of the next days."""
-        items = (
-            await actions.async_get_calendar(
-                entry, start=dt_util.now(), days=UPCOMING_DAYS
-            )
-        )["items"]
-        if not items:
-            return f"Nothing is coming up in the next {UPCOMING_DAYS} days."
-        parts = []
-        for item in items:
-            day = dt_util.as_local(datetime.fromisoformat(item["date"])).strftime("%A")
-            what = (
-                f"{item['title']} {item['episode']}"
-                if item["type"] == "episode"
-                else item["title"]
-            )
-            parts.append(f"{what} on {day}")
-        return f"Coming up: {_spoken_list(parts)}."
+    items = (
+        await actions.async_get_calendar(entry, start=dt_util.now(), days=UPCOMING_DAYS)
+    )["items"]
+    if not items:
+        return f"Nothing is coming up in the next {UPCOMING_DAYS} days."
+    parts = []
+    for item in items:
+        day = dt_util.as_local(datetime.fromisoformat(item["date"])).strftime("%A")
+        what = (
+            f"{item['title']} {item['episode']}"
+            if item["type"] == "episode"
+            else item["title"]
+        )
+        parts.append(f"{what} on {day}")
+    return f"Coming up: {_spoken_list(parts)}."
 
 
-class ApproveRequestIntent(SmartPlexIntentHandler):
+async def _say_approve_request(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Approve one named request; never all of them."""
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Find the one pending request for the title (and user) and approve it."""
-        request = await actions.async_find_pending_request(entry, **slots)
-        await actions.async_approve_request(
-            hass, entry, caller, request_id=request["request_id"]
-        )
-        return f"Approved {describe_request(request)}."
+    request = await actions.async_find_pending_request(entry, **slots)
+    await actions.async_approve_request(
+        hass, entry, caller, request_id=request["request_id"]
+    )
+    return f"Approved {describe_request(request)}."
 
 
-class TriageIntent(SmartPlexIntentHandler):
+async def _say_triage(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Say which requests wait and why, as triage would decide them; changes nothing."""
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Run triage as a dry run and read each request's decision and reason."""
-        rows = (await TRIAGE_REQUESTS.handler(hass, entry, caller, **slots))["requests"]
-        if not rows:
-            return "No requests are waiting."
-        parts = [
-            f"{row['title'] or row['identity']} for {row['requested_by']}: "
-            f"{row['reason'].rstrip('.')}"
-            for row in rows
-        ]
-        noun = "request waits" if len(rows) == 1 else "requests wait"
-        return f"{len(rows)} {noun}. {_spoken_list(parts)}."
+    rows = (await TRIAGE_REQUESTS.handler(hass, entry, caller, **slots))["requests"]
+    if not rows:
+        return "No requests are waiting."
+    parts = [f"{_request_of(row)}: {row['reason'].rstrip('.')}" for row in rows]
+    noun = "request waits" if len(rows) == 1 else "requests wait"
+    return f"{len(rows)} {noun}. {_spoken_list(parts)}."
 
 
-class ApproveTriagedIntent(SmartPlexIntentHandler):
+async def _say_approve_triaged(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Approve the pending requests triage approves; the rest wait for a person."""
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Apply triage's approvals and say which were approved and how many wait."""
-        rows = (await actions.async_approve_triaged(hass, entry, caller))["requests"]
-        approved = [
-            f"{row['title'] or row['identity']} for {row['requested_by']}"
-            for row in rows
-            if row["outcome"] == "approved"
-        ]
-        waiting = len(rows) - len(approved)
-        said = f"Approved {_spoken_list(approved)}." if approved else "Approved none."
-        if waiting:
-            said += f" {waiting} {'waits' if waiting == 1 else 'wait'} for you."
-        return said
+    rows = (await actions.async_approve_triaged(hass, entry, caller))["requests"]
+    approved = [_request_of(row) for row in rows if row["outcome"] == "approved"]
+    waiting = len(rows) - len(approved)
+    said = f"Approved {_spoken_list(approved)}." if approved else "Approved none."
+    if waiting:
+        said += f" {waiting} {'waits' if waiting == 1 else 'wait'} for you."
+    return said
 
 
-class DiskSpaceIntent(SmartPlexIntentHandler):
+async def _say_disk_space(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Say how much space is left on the library folders."""
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Report the free space per root folder."""
-        folders = (await actions.async_disk_space(entry))["folders"]
-        parts = [
-            f"{folder['instance']} {folder['path']} has {folder['free_gb']:g} GB free"
-            if folder["free_gb"] is not None
-            else f"{folder['instance']} {folder['path']} is not reachable"
-            for folder in folders
-        ]
-        if not parts:
-            return "No root folders are configured."
-        return f"{_spoken_list(parts)}."
+    folders = (await actions.async_disk_space(entry))["folders"]
+    parts = [
+        f"{folder['instance']} {folder['path']} has {folder['free_gb']:g} GB free"
+        if folder["free_gb"] is not None
+        else f"{folder['instance']} {folder['path']} is not reachable"
+        for folder in folders
+    ]
+    if not parts:
+        return "No root folders are configured."
+    return f"{_spoken_list(parts)}."
 
 
-class AskIntent(SmartPlexIntentHandler):
+async def _say_ask(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Ask the AI helper anything (the voice fallback); changes wait for "confirm SmartPlex"."""
-
-    # Only the default agent: offered to an LLM agent as a tool, it would run an LLM itself.
-    platforms = {CONVERSATION_DOMAIN}
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Answer the question; say how to confirm what it proposes."""
-        reply = await ASK.handler(hass, entry, caller, **slots)
-        speech = reply["answer"] or "I have no answer to that."
-        if reply["proposal"]:
-            speech = f"{speech} Say confirm SmartPlex to go ahead."
-        return str(speech)
+    reply = await ASK.handler(hass, entry, caller, **slots)
+    speech = reply["answer"] or "I have no answer to that."
+    if reply["proposal"]:
+        speech = f"{speech} Say confirm SmartPlex to go ahead."
+    return str(speech)
 
 
-class ConfirmIntent(SmartPlexIntentHandler):
+async def _say_confirm(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Carry out the latest proposal the user's own question got."""
-
-    platforms = {CONVERSATION_DOMAIN}
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Confirm the proposal and say what happened."""
-        proposal_id = await async_latest_proposal(hass, entry.entry_id, caller.user_id)
-        if proposal_id is None:
-            raise actions.invalid("proposal_not_found", proposal_id="-")
-        done = await CONFIRM_PROPOSAL.handler(
-            hass, entry, caller, proposal_id=proposal_id
-        )
-        parts = [
-            f"{result['summary']}: done"
-            if result["done"]
-            else f"{result['summary']}: failed, {result['error']}"
-            for result in done["results"]
-        ]
-        return f"{_spoken_list(parts)}."
+    proposal_id = await async_latest_proposal(hass, entry.entry_id, caller.user_id)
+    if proposal_id is None:
+        raise actions.invalid("proposal_not_found", proposal_id="-")
+    done = await CONFIRM_PROPOSAL.handler(hass, entry, caller, proposal_id=proposal_id)
+    parts = [
+        f"{result['summary']}: done"
+        if result["done"]
+        else f"{result['summary']}: failed, {result['error']}"
+        for result in done["results"]
+    ]
+    return f"{_spoken_list(parts)}."
 
 
-class RecommendIntent(SmartPlexIntentHandler):
+async def _say_recommend(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Recommend a few titles (optionally like a named one) and say why the first fits."""
-
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Run recommend for three titles and read them with the first one's reason."""
-        rows = (await RECOMMEND.handler(hass, entry, caller, **{"count": 3, **slots}))[
-            "recommendations"
-        ]
-        if not rows:
-            return "I have nothing new to recommend."
-        titles = _spoken_list([row["label"] for row in rows])
-        return f"Try {titles}. {rows[0]['label']}: {rows[0]['reason'].rstrip('.')}."
+    rows = (await RECOMMEND.handler(hass, entry, caller, **{"count": 3, **slots}))[
+        "recommendations"
+    ]
+    if not rows:
+        return "I have nothing new to recommend."
+    titles = _spoken_list([row["label"] for row in rows])
+    return f"Try {titles}. {rows[0]['label']}: {rows[0]['reason'].rstrip('.')}."
 
 
-class PredictIntent(SmartPlexIntentHandler):
+async def _say_predict(
+    hass: HomeAssistant,
+    entry: SmartPlexConfigEntry,
+    caller: Caller,
+    slots: dict[str, Any],
+) -> str:
     """Say what the household (or a person) will likely want to watch next week."""
+    week = await PREDICT.handler(hass, entry, caller, **{"count": 3, **slots})
+    said = [
+        f"{row['title']} S{row['season']:02d}E{row['episode']:02d}"
+        f" ({row['status'].replace('_', ' ')})"
+        for row in week["continuing"]
+    ]
+    if said:
+        said = [f"Next up: {_spoken_list(said)}."]
+    if week["titles"]:
+        said.append(
+            f"New to try: {_spoken_list([row['label'] for row in week['titles']])}."
+        )
+    return " ".join(said) or "Nothing is likely next week."
 
-    async def async_speech(
-        self,
-        hass: HomeAssistant,
-        entry: SmartPlexConfigEntry,
-        caller: Caller,
-        slots: dict[str, Any],
-    ) -> str:
-        """Run predict and read the series in progress, then the titles to taste."""
-        week = await PREDICT.handler(hass, entry, caller, **{"count": 3, **slots})
-        said = [
-            f"{row['title']} S{row['season']:02d}E{row['episode']:02d}"
-            f" ({row['status'].replace('_', ' ')})"
-            for row in week["continuing"]
-        ]
-        if said:
-            said = [f"Next up: {_spoken_list(said)}."]
-        if week["titles"]:
-            said.append(
-                f"New to try: {_spoken_list([row['label'] for row in week['titles']])}."
-            )
-        return " ".join(said) or "Nothing is likely next week."
 
+# Ask and confirm serve only the default agent: offered to an LLM agent as tools, they
+# would run an LLM themselves.
+DEFAULT_AGENT_ONLY = {CONVERSATION_DOMAIN}
+TITLE_SLOTS = (required(TITLE), YEAR)
 
 HANDLERS: tuple[SmartPlexIntentHandler, ...] = (
-    AddTitleIntent(
+    SmartPlexIntentHandler(
         INTENT_ADD_MOVIE,
         "Adds a movie to Radarr by title and year",
-        ADD_MOVIE,
+        partial(_say_add_title, ADD_MOVIE),
+        TITLE_SLOTS,
     ),
-    AddTitleIntent(
+    SmartPlexIntentHandler(
         INTENT_ADD_SERIES,
         "Adds a series to Sonarr by title and year",
-        ADD_SERIES,
+        partial(_say_add_title, ADD_SERIES),
+        TITLE_SLOTS,
     ),
-    QueueIntent(INTENT_QUEUE, "Tells what Sonarr and Radarr are downloading"),
-    UpcomingIntent(INTENT_UPCOMING, "Tells which episodes and movies come this week"),
-    ApproveRequestIntent(
+    SmartPlexIntentHandler(
+        INTENT_QUEUE, "Tells what Sonarr and Radarr are downloading", _say_queue
+    ),
+    SmartPlexIntentHandler(
+        INTENT_UPCOMING,
+        "Tells which episodes and movies come this week",
+        _say_upcoming,
+    ),
+    SmartPlexIntentHandler(
         INTENT_APPROVE_REQUEST,
         "Approves the pending Overseerr request for a named title (and requester)",
+        _say_approve_request,
         (required(TITLE), USER),
     ),
-    DiskSpaceIntent(INTENT_DISK_SPACE, "Tells the free space of the library folders"),
-    TriageIntent(
+    SmartPlexIntentHandler(
+        INTENT_DISK_SPACE,
+        "Tells the free space of the library folders",
+        _say_disk_space,
+    ),
+    SmartPlexIntentHandler(
         INTENT_TRIAGE,
         "Tells which requests wait and what triage would do with each, and why",
+        _say_triage,
         (USER,),
     ),
-    ApproveTriagedIntent(
+    SmartPlexIntentHandler(
         INTENT_APPROVE_TRIAGED,
         "Approves the pending requests that triage would approve, and no others",
+        _say_approve_triaged,
     ),
-    AskIntent(INTENT_ASK, "Answers a question with the AI helper", ASK.fields),
-    ConfirmIntent(INTENT_CONFIRM, "Carries out what the last answer proposed"),
-    RecommendIntent(
+    SmartPlexIntentHandler(
+        INTENT_ASK,
+        "Answers a question with the AI helper",
+        _say_ask,
+        ASK.fields,
+        DEFAULT_AGENT_ONLY,
+    ),
+    SmartPlexIntentHandler(
+        INTENT_CONFIRM,
+        "Carries out what the last answer proposed",
+        _say_confirm,
+        platforms=DEFAULT_AGENT_ONLY,
+    ),
+    SmartPlexIntentHandler(
         INTENT_RECOMMEND,
         "Recommends something to watch, or titles like a named one",
+        _say_recommend,
         RECOMMEND.pick("user", "media_type", "like"),
     ),
-    PredictIntent(
+    SmartPlexIntentHandler(
         INTENT_PREDICT,
         "Tells what the household will likely want to watch next week",
+        _say_predict,
         PREDICT.pick("user"),
     ),
 )
