@@ -1,4 +1,4 @@
-"""The MovieLens loader turns ratings into plays deterministically (tiny synthetic rows only)."""
+"""The ratings loader turns rows into plays deterministically (a few invented rows, no real data)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from bench import movielens
 
 ROWS = [
-    # userId, movieId, rating, timestamp: two users, a tie on time resolved by row order.
+    # Invented rows in the loader's column names: two users, a tie on time resolved by row order.
     {
         "userId": 2,
         "movieId": 10,
