@@ -24,7 +24,7 @@ from custom_components.smartplex.engine.play_columns import make_buckets
 from custom_components.smartplex.engine.statistics import report
 from custom_components.smartplex.store.schema import MIGRATIONS
 from custom_components.smartplex.store.statistics import PlaysCache
-from simulator.tautulli import locate
+from simulator.tautulli_stats import locate
 from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
 from simulator.world import World
 

@@ -3,61 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
+from .arr_notifications import ArrNotifications
+from .arr_params import (
+    bad_request,
+    json_body,
+    not_found,
+    parse_time,
+    path_int,
+    query_bool,
+    query_int,
+)
 from .clock import iso
 from .core import Stack
 from .faults import CONTROL_PREFIX, Handler
 from .models import HistoryEvent
 from .posters import poster_png
 from .vocabulary import QUALITIES
-from .webhooks import arr_envelope, health_wiki_url
+from .webhooks import health_wiki_url
 
 VERSIONS = {"sonarr": "4.0.14.2939", "radarr": "5.26.2.10099"}
 OLD_VERSION = "2.0.0.5344"
 URL_BASE_KEY = web.AppKey("url_base", str)
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """Parse an ISO date or date-time query value."""
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def query_bool(request: web.Request, name: str, default: bool = False) -> bool:
-    """Read a boolean query parameter the way ASP.NET binds it."""
-    value = request.query.get(name)
-    return default if value is None else value.lower() == "true"
-
-
-def query_int(request: web.Request, name: str, default: int) -> int:
-    """Read an integer query parameter."""
-    try:
-        return int(request.query.get(name, default))
-    except ValueError:
-        raise bad_request(f"'{name}' must be an integer") from None
-
-
-def bad_request(message: str) -> web.HTTPBadRequest:
-    """Return a 400 in the *arr validation-failure shape."""
-    return web.HTTPBadRequest(
-        text=f'[{{"propertyName": "", "errorMessage": "{message}", "severity": "error"}}]',
-        content_type="application/json",
-    )
-
-
-def not_found() -> web.HTTPNotFound:
-    """Return the *arr 404 shape."""
-    return web.HTTPNotFound(
-        text='{"message": "NotFound"}', content_type="application/json"
-    )
 
 
 def error_response(status: int) -> web.Response:
@@ -131,7 +102,7 @@ def paged(
     }
 
 
-class ArrRoutes:
+class ArrRoutes(ArrNotifications):
     """Handlers common to both *arr services."""
 
     def __init__(self, service: str, stack: Stack) -> None:
@@ -371,96 +342,6 @@ class ArrRoutes:
             world.tags[tag_id] = label
         return web.json_response({"id": tag_id, "label": label}, status=201)
 
-    # -- notifications (webhooks) ------------------------------------------------------------
-
-    def _notification_body(self, notification: dict[str, Any]) -> dict[str, Any]:
-        """Return a NotificationResource with only known fields."""
-        events = (
-            "onGrab",
-            "onDownload",
-            "onUpgrade",
-            "onRename",
-            "onHealthIssue",
-            "onHealthRestored",
-            "onApplicationUpdate",
-            "onManualInteractionRequired",
-        )
-        added = (
-            ("onMovieAdded", "onMovieDelete", "onMovieFileDelete")
-            if self.radarr
-            else ("onSeriesAdd", "onSeriesDelete", "onEpisodeFileDelete")
-        )
-        body: dict[str, Any] = {
-            "id": notification["id"],
-            "name": notification.get("name") or "Webhook",
-            "fields": [
-                {"order": order, "name": f.get("name"), "value": f.get("value")}
-                for order, f in enumerate(notification.get("fields") or [])
-            ],
-            "implementationName": "Webhook",
-            "implementation": notification.get("implementation") or "Webhook",
-            "configContract": notification.get("configContract") or "WebhookSettings",
-            "infoLink": f"https://wiki.servarr.com/{self.service}/supported#webhook",
-            "tags": notification.get("tags") or [],
-            "includeHealthWarnings": bool(notification.get("includeHealthWarnings")),
-        }
-        for event in (*events, *added):
-            body[event] = bool(notification.get(event))
-            body["supports" + event[0].upper() + event[1:]] = True
-        return body
-
-    async def notifications(self, request: web.Request) -> web.Response:
-        """List notifications."""
-        stored = self.stack.notifications.arr[self.service]
-        return web.json_response([self._notification_body(n) for n in stored.values()])
-
-    async def notification(self, request: web.Request) -> web.Response:
-        """Return one notification."""
-        return web.json_response(
-            self._notification_body(self._stored_notification(request))
-        )
-
-    def _stored_notification(self, request: web.Request) -> dict[str, Any]:
-        """Return the stored notification named by the path id."""
-        stored = self.stack.notifications.arr[self.service]
-        notification_id = path_int(request)
-        if notification_id not in stored:
-            raise not_found()
-        return stored[notification_id]
-
-    async def add_notification(self, request: web.Request) -> web.Response:
-        """Create a notification (Webhook implementation gets real deliveries)."""
-        body = await json_body(request)
-        if not body.get("implementation"):
-            raise bad_request("Implementation must be set")
-        body["id"] = self.stack.world.next_id("notification")
-        self.stack.notifications.arr[self.service][body["id"]] = body
-        return web.json_response(self._notification_body(body), status=201)
-
-    async def update_notification(self, request: web.Request) -> web.Response:
-        """Replace a notification."""
-        stored = self._stored_notification(request)
-        body = await json_body(request)
-        body["id"] = stored["id"]
-        self.stack.notifications.arr[self.service][stored["id"]] = body
-        return web.json_response(self._notification_body(body), status=202)
-
-    async def delete_notification(self, request: web.Request) -> web.Response:
-        """Delete a notification."""
-        stored = self._stored_notification(request)
-        del self.stack.notifications.arr[self.service][stored["id"]]
-        return web.json_response({})
-
-    async def test_notification(self, request: web.Request) -> web.Response:
-        """Send a Test event to the posted webhook settings."""
-        body = await json_body(request)
-        fields = {f.get("name"): f.get("value") for f in body.get("fields") or []}
-        if body.get("implementation") == "Webhook" and fields.get("url"):
-            self.stack.webhooks.send(
-                self.service, str(fields["url"]), arr_envelope(self.service, "Test", {})
-            )
-        return web.json_response({})
-
     # -- commands ----------------------------------------------------------------------------
 
     def _command_body(self, command: Any) -> dict[str, Any]:
@@ -693,22 +574,3 @@ class ArrRoutes:
             if since is None or event.date >= since
         ]
         return web.json_response([self.history_body(e, request) for e in events])
-
-
-def path_int(request: web.Request, name: str = "id") -> int:
-    """Read an integer path parameter."""
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise not_found() from None
-
-
-async def json_body(request: web.Request) -> dict[str, Any]:
-    """Read a JSON object body or fail with 400."""
-    try:
-        body = await request.json()
-    except ValueError:
-        raise bad_request("Request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("Request body must be an object")
-    return body

@@ -7,15 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from .arr import (
-    ArrRoutes,
+from .arr import ArrRoutes, paged, quality
+from .arr_params import (
     bad_request,
     json_body,
     not_found,
-    paged,
     parse_time,
     path_int,
-    quality,
     query_bool,
 )
 from .clock import iso

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 import orjson
 
-from . import webhooks
 from .core import Session, Stack
 from .models import Play, Title
+from .tautulli_base import (
+    EPISODE_KEYS,
+    LOCAL_AGENT_EVERY,
+    MOVIE_KEYS,
+    PLATFORMS,
+    SEASON_KEYS,
+    SHOW_KEYS,
+    TautulliError,
+    duration_text,
+)
+from .tautulli_notifiers import TautulliNotifiers
+from .tautulli_stats import TautulliStatistics
 
 VERSION = "v2.15.2"
 OLD_VERSION = "v1.4.25"
-WEBHOOK_AGENT_ID = 25
-_PLATFORMS = (
-    ("Roku", "Plex for Roku", "Living Room Roku"),
-    ("Android", "Plex for Android (TV)", "SHIELD Android TV"),
-    ("iOS", "Plex for iOS", "iPhone"),
-    ("Chrome", "Plex Web", "Chrome"),
-    ("Windows", "Plex for Windows", "Desktop-PC"),
-    ("tvOS", "Plex for Apple TV", "Apple TV"),
-)
 _QUOTES = (
     "I'll be back.",
     "Get to the chopper!",
@@ -32,11 +33,6 @@ _QUOTES = (
     "Consider that a divorce.",
 )
 
-_CITIES = (
-    ("Amsterdam", "NL", "Netherlands", 52.37, 4.89),
-    ("Berlin", "DE", "Germany", 52.52, 13.40),
-    ("Denver", "US", "United States", 39.74, -104.99),
-)
 
 Command = Callable[[web.Request], Awaitable[Any]]
 _DATE_FILTERS: dict[str, Callable[[int, int], bool]] = {
@@ -44,19 +40,6 @@ _DATE_FILTERS: dict[str, Callable[[int, int], bool]] = {
     "before": lambda day, started: started < day + 86_400,
     "start_date": lambda day, started: day <= started < day + 86_400,
 }
-
-
-# Plex rating keys the simulator hands out: movies, shows, seasons, episodes.
-MOVIE_KEYS = 50_000
-SHOW_KEYS = 900_000
-SEASON_KEYS = 950_000
-EPISODE_KEYS = 2_000_000
-# Every 7th movie or series is matched by Plex's local agent (no external ids).
-LOCAL_AGENT_EVERY = 7
-
-
-class TautulliError(Exception):
-    """A handler-level error reported in the envelope with HTTP 400."""
 
 
 def envelope(
@@ -91,12 +74,12 @@ def error_response(status: int) -> web.Response:
     return envelope({}, "error", messages.get(status, "Error"), status)
 
 
-class TautulliApi:
+class TautulliApi(TautulliStatistics, TautulliNotifiers):
     """Command handlers of the Tautulli API."""
 
     def __init__(self, stack: Stack) -> None:
         """Bind handlers to the shared state."""
-        self.stack = stack
+        super().__init__(stack)
         # (count, first play, last play) -> their total duration: get_history reports it
         # on every page, and summing 200,000 plays each time slowed paging at `large`.
         self._durations: tuple[tuple[object, ...], int] | None = None
@@ -163,49 +146,6 @@ class TautulliApi:
         if isinstance(data, tuple):
             return envelope({} if data[0] is None else data[0], message=data[1])
         return envelope(data)
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _play_item(self, play: Play) -> tuple[Title, int, int, int, int, int, str]:
-        """Return (title info, rating key, parent key, grandparent key, season, episode, episode title)."""
-        world = self.stack.world
-        if play[4] == "movie":
-            movie = world.movies.get(play[5])
-            if movie is None:
-                info = next(iter(world.titles.values()))
-                return info, MOVIE_KEYS + play[5], 0, 0, 0, 0, ""
-            return movie.info, movie.rating_key, 0, 0, 0, 0, ""
-        episode = world.episodes.get(play[5])
-        if episode is None:
-            info = next(t for t in world.titles.values() if t.kind == "tv")
-            return info, EPISODE_KEYS + play[5], 0, 0, 0, 0, ""
-        series = world.series[episode[1]]
-        return (
-            series.info,
-            EPISODE_KEYS + episode[0],
-            SEASON_KEYS + series.id * 100 + episode[2],
-            series.rating_key,
-            episode[2],
-            episode[3],
-            f"Episode {episode[3]}",
-        )
-
-    @staticmethod
-    def _int(request: web.Request, name: str, default: int) -> int:
-        """Read an integer parameter."""
-        try:
-            return int(request.query.get(name, default))
-        except ValueError:
-            raise TautulliError(f"Invalid {name}") from None
-
-    def _user_by_id(self, user_id: str | None) -> int | None:
-        """Return a user index by Plex user id."""
-        if user_id is None:
-            return None
-        for user in self.stack.world.users:
-            if str(user.plex_id) == user_id:
-                return user.index
-        return -1
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -276,7 +216,7 @@ class TautulliApi:
         offset = min(
             session.duration, int((stack.clock.now() - session.started).total_seconds())
         )
-        platform, product, player = _PLATFORMS[session.platform]
+        platform, product, player = PLATFORMS[session.platform]
         bandwidth = 12_000 if session.transcode else 8_000
         movie = session.kind == "movie"
         decision = "transcode" if session.transcode else "direct play"
@@ -393,7 +333,7 @@ class TautulliApi:
         info, rating_key, parent_key, grandparent_key, season, number, episode_title = (
             self._play_item(play)
         )
-        platform, product, player = _PLATFORMS[platform_index % len(_PLATFORMS)]
+        platform, product, player = PLATFORMS[platform_index % len(PLATFORMS)]
         movie = kind == "movie"
         stream = world.stream(play)
         return {
@@ -569,8 +509,8 @@ class TautulliApi:
             "draw": self._int(request, "draw", 1),
             "recordsTotal": total,
             "recordsFiltered": len(plays),
-            "total_duration": _duration_text(total_seconds),
-            "filter_duration": _duration_text(seconds),
+            "total_duration": duration_text(total_seconds),
+            "filter_duration": duration_text(seconds),
             "data": [self.history_row(p) for p in plays[start : start + length]],
         }
 
@@ -581,320 +521,6 @@ class TautulliApi:
         if self._durations is None or self._durations[0] != key:
             self._durations = (key, sum(p[2] - p[1] for p in plays))
         return self._durations[1]
-
-    def _recent_plays(self, request: web.Request) -> list[Play]:
-        """Return plays inside time_range days."""
-        days = self._int(request, "time_range", 30)
-        since = self.stack.clock.timestamp() - days * 86_400
-        return [p for p in self.stack.world.plays if p[1] >= since]
-
-    async def home_stats(self, request: web.Request) -> Any:
-        """Return the home page statistics."""
-        world = self.stack.world
-        plays = self._recent_plays(request)
-        count = self._int(request, "stats_count", 10)
-        stats: list[dict[str, Any]] = []
-        for stat_id, kind, title in (
-            ("top_movies", "movie", "Most Watched Movies"),
-            ("top_tv", "episode", "Most Watched TV Shows"),
-        ):
-            grouped: dict[int, list[Play]] = {}
-            for play in plays:
-                if play[4] == kind:
-                    item = self._play_item(play)
-                    key = item[1] if kind == "movie" else item[3]
-                    grouped.setdefault(key, []).append(play)
-            ranked = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))[
-                :count
-            ]
-            rows = []
-            for key, group in ranked:
-                info = self._play_item(group[-1])[0]
-                rows.append(
-                    {
-                        "title": info.title,
-                        "year": info.year,
-                        "total_plays": len(group),
-                        "total_duration": sum(p[2] - p[1] for p in group),
-                        "users_watched": "",
-                        "rating_key": key,
-                        "last_play": max(p[1] for p in group),
-                        "grandparent_thumb": "",
-                        "thumb": f"/library/metadata/{key}/thumb/1700000000",
-                        "section_id": 1 if kind == "movie" else 2,
-                        "media_type": kind,
-                        "content_rating": info.certification,
-                        "labels": [],
-                        "user": "",
-                        "friendly_name": "",
-                        "platform": "",
-                        "live": 0,
-                        "guid": f"plex://{kind}/sim{key}",
-                        "row_id": group[-1][0],
-                    }
-                )
-            stats.append(
-                {
-                    "stat_id": stat_id,
-                    "stat_type": "total_plays",
-                    "stat_title": title,
-                    "rows": rows,
-                }
-            )
-        by_user = Counter(p[3] for p in plays)
-        user_rows = []
-        for index, total in sorted(
-            by_user.items(), key=lambda item: (-item[1], item[0])
-        )[:count]:
-            user = world.users[index]
-            user_rows.append(
-                {
-                    "user": user.username,
-                    "user_id": user.plex_id,
-                    "friendly_name": user.username,
-                    "total_plays": total,
-                    "total_duration": sum(p[2] - p[1] for p in plays if p[3] == index),
-                    "last_play": max(p[1] for p in plays if p[3] == index),
-                    "user_thumb": "",
-                    "platform": _PLATFORMS[index % len(_PLATFORMS)][0],
-                    "row_id": index + 1,
-                }
-            )
-        stats.append(
-            {
-                "stat_id": "top_users",
-                "stat_type": "total_plays",
-                "stat_title": "Most Active Users",
-                "rows": user_rows,
-            }
-        )
-        wanted = request.query.get("stat_id")
-        if wanted:
-            match = next((s for s in stats if s["stat_id"] == wanted), None)
-            if match is None:
-                raise TautulliError(f"Invalid stat_id {wanted}")
-            return match
-        return stats
-
-    async def libraries(self, request: web.Request) -> Any:
-        """Return the Plex libraries."""
-        world = self.stack.world
-        return [
-            {
-                "section_id": "1",
-                "section_name": "Movies",
-                "section_type": "movie",
-                "count": str(sum(m.has_file for m in world.movies.values())),
-                "parent_count": "",
-                "child_count": "",
-                "is_active": 1,
-                "art": "/:/resources/movie-fanart.jpg",
-                "thumb": "/:/resources/movie.png",
-            },
-            {
-                "section_id": "2",
-                "section_name": "TV Shows",
-                "section_type": "show",
-                "count": str(len(world.series)),
-                "parent_count": str(
-                    sum(len(s.info.seasons) for s in world.series.values())
-                ),
-                "child_count": str(sum(e[5] for e in world.episodes.values())),
-                "is_active": 1,
-                "art": "/:/resources/show-fanart.jpg",
-                "thumb": "/:/resources/show.png",
-            },
-        ]
-
-    async def library_media_info(self, request: web.Request) -> Any:
-        """Return items of a library with file size, play count and last play."""
-        world = self.stack.world
-        section = request.query.get("section_id")
-        if section not in {"1", "2"}:
-            raise TautulliError("Invalid section_id")
-        counts: Counter[int] = Counter()
-        last: dict[int, int] = {}
-        for play in world.plays:
-            item = self._play_item(play)
-            key = item[1] if section == "1" else item[3]
-            counts[key] += 1
-            last[key] = play[1]
-        rows: list[dict[str, Any]] = []
-        if section == "1":
-            rows.extend(
-                self._media_row(
-                    m.info, m.rating_key, m.size, m.added, "movie", counts, last
-                )
-                for m in world.movies.values()
-                if m.has_file
-            )
-        else:
-            for series in world.series.values():
-                size = world.series_stats(series)[3]
-                rows.append(
-                    self._media_row(
-                        series.info,
-                        series.rating_key,
-                        size,
-                        series.added,
-                        "show",
-                        counts,
-                        last,
-                    )
-                )
-        if request.query.get("order_column") == "file_size":
-            rows.sort(
-                key=lambda r: r["file_size"],
-                reverse=request.query.get("order_dir") != "asc",
-            )
-        start = max(0, self._int(request, "start", 0))
-        length = max(1, self._int(request, "length", 25))
-        return {
-            "draw": self._int(request, "draw", 1),
-            "last_refreshed": self.stack.clock.timestamp(),
-            "recordsTotal": len(rows),
-            "recordsFiltered": len(rows),
-            "filtered_file_size": sum(r["file_size"] for r in rows),
-            "total_file_size": sum(r["file_size"] for r in rows),
-            "data": rows[start : start + length],
-        }
-
-    @staticmethod
-    def _media_row(
-        info: Title,
-        rating_key: int,
-        size: int,
-        added: datetime,
-        media_type: str,
-        counts: Counter[int],
-        last: dict[int, int],
-    ) -> dict[str, Any]:
-        """Return one get_library_media_info row."""
-        return {
-            "section_id": 1 if media_type == "movie" else 2,
-            "section_type": media_type,
-            "added_at": str(int(added.timestamp())),
-            "media_type": media_type,
-            "rating_key": str(rating_key),
-            "parent_rating_key": "",
-            "grandparent_rating_key": "",
-            "title": info.title,
-            "sort_title": info.title.lower(),
-            "year": str(info.year),
-            "media_index": "",
-            "parent_media_index": "",
-            "thumb": f"/library/metadata/{rating_key}/thumb/1700000000",
-            "container": "mkv" if media_type == "movie" else "",
-            "bitrate": "8000" if media_type == "movie" else "",
-            "video_codec": "h264" if media_type == "movie" else "",
-            "video_resolution": "1080" if media_type == "movie" else "",
-            "video_framerate": "24p" if media_type == "movie" else "",
-            "audio_codec": "eac3" if media_type == "movie" else "",
-            "audio_channels": "6" if media_type == "movie" else "",
-            "file_size": size,
-            "last_played": last.get(rating_key),
-            "play_count": counts.get(rating_key),
-        }
-
-    async def users(self, request: web.Request) -> Any:
-        """Return Plex users."""
-        return [
-            {
-                "row_id": user.index + 1,
-                "user_id": user.plex_id,
-                "username": user.username,
-                "friendly_name": user.username,
-                "thumb": f"https://plex.tv/users/{user.plex_id}/avatar",
-                "email": user.email,
-                "is_active": 1,
-                "is_admin": int(user.index == 0),
-                "is_home_user": int(user.index < 3),
-                "is_allow_sync": 1,
-                "is_restricted": 0,
-                "do_notify": 1,
-                "keep_history": 1,
-                "allow_guest": 0,
-                "shared_libraries": ["1", "2"],
-                "filter_all": "",
-                "filter_movies": "",
-                "filter_tv": "",
-                "filter_music": "",
-                "filter_photos": "",
-            }
-            for user in self.stack.world.users
-        ]
-
-    async def user_watch_time_stats(self, request: web.Request) -> Any:
-        """Return a user's plays and watch time over 1, 7, 30 days and all time."""
-        user_index = self._user_by_id(request.query.get("user_id"))
-        if user_index is None:
-            raise TautulliError("No user id received.")
-        plays = [p for p in self.stack.world.plays if p[3] == user_index]
-        now = self.stack.clock.timestamp()
-        result = []
-        for days in (1, 7, 30, 0):
-            window = [p for p in plays if days == 0 or p[1] >= now - days * 86_400]
-            result.append(
-                {
-                    "query_days": days,
-                    "total_plays": len(window),
-                    "total_time": sum(p[2] - p[1] for p in window),
-                }
-            )
-        return result
-
-    async def plays_by_date(self, request: web.Request) -> Any:
-        """Return plays per day (TV, Movies, Total series)."""
-        days = self._int(request, "time_range", 30)
-        today = self.stack.clock.now().date()
-        categories = [
-            (today - timedelta(days=offset)).isoformat()
-            for offset in range(days - 1, -1, -1)
-        ]
-        index = {day: i for i, day in enumerate(categories)}
-        tv, movies = [0] * days, [0] * days
-        duration = request.query.get("y_axis") == "duration"
-        for play in self._recent_plays(request):
-            day = datetime.fromtimestamp(play[1], UTC).date().isoformat()
-            if day in index:
-                value = play[2] - play[1] if duration else 1
-                (movies if play[4] == "movie" else tv)[index[day]] += value
-        return {
-            "categories": categories,
-            "series": [
-                {"name": "TV", "data": tv},
-                {"name": "Movies", "data": movies},
-                {
-                    "name": "Total",
-                    "data": [a + b for a, b in zip(tv, movies, strict=True)],
-                },
-            ],
-        }
-
-    async def plays_by_stream_type(self, request: web.Request) -> Any:
-        """Return plays per day by transcode decision."""
-        days = self._int(request, "time_range", 30)
-        today = self.stack.clock.now().date()
-        categories = [
-            (today - timedelta(days=offset)).isoformat()
-            for offset in range(days - 1, -1, -1)
-        ]
-        index = {day: i for i, day in enumerate(categories)}
-        direct, stream, transcode = [0] * days, [0] * days, [0] * days
-        for play in self._recent_plays(request):
-            day = datetime.fromtimestamp(play[1], UTC).date().isoformat()
-            if day in index:
-                decision = self.stack.world.stream(play).decision
-                by_decision = {"transcode": transcode, "copy": stream}
-                by_decision.get(decision, direct)[index[day]] += 1
-        return {
-            "categories": categories,
-            "series": [
-                {"name": "Direct Play", "data": direct},
-                {"name": "Direct Stream", "data": stream},
-                {"name": "Transcode", "data": transcode},
-            ],
-        }
 
     async def stream_data(self, request: web.Request) -> Any:
         """Return the stream details of a history row (live sessions are not simulated here)."""
@@ -969,151 +595,3 @@ class TautulliApi:
             "video_resolution": stream.source_resolution,
             "video_width": heights[stream.source_resolution] * 16 // 9,
         }
-
-    async def geoip_lookup(self, request: web.Request) -> Any:
-        """Return a deterministic location for an IP address."""
-        address = request.query.get("ip_address")
-        if not address:
-            raise TautulliError("No IP address provided.")
-        location = locate(address)
-        if location is None:
-            raise TautulliError(f"Invalid IP address provided: {address}")
-        return location
-
-    # -- notifiers (webhook agent) -----------------------------------------------------------
-
-    def _notifier_summary(
-        self, notifier_id: int, notifier: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Return one get_notifiers row."""
-        return {
-            "id": notifier_id,
-            "agent_id": notifier["agent_id"],
-            "agent_name": "webhook",
-            "agent_label": "Webhook",
-            "friendly_name": notifier["friendly_name"],
-            "active": int(any(notifier["actions"].values())),
-        }
-
-    async def notifiers(self, request: web.Request) -> Any:
-        """List configured notifiers."""
-        return [
-            self._notifier_summary(i, n)
-            for i, n in self.stack.notifications.tautulli.items()
-        ]
-
-    def _notifier(self, request: web.Request) -> tuple[int, dict[str, Any]]:
-        """Return the notifier named by notifier_id."""
-        notifier_id = self._int(request, "notifier_id", 0)
-        notifier = self.stack.notifications.tautulli.get(notifier_id)
-        if notifier is None:
-            raise TautulliError("Invalid notifier_id")
-        return notifier_id, notifier
-
-    async def notifier_config(self, request: web.Request) -> Any:
-        """Return one notifier's configuration."""
-        notifier_id, notifier = self._notifier(request)
-        return {
-            **self._notifier_summary(notifier_id, notifier),
-            "config": notifier["config"],
-            "actions": notifier["actions"],
-            "notify_text": notifier["notify_text"],
-        }
-
-    async def add_notifier(self, request: web.Request) -> Any:
-        """Add a notifier; only the webhook agent (id 25) is simulated."""
-        if request.query.get("agent_id") != str(WEBHOOK_AGENT_ID):
-            raise TautulliError("Failed to add notification agent.")
-        stored = self.stack.notifications.tautulli
-        notifier_id = max(stored, default=0) + 1
-        stored[notifier_id] = {
-            "agent_id": WEBHOOK_AGENT_ID,
-            "friendly_name": "",
-            "config": {"hook": "", "method": "POST"},
-            "actions": {
-                "on_play": 0,
-                "on_stop": 0,
-                "on_pause": 0,
-                "on_resume": 0,
-                "on_watched": 0,
-                "on_created": 0,
-            },
-            "notify_text": {},
-        }
-        return {"notifier_id": notifier_id}, "Added notification agent: Webhook."
-
-    async def set_notifier(self, request: web.Request) -> Any:
-        """Update a notifier from webhook_* settings, on_* flags and on_*_body templates."""
-        _, notifier = self._notifier(request)
-        query = request.query
-        notifier["friendly_name"] = query.get(
-            "friendly_name", notifier["friendly_name"]
-        )
-        notifier["config"]["hook"] = query.get(
-            "webhook_hook", notifier["config"]["hook"]
-        )
-        notifier["config"]["method"] = query.get(
-            "webhook_method", notifier["config"]["method"]
-        )
-        for action in notifier["actions"]:
-            if action in query:
-                notifier["actions"][action] = int(query[action] in {"1", "true", "on"})
-            if f"{action}_body" in query:
-                notifier["notify_text"][action] = {
-                    "subject": query.get(f"{action}_subject", ""),
-                    "body": query[f"{action}_body"],
-                }
-        return None, "Saved notification agent."
-
-    async def notify(self, request: web.Request) -> Any:
-        """Send a notification through a notifier (a webhook posts the JSON body)."""
-        _, notifier = self._notifier(request)
-        if not request.query.get("subject") or not request.query.get("body"):
-            raise TautulliError("Missing notification subject or body.")
-        hook = notifier["config"].get("hook")
-        if not hook:
-            raise TautulliError("Notification failed.")
-        self.stack.webhooks.send(
-            "tautulli",
-            hook,
-            webhooks.tautulli_payload(request.query["body"], {}),
-            method=notifier["config"].get("method") or "POST",
-        )
-        return None, "Notification sent."
-
-    async def delete_notifier(self, request: web.Request) -> Any:
-        """Delete a notifier."""
-        notifier_id, _ = self._notifier(request)
-        del self.stack.notifications.tautulli[notifier_id]
-        return None, "Deleted notifier."
-
-
-def locate(address: str) -> dict[str, Any] | None:
-    """Return the simulated geoip of an IPv4 address (its last number picks the city)."""
-    parts = address.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
-        return None
-    city, code, country, lat, lon = _CITIES[int(parts[-1]) % len(_CITIES)]
-    return {
-        "city": city,
-        "code": code,
-        "continent": "EU" if code != "US" else "NA",
-        "country": country,
-        "latitude": lat,
-        "longitude": lon,
-        "postal_code": "1000",
-        "region": city,
-        "timezone": "Europe/Amsterdam" if code != "US" else "America/Denver",
-        "accuracy": None,
-    }
-
-
-def _duration_text(seconds: int) -> str:
-    """Format a duration like Tautulli ("3 days 4 hrs 5 mins")."""
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    parts = [f"{days} days"] if days else []
-    if hours:
-        parts.append(f"{hours} hrs")
-    parts.append(f"{rest // 60} mins")
-    return " ".join(parts)

@@ -35,7 +35,7 @@ from custom_components.smartplex.store import history, requests as requests_stor
 from custom_components.smartplex.sync_history import EVENT_HISTORY_SYNCED
 from simulator import Simulator
 from simulator.models import Play
-from simulator.tautulli import EPISODE_KEYS, LOCAL_AGENT_EVERY
+from simulator.tautulli_base import EPISODE_KEYS, LOCAL_AGENT_EVERY
 from simulator.world import World
 
 from .conftest import setup_entry

@@ -18,7 +18,7 @@ from bench.get_statistics import fill_database
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.store import async_get_store
 from simulator import Simulator
-from simulator.tautulli import locate
+from simulator.tautulli_stats import locate
 
 from .helpers_actions import fixture_entry, world_state  # noqa: F401
 from .test_services import call
