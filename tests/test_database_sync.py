@@ -391,6 +391,35 @@ async def test_plays_are_stored_before_their_titles_are_looked_up(
     assert [event.data["plays"] for event in synced] == [len(world.plays)]
 
 
+async def test_plays_are_written_once_with_their_titles(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """A page's new rating keys are looked up before it is stored: no play is mapped later."""
+    inserted: dict[int, Any] = {}
+    real_insert = history.insert_plays
+
+    def recording_insert(connection: sqlite3.Connection, play_rows: Any) -> int:
+        play_rows = list(play_rows)
+        # (row id, ..., identity type, TMDB id, TVDB id, IMDb id, matched by)
+        inserted.update((row[1], (row[-5], row[-4], row[-1])) for row in play_rows)
+        return real_insert(connection, play_rows)
+
+    with (
+        patch.object(sync_history, "HISTORY_PAGE", 40),
+        patch.object(history, "insert_plays", recording_insert),
+    ):
+        await setup_entry(hass, hub(simulator, ALL_SERVICES))
+    stored = {
+        row_id: (identity_type, tmdb_id, matched_by)
+        for row_id, identity_type, tmdb_id, matched_by in rows(
+            database, "SELECT row_id, identity_type, tmdb_id, matched_by FROM plays"
+        )
+    }
+    assert len(stored) == len(simulator.world.plays)
+    assert inserted == stored
+    assert Counter(value[2] for value in stored.values())["guid"] > 0
+
+
 def stream_details(world: World, play: Play) -> list[Any]:
     """Return what get_stream_data says of a play, as stored."""
     stream = world.stream(play)

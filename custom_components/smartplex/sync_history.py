@@ -41,8 +41,8 @@ _LOGGER = logging.getLogger(__name__)
 HISTORY_PAGE = 2000
 
 # Metadata lookups in flight at once (the client bounds its requests to 4 as well),
-# and rating keys looked up per transaction (which maps their plays: one pass over
-# the plays not matched by guid, so batches are large).
+# and rating keys a failed lookup left, looked up per transaction at the end (which
+# maps their plays: one pass over the plays not matched by guid, so batches are large).
 METADATA_CONCURRENCY = 4
 LOOKUP_BATCH = 2500
 # Stream details (get_stream_data: one request per play) of the plays of this many
@@ -82,6 +82,8 @@ class HistoryDatabaseSync(ServiceSync):
         self.state = SyncState()
         self._lock = asyncio.Lock()
         self._retry: Callable[[], None] | None = None
+        # Set when a lookup failed this run: the rest of the keys wait for the end.
+        self._lookup_error: SmartPlexError | None = None
         self.details = StreamDetailsBackfill(hass, store, service)
         # The first full sync stored every page; the event waits for the lookups.
         self._announce = False
@@ -163,15 +165,18 @@ class HistoryDatabaseSync(ServiceSync):
     async def async_sync(self) -> None:
         """Run the first full sync to its end, or fetch the rows after the newest stored.
 
-        Then look up the titles of the new rating keys. Plays are stored first,
-        matched by what is known (cached keys, a legacy agent's guid, the library's
-        title), so the history is complete long before thousands of lookups are done.
+        Each page's rating keys never asked are looked up before it is stored, so a
+        play is written once with its title. If get_metadata fails, the pages go on
+        being stored, matched by what is known (cached keys, a legacy agent's guid,
+        the library's title), and the keys left are looked up at the end (and by
+        the retries), which maps their plays.
         """
         if self._lock.locked():
             return
         async with self._lock:
             self._cancel_retry()
             started = dt_util.utcnow()
+            self._lookup_error = None
             try:
                 if not self.state.full_done:
                     added = await self._async_full_sync()
@@ -304,14 +309,25 @@ class HistoryDatabaseSync(ServiceSync):
         return await self._async_store(rows, state)
 
     async def _async_store(self, rows: list[HistoryRow], state: SyncState) -> int:
-        """Map rows to known titles and store them with the sync's new state, atomically."""
-        added = await self._async_db(partial(self._write, rows=rows, state=state))
+        """Look up the rows' new rating keys, then store rows, keys and state atomically."""
+        keys = {
+            key
+            for row in rows
+            if _legacy_ids(row) is None and (key := history.lookup_key(row))
+        }
+        known: dict[int, TitleIds] = await self._async_db(
+            partial(history.rating_keys_of, instance=self.instance, keys=keys)
+        )
+        found = await self._async_lookup_new([key for key in keys if key not in known])
+        added = await self._async_db(
+            partial(self._write, rows=rows, state=state, known=known, found=found)
+        )
         self.state = state
         async_dispatcher_send(self.hass, SIGNAL_HISTORY_PROGRESS.format(self.instance))
         return added
 
     async def _async_identify(self) -> int:
-        """Look up rating keys never asked, a batch per transaction; return plays mapped."""
+        """Look up rating keys a failed lookup left, a batch per transaction; return plays mapped."""
         keys = await self._async_db(
             partial(history.keys_to_look_up, instance=self.instance)
         )
@@ -356,6 +372,21 @@ class HistoryDatabaseSync(ServiceSync):
             detailed += len(row_ids)
         return detailed
 
+    async def _async_lookup_new(self, keys: list[int]) -> dict[int, TitleIds | None]:
+        """Look up rating keys of a page; after a failure, leave them to _async_identify.
+
+        The pages go on being stored meanwhile (matched by what is known), so a
+        get_metadata that fails holds up neither the history nor the cursor.
+        """
+        if not keys or self._lookup_error is not None:
+            return {}
+        try:
+            return await self._async_lookup(keys)
+        except SmartPlexError as err:
+            self._lookup_error = err
+            _LOGGER.debug("Titles of plays wait for a later lookup: %s", err)
+            return {}
+
     async def _async_lookup(self, keys: list[int]) -> dict[int, TitleIds | None]:
         """Ask get_metadata for the title of each rating key, a few at a time."""
 
@@ -373,14 +404,17 @@ class HistoryDatabaseSync(ServiceSync):
         return await async_each_bounded(keys, lookup, METADATA_CONCURRENCY)
 
     def _write(
-        self, connection: sqlite3.Connection, rows: list[HistoryRow], state: SyncState
+        self,
+        connection: sqlite3.Connection,
+        rows: list[HistoryRow],
+        state: SyncState,
+        known: dict[int, TitleIds],
+        found: dict[int, TitleIds | None],
     ) -> int:
-        """Store the plays and the sync state in one transaction."""
-        cached = history.rating_keys_of(
-            connection,
-            self.instance,
-            {key for row in rows if (key := history.lookup_key(row))},
-        )
+        """Store the looked-up keys, the plays and the sync state in one transaction."""
+        if found:
+            history.save_rating_keys(connection, self.instance, found, now_seconds())
+        cached: dict[int, TitleIds | None] = {**known, **found}
         fallback: dict[tuple[str, str, int | None], TitleIds | None] = {}
         play_rows: list[PlayRow] = []
         for row in rows:
