@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-import ipaddress
-import logging
-import ssl
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 import pytest
 
 from custom_components.smartplex.api import (
-    OverseerrClient,
     RadarrClient,
     SmartPlexAuthError,
     SmartPlexCertificateError,
@@ -33,101 +24,12 @@ from custom_components.smartplex.api import (
     SmartPlexTimeoutError,
     SmartPlexUnsupportedVersionError,
     SmartPlexWrongServiceError,
-    SonarrClient,
-    TautulliClient,
-    TmdbClient,
     base,
 )
 from custom_components.smartplex.api.base import ApiClient, parse_retry_after
 
 from .conftest import API_KEY, FakeUpstream, Reply, load_fixture
-
-
-def tautulli_ok(data: Any) -> dict[str, Any]:
-    """Wrap data in a Tautulli success envelope."""
-    return {"response": {"result": "success", "message": None, "data": data}}
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """How to build a client and which data call to probe it with."""
-
-    name: str
-    make: Callable[[aiohttp.ClientSession, str, bool, float], ApiClient]
-    path: str
-    call: Callable[[Any], Awaitable[Any]]
-    ok_body: Any
-    wrong_shape: Any
-    cmd: str | None = None
-
-
-CASES = [
-    Case(
-        "sonarr",
-        lambda s, u, v, t: SonarrClient(s, u, API_KEY, verify_ssl=v, timeout=t),
-        "/api/v3/series",
-        lambda c: c.series(),
-        [],
-        {"records": []},
-    ),
-    Case(
-        "radarr",
-        lambda s, u, v, t: RadarrClient(s, u, API_KEY, verify_ssl=v, timeout=t),
-        "/api/v3/movie",
-        lambda c: c.movies(),
-        [],
-        {"records": []},
-    ),
-    Case(
-        "overseerr",
-        lambda s, u, v, t: OverseerrClient(s, u, API_KEY, verify_ssl=v, timeout=t),
-        "/api/v1/request/count",
-        lambda c: c.request_counts(),
-        {"total": 1},
-        [1, 2],
-    ),
-    Case(
-        "tautulli",
-        lambda s, u, v, t: TautulliClient(s, u, API_KEY, verify_ssl=v, timeout=t),
-        "/api/v2",
-        lambda c: c.activity(),
-        tautulli_ok({"stream_count": "0"}),
-        tautulli_ok([]),
-        cmd="get_activity",
-    ),
-    Case(
-        "tmdb",
-        lambda s, u, v, t: TmdbClient(s, API_KEY, url=u, verify_ssl=v, timeout=t),
-        "/3/genre/movie/list",
-        lambda c: c.genres("movie"),
-        {"genres": []},
-        [],
-    ),
-]
-IDS = [case.name for case in CASES]
-
-
-def assert_no_secret(err: BaseException, caplog: pytest.LogCaptureFixture) -> None:
-    """The key appears in no message, cause or log record."""
-    assert isinstance(err, SmartPlexError)
-    assert err.service in str(err)
-    texts = [str(err), repr(err), str(err.__cause__), repr(err.__cause__)]
-    texts += [record.getMessage() for record in caplog.records]
-    for text in texts:
-        assert API_KEY not in text
-
-
-async def expect(
-    call: Awaitable[Any],
-    error: type[SmartPlexError],
-    caplog: pytest.LogCaptureFixture,
-) -> SmartPlexError:
-    """Await the call, expect exactly `error` (not a sibling), check secrecy."""
-    caplog.set_level(logging.DEBUG)
-    with pytest.raises(error) as info:
-        await call
-    assert_no_secret(info.value, caplog)
-    return info.value
+from .error_cases import CASES, IDS, Case, expect, tautulli_ok
 
 
 @pytest.fixture
@@ -572,82 +474,3 @@ async def test_arr_identity(
     info = await client.validate()
     assert (info.service, info.name) == (client.service, client.service)
     assert upstream.requests[-1].path == (ARR_STATUS if app_name else NAMING)
-
-
-# --- TLS ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
-    """Return a server SSL context with a freshly generated self-signed certificate."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
-    return context
-
-
-@pytest.fixture
-async def tls_upstream(
-    socket_enabled: None, self_signed: ssl.SSLContext
-) -> AsyncIterator[FakeUpstream]:
-    """Yield a fake upstream serving HTTPS with the self-signed certificate."""
-    server = FakeUpstream()
-    await server.start(ssl_context=self_signed)
-    yield server
-    await server.stop()
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-async def test_self_signed_certificate(
-    case: Case,
-    tls_upstream: FakeUpstream,
-    session: aiohttp.ClientSession,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A self-signed certificate fails verification, and works with verify_ssl=False."""
-    tls_upstream.add("GET", case.path, Reply(case.ok_body))
-    url = tls_upstream.url.replace("http://", "https://")
-    await expect(
-        case.call(case.make(session, url, True, 5.0)), SmartPlexCertificateError, caplog
-    )
-    await case.call(case.make(session, url, False, 5.0))
-    assert len(tls_upstream.requests) == 1
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-async def test_https_to_plain_http_port(
-    case: Case,
-    upstream: FakeUpstream,
-    session: aiohttp.ClientSession,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """https:// against a plain-HTTP port fails the TLS handshake."""
-    client = case.make(session, upstream.url.replace("http://", "https://"), True, 5.0)
-    await expect(case.call(client), SmartPlexCertificateError, caplog)
