@@ -22,6 +22,7 @@ from custom_components.smartplex.care_settings import (
     CareSettings,
     care_settings,
     parse_root_folders,
+    validate_care,
 )
 from custom_components.smartplex.const import CONF_UPCOMING_DAYS, CONF_VOICE_SENTENCES
 from simulator import Simulator
@@ -63,6 +64,9 @@ async def test_options_store_library_care(
             "protect_days": 60.0,
             "grace_days": 14,
             "plan_cap": 3,
+            "searches_per_hour": 5.0,
+            "search_dry_run": True,
+            "upgrades_after_cleanup": 4,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -75,6 +79,9 @@ async def test_options_store_library_care(
         protect_days=60,
         grace_days=14,
         plan_cap=3,
+        searches_per_hour=5,
+        search_dry_run=True,
+        upgrades_after_cleanup=4,
         root_folders={"/movies": (95, 85), "/tv": (80, 60)},
     )
     assert settings.threshold_of("/movies") == 95
@@ -90,6 +97,8 @@ async def test_options_store_library_care(
         ({"protect_days": 1.5}, "invalid_care_number"),
         ({"grace_days": float("nan")}, "invalid_care_number"),
         ({"plan_cap": 2.5}, "invalid_care_number"),
+        ({"searches_per_hour": 2.5}, "invalid_care_number"),
+        ({"upgrades_after_cleanup": 1.5}, "invalid_care_number"),
         ({"root_folders": "/movies 90/80"}, "invalid_root_folders"),
         ({"root_folders": "/movies: 80/90"}, "invalid_root_folders"),
         ({"root_folders": "movies: 90/80"}, "invalid_root_folders"),
@@ -112,6 +121,21 @@ async def test_options_refuse_bad_library_care(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_CARE: error}
     assert entry.options == options
+
+
+@pytest.mark.parametrize(
+    "care",
+    [
+        {"searches_per_hour": 0},
+        {"searches_per_hour": 101},
+        {"search_dry_run": "maybe"},
+        {"upgrades_after_cleanup": -1},
+        {"upgrades_after_cleanup": 21},
+    ],
+)
+def test_search_settings_out_of_range_are_refused(care: dict[str, Any]) -> None:
+    """Hand-edited search settings out of range are refused (the form's selectors stop them first)."""
+    assert validate_care(care) == ({}, "invalid_care_number")
 
 
 def test_root_folder_lines() -> None:

@@ -133,6 +133,9 @@ async def test_options(hass: HomeAssistant, hub_entry: MockConfigEntry) -> None:
             "protect_days": 30,
             "grace_days": 0,
             "plan_cap": 50,
+            "searches_per_hour": 20,
+            "search_dry_run": False,
+            "upgrades_after_cleanup": 0,
         },
         CONF_RECOMMENDATIONS: {
             "auto_add_daily_cap": 2,

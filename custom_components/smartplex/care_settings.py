@@ -27,6 +27,9 @@ CONF_PROTECT_DAYS = "protect_days"
 CONF_GRACE_DAYS = "grace_days"
 CONF_PLAN_CAP = "plan_cap"
 CONF_ROOT_FOLDERS = "root_folders"
+CONF_SEARCHES_PER_HOUR = "searches_per_hour"
+CONF_SEARCH_DRY_RUN = "search_dry_run"
+CONF_UPGRADES_AFTER_CLEANUP = "upgrades_after_cleanup"
 DEFAULT_KEEP_TAG = "keep"
 DEFAULT_PROTECT_DAYS = 30
 DEFAULT_PLAN_CAP = 50
@@ -34,6 +37,9 @@ MAX_PROTECT_DAYS = 365
 MAX_GRACE_DAYS = 90
 # As plan_cleanup's max_items allows (action_fields imports the actions, so not from there).
 MAX_PLAN_CAP = 500
+DEFAULT_SEARCHES_PER_HOUR = 20
+MAX_SEARCHES_PER_HOUR = 100
+MAX_UPGRADES_AFTER_CLEANUP = 20
 
 
 def whole(value: Any) -> int:
@@ -49,6 +55,8 @@ PERCENT = vol.All(vol.Coerce(float), vol.Range(min=1, max=99))
 DAYS = vol.All(whole, vol.Range(min=0, max=MAX_PROTECT_DAYS))
 GRACE = vol.All(whole, vol.Range(min=0, max=MAX_GRACE_DAYS))
 PLAN_CAP = vol.All(whole, vol.Range(min=1, max=MAX_PLAN_CAP))
+PER_HOUR = vol.All(whole, vol.Range(min=1, max=MAX_SEARCHES_PER_HOUR))
+UPGRADES = vol.All(whole, vol.Range(min=0, max=MAX_UPGRADES_AFTER_CLEANUP))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +70,13 @@ class CareSettings:
     protect_days: int = DEFAULT_PROTECT_DAYS
     grace_days: int = 0
     plan_cap: int = DEFAULT_PLAN_CAP
+    # Searches any caller (the Search autopilot switches included) makes in an hour.
+    searches_per_hour: int = DEFAULT_SEARCHES_PER_HOUR
+    # The Search autopilot switches only announce what they would search.
+    search_dry_run: bool = False
+    # Most watched titles below their cutoff searched after a cleanup freed space. Off
+    # (0) by default: upgrades fill the space just freed again and use indexer quota.
+    upgrades_after_cleanup: int = 0
     # Root folder path -> its own (threshold, target).
     root_folders: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -110,6 +125,9 @@ def validate_care(data: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
         CONF_PROTECT_DAYS: defaults.protect_days,
         CONF_GRACE_DAYS: defaults.grace_days,
         CONF_PLAN_CAP: defaults.plan_cap,
+        CONF_SEARCHES_PER_HOUR: defaults.searches_per_hour,
+        CONF_SEARCH_DRY_RUN: defaults.search_dry_run,
+        CONF_UPGRADES_AFTER_CLEANUP: defaults.upgrades_after_cleanup,
         **data,
     }
     try:
@@ -119,6 +137,11 @@ def validate_care(data: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
             CONF_PROTECT_DAYS: DAYS(settings[CONF_PROTECT_DAYS]),
             CONF_GRACE_DAYS: GRACE(settings[CONF_GRACE_DAYS]),
             CONF_PLAN_CAP: PLAN_CAP(settings[CONF_PLAN_CAP]),
+            CONF_SEARCHES_PER_HOUR: PER_HOUR(settings[CONF_SEARCHES_PER_HOUR]),
+            CONF_SEARCH_DRY_RUN: vol.Boolean()(settings[CONF_SEARCH_DRY_RUN]),
+            CONF_UPGRADES_AFTER_CLEANUP: UPGRADES(
+                settings[CONF_UPGRADES_AFTER_CLEANUP]
+            ),
         }
     except vol.Invalid:
         return {}, "invalid_care_number"
@@ -152,5 +175,8 @@ def care_settings(options: Mapping[str, Any]) -> CareSettings:
         protect_days=stored[CONF_PROTECT_DAYS],
         grace_days=stored[CONF_GRACE_DAYS],
         plan_cap=stored[CONF_PLAN_CAP],
+        searches_per_hour=stored[CONF_SEARCHES_PER_HOUR],
+        search_dry_run=stored[CONF_SEARCH_DRY_RUN],
+        upgrades_after_cleanup=stored[CONF_UPGRADES_AFTER_CLEANUP],
         root_folders=parse_root_folders(stored.get(CONF_ROOT_FOLDERS, "")),
     )

@@ -326,7 +326,12 @@ PRIORITIZE_SEARCHES = Action(
             "Search the first items now, within the hourly cap (off: only list them).",
             default=False,
         ),
-        integer("per_hour", "Most searches in any hour.", 1, 100, default=20),
+        integer(
+            "per_hour",
+            "Most searches in any hour; omit for the hub's searches per hour.",
+            1,
+            100,
+        ),
         INSTANCE,
     ),
 )

@@ -45,9 +45,14 @@ from .care_settings import (
     CONF_PLAN_CAP,
     CONF_PROTECT_DAYS,
     CONF_ROOT_FOLDERS,
+    CONF_SEARCH_DRY_RUN,
+    CONF_SEARCHES_PER_HOUR,
+    CONF_UPGRADES_AFTER_CLEANUP,
     MAX_GRACE_DAYS,
     MAX_PLAN_CAP,
     MAX_PROTECT_DAYS,
+    MAX_SEARCHES_PER_HOUR,
+    MAX_UPGRADES_AFTER_CLEANUP,
     care_settings,
     validate_care,
 )
@@ -164,6 +169,20 @@ CARE_SCHEMA = vol.Schema(
                 min=1, max=MAX_PLAN_CAP, step=1, mode=NumberSelectorMode.BOX
             )
         ),
+        vol.Optional(CONF_SEARCHES_PER_HOUR): NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=MAX_SEARCHES_PER_HOUR, step=1, mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Optional(CONF_SEARCH_DRY_RUN): BooleanSelector(),
+        vol.Optional(CONF_UPGRADES_AFTER_CLEANUP): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_UPGRADES_AFTER_CLEANUP,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
     }
 )
 TRIAGE_DEFAULTS: dict[str, Any] = {
@@ -228,6 +247,9 @@ def _care_values(options: Mapping[str, Any]) -> dict[str, Any]:
         CONF_PROTECT_DAYS: settings.protect_days,
         CONF_GRACE_DAYS: settings.grace_days,
         CONF_PLAN_CAP: settings.plan_cap,
+        CONF_SEARCHES_PER_HOUR: settings.searches_per_hour,
+        CONF_SEARCH_DRY_RUN: settings.search_dry_run,
+        CONF_UPGRADES_AFTER_CLEANUP: settings.upgrades_after_cleanup,
     }
 
 

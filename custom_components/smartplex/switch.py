@@ -1,4 +1,4 @@
-"""Switches for SmartPlex: the request autopilot of each Overseerr, auto-add per media type."""
+"""Switches for SmartPlex: request autopilot per Overseerr, auto-add per media type, search autopilot."""
 
 from __future__ import annotations
 
@@ -15,10 +15,18 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .actions.autoadd import SOURCE_AUTOPILOT, async_auto_add
+from .actions.care_searches import async_search_autopilot
 from .actions.common import Caller
 from .actions.triage import async_autopilot
 from .api import RequestStatus
-from .const import DOMAIN, LOGGER, REQUEST_AUTOPILOT, SERVICE_TMDB
+from .const import (
+    DOMAIN,
+    LOGGER,
+    REQUEST_AUTOPILOT,
+    SERVICE_RADARR,
+    SERVICE_SONARR,
+    SERVICE_TMDB,
+)
 from .coordinator import ServiceStatusCoordinator
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
@@ -30,6 +38,8 @@ from .overseerr_coordinator import (
 # The switch only changes SmartPlex's own state; writes go through the actions' locks.
 PARALLEL_UPDATES = 0
 AUTO_ADD_INTERVAL = timedelta(days=1)
+SEARCH_INTERVAL = timedelta(hours=1)
+SEARCH_AUTOPILOT = "search_autopilot"
 
 
 async def async_setup_entry(
@@ -37,7 +47,7 @@ async def async_setup_entry(
     entry: SmartPlexConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up a request autopilot switch for every Overseerr."""
+    """Set up the autopilot switches of each Overseerr, Sonarr, Radarr and TMDB."""
     for service in entry.runtime_data.services.values():
         if isinstance(service.coordinators, OverseerrCoordinators):
             async_add_entities(
@@ -50,6 +60,11 @@ async def async_setup_entry(
                     AutoAddSwitch(service.coordinators.status, media_type)
                     for media_type in ("movie", "tv")
                 ],
+                config_subentry_id=service.subentry_id,
+            )
+        if service.service_type in (SERVICE_SONARR, SERVICE_RADARR):
+            async_add_entities(
+                [SearchAutopilotSwitch(service.coordinators.status)],
                 config_subentry_id=service.subentry_id,
             )
 
@@ -168,3 +183,47 @@ class AutoAddSwitch(
             )
         except HomeAssistantError as err:
             LOGGER.warning("Auto-add of %s failed: %s", self.media_type, err)
+
+
+class SearchAutopilotSwitch(
+    SmartPlexEntity[ServiceStatusCoordinator], SwitchEntity, RestoreEntity
+):
+    """Off by default; on, what people wait for in this Sonarr/Radarr is searched hourly (capped)."""
+
+    _attr_translation_key = SEARCH_AUTOPILOT
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, coordinator: ServiceStatusCoordinator) -> None:
+        """Initialise the switch, off."""
+        super().__init__(coordinator, SEARCH_AUTOPILOT)
+        self._attr_is_on = False
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last state and run every hour while on."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self._attr_is_on = last.state == STATE_ON
+        self.async_on_remove(
+            async_track_time_interval(self.hass, self._async_hourly, SEARCH_INTERVAL)
+        )
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch the search autopilot on: the next hourly run searches."""
+        self._attr_is_on = True
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch the search autopilot off: nothing is searched automatically."""
+        self._attr_is_on = False
+        self.async_write_ha_state()
+
+    async def _async_hourly(self, now: datetime | None = None) -> None:
+        """Search the hour's items while on; a failure is logged and retried next hour."""
+        if not self.is_on:
+            return
+        try:
+            await async_search_autopilot(
+                self.hass, self.coordinator.config_entry, self.service
+            )
+        except HomeAssistantError as err:
+            LOGGER.warning("Search autopilot of %s failed: %s", self.service.title, err)

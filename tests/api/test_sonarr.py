@@ -353,6 +353,10 @@ async def test_delete_series(sonarr_server: FakeUpstream, client: SonarrClient) 
     [
         (lambda c: c.search_series(3), {"name": "SeriesSearch", "seriesId": 3}),
         (
+            lambda c: c.search_season(3, 2),
+            {"name": "SeasonSearch", "seriesId": 3, "seasonNumber": 2},
+        ),
+        (
             lambda c: c.search_episodes([4, 5]),
             {"name": "EpisodeSearch", "episodeIds": [4, 5]},
         ),

@@ -412,6 +412,12 @@ class SonarrClient(ArrClient[SonarrQueueItem]):
         """Search for all monitored episodes of a series."""
         return await self.command("SeriesSearch", seriesId=series_id)
 
+    async def search_season(self, series_id: int, season_number: int) -> Command:
+        """Search for the monitored episodes of one season."""
+        return await self.command(
+            "SeasonSearch", seriesId=series_id, seasonNumber=season_number
+        )
+
     async def search_episodes(self, episode_ids: Iterable[int]) -> Command:
         """Search for specific episodes."""
         return await self.command("EpisodeSearch", episodeIds=list(episode_ids))
