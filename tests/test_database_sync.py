@@ -776,6 +776,12 @@ async def test_diagnostics_show_size_and_counts_without_personal_data(
     assert summary["rows"]["plays"] == len(world.plays)
     assert summary["rows"]["requests"] == len(world.requests)
     assert summary["rows"]["users"] == len(world.users)
+    tables = rows(
+        database,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    assert set(summary["rows"]) == {name for (name,) in tables}
+    assert summary["rows"]["proposals"] == 0
     assert summary["history_sync"] == {
         "Tautulli": {
             "progress": 100.0,

@@ -182,23 +182,12 @@ def _apply_migrations(connection: sqlite3.Connection) -> None:
         connection.execute(f"PRAGMA user_version = {number}")
 
 
-# The tables diagnostics count (row counts only: no personal data).
-COUNTED_TABLES = (
-    "audit",
-    "library",
-    "plays",
-    "rating_keys",
-    "users",
-    "overseerr_users",
-    "requests",
-    "request_history",
-    "sync_state",
-    "sync_log",
-)
-
-
 def database_summary(connection: sqlite3.Connection) -> dict[str, Any]:
-    """Return the database's size in bytes and the row count of each table."""
+    """Return the database's size in bytes and the row count of every table.
+
+    Row counts only: no personal data. Every table is counted, so a new one never goes
+    missing from diagnostics.
+    """
     page_size, page_count, free_pages = (
         connection.execute(f"PRAGMA {name}").fetchone()[0]
         for name in ("page_size", "page_count", "freelist_count")
@@ -208,7 +197,10 @@ def database_summary(connection: sqlite3.Connection) -> dict[str, Any]:
         "free_bytes": page_size * free_pages,
         "rows": {
             table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
-            for table in COUNTED_TABLES
+            for (table,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            ).fetchall()
         },
     }
 
