@@ -125,6 +125,9 @@ async def test_plan_then_execute_removes_unprotected_titles(
     done = await execute(hass, plan_id=made["plan_id"], confirm=True)
     assert len(done["removed"]) == len(made["items"])
     assert done["failed"] == done["skipped"] == done["not_attempted"] == []
+    # Upgrade searches after a cleanup are off by default.
+    assert done["upgrade_searches"] == []
+    assert not any(simulator.stack.commands.values())
     movies_after, series_after = library(simulator)
     assert not planned & set(movies_after)
     assert set(watched) <= set(movies_after)

@@ -12,10 +12,17 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smartplex.const import DOMAIN
 from simulator import Simulator
 
-from .helpers_actions import fixture_entry, world_state
-from .test_care import add_play
+from .helpers_actions import (
+    EventLog,
+    audit_trail,
+    fixture_entry,
+    fixture_events,
+    world_state,
+)
+from .test_care import add_play, execute, plan
+from .test_care_searches import commands
 
-__all__ = ["fixture_entry"]
+__all__ = ["fixture_entry", "fixture_events"]
 
 
 async def suggest(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -77,3 +84,49 @@ async def test_watched_titles_below_cutoff_come_first(
     with pytest.raises(ServiceValidationError) as refused:
         await suggest(hass, limit=0)
     assert refused.value.translation_key == "invalid_whole_number"
+
+
+async def test_watched_titles_are_upgraded_once_a_cleanup_freed_space(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    events: EventLog,
+) -> None:
+    """With upgrades after cleanup on, the most watched below-cutoff title is searched, within the hourly cap."""
+    world = simulator.world
+    below = sorted(
+        (
+            m
+            for m in world.movies.values()
+            if m.has_file and m.quality_id not in {7, 18, 19}
+        ),
+        key=lambda m: m.info.tmdb_id,
+    )
+    favourite, other = below[0], below[1]
+    for row in range(3):
+        await add_play(hass, 100 + row, "movie", favourite.info.tmdb_id, days_ago=2)
+    await add_play(hass, 200, "movie", other.info.tmdb_id, days_ago=3)
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            "library_care": {"upgrades_after_cleanup": 2, "searches_per_hour": 1},
+        },
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    made = await plan(hass, target_percent=70, instance="Radarr")
+    assert commands(simulator) == []
+
+    done = await execute(hass, plan_id=made["plan_id"], confirm=True)
+    assert done["removed"]
+    assert [row["tmdb_id"] for row in done["upgrade_searches"]] == [
+        favourite.info.tmdb_id
+    ]
+    assert done["upgrade_searches"][0]["kind"] == "upgrade"
+    assert commands(simulator) == [
+        ("radarr", "MoviesSearch", {"movieIds": [favourite.id]})
+    ]
+    triggered = events.of("smartplex_search_triggered")
+    assert [event["tmdb_id"] for event in triggered] == [favourite.info.tmdb_id]
+    audited = [r for r in await audit_trail(hass) if r.action == "search_triggered"]
+    assert [r.status for r in audited] == ["done"]

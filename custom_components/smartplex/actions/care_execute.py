@@ -11,6 +11,10 @@ files unless delete_files is false), or with unmonitor kept there unmonitored (i
 files deleted unless delete_files is false: "unmonitor only"). A season is never
 deleted from Sonarr: its episode files are deleted and the season unmonitored, so
 Sonarr does not download it again. An import-list exclusion applies to whole titles.
+
+Once space was freed, the most watched titles below their quality cutoff are
+searched when the hub's options allow it (care_suggest.async_search_upgrades); a
+failing search is answered, the removals stand.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from custom_components.smartplex.store.plans import (
 
 from .care_plan import cleanup_policy
 from .care_snapshot import async_snapshot, async_store_job
+from .care_suggest import async_search_upgrades
 from .common import (
     ARR_TYPES,
     Caller,
@@ -167,6 +172,14 @@ async def async_execute_cleanup(
         },
         context=caller.context,
     )
+    result["upgrade_searches"] = []
+    if result["freed_gb"] > 0:
+        try:
+            result["upgrade_searches"] = await async_search_upgrades(
+                hass, entry, caller
+            )
+        except HomeAssistantError as err:
+            result["upgrade_searches_error"] = str(err)
     return result
 
 
