@@ -130,6 +130,30 @@ def test_upgrade_keeps_old_rows_as_done(tmp_path: Path) -> None:
     store.close()
 
 
+def test_no_index_of_plays_is_the_start_of_another(tmp_path: Path) -> None:
+    """Each index of the plays costs every insert: none may be covered by another."""
+    store = SmartPlexStore(str(tmp_path / "smartplex.db"))
+    store.open()
+    store.close()
+    with closing(sqlite3.connect(tmp_path / "smartplex.db")) as connection:
+        columns = {
+            name: [
+                column
+                for _, _, column in connection.execute(
+                    "SELECT seqno, cid, name FROM pragma_index_info(?)", (name,)
+                )
+            ]
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name = 'plays' AND sql IS NOT NULL"
+            )
+        }
+    assert len(columns) >= 2
+    for name, own in columns.items():
+        for other, theirs in columns.items():
+            assert other == name or theirs[: len(own)] != own, (name, other)
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     """A database written by a newer SmartPlex is left alone, with a clear error."""
     path = tmp_path / "smartplex.db"
