@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from aiohttp import web
@@ -40,6 +41,12 @@ _DATE_FILTERS: dict[str, Callable[[int, int], bool]] = {
     "before": lambda day, started: started < day + 86_400,
     "start_date": lambda day, started: day <= started < day + 86_400,
 }
+
+
+@cache
+def release_day(release: datetime) -> str:
+    """Return a release date as Tautulli writes it (strftime for every history row was slow)."""
+    return release.strftime("%Y-%m-%d")
 
 
 def envelope(
@@ -237,7 +244,7 @@ class TautulliApi(TautulliStatistics, TautulliNotifiers):
             "media_index": "" if movie else str(number),
             "parent_media_index": "" if movie else str(season),
             "year": str(info.year),
-            "originally_available_at": info.release.strftime("%Y-%m-%d"),
+            "originally_available_at": release_day(info.release),
             "guid": f"plex://{'movie' if movie else 'episode'}/sim{rating_key}",
             "thumb": f"/library/metadata/{rating_key}/thumb/1700000000",
             "section_id": "1" if movie else "2",
@@ -357,7 +364,7 @@ class TautulliApi(TautulliStatistics, TautulliNotifiers):
             "parent_media_index": season or "",
             "media_type": "movie" if movie else "episode",
             "year": info.year,
-            "originally_available_at": info.release.strftime("%Y-%m-%d"),
+            "originally_available_at": release_day(info.release),
             "guid": f"plex://{'movie' if movie else 'episode'}/sim{rating_key}",
             "thumb": f"/library/metadata/{rating_key}/thumb/1700000000",
             "group_count": 1,
@@ -439,7 +446,7 @@ class TautulliApi(TautulliStatistics, TautulliNotifiers):
             "title": info.title,
             "full_title": info.title,
             "year": str(info.year),
-            "originally_available_at": info.release.strftime("%Y-%m-%d"),
+            "originally_available_at": release_day(info.release),
             "library_name": "Movies" if media_type == "movie" else "TV Shows",
             "section_id": "1" if media_type == "movie" else "2",
             "guid": f"plex://{media_type}/sim{rating_key}"

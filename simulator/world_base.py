@@ -26,6 +26,9 @@ from .models import (
 )
 from .vocabulary import KEYWORDS, QUALITIES, TV_TO_TASTE
 
+# Each quality's picture height, by quality id.
+HEIGHTS = {quality[0]: quality[3] for quality in QUALITIES}
+
 
 class WorldBase:
     """Everything the simulated services know, and how they look it up."""
@@ -113,7 +116,7 @@ class WorldBase:
             series := self.series.get(episode[1])
         ) is not None:
             quality_id = series.quality_id
-        height = next(q[3] for q in QUALITIES if q[0] == quality_id)
+        height = HEIGHTS[quality_id]
         source = "4k" if height == 2160 else str(height)
         video = audio = "direct play"
         subtitles = ""
