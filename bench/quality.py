@@ -1,6 +1,7 @@
 """Recommendation quality on MovieLens latest-small, in the household protocol (README "Quality").
 
 scripts/bench-quality [--folds 5] [--seed 0] [--lambda 250] [--neighbours 200]
+scripts/bench-quality --next-week [--cutoffs 60]: next-week prediction (bench/next_week.py)
 
 Users are split into seeded households of 10 and the households dealt into folds. For each
 fold an EASE item graph stands in for TMDB: it is trained on every user outside the fold
@@ -14,8 +15,9 @@ world popularity and plain EASE over the whole history on the same splits.
 from __future__ import annotations
 
 import argparse
+import bisect
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 import math
 import random
@@ -26,11 +28,7 @@ import numpy as np
 from bench import movielens
 from custom_components.smartplex.engine.models import Identity, TitleInfo
 from custom_components.smartplex.engine.profile import build_profile
-from custom_components.smartplex.engine.recommend import (
-    MappingGraph,
-    RecommendOptions,
-    recommend,
-)
+from custom_components.smartplex.engine.recommend import RecommendOptions, recommend
 
 TOP = 10
 BOOTSTRAP_SAMPLES = 1000
@@ -39,10 +37,31 @@ MIN_ITEM_COUNT = 5
 
 
 @dataclass(frozen=True, slots=True)
+class EaseGraph:
+    """EASE weights as the engine's ItemGraph: a title's strongest positive neighbours."""
+
+    items: list[int]
+    weights: np.ndarray
+    kept: int  # neighbours per title
+
+    def neighbours(self, identity: Identity) -> Sequence[tuple[Identity, float]]:
+        """Return the title's `kept` heaviest neighbours with a positive weight."""
+        index = bisect.bisect_left(self.items, identity.tmdb_id)
+        if index == len(self.items) or self.items[index] != identity.tmdb_id:
+            return ()
+        row = self.weights[index]
+        return tuple(
+            (movielens.identity(self.items[other]), float(row[other]))
+            for other in np.argsort(-row, kind="stable")[: self.kept]
+            if row[other] > 0
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Fold:
     """A trained world graph and what the other users make popular."""
 
-    graph: MappingGraph
+    graph: EaseGraph
     popularity: dict[Identity, float]  # percentile, 0..1
     ranked_popular: list[Identity]
     items: list[int]
@@ -50,43 +69,43 @@ class Fold:
 
 
 def train_fold(
-    by_user: dict[int, list[movielens.MovieLensPlay]],
+    by_user: Mapping[int, Sequence[movielens.MovieLensPlay]],
     users: Sequence[int],
     *,
     regularisation: float,
     neighbours: int,
 ) -> Fold:
-    """Train EASE on `users` and keep each item's strongest positive neighbours."""
+    """Train EASE on `users`; the graph keeps each item's strongest positive neighbours."""
     counts = Counter(play.movie for user in users for play in by_user[user])
     items = sorted(movie for movie, count in counts.items() if count >= MIN_ITEM_COUNT)
+    gram = gram_matrix(by_user, users, items)
+    gram[np.diag_indices_from(gram)] += regularisation
+    precision = np.linalg.inv(gram)
+    weights = -precision / np.diag(precision)
+    weights[np.diag_indices_from(weights)] = 0.0
+    popularity = percentiles(counts)
+    return Fold(
+        graph=EaseGraph(items, weights, neighbours),
+        popularity=popularity,
+        ranked_popular=sorted(popularity, key=lambda i: (-popularity[i], i)),
+        items=items,
+        weights=weights,
+    )
+
+
+def gram_matrix(
+    by_user: Mapping[int, Sequence[movielens.MovieLensPlay]],
+    users: Sequence[int],
+    items: Sequence[int],
+) -> np.ndarray:
+    """Return how many of `users` watched each pair of `items` (a user counts once)."""
     column = {movie: index for index, movie in enumerate(items)}
     matrix = np.zeros((len(users), len(items)), dtype=np.float32)
     for row, user in enumerate(users):
         for play in by_user[user]:
             if play.movie in column:
                 matrix[row, column[play.movie]] = 1.0
-    gram = matrix.T @ matrix
-    gram[np.diag_indices_from(gram)] += regularisation
-    precision = np.linalg.inv(gram)
-    weights = -precision / np.diag(precision)
-    weights[np.diag_indices_from(weights)] = 0.0
-    top = np.argsort(-weights, axis=1, kind="stable")[:, :neighbours]
-    edges = {}
-    for index, movie in enumerate(items):
-        row = weights[index]
-        edges[movielens.identity(movie)] = tuple(
-            (movielens.identity(items[other]), float(row[other]))
-            for other in top[index]
-            if row[other] > 0
-        )
-    popularity = percentiles(counts)
-    return Fold(
-        graph=MappingGraph(edges),
-        popularity=popularity,
-        ranked_popular=sorted(popularity, key=lambda i: (-popularity[i], i)),
-        items=items,
-        weights=weights,
-    )
+    return matrix.T @ matrix
 
 
 def percentiles(counts: Counter[int]) -> dict[Identity, float]:
@@ -255,7 +274,19 @@ def main() -> None:
     parser.add_argument("--lambda", dest="regularisation", type=float, default=250.0)
     parser.add_argument("--neighbours", type=int, default=200)
     parser.add_argument("--seeds", type=int, default=10)
-    evaluate(parser.parse_args())
+    parser.add_argument(
+        "--next-week",
+        action="store_true",
+        help="next-week prediction on weekly cut-offs (bench/next_week.py) instead",
+    )
+    parser.add_argument("--cutoffs", type=int, default=60)
+    args = parser.parse_args()
+    if args.next_week:
+        from bench import next_week  # here: next_week imports this module
+
+        next_week.evaluate(args)
+    else:
+        evaluate(args)
 
 
 if __name__ == "__main__":
