@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .api.tautulli import TautulliClient
 from .const import DOMAIN
 from .store import SmartPlexStore, StoreError, sync_log
 from .store.sync_log import SyncLogEntry
@@ -132,3 +133,14 @@ class ServiceSync:
             await self._async_db(partial(sync_log.add_log, entry=entry))
         except StoreError as err:
             _LOGGER.error("Could not write the sync log: %s", err)
+
+
+class TautulliSync(ServiceSync):
+    """A database sync of a Tautulli instance."""
+
+    @property
+    def client(self) -> TautulliClient:
+        """Return the Tautulli client."""
+        client = self.service.client
+        assert isinstance(client, TautulliClient)
+        return client

@@ -20,13 +20,12 @@ from homeassistant.util import dt as dt_util
 from .actions.statistics import plays_cache
 from .api import SmartPlexError, SmartPlexNotFoundError
 from .api.parse import JsonDict
-from .api.tautulli import TautulliClient
 from .api.tautulli_history import HistoryRow, external_ids
 from .const import DOMAIN
 from .store import SmartPlexStore, StoreError, history, library, sync_log
 from .store.history import MATCHED_BY_GUID, MATCHED_BY_TITLE, PlayRow, TitleIds
 from .store.sync_log import SyncState
-from .sync_base import KIND_HISTORY, ServiceSync, async_each_bounded, now_seconds
+from .sync_base import KIND_HISTORY, TautulliSync, async_each_bounded, now_seconds
 from .sync_library import LibraryDatabaseSync
 from .sync_stream_details import StreamDetailsBackfill, async_stream_data
 from .tautulli_coordinator import TautulliCoordinators
@@ -64,7 +63,7 @@ EVENT_HISTORY_SYNCED = f"{DOMAIN}_history_synced"
 SIGNAL_HISTORY_PROGRESS = f"{DOMAIN}_history_progress_{{}}"
 
 
-class HistoryDatabaseSync(ServiceSync):
+class HistoryDatabaseSync(TautulliSync):
     """Copy a Tautulli's play history into the database, then keep it current."""
 
     kind = KIND_HISTORY
@@ -87,13 +86,6 @@ class HistoryDatabaseSync(ServiceSync):
         self.details = StreamDetailsBackfill(hass, store, service)
         # The first full sync stored every page; the event waits for the lookups.
         self._announce = False
-
-    @property
-    def client(self) -> TautulliClient:
-        """Return the Tautulli client."""
-        client = self.service.client
-        assert isinstance(client, TautulliClient)
-        return client
 
     @property
     def progress(self) -> float | None:
@@ -355,8 +347,8 @@ class HistoryDatabaseSync(ServiceSync):
             partial(
                 history.plays_without_stream_details,
                 instance=self.instance,
-                since=since,
                 limit=STREAM_DETAILS_BATCH,
+                since=since,
             )
         ):
             details = await async_each_bounded(

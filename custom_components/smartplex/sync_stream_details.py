@@ -30,7 +30,7 @@ from .api.tautulli_history import StreamData
 from .const import DOMAIN
 from .store import StoreError, history, sync_log
 from .store.sync_log import SyncState
-from .sync_base import KIND_STREAM_DETAILS, ServiceSync, async_each_bounded
+from .sync_base import KIND_STREAM_DETAILS, TautulliSync, async_each_bounded
 
 if TYPE_CHECKING:
     from .models import SmartPlexConfigEntry
@@ -56,7 +56,7 @@ async def async_stream_data(client: TautulliClient, row_id: int) -> StreamData |
         return None
 
 
-class StreamDetailsBackfill(ServiceSync):
+class StreamDetailsBackfill(TautulliSync):
     """Fetch the stream details of a Tautulli's older plays, a batch at a time."""
 
     kind = KIND_STREAM_DETAILS
@@ -64,13 +64,6 @@ class StreamDetailsBackfill(ServiceSync):
     _entry: SmartPlexConfigEntry | None = None
     _next: Callable[[], None] | None = None
     _running = False
-
-    @property
-    def client(self) -> TautulliClient:
-        """Return the Tautulli client."""
-        client = self.service.client
-        assert isinstance(client, TautulliClient)
-        return client
 
     async def async_start(self, entry: SmartPlexConfigEntry) -> None:
         """Read where the backfill stands; it runs once the history sync schedules it."""
@@ -132,10 +125,10 @@ class StreamDetailsBackfill(ServiceSync):
         """Store one batch with the new cursor; return the pause before the next (None: done)."""
         row_ids = await self._async_db(
             partial(
-                history.plays_without_stream_details_below,
+                history.plays_without_stream_details,
                 instance=self.instance,
-                below=self.state.cursor,
                 limit=BACKFILL_BATCH,
+                below=self.state.cursor,
             )
         )
         state = replace(

@@ -232,29 +232,24 @@ def set_titles(
 
 
 def plays_without_stream_details(
-    connection: sqlite3.Connection, instance: str, since: int, limit: int
+    connection: sqlite3.Connection,
+    instance: str,
+    limit: int,
+    *,
+    since: int = 0,
+    below: int | None = None,
 ) -> list[int]:
-    """Return row ids of plays started since a time never asked for details, newest first."""
-    return [
-        row_id
-        for (row_id,) in connection.execute(
-            "SELECT row_id FROM plays WHERE instance = ? AND started >= ?"
-            " AND video_decision IS NULL ORDER BY row_id DESC LIMIT ?",
-            (instance, since, limit),
-        )
-    ]
+    """Return row ids of plays never asked for details, newest first.
 
-
-def plays_without_stream_details_below(
-    connection: sqlite3.Connection, instance: str, below: int | None, limit: int
-) -> list[int]:
-    """Return row ids below a row id (any, for None) never asked for details, newest first."""
+    Only plays started since a time, and below a row id (any, for None).
+    """
     return [
         row_id
         for (row_id,) in connection.execute(
             "SELECT row_id FROM plays WHERE instance = ? AND row_id < ?"
-            " AND video_decision IS NULL ORDER BY row_id DESC LIMIT ?",
-            (instance, (1 << 63) - 1 if below is None else below, limit),
+            " AND COALESCE(started, 0) >= ? AND video_decision IS NULL"
+            " ORDER BY row_id DESC LIMIT ?",
+            (instance, (1 << 63) - 1 if below is None else below, since, limit),
         )
     ]
 
