@@ -11,6 +11,7 @@ from . import webhooks
 from .clock import Clock
 from .faults import FaultController
 from .models import Kind, Movie, QueueItem, Request, Series, Title
+from .renames import RENAME_COMMANDS, rename
 from .traffic import Traffic
 from .webhooks import WebhookSender
 from .world import World
@@ -88,6 +89,8 @@ class Stack:
             "eyJhbGciOiJIUzI1NiJ9." + make_key(world.seed, "tmdb-bearer") + ".sim"
         )
         self.commands: dict[str, dict[int, Command]] = {"sonarr": {}, "radarr": {}}
+        # Ids of the files renamed so far (movie ids, episode ids).
+        self.renamed: dict[str, set[int]] = {"sonarr": set(), "radarr": set()}
         self.sessions: dict[int, Session] = {}
         self.health: dict[str, list[HealthIssue]] = {
             "sonarr": [],
@@ -390,8 +393,13 @@ class Stack:
         return "started" if age >= COMMAND_START_SECONDS else "queued"
 
     def _run_command(self, service: str, command: Command) -> None:
-        """Apply a completed search command's effect."""
-        if service == "radarr":
+        """Apply a completed command's effect: a search grabs, a rename renames."""
+        if command.name in RENAME_COMMANDS[service]:
+            for payload in rename(
+                self.world, service, command.name, command.body, self.renamed[service]
+            ):
+                self.notify_arr(service, "onRename", payload)
+        elif service == "radarr":
             self._run_radarr_command(command)
         else:
             self._run_sonarr_command(command)

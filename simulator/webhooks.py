@@ -217,7 +217,7 @@ def genre_name(kind: str, genre_id: int) -> str:
     return (MOVIE_GENRES if kind == "movie" else TV_GENRES).get(genre_id, "Unknown")
 
 
-def _quality_name(quality_id: int) -> str:
+def quality_name(quality_id: int) -> str:
     """Return the name of a quality id."""
     return next(q[1] for q in QUALITIES if q[0] == quality_id)
 
@@ -225,7 +225,7 @@ def _quality_name(quality_id: int) -> str:
 def _release(item: QueueItem) -> dict[str, Any]:
     """Return the release object of a Grab webhook."""
     return {
-        "quality": _quality_name(item.quality_id),
+        "quality": quality_name(item.quality_id),
         "qualityVersion": 1,
         "releaseGroup": "SIM",
         "releaseTitle": item.title,
@@ -299,7 +299,7 @@ def arr_download(
     file = {
         "id": item.id,
         "relativePath": f"{item.title}.mkv",
-        "quality": _quality_name(item.quality_id),
+        "quality": quality_name(item.quality_id),
         "qualityVersion": 1,
         "releaseGroup": "SIM",
         "sceneName": item.title,
@@ -386,7 +386,7 @@ def radarr_file_deleted(world: World, movie: Movie) -> dict[str, Any]:
             "id": movie.id,
             "relativePath": f"{movie.info.title}.mkv",
             "path": f"{movie.path}/{movie.info.title}.mkv",
-            "quality": _quality_name(movie.quality_id),
+            "quality": quality_name(movie.quality_id),
             "size": movie.size,
         },
         "deleteReason": "manual",

@@ -599,3 +599,55 @@ async def test_upgrades_removals_and_request_outcomes(
     state = hass.states.get("event.overseerr_request")
     assert state.attributes["event_type"] == "available"
     assert state.attributes["request_id"] == auto.id
+
+
+async def test_renames_end_to_end(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Rename commands through Sonarr's and Radarr's APIs reach events, entities and the index."""
+    library = capture(hass, "library")
+    world, traffic = simulator.world, simulator.stack.traffic
+    movie = next(m for m in world.movies.values() if m.has_file)
+    series = next(
+        s
+        for s in world.series.values()
+        if any(world.episodes[e][5] for e in s.episode_ids)
+    )
+    radarr = service_of(entry, "radarr").client
+    sonarr = service_of(entry, "sonarr").client
+    await radarr.command("RenameMovie", movieIds=[movie.id])  # type: ignore[union-attr]
+    await sonarr.command("RenameSeries", seriesIds=[series.id])  # type: ignore[union-attr]
+    traffic.reset()
+    await simulator.advance(5)
+    await deliver(hass, simulator)
+    assert sorted(
+        (
+            e.data["service"],
+            e.data["type"],
+            e.data.get("movie_id") or e.data.get("series_id"),
+        )
+        for e in library
+    ) == [("radarr", "renamed", movie.id), ("sonarr", "renamed", series.id)]
+    renamed_movie = next(e for e in library if e.data["service"] == "radarr")
+    assert renamed_movie.data["title"] == movie.info.title
+    assert renamed_movie.data["source"] == "push"
+    for entity_id, title_id in (
+        ("event.radarr_library_change", ("movie_id", movie.id)),
+        ("event.sonarr_library_change", ("series_id", series.id)),
+    ):
+        state = hass.states.get(entity_id)
+        assert state.attributes["event_type"] == "renamed"
+        assert state.attributes[title_id[0]] == title_id[1]
+    # Each renamed title is re-read into the library index.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=3))
+    await hass.async_block_till_done()
+    served = traffic.snapshot()
+    assert served["radarr"]["GET /api/v3/movie/{id}"]["requests"] >= 1
+    assert served["sonarr"]["GET /api/v3/series/{id}"]["requests"] >= 1
+    # A file is renamed once: the same command again sends nothing.
+    await radarr.command("RenameMovie", movieIds=[movie.id])  # type: ignore[union-attr]
+    await simulator.advance(5)
+    await deliver(hass, simulator)
+    assert len(library) == 2

@@ -1,4 +1,4 @@
-"""Event entities for SmartPlex: downloads, health, releases, requests and playback.
+"""Event entities for SmartPlex: downloads, health, library changes, releases, requests, playback.
 
 Push notifications feed them; the release entities follow the polled calendar
 (releases.py); the Overseerr request entity also learns of changes seen between polls,
@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.push import (
     CATEGORY_DOWNLOAD,
     CATEGORY_HEALTH,
+    CATEGORY_LIBRARY,
     CATEGORY_PLAYBACK,
     CATEGORY_RELEASE,
     CATEGORY_REQUEST,
@@ -51,6 +52,7 @@ REQUEST_EVENT_TYPES = [
 ]
 DOWNLOAD_EVENT_TYPES = ["failed", "grabbed", "imported", "upgraded"]
 HEALTH_EVENT_TYPES = ["issue", "restored"]
+LIBRARY_EVENT_TYPES = ["added", "deleted", "file_deleted", "renamed"]
 PLAYBACK_EVENT_TYPES = ["paused", "resumed", "started", "stopped", "watched"]
 RELEASE_EVENT_TYPES = {
     SERVICE_SONARR: [EVENT_AIRED],
@@ -82,6 +84,12 @@ async def async_setup_entry(
                     "health_event",
                     CATEGORY_HEALTH,
                     HEALTH_EVENT_TYPES,
+                ),
+                SmartPlexPushEvent(
+                    coordinators.status,
+                    "library_event",
+                    CATEGORY_LIBRARY,
+                    LIBRARY_EVENT_TYPES,
                 ),
                 SmartPlexPushEvent(
                     coordinators.status,

@@ -17,7 +17,7 @@ from simulator import Simulator
 from simulator.openai import example_for
 from simulator.world import World
 
-from .conftest import FIXED_NOW, call
+from .conftest import FIXED_NOW, Receiver, call
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -425,3 +425,44 @@ async def test_cli_prints_json_and_stops_on_sigint(socket_enabled: None) -> None
     process.send_signal(signal.SIGINT)
     async with asyncio.timeout(15):
         assert await process.wait() == 0
+
+
+async def test_rename_commands_rename_named_files_once(
+    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """RenameFiles renames only the files it names, RenameSeries the rest; each file once."""
+    world = sim.world
+    hook = {
+        "implementation": "Webhook",
+        "onRename": True,
+        "fields": [{"name": "url", "value": receiver.url}],
+    }
+    assert (await call(http, sim, "sonarr", "POST", "/api/v3/notification", json=hook))[
+        0
+    ] == 201
+    downloading = {q.media_id for q in world.queue.values() if q.service == "sonarr"}
+    series = next(
+        s
+        for s in world.series.values()
+        if sum(bool(world.episodes[e][5]) for e in s.episode_ids) >= 2
+        and s.id not in downloading
+    )
+    first, *rest = [e for e in series.episode_ids if world.episodes[e][5]]
+    for command in (
+        {"name": "RenameFiles", "seriesId": series.id, "files": [first]},
+        {"name": "RenameSeries", "seriesIds": [series.id]},
+        {"name": "RenameSeries", "seriesIds": [series.id]},
+    ):
+        status, _ = await call(
+            http, sim, "sonarr", "POST", "/api/v3/command", json=command
+        )
+        assert status == 201
+        await sim.advance(5)
+    await sim.stack.webhooks.drain()
+    assert [
+        [f["id"] for f in payload["renamedEpisodeFiles"]]
+        for payload in receiver.received
+    ] == [[first], rest]
+    renamed = receiver.received[0]["renamedEpisodeFiles"][0]
+    assert renamed["previousPath"] != renamed["path"]
+    assert renamed["path"].startswith(series.path)

@@ -289,6 +289,7 @@ STATUS = {
     "downloadStatusMessages": [{"title": STR, "messages": [STR]}],
 }
 HEALTH = {**BASE, "level": STR, "message": STR, "type": STR, "wikiUrl": STR}
+RENAMED = {"previousRelativePath": STR, "previousPath": STR}
 ARR_PAYLOADS: dict[tuple[str, str], dict[str, Any]] = {
     ("sonarr", "Grab"): {
         **BASE,
@@ -358,6 +359,16 @@ ARR_PAYLOADS: dict[tuple[str, str], dict[str, Any]] = {
         "movie": MOVIE,
         "movieFile": MOVIE_FILE,
         "deleteReason": STR,
+    },
+    ("sonarr", "Rename"): {
+        **BASE,
+        "series": SERIES,
+        "renamedEpisodeFiles": [{**EPISODE_FILE, **RENAMED}],
+    },
+    ("radarr", "Rename"): {
+        **BASE,
+        "movie": MOVIE,
+        "renamedMovieFiles": [{**MOVIE_FILE, **RENAMED}],
     },
     **{
         (s, e): HEALTH
@@ -443,6 +454,14 @@ async def test_arr_webhooks_follow_the_payload_classes(
         radarr = RadarrClient(session, sim.url("radarr"), sim.api_key("radarr"))
         sonarr = SonarrClient(session, sim.url("sonarr"), sim.api_key("sonarr"))
         owned = next(m for m in world.movies.values() if m.has_file)
+        watched = next(
+            s
+            for s in world.series.values()
+            if any(world.episodes[e][5] for e in s.episode_ids)
+        )
+        await radarr.command("RenameMovie", movieIds=[owned.id])
+        await sonarr.command("RenameSeries", seriesIds=[watched.id])
+        await sim.advance(5)
         await radarr.delete_movie_files(owned.id)
         await radarr.delete_movie(owned.id)
         await sonarr.delete_episode_files(await sonarr.episode_file_ids(series.id))
