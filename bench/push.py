@@ -186,6 +186,23 @@ class PushBench:
                 await self.hass.async_block_till_done()
                 await asyncio.sleep(0.2)
 
+    async def until_backfilled(self) -> float:
+        """Wait until the stream details backfill is done; return the seconds waited.
+
+        After the first history sync SmartPlex asks Tautulli for every older play's stream
+        details, one request at a time: thousands of requests at home scale that are not
+        push's work, so the load starts after them.
+        """
+        entry = self.hass.config_entries.async_entries("smartplex")[0]
+        database = entry.runtime_data.database
+        histories = [] if database is None else list(database.histories.values())
+        began = time.perf_counter()
+        async with asyncio.timeout(900):
+            # The backfill's state is a plain attribute: nothing to wait on but time.
+            while not all(h.details.state.full_done for h in histories):  # noqa: ASYNC110
+                await asyncio.sleep(1)
+        return round(time.perf_counter() - began, 1)
+
     async def poll_budget(self) -> dict[str, dict[str, float]]:
         """Return each service's polling requests per hour with push healthy and without push.
 
@@ -264,6 +281,11 @@ class PushBench:
             service: sum(endpoint["requests"] for endpoint in endpoints.values())
             for service, endpoints in traffic.items()
         }
+        by_endpoint = {
+            f"{service} {name}": endpoint["requests"]
+            for service, endpoints in traffic.items()
+            for name, endpoint in endpoints.items()
+        }
         return {
             "webhooks": total,
             "seconds": round(elapsed, 1),
@@ -275,6 +297,7 @@ class PushBench:
                 (tracemalloc.get_traced_memory()[0] - memory_start) / 1e6, 2
             ),
             "upstream_requests": upstream,
+            "upstream_requests_by_endpoint": by_endpoint,
             "upstream_requests_per_minute": round(
                 sum(upstream.values()) / (elapsed / 60), 1
             ),
@@ -321,6 +344,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["latency_ms"] = summarize(posted)
             result["latency_in_home_assistant_ms"] = summarize(in_home_assistant)
             result["entity_update_ms"] = summarize(await bench.entity_update(5))
+            result["backfill_wait_s"] = await bench.until_backfilled()
             result["load"] = await bench.load(session, args.minutes, args.rate)
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_stop(force=True)
