@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +66,7 @@ def history_row(row_id: int) -> dict[str, Any]:
         "platform": "Windows",
         "play_duration": 263,
         "player": "Castle-PC",
+        "product": "Plex for Windows",
         "rating_key": "4348",
         "reference_id": row_id,
         "row_id": row_id,
@@ -241,9 +243,38 @@ async def test_history(tautulli_server: FakeUpstream, client: TautulliClient) ->
         "grouping": "0",
     }
     assert (page.records_total, page.records_filtered) == (1000, 250)
-    row = page.rows[0]
-    assert (row.row_id, row.rating_key, row.watched_status) == (1124, 4348, 0.75)
-    assert row.stopped == datetime.fromtimestamp(1462688370, UTC)
+    # Every field from its own key (the row is built positionally, for speed).
+    assert asdict(page.rows[0]) == {
+        "row_id": 1124,
+        "reference_id": 1124,
+        "date": datetime.fromtimestamp(1462687607 + 1124, UTC),
+        "started": datetime.fromtimestamp(1462688107, UTC),
+        "stopped": datetime.fromtimestamp(1462688370, UTC),
+        "play_duration": 263,
+        "paused_counter": 0,
+        "user": "DanyKhaleesi69",
+        "user_id": 8008135,
+        "friendly_name": "Mother of Dragons",
+        "title": "The Red Woman",
+        "full_title": "Game of Thrones - The Red Woman",
+        "grandparent_title": "Game of Thrones",
+        "media_type": "episode",
+        "rating_key": 4348,
+        "parent_rating_key": 544,
+        "grandparent_rating_key": 351,
+        "media_index": 17,
+        "parent_media_index": 7,
+        "year": 2016,
+        "percent_complete": 84,
+        "watched_status": 0.75,
+        "transcode_decision": "transcode",
+        "platform": "Windows",
+        "player": "Castle-PC",
+        "ip_address": "xxx.xxx.xxx.xxx",
+        "location": "wan",
+        "guid": "com.plexapp.agents.thetvdb://121361/6/1?lang=en",
+        "product": "Plex for Windows",
+    }
 
 
 async def test_history_since_pages_until_last_seen(
