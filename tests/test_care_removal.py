@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
@@ -186,3 +188,96 @@ async def test_tags_that_only_look_like_keep_protect_nothing_end_to_end(
     assert [item["title"] for item in done["removed"]] == [label(second.info)]
     assert first.id in world.movies
     assert second.id not in world.movies
+
+
+async def test_overrides_remove_single_titles_another_way(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """The call only unmonitors; an override deletes one title with an exclusion instead."""
+    world = simulator.world
+    made = await plan(hass, target_percent=40, instance="Radarr")
+    kept, excluded = made["items"][:2]
+    done = await execute(
+        hass,
+        plan_id=made["plan_id"],
+        confirm=True,
+        unmonitor=True,
+        delete_files=False,
+        overrides=[
+            {
+                "key": excluded["key"],
+                "unmonitor": False,
+                "delete_files": True,
+                "add_exclusion": True,
+            }
+        ],
+    )
+    assert len(done["removed"]) == len(made["items"])
+    how = {row["title"]: row for row in done["removed"]}
+    assert (
+        how[kept["title"]]["unmonitor"],
+        how[kept["title"]]["delete_files"],
+        how[kept["title"]]["add_exclusion"],
+    ) == (True, False, False)
+    assert (
+        how[excluded["title"]]["unmonitor"],
+        how[excluded["title"]]["delete_files"],
+        how[excluded["title"]]["add_exclusion"],
+    ) == (False, True, True)
+    movie = world.movies[kept["item_id"]]
+    assert not movie.monitored
+    assert movie.has_file
+    assert excluded["item_id"] not in world.movies
+    assert {ext_id for ext_id, _, _ in world.exclusions["radarr"].values()} == {
+        excluded["tmdb_id"]
+    }
+    assert done["freed_gb"] == round(excluded["size_bytes"] / 1e9, 1)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ([{"key": "nope/movie:1", "unmonitor": True}], "plan_item_unknown"),
+        ([{"key": "FIRST", "unmonitor": "yes"}], "invalid_overrides"),
+        ([{"key": "FIRST", "delete": True}], "invalid_overrides"),
+        ([{"unmonitor": True}], "invalid_overrides"),
+        ([], "invalid_overrides"),
+        ("FIRST", "invalid_overrides"),
+        ([{"key": "FIRST"}, {"key": "FIRST", "unmonitor": True}], "plan_item_conflict"),
+        ([{"key": "LEFT", "unmonitor": True}], "plan_item_conflict"),
+    ],
+)
+async def test_bad_overrides_are_refused_and_nothing_is_removed(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    overrides: Any,
+    error: str,
+) -> None:
+    """Unknown items, wrong flags and items given twice are refused; the plan stays executable."""
+    world = simulator.world
+    made = await plan(hass, target_percent=40, instance="Radarr")
+    first, left = made["items"][0]["key"], made["items"][1]["key"]
+
+    def filled(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("FIRST", first).replace("LEFT", left)
+        if isinstance(value, list):
+            return [filled(part) for part in value]
+        if isinstance(value, dict):
+            return {key: filled(part) for key, part in value.items()}
+        return value
+
+    movies = set(world.movies)
+    with pytest.raises(ServiceValidationError) as refused:
+        await execute(
+            hass,
+            plan_id=made["plan_id"],
+            confirm=True,
+            leave_out=[left],
+            overrides=filled(overrides),
+        )
+    assert refused.value.translation_key == error
+    assert set(world.movies) == movies
+    done = await execute(hass, plan_id=made["plan_id"], confirm=True)
+    assert len(done["removed"]) == len(made["items"])

@@ -194,6 +194,31 @@ def choice(name: str, description: str, options: Sequence[str], **more: Any) -> 
     )
 
 
+def removal_overrides(name: str, description: str, max_items: int) -> Field:
+    """Declare per-item removal modes: a plan item key and the flags that differ for it."""
+    return Field(
+        name=name,
+        description=description,
+        validator=vol.All(
+            [
+                vol.Schema(
+                    {
+                        vol.Required("key"): vol.All(
+                            cv.string, vol.Length(min=1, max=TEXT_MAX)
+                        ),
+                        vol.Optional("delete_files"): bool,
+                        vol.Optional("unmonitor"): bool,
+                        vol.Optional("add_exclusion"): bool,
+                    }
+                )
+            ],
+            item_count(max_items),
+        ),
+        error="invalid_overrides",
+        limits={"max_items": max_items},
+    )
+
+
 def flag(name: str, description: str, default: bool) -> Field:
     """Declare a true/false switch (only real booleans)."""
     return Field(
@@ -282,7 +307,8 @@ def _refusal(
     by_name = {declared.name: declared for declared in fields}
     if (declared := by_name.get(name)) is None:
         return invalid("unknown_field", field=name, fields=", ".join(by_name) or "-")
-    if isinstance(error, vol.RequiredFieldInvalid):
+    # A key missing inside a field's own objects is that field's error.
+    if isinstance(error, vol.RequiredFieldInvalid) and len(error.path) == 1:
         return invalid("missing_field", field=name)
     return invalid(
         declared.error, field=name, value=_shown(data.get(name)), **declared.limits

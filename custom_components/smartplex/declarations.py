@@ -39,6 +39,7 @@ from .action_fields import (
     integer,
     integers,
     moment,
+    removal_overrides,
     required,
     text,
     texts,
@@ -301,6 +302,12 @@ EXECUTE_CLEANUP = Action(
             "leave_out",
             "Keys of plan items not to remove (the rest is removed as planned).",
             TEXT_MAX,
+            PLAN_ITEMS_MAX,
+        ),
+        removal_overrides(
+            "overrides",
+            "Plan items removed another way than the call's flags: each a key and"
+            " the delete_files, unmonitor or add_exclusion that differ for it.",
             PLAN_ITEMS_MAX,
         ),
     ),

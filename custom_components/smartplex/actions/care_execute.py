@@ -11,6 +11,7 @@ files unless delete_files is false), or with unmonitor kept there unmonitored (i
 files deleted unless delete_files is false: "unmonitor only"). A season is never
 deleted from Sonarr: its episode files are deleted and the season unmonitored, so
 Sonarr does not download it again. An import-list exclusion applies to whole titles.
+overrides change delete_files, unmonitor or add_exclusion for single plan items.
 
 Once space was freed, the most watched titles below their quality cutoff are
 searched when the hub's options allow it (care_suggest.async_search_upgrades); a
@@ -19,7 +20,8 @@ failing search is answered, the removals stand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -106,11 +108,12 @@ async def async_execute_cleanup(
     add_exclusion: bool = False,
     keep_tag: str | None = None,
     leave_out: list[str] | None = None,
+    overrides: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Remove a reviewed plan's titles, each still checked, audited and announced.
 
     leave_out names plan items (by key) the user unticked: they are not removed and
-    the rest runs exactly as planned.
+    the rest runs exactly as planned. overrides give single items their own flags.
     """
     if confirm is not True:
         raise invalid("confirm_required", plan_id=plan_id)
@@ -122,7 +125,11 @@ async def async_execute_cleanup(
         now,
     )
     left_out = set(leave_out or ())
-    if unknown := left_out - {str(item.get("key")) for item in plan.items}:
+    default = Removal(delete_files, unmonitor, add_exclusion)
+    removals = _removals(plan_id, default, overrides or [], left_out)
+    if unknown := (left_out | removals.keys()) - {
+        str(item.get("key")) for item in plan.items
+    }:
         raise invalid("plan_item_unknown", plan_id=plan_id, item=min(unknown))
     if not await async_store_job(hass, partial(claim_plan, plan_id=plan_id)):
         raise invalid("plan_already_executed", plan_id=plan_id, status="executing")
@@ -133,7 +140,7 @@ async def async_execute_cleanup(
             caller,
             plan,
             left_out,
-            Removal(delete_files, unmonitor, add_exclusion),
+            lambda key: removals.get(key, default),
             keep_tag,
         )
     except BaseException as err:
@@ -183,13 +190,31 @@ async def async_execute_cleanup(
     return result
 
 
+def _removals(
+    plan_id: str,
+    default: Removal,
+    overrides: list[dict[str, Any]],
+    left_out: set[str],
+) -> dict[str, Removal]:
+    """Return the removal of each overridden plan item; refuse one given twice."""
+    removals: dict[str, Removal] = {}
+    for override in overrides:
+        key = override["key"]
+        if key in removals or key in left_out:
+            raise invalid("plan_item_conflict", plan_id=plan_id, item=key)
+        removals[key] = replace(
+            default, **{k: v for k, v in override.items() if k != "key"}
+        )
+    return removals
+
+
 async def _execute(
     hass: HomeAssistant,
     entry: SmartPlexConfigEntry,
     caller: Caller,
     plan: StoredPlan,
     left_out: set[str],
-    removal: Removal,
+    removal_of: Callable[[str], Removal],
     keep_tag: str | None,
 ) -> tuple[dict[str, Any], PlanStatus]:
     """Check every title again, enforce the library share, then remove one by one."""
@@ -236,11 +261,12 @@ async def _execute(
                 library=snapshot.services[library[0]].title,
                 total=count,
             )
-    removed: list[dict[str, Any]] = []
+    removed: list[tuple[dict[str, Any], Removal]] = []
     failed: list[dict[str, Any]] = []
     not_attempted: list[dict[str, Any]] = []
     for index, (item, candidate) in enumerate(eligible):
         service = snapshot.services[candidate.entry.instance]
+        removal = removal_of(str(item["key"]))
         try:
             await _remove(hass, caller, service, item, removal)
         except HomeAssistantError as err:
@@ -249,8 +275,8 @@ async def _execute(
                 {"title": rest["title"]} for rest, _ in eligible[index + 1 :]
             ]
             break
-        removed.append(item)
-    freed = sum(item["size_bytes"] for item in removed) if removal.delete_files else 0
+        removed.append((item, removal))
+    freed = sum(item["size_bytes"] for item, how in removed if how.delete_files)
     result = {
         "plan_id": plan.id,
         "removed": [
@@ -258,8 +284,11 @@ async def _execute(
                 "title": item["title"],
                 "instance": item["instance"],
                 "size_gb": item["size_gb"],
+                "delete_files": how.delete_files,
+                "unmonitor": how.unmonitor or item.get("season") is not None,
+                "add_exclusion": how.add_exclusion and item.get("season") is None,
             }
-            for item in removed
+            for item, how in removed
         ],
         "failed": failed,
         "skipped": skipped,
