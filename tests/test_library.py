@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 import threading
@@ -81,6 +82,26 @@ async def test_refresh_parses_off_the_event_loop(
     assert threads
     assert threading.get_ident() not in threads
     assert len(library_of(entry, "radarr").index) == len(simulator.world.movies)
+
+
+async def test_library_parse_holds_the_garbage_collector_back(
+    hass: HomeAssistant, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector does not run while a listing is parsed, and runs again after."""
+    collector_on: set[bool] = set()
+
+    def recording(data: Any, media_type: str) -> library.LibraryItem:
+        collector_on.add(gc.isenabled())
+        return parse(data, media_type)
+
+    parse = library.library_item
+    monkeypatch.setattr(library, "library_item", recording)
+    entry = hub_with_services(simulator)
+    await setup_entry(hass, entry)
+
+    assert collector_on == {False}
+    assert gc.isenabled()
+    assert len(library_of(entry, "sonarr").index) == len(simulator.world.series)
 
 
 async def test_index_holds_the_library(

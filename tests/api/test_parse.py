@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+import gc
+import threading
 
 import pytest
 
 from custom_components.smartplex.api import parse
-from custom_components.smartplex.api.base import encode_query, major_version
+from custom_components.smartplex.api.base import encode_query, gc_paused, major_version
 
 
 @pytest.mark.parametrize(
@@ -115,3 +117,34 @@ def test_object_list(value: object, expected: list[object] | None) -> None:
     """A single object is a list of one; a page envelope or a scalar is no list."""
     assert parse.object_list(value) == expected
     assert parse.dict_list(value) == (expected or [])
+
+
+def test_gc_pauses_nest_across_threads() -> None:
+    """The collector stays off until the last pause in any thread ends."""
+    inside, release = threading.Event(), threading.Event()
+
+    def other_parse() -> None:
+        with gc_paused():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other_parse)
+    thread.start()
+    inside.wait(10)
+    with gc_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread still parses
+    release.set()
+    thread.join(10)
+    assert gc.isenabled()
+
+
+def test_gc_pause_leaves_a_disabled_collector_disabled() -> None:
+    """A collector someone else turned off stays off after a pause."""
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

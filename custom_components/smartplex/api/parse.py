@@ -26,7 +26,9 @@ def object_list(value: object) -> list[JsonDict] | None:
     that way. An empty object is an empty list; a page envelope is no list at all.
     """
     if isinstance(value, list):
-        return [item for item in value if isinstance(item, Mapping)]
+        return [
+            item for item in value if type(item) is dict or isinstance(item, Mapping)
+        ]
     if not isinstance(value, Mapping):
         return None
     if any(isinstance(value.get(key), list) for key in PAGE_KEYS):
@@ -113,14 +115,15 @@ def str_tuple(value: object) -> tuple[str, ...]:
     """Return the non-empty strings of a list."""
     if not isinstance(value, list) or not value:
         return ()
-    return tuple(item for item in value if isinstance(item, str) and item)
+    # A list comprehension: a generator costs more than the few items it yields.
+    return tuple([item for item in value if isinstance(item, str) and item])
 
 
 def int_tuple(value: object) -> tuple[int, ...]:
     """Return the integer-like values of a list."""
     if not isinstance(value, list) or not value:
         return ()
-    return tuple(number for item in value if (number := opt_int(item)) is not None)
+    return tuple([number for item in value if (number := opt_int(item)) is not None])
 
 
 def opt_datetime(value: object) -> datetime | None:
