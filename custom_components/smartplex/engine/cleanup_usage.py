@@ -7,7 +7,7 @@ from SQL, so that plans never load every play.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -142,7 +142,7 @@ def latest_requests(
 
 def usage_from_tallies(
     tallies: Mapping[UsageKey, PlayTally],
-    latest: Iterable[LatestPlay],
+    latest: Sequence[LatestPlay],
     requests: Iterable[RequestRecord],
     streaming: Mapping[Identity, Iterable[str]],
     now: datetime,
@@ -155,48 +155,57 @@ def usage_from_tallies(
     in-progress and follow windows) or the person requested the title; older ones
     change nothing. A season's usage carries its series' in-progress people,
     streams, followers and requesters, so a series someone is part-way through
-    protects each season. One pass over the latest plays and one usage per key.
+    protects each season. Each title is looked up once per latest play, and one
+    usage is made per key.
     """
     asked = latest_requests(requests)
     follow_since = now - timedelta(days=follow_days)
     progress_since = now - timedelta(days=in_progress_days)
-    in_progress: dict[Identity, set[str]] = defaultdict(set)
-    followers: dict[Identity, set[str]] = defaultdict(set)
-    answered: set[tuple[Identity, str]] = set()
+    # Per title: the people in progress, streaming, following and waiting, each
+    # title looked up once per play (Identity hashes in Python, so lookups count).
+    people: defaultdict[Identity, tuple[set[str], set[str], set[str], set[str]]] = (
+        defaultdict(lambda: (set(), set(), set(), set()))
+    )
     for identity, user, started, percent in latest:
-        if started >= follow_since:
-            followers[identity].add(user)
-        if started >= progress_since and (
+        follows = started >= follow_since
+        progressing = started >= progress_since and (
             percent < FINISHED_PERCENT or identity.media_type == "tv"
-        ):
-            in_progress[identity].add(user)
-        if asked and (person := (identity, user)) in asked and started >= asked[person]:
-            answered.add(person)
-    waiting: dict[Identity, set[str]] = defaultdict(set)
-    for identity, user in asked.keys() - answered:
-        waiting[identity].add(user)
-    nobody: frozenset[str] = frozenset()
-    people = {
-        identity: (
-            frozenset(in_progress[identity]) if identity in in_progress else nobody,
-            frozenset(streaming[identity]) if identity in streaming else nobody,
-            frozenset(followers[identity]) if identity in followers else nobody,
-            frozenset(waiting[identity]) if identity in waiting else nobody,
         )
-        for identity in followers.keys()
-        | in_progress.keys()
-        | waiting.keys()
-        | streaming.keys()
+        if follows or progressing:
+            sets = people[identity]
+            if progressing:
+                sets[0].add(user)
+            if follows:
+                sets[2].add(user)
+    answered = (
+        {
+            person
+            for identity, user, started, _ in latest
+            if (person := (identity, user)) in asked and started >= asked[person]
+        }
+        if asked
+        else set()
+    )
+    for identity, user in asked.keys() - answered:
+        people[identity][3].add(user)
+    for identity, users in streaming.items():
+        people[identity][1].update(users)
+    nobody: frozenset[str] = frozenset()
+    shared = {
+        identity: tuple(frozenset(found) if found else nobody for found in sets)
+        for identity, sets in people.items()
     }
+    alone = (nobody, nobody, nobody, nobody)
+    # tuple.__new__ straight from the tally's fields: TitleUsage's own __new__
+    # is Python and a plan makes one usage per tally.
+    make = tuple.__new__
     usage = {
-        key: TitleUsage(*tally)
-        if (shared := people.get(key[0])) is None
-        else TitleUsage(*tally, *shared)
+        key: make(TitleUsage, tally + shared.get(key[0], alone))
         for key, tally in tallies.items()
     }
-    for identity, shared in people.items():
+    for identity, found in shared.items():
         if (key := (identity, None)) not in usage:
-            usage[key] = TitleUsage(None, None, 0, 0, 0.0, *shared)
+            usage[key] = make(TitleUsage, (None, None, 0, 0, 0.0, *found))
     return usage
 
 
