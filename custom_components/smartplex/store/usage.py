@@ -16,7 +16,7 @@ from custom_components.smartplex.engine.cleanup_usage import (
     PlayTally,
     UsageKey,
 )
-from custom_components.smartplex.engine.models import Identity
+from custom_components.smartplex.engine.models import Identity, MediaType
 
 # A play's person is COALESCE(CAST(user_id AS TEXT), user), as store/history.py's
 # load_plays names it; the last play of a group is the largest zero-padded start time
@@ -67,6 +67,16 @@ def load_tallies(
     recent_since, or when the person (linked to Overseerr) requested the title.
     """
     fromtimestamp = datetime.fromtimestamp
+    # One Identity per title, shared by its tallies and latest plays: fewer objects,
+    # and dict lookups that find the same object skip Identity's Python __eq__.
+    identities: dict[tuple[str, int], Identity] = {}
+
+    def identity_of(media_type: MediaType, tmdb_id: int) -> Identity:
+        found = identities.get((media_type, tmdb_id))
+        if found is None:
+            found = identities[(media_type, tmdb_id)] = Identity(media_type, tmdb_id)
+        return found
+
     tallies: dict[UsageKey, PlayTally] = {}
     for (
         media_type,
@@ -78,19 +88,19 @@ def load_tallies(
         last,
     ) in connection.execute(TALLIES):
         started, _, person = last.partition(" ")
-        tallies[(Identity(media_type, tmdb_id), season)] = PlayTally(
-            last_watched=fromtimestamp(int(started), UTC),
-            last_watched_by=person,
-            plays=plays,
-            watchers=watchers,
-            completion=percent / (100.0 * plays),
+        tallies[(identity_of(media_type, tmdb_id), season)] = PlayTally(
+            fromtimestamp(int(started), UTC),
+            person,
+            plays,
+            watchers,
+            percent / (100.0 * plays),
         )
     latest = [
         LatestPlay(
-            identity=Identity(media_type, tmdb_id),
-            user_id=person,
-            started=fromtimestamp(started, UTC),
-            percent_complete=percent,
+            identity_of(media_type, tmdb_id),
+            person,
+            fromtimestamp(started, UTC),
+            percent,
         )
         for media_type, tmdb_id, person, started, percent in connection.execute(
             LATEST,
