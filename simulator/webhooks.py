@@ -492,6 +492,9 @@ def overseerr_payload(
                 "requestedBy_email": user.email,
                 "requestedBy_username": user.username,
                 "requestedBy_avatar": "",
+                # Overseerr's {{image}}: the title's poster on TMDB's image server.
+                "image": "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
+                f"/sim{request.kind}{title.tmdb_id}.jpg",
             }
         )
 

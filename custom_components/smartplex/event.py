@@ -26,9 +26,11 @@ from .api.push import (
     PushNotification,
     PushValue,
 )
+from .api.tmdb import DEFAULT_IMAGE_BASE_URL
 from .calendar import RELEASE_KINDS
 from .const import SERVICE_RADARR, SERVICE_SONARR, SERVICE_TAUTULLI
 from .coordinator import SmartPlexCoordinator
+from .dashboard import owned_title
 from .entity import SmartPlexEntity
 from .models import SmartPlexConfigEntry
 from .overseerr_coordinator import (
@@ -36,6 +38,7 @@ from .overseerr_coordinator import (
     OverseerrRequestEventsCoordinator,
     RequestEvent,
 )
+from .poster import ARR_OF_MEDIA, poster_cache
 from .releases import EVENT_AIRED
 from .webhook import push_signal
 
@@ -175,6 +178,32 @@ def event_attributes(notification: PushNotification) -> dict[str, PushValue]:
     return {key: value for key, value in data.items() if value is not None}
 
 
+def request_poster(
+    hass: HomeAssistant, entry: SmartPlexConfigEntry, data: Mapping[str, PushValue]
+) -> str | None:
+    """Return the poster URL (through Home Assistant) of a request's title, if known.
+
+    Overseerr's notification names the poster on TMDB's image server; a request seen by
+    polling names none, so its poster comes from a Sonarr or Radarr that has the title.
+    Only TMDB's image server is fetched from, whatever a payload says.
+    """
+    media_type, tmdb_id, source = (
+        data.get("media_type"),
+        data.get("tmdb_id"),
+        data.get("poster"),
+    )
+    if not isinstance(media_type, str) or media_type not in ARR_OF_MEDIA:
+        return None
+    if not isinstance(tmdb_id, int):
+        return None
+    posters = poster_cache(hass)
+    if isinstance(source, str) and source.startswith(DEFAULT_IMAGE_BASE_URL):
+        return posters.remote_url(media_type, tmdb_id, source)
+    if owned_title(entry, media_type, tmdb_id):
+        return posters.url(media_type, tmdb_id)
+    return None
+
+
 class SmartPlexRequestEvent(SmartPlexPushEvent):
     """Fires when a request is created, approved, declined, fails or becomes available."""
 
@@ -183,6 +212,18 @@ class SmartPlexRequestEvent(SmartPlexPushEvent):
     def __init__(self, coordinator: OverseerrRequestEventsCoordinator) -> None:
         """Initialise the event entity."""
         super().__init__(coordinator, "request", CATEGORY_REQUEST, REQUEST_EVENT_TYPES)
+
+    @callback
+    def _async_notified(self, notification: PushNotification) -> None:
+        """Fire for a request notification, showing the title's poster."""
+        if (
+            notification.category == CATEGORY_REQUEST
+            and notification.event_type in self.event_types
+        ):
+            self._attr_entity_picture = request_poster(
+                self.hass, self.coordinator.config_entry, notification.data
+            )
+        super()._async_notified(notification)
 
     @callback
     def _handle_coordinator_update(self) -> None:
