@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +29,19 @@ from .webhooks import health_wiki_url
 VERSIONS = {"sonarr": "4.0.14.2939", "radarr": "5.26.2.10099"}
 OLD_VERSION = "2.0.0.5344"
 URL_BASE_KEY = web.AppKey("url_base", str)
+
+
+def listing_response(encoded: Iterable[bytes]) -> web.Response:
+    """Return a whole library listing from its items' JSON (encoded with orjson).
+
+    The standard library's encoder took seconds for 20,000 movies, and this one process
+    answered no other request meanwhile (a 10-second request beside it timed out).
+    """
+    return web.Response(
+        body=b"[" + b",".join(encoded) + b"]",
+        content_type="application/json",
+        charset="utf-8",
+    )
 
 
 def error_response(status: int) -> web.Response:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 
+# Listings format the same release and added dates over and over (strftime was most of
+# the time to build a large Radarr's listing).
+@lru_cache(maxsize=100_000)
 def iso(value: datetime) -> str:
     """Format a datetime as .NET does in JSON (UTC, Z suffix)."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")

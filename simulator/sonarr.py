@@ -6,8 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+import orjson
 
-from .arr import ArrRoutes, paged, quality
+from .arr import ArrRoutes, listing_response, paged, quality
 from .arr_params import (
     bad_request,
     json_body,
@@ -223,7 +224,9 @@ class SonarrRoutes(ArrRoutes):
             tvdb_id = request.query["tvdbId"]
             match = world.series_by_tvdb(int(tvdb_id)) if tvdb_id.isdigit() else None
             found = [match] if match else []
-        return web.json_response([self.series_body(s.info, s) for s in found])
+        return listing_response(
+            orjson.dumps(self.series_body(s.info, s)) for s in found
+        )
 
     async def one_series(self, request: web.Request) -> web.Response:
         """Return one series."""

@@ -575,3 +575,45 @@ async def test_season_pack_is_one_download(
     await sim.advance(1)
     for item in items:
         assert world.episodes[item.episode_id][6] == item.size // 2
+
+
+async def test_movie_listing_follows_changes(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """The whole listing (its movies' JSON is reused) shows edits, deletions and time."""
+
+    async def listing_matches_each_movie() -> list[dict[str, Any]]:
+        _, movies = await call(http, sim, "radarr", "GET", "/api/v3/movie")
+        for movie in movies:
+            _, alone = await call(
+                http, sim, "radarr", "GET", f"/api/v3/movie/{movie['id']}"
+            )
+            assert movie == alone
+        return list(movies)
+
+    before = await listing_matches_each_movie()
+    with_file = next(movie for movie in before if movie["hasFile"])
+    monitored = next(
+        movie for movie in before if movie["monitored"] and movie is not with_file
+    )
+    await call(
+        http,
+        sim,
+        "radarr",
+        "PUT",
+        "/api/v3/movie/editor",
+        json={"movieIds": [monitored["id"]], "monitored": False},
+    )
+    await call(
+        http,
+        sim,
+        "radarr",
+        "DELETE",
+        "/api/v3/moviefile/bulk",
+        json={"movieFileIds": [with_file["id"]]},
+    )
+    sim.stack.tick(400 * 86_400)
+
+    after = {movie["id"]: movie for movie in await listing_matches_each_movie()}
+    assert after[monitored["id"]]["monitored"] is False
+    assert after[with_file["id"]]["hasFile"] is False
