@@ -189,6 +189,37 @@ async def test_refusals_change_nothing(
     assert library(simulator) == before
 
 
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"confirm": True}, "missing_field"),
+        ({"plan_id": "PLAN"}, "confirm_required"),
+        ({"plan_id": "PLAN", "confirm": False}, "confirm_required"),
+        ({"plan_id": "PLAN", "confirm": "true"}, "invalid_boolean"),
+        ({"plan_id": "PLAN", "confirm": 1}, "invalid_boolean"),
+        ({"plan_id": "PLAN", "confirm": [True]}, "invalid_boolean"),
+        ({"plan_id": "PLAN", "confirm": True, "delete_files": "no"}, "invalid_boolean"),
+    ],
+)
+async def test_only_a_plan_id_and_confirm_true_execute(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    data: dict[str, Any],
+    error: str,
+) -> None:
+    """A missing plan id, or confirm anything but true, is refused; the plan still runs later."""
+    made = await plan(hass, target_percent=70)
+    before = library(simulator)
+    filled = {k: made["plan_id"] if v == "PLAN" else v for k, v in data.items()}
+    with pytest.raises(ServiceValidationError) as refused:
+        await execute(hass, **filled)
+    assert refused.value.translation_key == error
+    assert library(simulator) == before
+    done = await execute(hass, plan_id=made["plan_id"], confirm=True)
+    assert len(done["removed"]) == len(made["items"])
+
+
 async def test_leaving_soon_then_executed_only_if_still_eligible(
     hass: HomeAssistant,
     entry: MockConfigEntry,
