@@ -376,6 +376,47 @@ async def test_disk_pressure_sensor_and_event(
     assert len(events.of("smartplex_disk_pressure")) == 1
 
 
+async def test_plan_on_pressure_switch_plans_and_removes_nothing(
+    hass: HomeAssistant, tmp_path: Path, simulator: Simulator, events: EventLog
+) -> None:
+    """Off, pressure makes no plan; on, the instance's pressure makes a plan to review, nothing removed."""
+    hass.config.config_dir = str(tmp_path)
+    config_entry = hub(simulator, ALL_SERVICES, disk_threshold=80)
+    await setup_entry(hass, config_entry)
+    switch = "switch.radarr_plan_cleanup_on_disk_pressure"
+    state = hass.states.get(switch)
+    assert state is not None
+    assert state.state == "off"
+    disk = simulator.world.disks["/movies"]
+    radarr = config_entry.runtime_data.services["sub_1"].coordinators
+    assert isinstance(radarr, ArrCoordinators)
+    before = library(simulator)
+
+    async def fill(extra: int) -> None:
+        disk.other_used += extra
+        await radarr.root_folders.async_refresh()
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    await fill(disk.total // 10)
+    assert len(events.of("smartplex_disk_pressure")) == 1
+    assert events.of("smartplex_cleanup_planned") == []
+    await fill(-(disk.total // 10))
+
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": switch}, blocking=True
+    )
+    await fill(disk.total // 10)
+    assert len(events.of("smartplex_disk_pressure")) == 2
+    [planned] = events.of("smartplex_cleanup_planned")
+    assert planned["source"] == "autopilot"
+    assert planned["items"] > 0
+    assert library(simulator) == before
+    # The plan waits for review: executing it still needs confirm.
+    with pytest.raises(ServiceValidationError) as refused:
+        await execute(hass, plan_id=planned["plan_id"])
+    assert refused.value.translation_key == "confirm_required"
+
+
 async def test_leave_out_removes_the_rest_exactly_as_planned(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
 ) -> None:

@@ -1,4 +1,4 @@
-"""Switches for SmartPlex: request autopilot per Overseerr, auto-add per media type, search autopilot."""
+"""Switches for SmartPlex: the autopilots of Overseerr, TMDB (auto-add), Sonarr and Radarr."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.const import STATE_ON, EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .actions.autoadd import SOURCE_AUTOPILOT, async_auto_add
+from .actions.care_plan import async_plan_cleanup
 from .actions.care_searches import async_search_autopilot
 from .actions.common import Caller
 from .actions.triage import async_autopilot
 from .api import RequestStatus
+from .binary_sensor import EVENT_DISK_PRESSURE
 from .const import (
     DOMAIN,
     LOGGER,
@@ -40,6 +42,7 @@ PARALLEL_UPDATES = 0
 AUTO_ADD_INTERVAL = timedelta(days=1)
 SEARCH_INTERVAL = timedelta(hours=1)
 SEARCH_AUTOPILOT = "search_autopilot"
+PLAN_ON_PRESSURE = "plan_on_pressure"
 
 
 async def async_setup_entry(
@@ -64,7 +67,10 @@ async def async_setup_entry(
             )
         if service.service_type in (SERVICE_SONARR, SERVICE_RADARR):
             async_add_entities(
-                [SearchAutopilotSwitch(service.coordinators.status)],
+                [
+                    SearchAutopilotSwitch(service.coordinators.status),
+                    PlanOnPressureSwitch(service.coordinators.status),
+                ],
                 config_subentry_id=service.subentry_id,
             )
 
@@ -227,3 +233,58 @@ class SearchAutopilotSwitch(
             )
         except HomeAssistantError as err:
             LOGGER.warning("Search autopilot of %s failed: %s", self.service.title, err)
+
+
+class PlanOnPressureSwitch(
+    SmartPlexEntity[ServiceStatusCoordinator], SwitchEntity, RestoreEntity
+):
+    """Off by default; on, disk pressure on this Sonarr/Radarr makes a cleanup plan to review.
+
+    Only a plan: it is announced (smartplex_cleanup_planned, and leaving soon with a
+    grace period) and nothing is removed until someone executes it with confirm.
+    """
+
+    _attr_translation_key = PLAN_ON_PRESSURE
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, coordinator: ServiceStatusCoordinator) -> None:
+        """Initialise the switch, off."""
+        super().__init__(coordinator, PLAN_ON_PRESSURE)
+        self._attr_is_on = False
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last state and listen for this instance's disk pressure."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self._attr_is_on = last.state == STATE_ON
+        self.async_on_remove(
+            self.hass.bus.async_listen(EVENT_DISK_PRESSURE, self._async_pressure)
+        )
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch planning on pressure on."""
+        self._attr_is_on = True
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch planning on pressure off."""
+        self._attr_is_on = False
+        self.async_write_ha_state()
+
+    async def _async_pressure(self, event: Event) -> None:
+        """Plan a cleanup of this instance when one of its disks comes under pressure."""
+        if not self.is_on or event.data.get("instance") != self.service.title:
+            return
+        try:
+            await async_plan_cleanup(
+                self.hass,
+                self.coordinator.config_entry,
+                Caller(source=SOURCE_AUTOPILOT, context=event.context),
+                instance=self.service.title,
+            )
+        except HomeAssistantError as err:
+            LOGGER.warning(
+                "Cleanup plan on disk pressure of %s failed: %s",
+                self.service.title,
+                err,
+            )
