@@ -75,36 +75,41 @@ async def async_setup_entry(
             )
 
 
-class RequestAutopilotSwitch(
-    SmartPlexEntity[OverseerrRequestEventsCoordinator], SwitchEntity, RestoreEntity
-):
-    """Off by default; on, new requests are triaged and approved or declined by policy."""
+class RememberedSwitch(SwitchEntity, RestoreEntity):
+    """A configuration switch, off by default, that a restart does not turn on or off."""
 
-    _attr_translation_key = REQUEST_AUTOPILOT
     _attr_entity_category = EntityCategory.CONFIG
-
-    def __init__(self, coordinator: OverseerrRequestEventsCoordinator) -> None:
-        """Initialise the switch, off."""
-        super().__init__(coordinator, REQUEST_AUTOPILOT)
-        self._attr_is_on = False
-        # Set while Overseerr fails, so the outage is logged once, not per poll.
-        self._failing = False
+    _attr_is_on = False
 
     async def async_added_to_hass(self) -> None:
-        """Restore the last state (a restart does not switch the autopilot on or off)."""
+        """Restore the last state."""
         await super().async_added_to_hass()
         if (last := await self.async_get_last_state()) is not None:
             self._attr_is_on = last.state == STATE_ON
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch the autopilot on: requests made from now on are triaged."""
+        """Switch on."""
         self._attr_is_on = True
         self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch the autopilot off: nothing is approved or declined automatically."""
+        """Switch off."""
         self._attr_is_on = False
         self.async_write_ha_state()
+
+
+class RequestAutopilotSwitch(
+    SmartPlexEntity[OverseerrRequestEventsCoordinator], RememberedSwitch
+):
+    """Off by default; on, new requests are triaged and approved or declined by policy."""
+
+    _attr_translation_key = REQUEST_AUTOPILOT
+
+    def __init__(self, coordinator: OverseerrRequestEventsCoordinator) -> None:
+        """Initialise the switch, off."""
+        super().__init__(coordinator, REQUEST_AUTOPILOT)
+        # Set while Overseerr fails, so the outage is logged once, not per poll.
+        self._failing = False
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -142,12 +147,8 @@ class RequestAutopilotSwitch(
             self._failing = False
 
 
-class AutoAddSwitch(
-    SmartPlexEntity[ServiceStatusCoordinator], SwitchEntity, RestoreEntity
-):
+class AutoAddSwitch(SmartPlexEntity[ServiceStatusCoordinator], RememberedSwitch):
     """Off by default; on, the best new recommendations are added once a day (capped)."""
-
-    _attr_entity_category = EntityCategory.CONFIG
 
     def __init__(self, coordinator: ServiceStatusCoordinator, media_type: str) -> None:
         """Initialise the switch of one media type, off."""
@@ -155,26 +156,13 @@ class AutoAddSwitch(
         super().__init__(coordinator, key)
         self._attr_translation_key = key
         self.media_type = media_type
-        self._attr_is_on = False
 
     async def async_added_to_hass(self) -> None:
         """Restore the last state and run once a day while on."""
         await super().async_added_to_hass()
-        if (last := await self.async_get_last_state()) is not None:
-            self._attr_is_on = last.state == STATE_ON
         self.async_on_remove(
             async_track_time_interval(self.hass, self._async_daily, AUTO_ADD_INTERVAL)
         )
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch auto-add on: the next daily run adds titles."""
-        self._attr_is_on = True
-        self.async_write_ha_state()
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch auto-add off: nothing is added automatically."""
-        self._attr_is_on = False
-        self.async_write_ha_state()
 
     async def _async_daily(self, now: datetime | None = None) -> None:
         """Add the day's titles while on; a failure is logged and retried tomorrow."""
@@ -192,36 +180,22 @@ class AutoAddSwitch(
 
 
 class SearchAutopilotSwitch(
-    SmartPlexEntity[ServiceStatusCoordinator], SwitchEntity, RestoreEntity
+    SmartPlexEntity[ServiceStatusCoordinator], RememberedSwitch
 ):
     """Off by default; on, what people wait for in this Sonarr/Radarr is searched hourly (capped)."""
 
     _attr_translation_key = SEARCH_AUTOPILOT
-    _attr_entity_category = EntityCategory.CONFIG
 
     def __init__(self, coordinator: ServiceStatusCoordinator) -> None:
         """Initialise the switch, off."""
         super().__init__(coordinator, SEARCH_AUTOPILOT)
-        self._attr_is_on = False
 
     async def async_added_to_hass(self) -> None:
         """Restore the last state and run every hour while on."""
         await super().async_added_to_hass()
-        if (last := await self.async_get_last_state()) is not None:
-            self._attr_is_on = last.state == STATE_ON
         self.async_on_remove(
             async_track_time_interval(self.hass, self._async_hourly, SEARCH_INTERVAL)
         )
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch the search autopilot on: the next hourly run searches."""
-        self._attr_is_on = True
-        self.async_write_ha_state()
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch the search autopilot off: nothing is searched automatically."""
-        self._attr_is_on = False
-        self.async_write_ha_state()
 
     async def _async_hourly(self, now: datetime | None = None) -> None:
         """Search the hour's items while on; a failure is logged and retried next hour."""
@@ -235,9 +209,7 @@ class SearchAutopilotSwitch(
             LOGGER.warning("Search autopilot of %s failed: %s", self.service.title, err)
 
 
-class PlanOnPressureSwitch(
-    SmartPlexEntity[ServiceStatusCoordinator], SwitchEntity, RestoreEntity
-):
+class PlanOnPressureSwitch(SmartPlexEntity[ServiceStatusCoordinator], RememberedSwitch):
     """Off by default; on, disk pressure on this Sonarr/Radarr makes a cleanup plan to review.
 
     Only a plan: it is announced (smartplex_cleanup_planned, and leaving soon with a
@@ -245,31 +217,17 @@ class PlanOnPressureSwitch(
     """
 
     _attr_translation_key = PLAN_ON_PRESSURE
-    _attr_entity_category = EntityCategory.CONFIG
 
     def __init__(self, coordinator: ServiceStatusCoordinator) -> None:
         """Initialise the switch, off."""
         super().__init__(coordinator, PLAN_ON_PRESSURE)
-        self._attr_is_on = False
 
     async def async_added_to_hass(self) -> None:
         """Restore the last state and listen for this instance's disk pressure."""
         await super().async_added_to_hass()
-        if (last := await self.async_get_last_state()) is not None:
-            self._attr_is_on = last.state == STATE_ON
         self.async_on_remove(
             self.hass.bus.async_listen(EVENT_DISK_PRESSURE, self._async_pressure)
         )
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch planning on pressure on."""
-        self._attr_is_on = True
-        self.async_write_ha_state()
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch planning on pressure off."""
-        self._attr_is_on = False
-        self.async_write_ha_state()
 
     async def _async_pressure(self, event: Event) -> None:
         """Plan a cleanup of this instance when one of its disks comes under pressure."""
