@@ -39,7 +39,10 @@ from custom_components.smartplex.engine.recommend import (
     seeds_for,
 )
 from custom_components.smartplex.store import SmartPlexStore
-from custom_components.smartplex.store.taste import load_title_tallies
+from custom_components.smartplex.store.taste import (
+    history_fingerprint,
+    load_title_tallies,
+)
 from simulator.models import Title
 from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
 from simulator.world import World
@@ -142,6 +145,8 @@ def household_taste(
             per_person, *sql_people = timed(
                 lambda: store.run(lambda c: load_title_tallies(c, NOW))
             )
+            # What a call with a kept profile pays instead (actions/taste.py).
+            _, *check = timed(lambda: store.run(history_fingerprint))
         finally:
             store.close()
     household, *merged = timed(lambda: profile_from_tallies(per_title, titles, now=NOW))
@@ -152,6 +157,7 @@ def household_taste(
         "household profile from them": (merged[0], merged[1]),
         "SQLite tallies per person and title": (sql_people[0], sql_people[1]),
         f"every user's profile from them ({len(everyone)} users)": (each[0], each[1]),
+        "history fingerprint, all a kept profile costs": (check[0], check[1]),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -15,6 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex.actions.recommend import EVENT_RECOMMENDATION_DISMISSED
+from custom_components.smartplex.engine.profile import profile_from_tallies
 from custom_components.smartplex.store import async_get_store
 from simulator import Simulator
 from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
@@ -280,3 +282,54 @@ async def test_llm_tools_recommend_and_dismiss(
     assert tmdb_id not in [row["tmdb_id"] for row in again["recommendations"]]
     refused = await call_tool(hass, "recommend", {"count": 99})
     assert refused["success"] is False
+
+
+async def add_play(
+    hass: HomeAssistant, user_id: int, identity: tuple[str, int]
+) -> None:
+    """Store one more matched play, as the history sync does."""
+
+    def write(connection: sqlite3.Connection) -> None:
+        connection.execute(
+            "INSERT INTO plays (instance, row_id, user_id, user, media_type, title,"
+            " full_title, started, play_duration, paused_counter, percent_complete,"
+            " watched_status, identity_type, tmdb_id, matched_by) VALUES ('extra',"
+            " 1, ?, 'extra', 'movie', 'x', 'x', strftime('%s', 'now'), 60, 0, 100,"
+            " 1, ?, ?, 'guid')",
+            (user_id, *identity),
+        )
+
+    await hass.async_add_executor_job(async_get_store(hass).run, write)
+
+
+async def test_profiles_are_kept_until_the_history_changes(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A second recommend or predict reuses the taste; a new play has it learnt again."""
+    person = simulator.world.users[0]
+    with patch(
+        "custom_components.smartplex.actions.taste.profile_from_tallies",
+        wraps=profile_from_tallies,
+    ) as learnt:
+        first = await call(hass, "recommend", {"media_type": "movie"})
+        assert learnt.call_count == 1
+        again = await call(hass, "recommend", {"media_type": "movie"})
+        await call(hass, "predict", {})
+        assert learnt.call_count == 1
+        assert again["recommendations"] == first["recommendations"]
+
+        await call(hass, "recommend", {"user": person.username})
+        await call(hass, "recommend", {"user": person.username, "count": 3})
+        assert learnt.call_count == 2
+
+        # Someone else's play changes the household's taste, not this person's.
+        other = simulator.world.users[1].plex_id
+        picked = first["recommendations"][0]
+        await add_play(hass, other, ("movie", picked["tmdb_id"]))
+        await call(hass, "recommend", {"user": person.username})
+        assert learnt.call_count == 2
+        after = await call(hass, "recommend", {"media_type": "movie"})
+        assert learnt.call_count == 3
+    # The household watched it now: remembered as watched, and not recommended again.
+    assert picked["tmdb_id"] not in {row["tmdb_id"] for row in after["recommendations"]}
+    assert ("", "movie", picked["tmdb_id"], "watched") in await memory(hass)

@@ -17,6 +17,7 @@ from custom_components.smartplex.store import SmartPlexStore
 from custom_components.smartplex.store.decisions import (
     HOUSEHOLD,
     RecommendationState,
+    reconcile,
     record_shown,
     set_state,
     titles_in_state,
@@ -155,3 +156,74 @@ def test_recommendation_memory(tmp_path: Path) -> None:
     assert dismissed == {WIRE, HEAT}
     assert other == {HEAT}
     assert still_shown == set()
+
+
+def test_reconcile_moves_shown_titles_to_added_and_watched(tmp_path: Path) -> None:
+    """Played since shown: watched (by anyone, for the household); in a library: added.
+
+    A play from before the title was shown counts for nothing.
+    """
+    store = SmartPlexStore(str(tmp_path / "smartplex.db"))
+    store.open()
+    shown_at = NOW - timedelta(days=3)
+
+    def shown(identity: Identity) -> Decision[str]:
+        return Decision(
+            identity=identity,
+            action="recommend",
+            score=Score((Feature("similar_to_watched", 0.5),)),
+            reason="Because",
+        )
+
+    plex = Identity("movie", 603)
+    store.run(partial(record_shown, user="7", decisions=[shown(WIRE)], now=shown_at))
+    store.run(
+        partial(record_shown, user=HOUSEHOLD, decisions=[shown(HEAT)], now=shown_at)
+    )
+    store.run(partial(record_shown, user="7", decisions=[shown(plex)], now=shown_at))
+    store.run(
+        lambda c: c.executemany(
+            "INSERT INTO plays (instance, row_id, user_id, user, media_type, title,"
+            " full_title, started, play_duration, paused_counter, percent_complete,"
+            " watched_status, identity_type, tmdb_id, matched_by) VALUES ('t', ?, ?,"
+            " 'u', 'movie', 'x', 'x', ?, 60, 0, 100, 1, ?, ?, 'guid')",
+            [
+                # Person 8 watched The Wire: not person 7's; person 8 watched Heat:
+                # the household's; person 7 watched The Matrix before it was shown.
+                (1, 8, int(NOW.timestamp()), "tv", WIRE.tmdb_id),
+                (2, 8, int(NOW.timestamp()), "movie", HEAT.tmdb_id),
+                (3, 7, int(shown_at.timestamp()) - 60, "movie", plex.tmdb_id),
+            ],
+        )
+    )
+
+    store.run(partial(reconcile, owned={plex}, now=NOW))
+    states = store.run(
+        lambda c: {
+            (user, tmdb_id): state
+            for user, tmdb_id, state in c.execute(
+                "SELECT user, tmdb_id, state FROM recommendations"
+            )
+        }
+    )
+    store.run(
+        lambda c: c.execute(
+            "INSERT INTO plays (instance, row_id, user_id, user, media_type, title,"
+            " full_title, started, play_duration, paused_counter, percent_complete,"
+            " watched_status, identity_type, tmdb_id, matched_by) VALUES ('t', 4, 7,"
+            " 'u', 'movie', 'x', 'x', ?, 60, 0, 100, 1, 'movie', ?, 'guid')",
+            (int(NOW.timestamp()), plex.tmdb_id),
+        )
+    )
+    store.run(partial(reconcile, owned={plex}, now=NOW))
+    watched = store.run(
+        partial(titles_in_state, user="7", state=RecommendationState.WATCHED)
+    )
+    store.close()
+
+    assert states == {
+        ("7", WIRE.tmdb_id): "shown",
+        (HOUSEHOLD, HEAT.tmdb_id): "watched",
+        ("7", plex.tmdb_id): "added",
+    }
+    assert watched == {HEAT, plex}

@@ -17,7 +17,10 @@ from custom_components.smartplex.engine.profile import (
 )
 from custom_components.smartplex.store import SmartPlexStore
 from custom_components.smartplex.store.history import load_plays
-from custom_components.smartplex.store.taste import load_title_tallies
+from custom_components.smartplex.store.taste import (
+    history_fingerprint,
+    load_title_tallies,
+)
 
 from .test_store_usage import fill
 
@@ -137,3 +140,40 @@ def test_sql_tallies_without_sqlite_math(store: SmartPlexStore) -> None:
     assert [t.engagement for t in fallback] == pytest.approx(
         [t.engagement for t in found]
     )
+
+
+def test_history_fingerprint_follows_each_persons_plays(store: SmartPlexStore) -> None:
+    """A new or newly matched play changes the fingerprint of its person and everyone's."""
+
+    def fingerprints() -> tuple[tuple[object, ...], ...]:
+        return store.run(
+            lambda c: (
+                history_fingerprint(c),
+                history_fingerprint(c, ["1"]),
+                history_fingerprint(c, ["2"]),
+            )
+        )
+
+    before = fingerprints()
+    assert fingerprints() == before
+    store.run(
+        lambda c: c.execute(
+            "INSERT INTO plays (instance, row_id, user_id, user, media_type, title,"
+            " full_title, started, play_duration, paused_counter, percent_complete,"
+            " watched_status, identity_type, tmdb_id, matched_by) VALUES ('t', 9000,"
+            " 1, 'a', 'movie', 'x', 'x', 1, 60, 0, 100, 1, NULL, NULL, NULL)"
+        )
+    )
+    added = fingerprints()
+    assert added[0] != before[0]
+    assert added[1] != before[1]
+    assert added[2] == before[2]
+    store.run(
+        lambda c: c.execute(
+            "UPDATE plays SET identity_type = 'movie', tmdb_id = 5, matched_by = 'guid'"
+            " WHERE row_id = 9000"
+        )
+    )
+    matched = fingerprints()
+    assert matched[1] != added[1]
+    assert matched[2] == before[2]

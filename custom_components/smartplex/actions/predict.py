@@ -17,9 +17,14 @@ from homeassistant.core import HomeAssistant
 from custom_components.smartplex.api import Episode, SonarrClient
 from custom_components.smartplex.const import SERVICE_SONARR
 from custom_components.smartplex.engine.models import Identity
-from custom_components.smartplex.engine.predict import Continuation, continuations
+from custom_components.smartplex.engine.predict import (
+    IN_PROGRESS_DAYS,
+    Continuation,
+    continuations,
+)
 from custom_components.smartplex.library import LibraryItem
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
+from custom_components.smartplex.store.loaders import async_load_plays
 
 from .common import Caller, client_of, library_index, upstream
 from .recommend import (
@@ -149,9 +154,10 @@ async def async_predict(
     person = None if user is None else find_person(household.people, user)
     users = None if person is None else [str(person.user_id)]
     now = household.now
+    plays = await async_load_plays(hass, since=now - timedelta(days=IN_PROGRESS_DAYS))
     horizon = now + timedelta(days=days)
     owned = _sonarr_series(entry)
-    first = continuations(household.plays, {}, now=now, users=users)
+    first = continuations(plays, {}, now=now, users=users)
     wanted = list(dict.fromkeys(c.identity for c in first if c.identity in owned))
     episodes, downloading = await _episodes(
         [owned[identity] for identity in wanted[:MAX_SERIES]]
@@ -161,7 +167,7 @@ async def async_predict(
         for identity, found in episodes.items()
     }
     continuing = []
-    for found in continuations(household.plays, known, now=now, users=users):
+    for found in continuations(plays, known, now=now, users=users):
         listed = {
             (e.season_number, e.episode_number): e
             for e in episodes.get(found.identity, ())

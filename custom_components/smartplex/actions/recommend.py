@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+import heapq
 import sqlite3
 from typing import Any, Literal
 
@@ -33,14 +34,9 @@ from custom_components.smartplex.engine.models import (
     Decision,
     Identity,
     MediaType,
-    Play,
     TitleInfo,
 )
-from custom_components.smartplex.engine.profile import (
-    TasteProfile,
-    TitleTally,
-    profile_from_tallies,
-)
+from custom_components.smartplex.engine.profile import Seed, TasteProfile
 from custom_components.smartplex.engine.recommend import (
     DEFAULT_MIN_RATING,
     DEFAULT_MIN_VOTES,
@@ -64,10 +60,8 @@ from custom_components.smartplex.store.decisions import (
 )
 from custom_components.smartplex.store.loaders import (
     async_load_people,
-    async_load_plays,
     async_load_requests,
 )
-from custom_components.smartplex.store.taste import load_title_tallies
 from custom_components.smartplex.store.users import Person
 
 from .catalogue import RELATED_FETCHES, Catalogue
@@ -82,6 +76,7 @@ from .common import (
     resolve_service,
     upstream,
 )
+from .taste import async_profile
 
 EVENT_RECOMMENDATION_DISMISSED = f"{DOMAIN}_recommendation_dismissed"
 MEDIA_TYPES: tuple[MediaType, ...] = ("movie", "tv")
@@ -95,7 +90,6 @@ class Household:
     """What recommendations are decided on: who watched what, and what is taken."""
 
     now: datetime
-    plays: list[Play]
     people: list[Person]
     owned: dict[Identity, TitleInfo]  # every Sonarr/Radarr title, monitored or not
     requested: frozenset[Identity]
@@ -218,15 +212,13 @@ async def async_household(
     hass: HomeAssistant, entry: SmartPlexConfigEntry
 ) -> Household:
     """Gather the snapshot (Sonarr/Radarr errors propagate: nothing was changed)."""
-    plays, people, requests, exclusions = await asyncio.gather(
-        async_load_plays(hass),
+    people, requests, exclusions = await asyncio.gather(
         async_load_people(hass),
         async_load_requests(hass),
         _exclusions(entry),
     )
     return Household(
         now=dt_util.utcnow(),
-        plays=plays,
         people=people,
         owned=_owned(entry),
         requested=frozenset(request.identity for request in requests),
@@ -295,28 +287,17 @@ async def async_rank(
 
     def remember(
         connection: sqlite3.Connection,
-    ) -> tuple[set[Identity], dict[str, int], list[TitleTally]]:
-        reconcile(connection, household.owned, household.plays, household.now)
+    ) -> tuple[set[Identity], dict[str, int]]:
+        reconcile(connection, household.owned, household.now)
         dismissed = titles_in_state(connection, user_key, RecommendationState.DISMISSED)
-        tallies = load_title_tallies(
-            connection,
-            household.now,
-            None if person is None else [str(person.user_id)],
-            per_person=False,
-        )
-        return dismissed, outcomes(connection), tallies
+        return dismissed, outcomes(connection)
 
-    dismissed, memory, tallies = await hass.async_add_executor_job(
-        store.transaction, remember
-    )
-    await catalogue.async_load({tally.identity for tally in tallies})
-    profile = await hass.async_add_executor_job(
-        partial(
-            profile_from_tallies,
-            tallies,
-            {**household.owned, **catalogue.titles},
-            now=household.now,
-        )
+    dismissed, memory = await hass.async_add_executor_job(store.transaction, remember)
+    profile = await async_profile(
+        hass,
+        None if person is None else [str(person.user_id)],
+        household.owned,
+        household.now,
     )
     taken = dismissed | household.requested
     if exclude_owned:
@@ -333,6 +314,8 @@ async def async_rank(
             max_seeds=RELATED_FETCHES,
         )
         seeds = [seed.identity for seed in seeds_for(profile, options)]
+        # The seeds' own details name them in reasons and in the LLM's profile.
+        await catalogue.async_load([*seeds, *(s.identity for s in recent(profile))])
         graph = MappingGraph(
             {
                 seed: ranked_edges(others)
@@ -469,19 +452,22 @@ def llm_profile(result: Recommended) -> dict[str, Any]:
     """Return the compact taste the LLM re-ranks for: what was watched, most recent first."""
     if result.profile is None:
         return {}
-    seeds = sorted(
-        result.profile.seeds, key=lambda seed: seed.last_played, reverse=True
-    )
+    seeds = recent(result.profile)
     return {
         "for": result.user.name if result.user else "the whole household",
         "recent": [
             label(info.title, info.year)
             if (info := result.titles.get(s.identity))
             else str(s.identity)
-            for s in seeds[:MAX_RECENT]
+            for s in seeds
         ],
         "genres": [affinity.name for affinity in result.profile.genres[:5]],
     }
+
+
+def recent(profile: TasteProfile) -> list[Seed]:
+    """Return the seeds watched most recently, most recent first (the LLM's history)."""
+    return heapq.nlargest(MAX_RECENT, profile.seeds, key=lambda seed: seed.last_played)
 
 
 def _candidate(candidate_id: str, row: dict[str, Any]) -> Candidate:

@@ -106,7 +106,7 @@ async def run_triage(
     Without declines, applying only approves; what triage declines is held.
     """
     with upstream(service):
-        household, by_id, plays = await async_snapshot(hass, entry, service)
+        household, by_id = await async_snapshot(hass, entry, service)
     store = async_get_store(hass)
     earlier = await hass.async_add_executor_job(
         store.run, partial(load_decisions, instance=service.subentry_id)
@@ -143,7 +143,7 @@ async def run_triage(
     triager = Triager(household, policy_from_options(entry.options))
     decided = [triager.decide(record) for record in pending]
     with_alternatives = await async_alternatives(
-        hass, triager, [t for t in decided if t.rule in ALTERNATIVE_RULES], plays
+        hass, triager, [t for t in decided if t.rule in ALTERNATIVE_RULES]
     )
     rows = []
     applied: list[DecisionRecord] = []

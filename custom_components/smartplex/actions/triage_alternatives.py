@@ -16,8 +16,8 @@ import sqlite3
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.smartplex.engine.models import Identity, Play, TitleInfo
-from custom_components.smartplex.engine.profile import TasteProfile, build_profile
+from custom_components.smartplex.engine.models import Identity, TitleInfo
+from custom_components.smartplex.engine.profile import TasteProfile
 from custom_components.smartplex.engine.recommend import (
     MappingGraph,
     RecommendOptions,
@@ -27,6 +27,8 @@ from custom_components.smartplex.engine.recommend import (
 from custom_components.smartplex.engine.triage import Triage, Triager
 from custom_components.smartplex.store import async_get_store
 from custom_components.smartplex.store.metadata import get_related, get_titles
+
+from .taste import async_profile
 
 # Asked of the recommendations engine per held request; triage keeps the best 3 of them.
 CANDIDATES = 10
@@ -55,7 +57,7 @@ def _related(
 def alternatives_for(
     triager: Triager,
     held: Sequence[Triage],
-    plays: Sequence[Play],
+    profiles: Mapping[str, TasteProfile],
     edges: Mapping[Identity, Sequence[tuple[Identity, float]]],
     details: Mapping[Identity, TitleInfo],
 ) -> dict[int, Triage]:
@@ -64,17 +66,11 @@ def alternatives_for(
     titles = {**household.titles, **details}
     requested = {request.identity for request in household.requests}
     graph = MappingGraph(edges)
-    profiles: dict[str, TasteProfile] = {}
     found = {}
     for triage in held:
-        user = triage.requested_by
-        if user not in profiles:
-            profiles[user] = build_profile(
-                plays, titles, now=household.now, users=[user]
-            )
         identity = triage.decision.identity
         picks = recommend(
-            profiles[user],
+            profiles[triage.requested_by],
             graph,
             titles,
             RecommendOptions(
@@ -91,22 +87,28 @@ def alternatives_for(
 
 
 async def async_alternatives(
-    hass: HomeAssistant,
-    triager: Triager,
-    held: Sequence[Triage],
-    plays: Sequence[Play],
+    hass: HomeAssistant, triager: Triager, held: Sequence[Triage]
 ) -> dict[int, Triage]:
-    """Return the held requests with their alternatives, from the database alone."""
+    """Return the held requests with their alternatives, from the database alone.
+
+    Each requester's taste is the one recommend keeps (actions/taste.py): learnt once
+    per history, not once per run.
+    """
     if not held:
         return {}
+    household = triager.household
     edges, details = await hass.async_add_executor_job(
         async_get_store(hass).run,
         partial(
             _related,
             identities=[triage.decision.identity for triage in held],
-            now=triager.household.now,
+            now=household.now,
         ),
     )
+    profiles = {
+        user: await async_profile(hass, [user], household.titles, household.now)
+        for user in sorted({triage.requested_by for triage in held})
+    }
     return await hass.async_add_executor_job(
-        alternatives_for, triager, held, plays, edges, details
+        alternatives_for, triager, held, profiles, edges, details
     )

@@ -210,8 +210,8 @@ def learn_viewers(
 
 async def async_household_history(
     hass: HomeAssistant, library: Mapping[Identity, TitleInfo], now: datetime
-) -> tuple[list[Play], dict[str, Viewer], dict[int, str], dict[str, str]]:
-    """Return the plays, each viewer's taste, the Overseerr-to-Tautulli links and names.
+) -> tuple[dict[str, Viewer], dict[int, str], dict[str, str]]:
+    """Return each viewer's taste, the Overseerr-to-Tautulli links and names.
 
     Read from the database (no upstream request). Learning runs in the executor, since
     it takes about a second on 200,000 plays; only the people whose history changed
@@ -236,20 +236,18 @@ async def async_household_history(
     names = {
         str(person.user_id): person.overseerr_name or person.name for person in people
     }
-    return plays, viewers, linked, names
+    return viewers, linked, names
 
 
 async def async_snapshot(
     hass: HomeAssistant, entry: SmartPlexConfigEntry, service: SmartPlexService
-) -> tuple[Household, dict[int, OverseerrRequest], list[Play]]:
+) -> tuple[Household, dict[int, OverseerrRequest]]:
     """Gather what triage looks at; Overseerr errors propagate (nothing was changed)."""
     client = client_of(service, OverseerrClient)
     page = await client.requests(take=REQUEST_PAGE, request_filter="all")
     now = dt_util.utcnow()
     titles, owned, free, movie_bytes = household_library(entry)
-    plays, viewers, linked, viewer_names = await async_household_history(
-        hass, titles, now
-    )
+    viewers, linked, viewer_names = await async_household_history(hass, titles, now)
     by_id = {request.id: request for request in page.records}
     records = [
         record
@@ -282,7 +280,7 @@ async def async_snapshot(
     )
     if movie_bytes:
         household = replace(household, movie_bytes=movie_bytes)
-    return household, by_id, plays
+    return household, by_id
 
 
 async def async_quotas(

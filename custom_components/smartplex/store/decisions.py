@@ -12,7 +12,7 @@ from enum import StrEnum
 import sqlite3
 from typing import Any
 
-from custom_components.smartplex.engine.models import Decision, Identity, Play
+from custom_components.smartplex.engine.models import Decision, Identity
 
 HOUSEHOLD = ""  # the user key of recommendations made for everyone
 
@@ -85,51 +85,44 @@ def titles_in_state(
     }
 
 
+# The latest play of a remembered title since it was first shown, by its user (anyone
+# for the household): a lookup in the plays_usage index per remembered title.
+LAST_PLAYED = (
+    "SELECT r.user, r.media_type, r.tmdb_id, r.state, (SELECT MAX(p.started) FROM plays p"
+    " WHERE p.identity_type = r.media_type AND p.tmdb_id = r.tmdb_id"
+    " AND p.started >= COALESCE(r.first_shown, 0)"
+    " AND (r.user = :household OR COALESCE(CAST(p.user_id AS TEXT), p.user) = r.user))"
+    " FROM recommendations r WHERE r.state IN (:shown, :added)"
+)
+
+
 def reconcile(
-    connection: sqlite3.Connection,
-    owned: Collection[Identity],
-    plays: Iterable[Play],
-    now: datetime,
+    connection: sqlite3.Connection, owned: Collection[Identity], now: datetime
 ) -> None:
     """Move shown titles now in a library to added, and titles played since shown to watched.
 
-    A household recommendation counts as watched when anyone played it.
+    A household recommendation counts as watched when anyone played it. Only the plays of
+    the remembered titles are read.
     """
-    last: dict[tuple[str, Identity], datetime] = {}
-    for play in plays:
-        if play.identity is None:
-            continue
-        for key in ((play.user_id, play.identity), (HOUSEHOLD, play.identity)):
-            if key not in last or play.started > last[key]:
-                last[key] = play.started
     moves: list[tuple[str, int, str, str, int]] = []
-    for user, media_type, tmdb_id, state, first_shown in connection.execute(
-        "SELECT user, media_type, tmdb_id, state, first_shown FROM recommendations"
-        " WHERE state IN (?, ?)",
-        (RecommendationState.SHOWN, RecommendationState.ADDED),
+    for user, media_type, tmdb_id, state, played in connection.execute(
+        LAST_PLAYED,
+        {
+            "household": HOUSEHOLD,
+            "shown": RecommendationState.SHOWN,
+            "added": RecommendationState.ADDED,
+        },
     ):
-        identity = Identity(media_type, tmdb_id)
-        played = last.get((user, identity))
-        if played is not None and played.timestamp() >= (first_shown or 0):
-            moves.append(
-                (
-                    RecommendationState.WATCHED,
-                    int(now.timestamp()),
-                    user,
-                    media_type,
-                    tmdb_id,
-                )
-            )
-        elif state == RecommendationState.SHOWN and identity in owned:
-            moves.append(
-                (
-                    RecommendationState.ADDED,
-                    int(now.timestamp()),
-                    user,
-                    media_type,
-                    tmdb_id,
-                )
-            )
+        if played is not None:
+            moved = RecommendationState.WATCHED
+        elif (
+            state == RecommendationState.SHOWN
+            and Identity(media_type, tmdb_id) in owned
+        ):
+            moved = RecommendationState.ADDED
+        else:
+            continue
+        moves.append((moved, int(now.timestamp()), user, media_type, tmdb_id))
     connection.executemany(
         "UPDATE recommendations SET state = ?, updated = ?"
         " WHERE user = ? AND media_type = ? AND tmdb_id = ?",

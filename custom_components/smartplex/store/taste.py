@@ -38,6 +38,37 @@ PER_TITLE = (
 )
 
 
+# What changes when the plays a taste is learnt from change (a sync adds plays, matches
+# titles to plays, or a resync replaces them): read from the plays_usage index alone,
+# a small part of what the tallies cost.
+FINGERPRINT = (
+    "SELECT COUNT(*), COUNT(tmdb_id), TOTAL(tmdb_id), MAX(started),"
+    " TOTAL(percent_complete) FROM plays WHERE started IS NOT NULL{people}"
+)
+
+
+def _people(users: Collection[str] | None) -> tuple[str, dict[str, object]]:
+    """Return the SQL condition on a play's person and its parameters."""
+    if users is None:
+        return "", {}
+    names = sorted(users)
+    condition = ", ".join(f":user{index}" for index in range(len(names)))
+    return (
+        f" AND COALESCE(CAST(user_id AS TEXT), user) IN ({condition})",
+        {f"user{index}": name for index, name in enumerate(names)},
+    )
+
+
+def history_fingerprint(
+    connection: sqlite3.Connection, users: Collection[str] | None = None
+) -> tuple[object, ...]:
+    """Return what changes whenever `users`' plays (None: everyone's) change."""
+    people, parameters = _people(users)
+    return tuple(
+        connection.execute(FINGERPRINT.format(people=people), parameters).fetchone()
+    )
+
+
 def load_title_tallies(
     connection: sqlite3.Connection,
     now: datetime,
@@ -53,19 +84,14 @@ def load_title_tallies(
         connection.execute("SELECT exp(0)")
     except sqlite3.OperationalError:  # SQLite built without its math functions
         connection.create_function("exp", 1, math.exp, deterministic=True)
-    names = [] if users is None else sorted(users)
-    people = (
-        ""
-        if users is None
-        else f" AND person IN ({', '.join(f':user{i}' for i in range(len(names)))})"
-    )
+    people, names = _people(users)
     query = PER_PERSON.format(people=people)
     if not per_person:
         query = PER_TITLE.format(per_person=query)
     parameters: dict[str, object] = {
         "now": now.timestamp(),
         "decay": RECENCY_DAYS * 86_400,
-        **{f"user{index}": name for index, name in enumerate(names)},
+        **names,
     }
     tallies: dict[tuple[tuple[str, ...], Identity], TitleTally] = {}
     for who, media_type, tmdb_id, engagement, plays, best, last in connection.execute(
