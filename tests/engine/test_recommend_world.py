@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from custom_components.smartplex.engine.models import Identity, Play, TitleInfo
+from custom_components.smartplex.engine.predict import continuations
 from custom_components.smartplex.engine.profile import build_profile
 from custom_components.smartplex.engine.recommend import (
     RecommendOptions,
@@ -68,8 +69,10 @@ def snapshot(world: World) -> tuple[list[Play], dict[Identity, TitleInfo]]:
     for _, started, stopped, user, kind, item, percent, *_ in world.plays:
         if kind == "movie":
             title = world.movies[item].info
+            season = episode = None
         else:
-            title = world.series[world.episodes[item][1]].info
+            _, series_id, season, episode, *_ = world.episodes[item]
+            title = world.series[series_id].info
         plays.append(
             Play(
                 user_id=str(user),
@@ -77,6 +80,8 @@ def snapshot(world: World) -> tuple[list[Play], dict[Identity, TitleInfo]]:
                 started=datetime.fromtimestamp(started, UTC),
                 watched_seconds=stopped - started,
                 percent_complete=percent,
+                season=season,
+                episode=episode,
             )
         )
     return plays, titles
@@ -129,3 +134,37 @@ def test_engine_beats_popularity_on_future_plays(media_type: str) -> None:
     assert users == len(world.users)
     assert engine / users >= FLOOR[media_type]
     assert engine >= popular
+
+
+def test_next_week_names_the_series_people_go_on_watching() -> None:
+    """At four weekly cut-offs, the series in progress name what each viewer watches next.
+
+    Measured on this world (seed 1, home): 16 of 19 viewer-weeks, against 10 for the ten
+    series most watched in the last 30 days.
+    """
+    world = World("home", seed=1, now=NOW)
+    plays, _ = snapshot(world)
+    series = [p for p in plays if p.identity and p.identity.media_type == "tv"]
+    last = max(play.started for play in series)
+    hits = popular_hits = weeks = 0
+    for back in range(1, 5):
+        cut = last - timedelta(days=7 * back)
+        before = [play for play in series if play.started < cut]
+        recent = Counter(
+            play.identity for play in before if play.started >= cut - timedelta(days=30)
+        )
+        popular = {identity for identity, _ in recent.most_common(TOP)}
+        found = continuations(before, {}, now=cut)
+        following: dict[str, set[Identity | None]] = {}
+        for play in series:
+            if cut <= play.started < cut + timedelta(days=7):
+                following.setdefault(play.user_id, set()).add(play.identity)
+        for user, watched in sorted(following.items()):
+            named = [c.identity for c in found if c.user_id == user][:TOP]
+            weeks += 1
+            hits += bool(watched.intersection(named))
+            popular_hits += bool(watched & popular)
+
+    assert weeks >= 15
+    assert hits / weeks >= 0.75
+    assert hits > popular_hits
