@@ -1,7 +1,7 @@
 """Recommendations: what a user (or the household) would like next, and dismissing one.
 
-The snapshot comes from the SmartPlex database (plays, people, requests, the memory of
-earlier recommendations), the library indexes (owned titles, monitored or not) and each
+The snapshot comes from the SmartPlex database (the taste kept by actions/taste.py, people,
+requests, the memory of earlier recommendations), the library indexes (owned titles, monitored or not) and each
 Sonarr/Radarr's import exclusions; candidates come from TMDB's recommendations of the
 user's heaviest seeds through the catalogue (cached, budgeted), trending or discover
 titles when that gives too few. The engine ranks them; `rank` is that one step, so an
@@ -87,7 +87,7 @@ CONF_MIN_RATING = "min_rating"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Household:
-    """What recommendations are decided on: who watched what, and what is taken."""
+    """What recommendations are decided on besides taste: who is who, and what is taken."""
 
     now: datetime
     people: list[Person]
