@@ -72,7 +72,8 @@ def test_sonarr_payloads(world: World) -> None:
     assert grab.data["series_id"] == item.media_id
     assert str(grab.data["episodes"]).startswith("S")
     assert grab.data["download_id"] == item.download_id
-    assert grab.refresh == {"queue", "library"}
+    # A grab re-reads the queue, not the title (its files did not change).
+    assert grab.refresh == {"queue"}
     upgraded = parse_arr("sonarr", arr_download(world, item, NOW, upgrade=True))
     assert upgraded is not None
     assert upgraded.event_type == "upgraded"

@@ -54,7 +54,8 @@ _LIBRARY_CHANGED = frozenset(
 # eventType -> (category, event type, what it makes stale)
 ARR_EVENTS: dict[str, tuple[str, str, frozenset[str]]] = {
     "Test": (CATEGORY_TEST, "test", frozenset()),
-    "Grab": (CATEGORY_DOWNLOAD, "grabbed", frozenset({REFRESH_QUEUE, REFRESH_LIBRARY})),
+    # A grab changes the queue only: the title's files, size and quality stay as they were.
+    "Grab": (CATEGORY_DOWNLOAD, "grabbed", frozenset({REFRESH_QUEUE})),
     "Download": (CATEGORY_DOWNLOAD, "imported", _IMPORTED),
     "ManualInteractionRequired": (
         CATEGORY_DOWNLOAD,
