@@ -215,3 +215,16 @@ async def deliver(hass: HomeAssistant, simulator: Simulator) -> None:
     """Let the simulator deliver its webhooks and Home Assistant act on them."""
     await simulator.stack.webhooks.drain()
     await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant,
+    ha_url: str,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> MockConfigEntry:
+    """Set the hub up with Home Assistant serving HTTP (push works): every test notification arrived."""
+    await setup_entry(hass, config_entry)
+    await deliver(hass, simulator)
+    return config_entry
