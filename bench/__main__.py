@@ -208,7 +208,7 @@ ROWS: list[tuple[str, tuple[str, ...], float, str]] = [
         "{:.0f}",
     ),
     (
-        "database's first full sync, in the background (s)",
+        "database's first sync, play history aside, in the background (s)",
         ("database_first_sync", "seconds"),
         1,
         "{:.1f}",
