@@ -85,14 +85,17 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 async def simulator(
     socket_enabled: None, request: pytest.FixtureRequest
 ) -> AsyncIterator[Simulator]:
-    """Run the simulated media stack on loopback for one test.
+    """Run the simulated media stack on loopback for one test (tiny unless marked).
+
+    `@pytest.mark.simulator_scale("home")` runs it at another scale.
 
     A test with Home Assistant gets it set up before the simulator, so that SmartPlex is
     unloaded before the simulator's servers close: a poll connecting while they closed
     failed the test's teardown in asyncio's server.
     """
     hass = request.getfixturevalue("hass") if "hass" in request.fixturenames else None
-    async with Simulator(scale="tiny", now=NOW) as sim:
+    scale = request.node.get_closest_marker("simulator_scale")
+    async with Simulator(scale=scale.args[0] if scale else "tiny", now=NOW) as sim:
         yield sim
         if hass is not None:
             await unload_smartplex(hass)

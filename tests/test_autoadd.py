@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -24,6 +25,7 @@ from simulator import Simulator
 
 from .conftest import deliver, setup_entry
 from .helpers_actions import (  # noqa: F401
+    ALL_SERVICES,
     EventLog,
     audit_trail,
     fixture_entry,
@@ -282,3 +284,76 @@ async def test_undo_with_downloaded_files_needs_confirmation(
 
     assert result["files_deleted_gb"] > 0
     assert tmdb_id not in owned_movies(simulator)
+
+
+@pytest.mark.simulator_scale("home")
+async def test_a_finished_series_brings_a_recommendation_ready_to_watch(
+    hass: HomeAssistant,
+    ha_url: str,
+    tmp_path: Any,
+    simulator: Simulator,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A user finishes a series -> recommend -> auto-add -> download -> import -> ready.
+
+    At home scale (the tiny world's shows have no TMDB recommendations outside the
+    library), on the simulator's clock, so that unreleased titles are left out.
+    """
+    freezer.move_to(simulator.stack.clock.now())
+    hass.config.config_dir = str(tmp_path)
+    minimum = {"auto_add_min_score": 0.5}
+    await setup_entry(hass, hub(simulator, ALL_SERVICES, recommendations=minimum))
+    await deliver(hass, simulator)
+    world = simulator.world
+    owned = {series.info.tmdb_id for series in world.series.values()}
+    # Someone who has not seen a series whose TMDB recommendations are not all owned.
+    viewer, series = next(
+        (user, series)
+        for series in world.series.values()
+        if any(
+            title.tmdb_id not in owned
+            for title in world.related(series.info, "recommendations")
+        )
+        for user, _ in enumerate(world.users)
+        if not any(
+            play[3] == user and play[5] in series.episode_ids for play in world.plays
+        )
+    )
+    on_disk = [episode for episode in series.episode_ids if world.episodes[episode][5]]
+    for episode in sorted(on_disk, key=lambda e: world.episodes[e][2:4]):
+        session = simulator.stack.start_session(viewer, "episode", episode)
+        await simulator.advance(session.duration + 60)
+    freezer.move_to(simulator.stack.clock.now())
+    await deliver(hass, simulator)
+    await call(hass, "sync", {"instance": "Tautulli"})
+    name = world.users[viewer].username
+
+    mine = await call(hass, "recommend", {"user": name, "media_type": "tv"})
+    # Their recommendations now follow the series they just finished, and say so.
+    assert (
+        f"{name} finished {series.info.title} today"
+        in (mine["recommendations"][0]["reason"])
+    )
+    household = await call(hass, "recommend", {"media_type": "tv", "count": 2})
+    added = await call(hass, "auto_add", {"media_type": "tv"})
+    assert [row["tmdb_id"] for row in added["titles"]] == [
+        row["tmdb_id"] for row in household["recommendations"]
+    ]
+    await deliver(hass, simulator)
+    await simulator.advance(6 * 3600)
+    freezer.move_to(simulator.stack.clock.now())
+    await deliver(hass, simulator)
+    imported = [
+        event["tmdb_id"]
+        for event in events.of("smartplex_download")
+        if event["type"] == "imported"
+    ]
+    ready = [event["tmdb_id"] for event in events.of(EVENT_READY_TO_WATCH)]
+    for row in added["titles"]:
+        # Every episode imports on its own; the title is announced ready once.
+        assert imported.count(row["tmdb_id"]) > 1
+        assert ready.count(row["tmdb_id"]) == 1
+    assert {event["because"] for event in events.of(EVENT_READY_TO_WATCH)} == {
+        "auto_added"
+    }

@@ -11,7 +11,7 @@ delete_files confirms it), audited, and dismissed so auto-add never picks it aga
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 import sqlite3
 from typing import Any
@@ -51,6 +51,8 @@ from .recommend import CONF_RECOMMENDATIONS, async_rank, recommendation_row
 
 EVENT_RECOMMENDATION_ADDED = f"{DOMAIN}_recommendation_added"
 EVENT_READY_TO_WATCH = f"{DOMAIN}_ready_to_watch"
+# A title announced ready is announced again only after this long without an import.
+READY_AGAIN = timedelta(days=1)
 EVENT_DOWNLOAD = f"{DOMAIN}_download"
 SOURCE_AUTOPILOT = "autopilot"
 CONF_DAILY_CAP = "auto_add_daily_cap"
@@ -253,13 +255,25 @@ async def async_undo_auto_add(
 
 @callback
 def async_listen_ready(hass: HomeAssistant) -> CALLBACK_TYPE:
-    """Announce imports of auto-added or requested titles as ready to watch."""
+    """Announce imports of auto-added or requested titles as ready to watch.
+
+    A series imports episode by episode: it is announced at its first import, and again
+    only after READY_AGAIN without one (a new season), never once per episode. The import
+    is noted before the lookups, so the events of a season pack arriving together pass
+    one at a time.
+    """
+    announced: dict[Identity, datetime] = {}
 
     async def announce(event: Event) -> None:
         data = event.data
         if data.get("type") != "imported" or not data.get("tmdb_id"):
             return
         identity = Identity(data["media_type"], int(data["tmdb_id"]))
+        now = dt_util.utcnow()
+        last = announced.get(identity)
+        announced[identity] = now
+        if last is not None and now - last < READY_AGAIN:
+            return
 
         def auto_added(connection: sqlite3.Connection) -> bool:
             added = titles_in_state(connection, HOUSEHOLD, RecommendationState.ADDED)
@@ -272,6 +286,8 @@ def async_listen_ready(hass: HomeAssistant) -> CALLBACK_TYPE:
         elif any(r.identity == identity for r in await async_load_requests(hass)):
             reason = "requested"
         if reason is None:
+            # Imports that are not anyone's wait: nothing to remember.
+            announced.pop(identity, None)
             return
         hass.bus.async_fire(
             EVENT_READY_TO_WATCH,
