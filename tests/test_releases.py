@@ -138,6 +138,33 @@ async def test_movie_release_day_fires_once(
     assert len(fired_for(events, "movie_id", movie.id)) == 1
 
 
+async def test_a_release_moved_since_the_last_poll_fires_on_its_new_day(
+    hass: HomeAssistant, config_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Radarr moves a digital release after the poll: nothing on the old day, then the new."""
+    movie = next(movie for movie in simulator.world.movies.values() if movie.monitored)
+    digital = dt_util.now().date() + timedelta(days=1)
+    movie.info = replace(
+        movie.info,
+        release=datetime.combine(digital, time(), UTC) - DIGITAL_DELAY,
+    )
+    events = capture(hass)
+    await setup_entry(hass, config_entry)
+    # Moved by two days after SmartPlex read the calendar.
+    moved = digital + timedelta(days=2)
+    movie.info = replace(movie.info, release=movie.info.release + timedelta(days=2))
+
+    await move_to(hass, dt_util.start_of_local_day(digital) + timedelta(seconds=1))
+    assert not fired_for(events, "movie_id", movie.id)
+
+    await move_to(hass, dt_util.start_of_local_day(moved) + timedelta(seconds=1))
+    [released] = fired_for(events, "movie_id", movie.id)
+    assert (released.data["type"], released.data["date"]) == (
+        "digital",
+        moved.isoformat(),
+    )
+
+
 async def test_removing_the_hub_forgets_releases(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,

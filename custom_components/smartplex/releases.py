@@ -3,8 +3,9 @@
 Derived from the calendar SmartPlex already polls (no extra requests). Each release in
 the polled window fires `smartplex_release` and the service's release event entity once,
 when its time comes: at the episode's air time, or at local midnight of a movie's
-release day. What fired is kept in `.storage/smartplex.releases`, so a restart fires
-nothing twice; a release moved to another date fires again on the new one.
+release day. At that moment the calendar is read again first, so a date Sonarr or Radarr
+moved since the last (hourly) poll fires on its new day only. What fired is kept in
+`.storage/smartplex.releases`, so a restart fires nothing twice.
 """
 
 from __future__ import annotations
@@ -203,8 +204,14 @@ class ReleaseWatcher:
                 )
         if upcoming:
             self._next_check = async_track_point_in_utc_time(
-                self.hass, self.async_check, min(upcoming)
+                self.hass, self._async_release_due, min(upcoming)
             )
+
+    async def _async_release_due(self, due: datetime) -> None:
+        """Read the calendar again, then announce: the date may have moved since the poll."""
+        self._next_check = None
+        await self.coordinator.async_refresh()
+        self.async_check(due)
 
 
 async def async_setup_releases(
