@@ -62,6 +62,7 @@ class ControlRoutes:
                 "plays": len(world.plays),
                 "requests": len(world.requests),
                 "queue": len(world.queue),
+                "blocklisted": len(world.blocklist),
                 "sessions": len(self.stack.sessions),
                 "webhooks_sent": len(self.stack.webhooks.deliveries),
             }
