@@ -10,7 +10,6 @@ it makes stale; while push works the matching polls slow down.
 from __future__ import annotations
 
 import base64
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 import hashlib
@@ -64,11 +63,11 @@ from .const import (
 )
 from .coordinator import SmartPlexCoordinator, all_coordinators
 from .models import SmartPlexConfigEntry, SmartPlexService
+from .push_http import RecentKeys, read_body, safe_host
 
 if TYPE_CHECKING:
     from .push_setup import PushStore
 
-MAX_BODY = 1_048_576
 # Sonarr, Radarr, Overseerr and Tautulli all send JSON with this content type.
 CONTENT_TYPE = "application/json"
 CONNECTION_NAME = "SmartPlex (Home Assistant)"
@@ -104,28 +103,6 @@ def issue_id_overseerr_in_use(subentry_id: str) -> str:
 def encode_overseerr_payload(template: str) -> str:
     """Return Overseerr's stored form of a template: base64 of the template as a JSON string."""
     return base64.b64encode(json.dumps(template).encode()).decode()
-
-
-class RecentKeys:
-    """A bounded set of keys seen within a time window."""
-
-    def __init__(self, window: timedelta, size: int) -> None:
-        """Start empty."""
-        self._window = window
-        self._size = size
-        self._seen: OrderedDict[Any, datetime] = OrderedDict()
-
-    def seen(self, key: Any, now: datetime) -> bool:
-        """Return whether key was seen within the window, and remember it."""
-        while self._seen:
-            oldest, at = next(iter(self._seen.items()))
-            if now - at < self._window and len(self._seen) < self._size:
-                break
-            del self._seen[oldest]
-        if key in self._seen:
-            return True
-        self._seen[key] = now
-        return False
 
 
 class PushManager:
@@ -583,23 +560,3 @@ class PushManager:
         self._set_poll_intervals()
         self.async_setup()
         await self.async_register_remote()
-
-
-async def read_body(request: web.Request) -> bytes | None:
-    """Return the request's body, or None when it is over MAX_BODY."""
-    if (request.content_length or 0) > MAX_BODY:
-        return None
-    # A body arrives in as many pieces as the network split it into.
-    body = bytearray()
-    async for piece in request.content.iter_any():
-        body += piece
-        if len(body) > MAX_BODY:
-            return None
-    return bytes(body)
-
-
-def safe_host(url: str) -> str:
-    """Return scheme, host and port of a URL (never its path, query or credentials)."""
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}"
