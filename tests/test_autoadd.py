@@ -327,6 +327,8 @@ async def test_a_finished_series_brings_a_recommendation_ready_to_watch(
     freezer.move_to(simulator.stack.clock.now())
     await deliver(hass, simulator)
     await call(hass, "sync", {"instance": "Tautulli"})
+    # The database follows the poll in the background.
+    await hass.async_block_till_done(wait_background_tasks=True)
     name = world.users[viewer].username
 
     mine = await call(hass, "recommend", {"user": name, "media_type": "tv"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from contextlib import closing
 from datetime import timedelta
@@ -537,6 +538,33 @@ async def test_older_plays_get_their_stream_details_in_the_background(
         database,
         "SELECT status, changed FROM sync_log WHERE kind = 'stream_details'",
     ) == [("done", older)]
+
+
+async def test_rows_seen_while_another_run_holds_the_history_are_synced_after_it(
+    hass: HomeAssistant, database: Path, simulator: Simulator
+) -> None:
+    """A poll that sees new rows during a rematch is not dropped: they follow it."""
+    entry = hub(simulator, [("tautulli", "Tautulli")])
+    await setup_entry(hass, entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.runtime_data.database is not None
+    history_sync = entry.runtime_data.database.histories["sub_0"]
+    coordinator = entry.runtime_data.services["sub_0"].coordinators.history
+    world = simulator.world
+    last = world.plays[-1]
+    new_play = (last[0] + 1, last[1] + 600, last[2] + 900, *last[3:])
+    world.plays.append(new_play)
+    async with history_sync._lock:
+        # Not a task of Home Assistant's: waiting for those must not wait for it.
+        rematch = asyncio.create_task(history_sync.async_rematch())
+        await coordinator.async_refresh()
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert rows(database, "SELECT MAX(row_id) FROM plays") == [(last[0],)]
+    await rematch
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert rows(database, "SELECT COUNT(*), MAX(row_id) FROM plays") == [
+        (len(world.plays), new_play[0])
+    ]
 
 
 async def test_plays_match_titles_again_when_the_library_changes(

@@ -86,6 +86,8 @@ class HistoryDatabaseSync(TautulliSync):
         self.details = StreamDetailsBackfill(hass, store, service)
         # The first full sync stored every page; the event waits for the lookups.
         self._announce = False
+        # Set when a poll saw newer rows while another run held the lock.
+        self._again = False
 
     @property
     def progress(self) -> float | None:
@@ -164,64 +166,82 @@ class HistoryDatabaseSync(TautulliSync):
         the retries), which maps their plays.
         """
         if self._lock.locked():
+            # A poll saw newer rows while the lock was held: run again when it frees.
+            self._again = True
             return
         async with self._lock:
-            self._cancel_retry()
-            started = dt_util.utcnow()
-            self._lookup_error = None
-            try:
-                if not self.state.full_done:
-                    added = await self._async_full_sync()
-                    self._announce = True
-                else:
-                    added = 0
-                # Rows that arrived while the pages were read, or since the last sync.
-                added += await self._async_catch_up()
-                changed = await self._async_identify()
-            except (SmartPlexError, StoreError) as err:
-                await self._async_log(started, error=str(err))
-                if not self.state.full_done or self._announce:
-                    self._schedule_retry()
-                return
-            await self._async_log(started, added=added, changed=changed)
-            if changed:
-                plays_cache(self.hass).invalidate()
-            if self._announce:
-                self._announce = False
-                total, unmatched = await self._async_db(
-                    partial(history.counts, instance=self.instance)
-                )
-                self.hass.bus.async_fire(
-                    EVENT_HISTORY_SYNCED,
-                    {
-                        "instance": self.service.title,
-                        "plays": total,
-                        "unmatched": unmatched,
-                    },
-                )
-            # Details enrich what is stored: a failure is logged, and retried next sync.
-            try:
-                detailed = await self._async_stream_details()
-            except (SmartPlexError, StoreError) as err:
-                await self._async_log(started, error=str(err))
-                return
-            if detailed:
-                plays_cache(self.hass).invalidate()
-            # Then the older plays' details, in the background, a batch at a time.
-            self.details.async_schedule()
+            self._again = False
+            await self._async_sync_locked()
+        await self._async_sync_if_asked()
+
+    async def _async_sync_if_asked(self) -> None:
+        """Sync once more if a poll asked for it while the lock was held."""
+        if self._again:
+            await self.async_sync()
+
+    async def _async_sync_locked(self) -> None:
+        """Run the sync; the lock is held."""
+        self._cancel_retry()
+        started = dt_util.utcnow()
+        self._lookup_error = None
+        try:
+            if not self.state.full_done:
+                added = await self._async_full_sync()
+                self._announce = True
+            else:
+                added = 0
+            # Rows that arrived while the pages were read, or since the last sync.
+            added += await self._async_catch_up()
+            changed = await self._async_identify()
+        except (SmartPlexError, StoreError) as err:
+            await self._async_log(started, error=str(err))
+            if not self.state.full_done or self._announce:
+                self._schedule_retry()
+            return
+        await self._async_log(started, added=added, changed=changed)
+        if changed:
+            plays_cache(self.hass).invalidate()
+        if self._announce:
+            self._announce = False
+            total, unmatched = await self._async_db(
+                partial(history.counts, instance=self.instance)
+            )
+            self.hass.bus.async_fire(
+                EVENT_HISTORY_SYNCED,
+                {
+                    "instance": self.service.title,
+                    "plays": total,
+                    "unmatched": unmatched,
+                },
+            )
+        # Details enrich what is stored: a failure is logged, and retried next sync.
+        try:
+            detailed = await self._async_stream_details()
+        except (SmartPlexError, StoreError) as err:
+            await self._async_log(started, error=str(err))
+            return
+        if detailed:
+            plays_cache(self.hass).invalidate()
+        # Then the older plays' details, in the background, a batch at a time.
+        self.details.async_schedule()
 
     async def async_rematch(self) -> None:
         """Match plays to titles of the library again (it changed): guids stay."""
         async with self._lock:
-            started = dt_util.utcnow()
-            try:
-                changed = await self._async_db(self._rematch)
-            except StoreError as err:
-                await self._async_log(started, error=str(err))
-                return
-            if changed:
-                await self._async_log(started, changed=changed)
-                plays_cache(self.hass).invalidate()
+            await self._async_rematch_locked()
+        await self._async_sync_if_asked()
+
+    async def _async_rematch_locked(self) -> None:
+        """Match plays to titles again; the lock is held."""
+        started = dt_util.utcnow()
+        try:
+            changed = await self._async_db(self._rematch)
+        except StoreError as err:
+            await self._async_log(started, error=str(err))
+            return
+        if changed:
+            await self._async_log(started, changed=changed)
+            plays_cache(self.hass).invalidate()
 
     def _rematch(self, connection: sqlite3.Connection) -> int:
         """Set the library's title on plays a title matched or none did, where it differs."""
