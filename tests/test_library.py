@@ -397,3 +397,22 @@ def test_recorded_responses_parse() -> None:
         (5206, "downloadFolderImported", 106),
     ]
     assert events[0].download_id == "B0DFA7663432B216A08FAB21FC13265464DDA9DA"
+
+
+def test_titles_are_looked_up_by_normalized_title() -> None:
+    """A title is found by its normalized title, in index order, through changes."""
+    movie = fixture("radarr/pyarr__movie_all.json")[0]
+    first = library.library_item({**movie, "id": 1, "year": 2001}, "movie")
+    remake = library.library_item({**movie, "id": 2, "year": 2021}, "movie")
+    index = library.LibraryIndex.from_items([first, remake])
+    wanted = library.normalize_title(f"  {movie['title'].upper()}!")
+    assert index.by_title(wanted) == [first, remake]
+    renamed = first._replace(title="Another: Film")
+    index.upsert(renamed)
+    assert index.by_title(wanted) == [remake]
+    assert index.by_title("another film") == [renamed]
+    index.upsert(remake._replace(monitored=not remake.monitored))
+    assert [item.year for item in index.by_title(wanted)] == [2021]
+    index.remove(2)
+    assert index.by_title(wanted) == []
+    assert index.by_title("another film") == [renamed]

@@ -10,7 +10,6 @@ import asyncio
 from dataclasses import dataclass
 import hashlib
 from pathlib import Path
-import re
 from typing import Any
 
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, add_extra_js_url
@@ -31,7 +30,7 @@ from .const import (
     SERVICE_TYPES,
 )
 from .declarations import ACTIONS
-from .library import LibraryItem
+from .library import LibraryItem, normalize_title
 from .models import SmartPlexConfigEntry, SmartPlexService
 from .overseerr_coordinator import OverseerrCoordinators
 from .poster import PosterView, poster_cache
@@ -239,26 +238,19 @@ def owned_title(entry: SmartPlexConfigEntry, media_type: str, tmdb_id: int) -> b
     return False
 
 
-def _normalize(text: str) -> str:
-    """Return a title without case and punctuation, for matching."""
-    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
-
-
 def _library_match(
     entry: SmartPlexConfigEntry, session: StreamSession
 ) -> tuple[str, LibraryItem] | None:
     """Return the library title a stream plays (by exact title and year), if any."""
     movie = session.media_type == "movie"
-    wanted = _normalize(
+    wanted = normalize_title(
         session.title if movie else session.grandparent_title or session.title
     )
     for service in services_of(entry, (SERVICE_RADARR if movie else SERVICE_SONARR,)):
         coordinators = service.coordinators
         assert isinstance(coordinators, ArrCoordinators)
-        for item in coordinators.library.index:
-            if _normalize(item.title) == wanted and (
-                not movie or session.year in (None, item.year)
-            ):
+        for item in coordinators.library.index.by_title(wanted):
+            if not movie or session.year in (None, item.year):
                 return ("movie" if movie else "tv", item)
     return None
 

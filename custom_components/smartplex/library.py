@@ -12,6 +12,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+import re
 from typing import NamedTuple
 
 from .api import Movie, RadarrClient, Series, SmartPlexNotFoundError, SonarrClient
@@ -45,6 +46,7 @@ TITLE_UNCHANGED = frozenset(
 # listing is cheaper than that many single-title requests.
 MAX_TITLE_REFRESHES = 100
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 class SeasonFiles(NamedTuple):
@@ -90,6 +92,11 @@ class LibraryItem(NamedTuple):
     # that have files (cleanup plans can remove one season).
     ended: bool | None = None
     seasons: tuple[SeasonFiles, ...] = ()
+
+
+def normalize_title(text: str) -> str:
+    """Return a title without case and punctuation, for matching."""
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
 def _root_folder(data: JsonDict) -> str | None:
@@ -253,6 +260,9 @@ class LibraryIndex:
         self._by_tmdb: dict[int, LibraryItem] = {}
         self._by_tvdb: dict[int, LibraryItem] = {}
         self._by_imdb: dict[str, LibraryItem] = {}
+        # normalized title -> ids of the titles with it, oldest first (ints, not entries:
+        # tuples of ints leave the cyclic collector's work)
+        self._by_title: dict[str, tuple[int, ...]] = {}
         self._profiles: Counter[int] = Counter()
         # download id -> title id, for what is in the download queue now
         self._downloads: dict[str, int] = {}
@@ -298,6 +308,13 @@ class LibraryIndex:
         _unlink(self._by_tmdb, item.tmdb_id, item)
         _unlink(self._by_tvdb, item.tvdb_id, item)
         _unlink(self._by_imdb, item.imdb_id, item)
+        title = normalize_title(item.title)
+        if others := tuple(
+            other for other in self._by_title[title] if other != item_id
+        ):
+            self._by_title[title] = others
+        else:
+            del self._by_title[title]
         self._downloads = {
             download_id: owner
             for download_id, owner in self._downloads.items()
@@ -317,6 +334,8 @@ class LibraryIndex:
             self._by_tvdb[item.tvdb_id] = item
         if item.imdb_id is not None:
             self._by_imdb[item.imdb_id] = item
+        title = normalize_title(item.title)
+        self._by_title[title] = (*self._by_title.get(title, ()), item.id)
 
     def get(self, item_id: int) -> LibraryItem | None:
         """Return a title by its Sonarr/Radarr id."""
@@ -333,6 +352,10 @@ class LibraryIndex:
     def by_imdb(self, imdb_id: str) -> LibraryItem | None:
         """Return a title by IMDb id."""
         return self._by_imdb.get(imdb_id)
+
+    def by_title(self, title: str) -> list[LibraryItem]:
+        """Return the titles whose normalize_title is title, in the order they were indexed."""
+        return [self._items[item_id] for item_id in self._by_title.get(title, ())]
 
     def profiles_by_use(self) -> list[int]:
         """Return the quality profile ids the library uses, most used first."""
