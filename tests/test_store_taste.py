@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+import math
 from pathlib import Path
 import sqlite3
 from typing import Any
 
 import pytest
 
-from custom_components.smartplex.engine.models import Identity, TitleInfo
+from bench.recommend import snapshot, write_plays
+from custom_components.smartplex.engine.models import Identity, Play, TitleInfo
 from custom_components.smartplex.engine.profile import (
     build_profile,
     profile_from_tallies,
@@ -21,6 +24,7 @@ from custom_components.smartplex.store.taste import (
     history_fingerprint,
     load_title_tallies,
 )
+from simulator.world import World
 
 from .test_store_usage import fill
 
@@ -107,6 +111,78 @@ def test_sql_tallies_of_some_people(store: SmartPlexStore) -> None:
         store.run(lambda connection: load_title_tallies(connection, NOW, users=[]))
         == []
     )
+
+
+def added_up_play_by_play(
+    plays: Iterable[Play], *, per_person: bool
+) -> dict[tuple[tuple[str, ...], Identity], tuple[float, int, float, float]]:
+    """Add up each play before NOW the plain way: engagement, plays, best and last start."""
+    people: dict[tuple[str, Identity], set[str]] = {}
+    sums: dict[tuple[str, Identity], tuple[float, int, float, float]] = {}
+    for play in plays:
+        if play.identity is None or play.started > NOW:
+            continue
+        completion = min(max(play.percent_complete, 0), 100) / 100
+        decay = math.exp((play.started - NOW).total_seconds() / (90 * 86_400))
+        key = (play.user_id if per_person else "", play.identity)
+        engagement, count, best, last = sums.get(key, (0.0, 0, 0.0, 0.0))
+        sums[key] = (
+            engagement + completion * decay,
+            count + 1,
+            max(best, completion),
+            max(last, play.started.timestamp()),
+        )
+        people.setdefault(key, set()).add(play.user_id)
+    return {(tuple(sorted(people[key])), key[1]): sums[key] for key in sums}
+
+
+def test_sql_tallies_give_each_plays_sum_on_the_simulators_world(
+    tmp_path: Path,
+) -> None:
+    """Per title and per person, SQLite's tallies are the plays added up one by one.
+
+    The simulator's household at home scale, with some completions out of range, an
+    unmatched play and a future one: a faster query cannot change a tally unnoticed.
+    """
+    plays, _ = snapshot(World("home", seed=1, now=NOW))
+    store = SmartPlexStore(str(tmp_path / "smartplex.db"))
+    store.open()
+    try:
+        write_plays(store, plays)
+        store.run(
+            lambda connection: connection.executescript(
+                "UPDATE plays SET percent_complete = 130 WHERE row_id % 97 = 0;"
+                " UPDATE plays SET percent_complete = -5 WHERE row_id % 89 = 0;"
+                " UPDATE plays SET matched_by = NULL WHERE row_id % 83 = 0;"
+            )
+        )
+        store.run(
+            lambda connection: connection.execute(
+                "UPDATE plays SET started = ? WHERE row_id % 79 = 0",
+                (int(NOW.timestamp()) + 60,),
+            )
+        )
+        written = store.run(load_plays)
+        per_title, per_person = store.run(
+            lambda connection: (
+                load_title_tallies(connection, NOW, per_person=False),
+                load_title_tallies(connection, NOW),
+            )
+        )
+    finally:
+        store.close()
+
+    assert {play.percent_complete for play in written} >= {130, -5}
+    for found, expected in (
+        (per_title, added_up_play_by_play(written, per_person=False)),
+        (per_person, added_up_play_by_play(written, per_person=True)),
+    ):
+        assert len(found) == len(expected) > 100
+        for tally in found:
+            engagement, count, best, last = expected[tally.users, tally.identity]
+            assert tally.engagement == pytest.approx(engagement, rel=1e-9)
+            assert (tally.plays, tally.best, tally.last) == (count, best, last)
+    assert any(len(tally.users) > 1 for tally in per_title)
 
 
 class NoMathFunctions:
