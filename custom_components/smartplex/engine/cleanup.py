@@ -12,7 +12,7 @@ titles ("oldest added first" is worse than random on MovieLens).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -280,9 +280,28 @@ def reasons(
     return tuple(found)
 
 
-type Ranked = tuple[float, str, CleanupCandidate, TitleUsage]
-# Least value first; equal values by key, so that a plan does not depend on input order.
-BY_VALUE = itemgetter(0, 1)
+type Ranked = tuple[float, CleanupCandidate, TitleUsage]
+VALUE = itemgetter(0)
+
+
+def _by_value_then_key(ranked: list[Ranked]) -> Iterator[Ranked]:
+    """Yield titles by least value, equal values by key (so a plan does not depend on input order).
+
+    Sorting floats alone is a fraction of sorting (value, key) pairs, and keys are
+    made only for the equal values a plan gets to.
+    """
+    ranked.sort(key=VALUE)
+    index, end = 0, len(ranked)
+    while index < end:
+        value = ranked[index][0]
+        stop = index + 1
+        while stop < end and ranked[stop][0] == value:
+            stop += 1
+        if stop == index + 1:
+            yield ranked[index]
+        else:
+            yield from sorted(ranked[index:stop], key=lambda item: item[1].key)
+        index = stop
 
 
 def plan_cleanup(
@@ -319,12 +338,7 @@ def plan_cleanup(
             protected.append(ProtectedItem(candidate, found))
             continue
         ranked[root].append(
-            (
-                rewatch_value(candidate, found_usage, now),
-                candidate.key,
-                candidate,
-                found_usage,
-            )
+            (rewatch_value(candidate, found_usage, now), candidate, found_usage)
         )
     caps = {
         library: count * policy.max_library_share
@@ -345,9 +359,9 @@ def plan_cleanup(
                 rewatch_score(candidate, found_usage, now),
                 reasons(candidate, found_usage, now),
             )
-            for _, _, candidate, found_usage in picks
+            for _, candidate, found_usage in picks
         )
-        freed[root] = sum(pick[2].size for pick in picks)
+        freed[root] = sum(pick[1].size for pick in picks)
         if why:
             short[root] = why
     return CleanupPlan(
@@ -378,14 +392,13 @@ def _pick(
     # A series and its seasons overlap: once one is picked, the other is not.
     whole: set[str] = set()
     parts: set[str] = set()
-    ranked.sort(key=BY_VALUE)
-    for item in ranked:
+    for item in _by_value_then_key(ranked):
         if total >= need:
             break
         if already + len(picks) >= policy.max_items:
             why = "max_items"
             break
-        candidate = item[2]
+        candidate = item[1]
         if candidate.title_key in whole or (
             candidate.season is None and candidate.title_key in parts
         ):
@@ -398,14 +411,15 @@ def _pick(
         picks.append(item)
         total += candidate.size
         (whole if candidate.season is None else parts).add(candidate.title_key)
-    kept: list[Ranked] = []
-    for item in sorted(picks, key=lambda item: -item[0]):
-        if total - item[2].size >= need:
-            taken[item[2].library] -= item[2].share
-            total -= item[2].size
-        else:
-            kept.append(item)
-    kept.sort(key=BY_VALUE)
+    # picks are in plan order; drop the most valuable ones the need does not take.
+    dropped: set[int] = set()
+    for index in sorted(range(len(picks)), key=lambda index: -picks[index][0]):
+        candidate = picks[index][1]
+        if total - candidate.size >= need:
+            taken[candidate.library] -= candidate.share
+            total -= candidate.size
+            dropped.add(index)
+    kept = [item for index, item in enumerate(picks) if index not in dropped]
     return kept, None if total >= need else why
 
 

@@ -69,6 +69,11 @@ class TitleUsage(NamedTuple):
     requesters_not_watched: frozenset[str] = frozenset()
 
 
+NOBODY: frozenset[str] = frozenset()
+# A title nobody played, asked for or streams (shared: a library has thousands).
+UNUSED = TitleUsage()
+
+
 def tally_plays(
     plays: Iterable[Play],
 ) -> tuple[dict[UsageKey, PlayTally], list[LatestPlay]]:
@@ -158,44 +163,14 @@ def usage_from_tallies(
     protects each season. Each title is looked up once per latest play, and one
     usage is made per key.
     """
-    asked = latest_requests(requests)
-    follow_since = now - timedelta(days=follow_days)
-    progress_since = now - timedelta(days=in_progress_days)
-    # Per title: the people in progress, streaming, following and waiting, each
-    # title looked up once per play (Identity hashes in Python, so lookups count).
-    people: defaultdict[Identity, tuple[set[str], set[str], set[str], set[str]]] = (
-        defaultdict(lambda: (set(), set(), set(), set()))
+    shared = _people(
+        latest,
+        latest_requests(requests),
+        streaming,
+        now - timedelta(days=in_progress_days),
+        now - timedelta(days=follow_days),
     )
-    for identity, user, started, percent in latest:
-        follows = started >= follow_since
-        progressing = started >= progress_since and (
-            percent < FINISHED_PERCENT or identity.media_type == "tv"
-        )
-        if follows or progressing:
-            sets = people[identity]
-            if progressing:
-                sets[0].add(user)
-            if follows:
-                sets[2].add(user)
-    answered = (
-        {
-            person
-            for identity, user, started, _ in latest
-            if (person := (identity, user)) in asked and started >= asked[person]
-        }
-        if asked
-        else set()
-    )
-    for identity, user in asked.keys() - answered:
-        people[identity][3].add(user)
-    for identity, users in streaming.items():
-        people[identity][1].update(users)
-    nobody: frozenset[str] = frozenset()
-    shared = {
-        identity: tuple(frozenset(found) if found else nobody for found in sets)
-        for identity, sets in people.items()
-    }
-    alone = (nobody, nobody, nobody, nobody)
+    alone = (NOBODY, NOBODY, NOBODY, NOBODY)
     # tuple.__new__ straight from the tally's fields: TitleUsage's own __new__
     # is Python and a plan makes one usage per tally.
     make = tuple.__new__
@@ -209,15 +184,63 @@ def usage_from_tallies(
     return usage
 
 
+type People = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]
+
+
+def _people(
+    latest: Sequence[LatestPlay],
+    asked: Mapping[tuple[Identity, str], datetime],
+    streaming: Mapping[Identity, Iterable[str]],
+    progress_since: datetime,
+    follow_since: datetime,
+) -> dict[Identity, People]:
+    """Return per title the people in progress, streaming, following and waiting.
+
+    Each title is looked up once per latest play (Identity hashes in Python, so
+    lookups count), and lists are made only for titles someone played recently.
+    """
+    people: dict[Identity, tuple[list[str], list[str]]] = {}
+    for identity, user, started, percent in latest:
+        if started < follow_since and started < progress_since:
+            continue
+        if (lists := people.get(identity)) is None:
+            lists = people[identity] = ([], [])
+        if started >= progress_since and (
+            percent < FINISHED_PERCENT or identity.media_type == "tv"
+        ):
+            lists[0].append(user)
+        if started >= follow_since:
+            lists[1].append(user)
+    waiting: defaultdict[Identity, set[str]] = defaultdict(set)
+    if asked:
+        answered = {
+            person
+            for identity, user, started, _ in latest
+            if (person := (identity, user)) in asked and started >= asked[person]
+        }
+        for identity, user in asked.keys() - answered:
+            waiting[identity].add(user)
+    for identity in (waiting.keys() | streaming.keys()) - people.keys():
+        people[identity] = ([], [])
+    return {
+        identity: (
+            frozenset(progressing) if progressing else NOBODY,
+            frozenset(streaming.get(identity, ())) or NOBODY,
+            frozenset(following) if following else NOBODY,
+            frozenset(waiting.get(identity, ())) or NOBODY,
+        )
+        for identity, (progressing, following) in people.items()
+    }
+
+
 def usage_of(
     usage: Mapping[UsageKey, TitleUsage], identity: Identity, season: int | None
 ) -> TitleUsage:
     """Return a title's or season's usage; a season nobody played still carries its series' people."""
     if (found := usage.get((identity, season))) is not None:
         return found
-    title = usage.get((identity, None))
-    if title is None:
-        return TitleUsage()
+    if season is None or (title := usage.get((identity, None))) is None:
+        return UNUSED
     return TitleUsage(
         in_progress=title.in_progress,
         streaming=title.streaming,

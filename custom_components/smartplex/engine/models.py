@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 type MediaType = Literal["movie", "tv"]
 
@@ -120,9 +120,12 @@ class RequestRecord:
     seasons: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Feature:
-    """One named, weighted part of a score, as a person reads it."""
+class Feature(NamedTuple):
+    """One named, weighted part of a score, as a person reads it.
+
+    A named tuple, not a frozen dataclass: a cleanup plan at `large` explains 2,000
+    titles with 7 features each, and a tuple is made in a fraction of the time.
+    """
 
     name: str
     value: float
