@@ -90,9 +90,9 @@ async def test_library_parse_holds_the_garbage_collector_back(
     """The collector does not run while a listing is parsed, and runs again after."""
     collector_on: set[bool] = set()
 
-    def recording(data: Any, media_type: str) -> library.LibraryItem:
+    def recording(data: Any, media_type: str, *seen: Any) -> library.LibraryItem:
         collector_on.add(gc.isenabled())
-        return parse(data, media_type)
+        return parse(data, media_type, *seen)
 
     parse = library.library_item
     monkeypatch.setattr(library, "library_item", recording)
@@ -416,3 +416,22 @@ def test_titles_are_looked_up_by_normalized_title() -> None:
     index.remove(2)
     assert index.by_title(wanted) == []
     assert index.by_title("another film") == [renamed]
+
+
+def test_titles_of_a_listing_share_repeated_values() -> None:
+    """Genres, root folders and qualities that titles repeat are kept once per listing."""
+    movie = fixture("radarr/pyarr__movie_all.json")[0]
+    listing = [
+        {**movie, "id": 1, "genres": ["Drama", "Crime"], "rootFolderPath": "/movies"},
+        {**movie, "id": 2, "genres": ["Drama", "Crime"], "rootFolderPath": "/movies"},
+    ]
+    # Each decoded title holds its own copies, as orjson gives them.
+    decoded = json.loads(json.dumps(listing))
+    first, second = library.index_movies(decoded)
+    assert first.genres == ("Drama", "Crime")
+    assert first.genres is second.genres
+    assert first.root_folder is second.root_folder
+    assert first.file_quality is second.file_quality
+    alone = library.library_item(decoded[1], library.MEDIA_MOVIE)
+    assert alone == second
+    assert alone.genres is not first.genres

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .api import Movie, RadarrClient, Series, SmartPlexNotFoundError, SonarrClient
 from .api.arr_models import HistoryEvent, quality_name
@@ -122,15 +122,24 @@ def _bool(value: object) -> bool:
     return value if type(value) is bool else to_bool(value)
 
 
-def library_item(data: JsonDict, media_type: str) -> LibraryItem:
+def library_item(
+    data: JsonDict, media_type: str, seen: dict[object, Any] | None = None
+) -> LibraryItem:
     """Build the index entry of a Radarr movie or Sonarr series.
 
     Reads only what the index keeps: the full models (api.radarr.Movie, api.sonarr.Series)
     parse every field and date and would cost several times the JSON decoding. Values
     of the usual JSON type are taken as they are; the tolerant converters only see the
-    rest (this runs 20,000 times for a large Radarr).
+    rest (this runs 20,000 times for a large Radarr). With seen (one dict per listing),
+    the genres, root folder and file quality that titles share are one object each.
     """
     get = data.get
+    genres = str_tuple(get("genres"))
+    root_folder = _root_folder(data)
+    if seen is not None:
+        # Decoding gives each title its own copy; a large library repeats a few dozen.
+        genres = seen.setdefault(genres, genres)
+        root_folder = seen.setdefault(root_folder, root_folder)
     statistics = as_dict(get("statistics"))
     profile = get("qualityProfileId")
     if media_type == MEDIA_MOVIE:
@@ -139,6 +148,8 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
         file_quality = cutoff_met = None
         if movie_file := as_dict(get("movieFile")):
             file_quality = quality_name(movie_file)
+            if seen is not None:
+                file_quality = seen.setdefault(file_quality, file_quality)
             not_met = movie_file.get("qualityCutoffNotMet")
             cutoff_met = None if not_met is None else not _bool(not_met)
         return LibraryItem(
@@ -154,8 +165,8 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
             _bool(get("hasFile")),
             profile if type(profile) is int else opt_int(profile),
             int_tuple(get("tags")),
-            str_tuple(get("genres")),
-            _root_folder(data),
+            genres,
+            root_folder,
             opt_datetime(get("added")),
             None,
             None,
@@ -179,8 +190,8 @@ def library_item(data: JsonDict, media_type: str) -> LibraryItem:
         episode_file_count > 0,
         profile if type(profile) is int else opt_int(profile),
         int_tuple(get("tags")),
-        str_tuple(get("genres")),
-        _root_folder(data),
+        genres,
+        root_folder,
         opt_datetime(get("added")),
         opt_int(statistics.get("seasonCount")),
         opt_int(statistics.get("episodeCount")),
@@ -239,12 +250,16 @@ def item_from_added(added: Movie | Series, root_folder: str | None) -> LibraryIt
 
 def index_movies(items: list[JsonDict]) -> LibraryIndex:
     """Build the index of a Radarr library listing."""
-    return LibraryIndex.from_items(library_item(item, MEDIA_MOVIE) for item in items)
+    seen: dict[object, Any] = {}
+    return LibraryIndex.from_items(
+        library_item(item, MEDIA_MOVIE, seen) for item in items
+    )
 
 
 def index_series(items: list[JsonDict]) -> LibraryIndex:
     """Build the index of a Sonarr library listing."""
-    return LibraryIndex.from_items(library_item(item, MEDIA_TV) for item in items)
+    seen: dict[object, Any] = {}
+    return LibraryIndex.from_items(library_item(item, MEDIA_TV, seen) for item in items)
 
 
 class LibraryIndex:
@@ -282,9 +297,33 @@ class LibraryIndex:
     @classmethod
     def from_items(cls, items: Iterable[LibraryItem]) -> LibraryIndex:
         """Return a loaded index of a full listing."""
+        # In bulk (comprehensions, not one _add per title): a full listing has tens of
+        # thousands, and this runs in the executor right after decoding them.
         index = cls()
-        for item in items:
-            index._add(item)
+        by_id = index._items = {item.id: item for item in items}
+        listed = by_id.values()
+        index.highest_id = max(max(by_id, default=0), 0)
+        index.size_on_disk = sum([item.size_on_disk for item in listed])
+        index._profiles = Counter(
+            [
+                item.quality_profile_id
+                for item in listed
+                if item.quality_profile_id is not None
+            ]
+        )
+        index._by_tmdb = {
+            item.tmdb_id: item for item in listed if item.tmdb_id is not None
+        }
+        index._by_tvdb = {
+            item.tvdb_id: item for item in listed if item.tvdb_id is not None
+        }
+        index._by_imdb = {
+            item.imdb_id: item for item in listed if item.imdb_id is not None
+        }
+        by_title: dict[str, list[int]] = {}
+        for item in listed:
+            by_title.setdefault(normalize_title(item.title), []).append(item.id)
+        index._by_title = {title: tuple(ids) for title, ids in by_title.items()}
         index.loaded = True
         return index
 
