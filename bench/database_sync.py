@@ -18,6 +18,11 @@ waits for their libraries, at most 2 minutes, for the title fallback). Measured:
   one batch of the older plays' background backfill (`stream_details_batch_s`);
 - an incremental poll with nothing new: upstream requests, counted by the simulator;
 - the database's size after the sync;
+- how many collections of the collector's oldest generation ran during the first sync
+  (each walks every object of the process while the event loop waits; before timing,
+  SmartPlex's modules are imported and the collector settled, as in a Home Assistant that
+  has been running: in this small process the imports alone double the objects, and
+  the full collection they cause would land in whatever runs next);
 - the Python memory the sync code still holds after a `sync` rebuild of the history
   (tracemalloc traces only the rebuild, so the timed first sync runs untraced):
   allocations made in the database sync modules and store/.
@@ -29,8 +34,10 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 import gc
+import importlib
 import json
 import os
+import pkgutil
 import sys
 import tempfile
 import time
@@ -84,6 +91,14 @@ def _retained_mb(snapshot: tracemalloc.Snapshot) -> float:
     return round(size / 1e6, 2)
 
 
+def _settle() -> None:
+    """Import every SmartPlex module (and what they import), then collect everything."""
+    package = importlib.import_module("custom_components.smartplex")
+    for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        importlib.import_module(module.name)
+    gc.collect()
+
+
 async def measure(
     simulator: dict[str, dict[str, str]], services: list[str], *, memory: bool
 ) -> dict[str, Any]:
@@ -100,6 +115,8 @@ async def measure(
                 {name: simulator[name] for name in services}, services
             )
             entry.add_to_hass(hass)
+            _settle()
+            full_collections = gc.get_stats()[2]["collections"]
             started, cpu = time.monotonic(), time.process_time()
 
             def progressed() -> None:
@@ -118,6 +135,9 @@ async def measure(
                 )
                 result["first_full_sync_s"] = round(time.monotonic() - started, 1)
                 result["first_full_sync_cpu_s"] = round(time.process_time() - cpu, 1)
+                result["full_collections_during_sync"] = (
+                    gc.get_stats()[2]["collections"] - full_collections
+                )
                 await hass.async_block_till_done(wait_background_tasks=True)
                 # Then the stream details of the last 30 days' plays.
                 result["recent_stream_details_done_s"] = round(

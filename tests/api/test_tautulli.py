@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+import gc
 from typing import Any
 
 import aiohttp
@@ -275,6 +276,18 @@ async def test_history(tautulli_server: FakeUpstream, client: TautulliClient) ->
         "guid": "com.plexapp.agents.thetvdb://121361/6/1?lang=en",
         "product": "Plex for Windows",
     }
+
+
+async def test_history_pages_are_parsed_with_the_collector_held_back(
+    tautulli_server: FakeUpstream, client: TautulliClient
+) -> None:
+    """A first sync's pages of thousands of rows start no collection while they parse."""
+    data = {"recordsFiltered": 1, "data": [history_row(1)]}
+    tautulli_server.add_json("GET", "/api/v2", envelope(data), cmd="get_history")
+    collector_ran = await client.history_parsed(
+        lambda total, rows: gc.isenabled(), start=0, length=1
+    )
+    assert (collector_ran, gc.isenabled()) == (False, True)
 
 
 async def test_history_since_pages_until_last_seen(

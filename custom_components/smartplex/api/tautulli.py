@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
-from .base import ApiClient, QueryValue, major_version
+from .base import ApiClient, QueryValue, gc_paused, major_version
 from .errors import (
     SmartPlexApiDisabledError,
     SmartPlexAuthError,
@@ -192,7 +192,8 @@ class TautulliClient(ApiClient):
     ) -> ParsedT:
         """Return a slice of history, oldest first, as `parse(records_filtered, rows)` builds it.
 
-        Decoded and parsed in the executor: a full sync reads pages of thousands of rows.
+        Decoded and parsed in the executor, the collector held back (as for a library):
+        a full sync reads pages of thousands of rows.
         """
         params: dict[str, QueryValue] = {
             "cmd": "get_history",
@@ -205,13 +206,16 @@ class TautulliClient(ApiClient):
         status, headers, body = await self._exchange("GET", "/api/v2", params, None)
 
         def decode_and_parse() -> ParsedT:
-            data = self._expect_dict(
-                self._envelope_data("get_history", self._decode(status, headers, body)),
-                "get_history",
-            )
-            return parse(
-                to_int(data.get("recordsFiltered")), dict_list(data.get("data"))
-            )
+            with gc_paused():
+                data = self._expect_dict(
+                    self._envelope_data(
+                        "get_history", self._decode(status, headers, body)
+                    ),
+                    "get_history",
+                )
+                return parse(
+                    to_int(data.get("recordsFiltered")), dict_list(data.get("data"))
+                )
 
         return await asyncio.get_running_loop().run_in_executor(None, decode_and_parse)
 
