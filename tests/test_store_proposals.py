@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+
+import pytest
 
 from custom_components.smartplex.store import SmartPlexStore
 from custom_components.smartplex.store.proposals import (
@@ -35,16 +38,17 @@ def proposal(proposal_id: str, user_id: str | None, created: datetime) -> Propos
     )
 
 
-def opened(tmp_path: Path) -> SmartPlexStore:
-    """Return an opened store in a temporary directory."""
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SmartPlexStore]:
+    """Return an opened store in a temporary directory, closed after the test."""
     store = SmartPlexStore(str(tmp_path / "smartplex.db"))
     store.open()
-    return store
+    yield store
+    store.close()
 
 
-def test_taken_once_by_its_user_and_audited(tmp_path: Path) -> None:
+def test_taken_once_by_its_user_and_audited(store: SmartPlexStore) -> None:
     """Another user, another hub or a second confirmation get nothing; the first is audited."""
-    store = opened(tmp_path)
     store.transaction(partial(save_proposal, proposal=proposal("p1", "anna", NOW)))
     take = partial(take_proposal, proposal_id="p1", source="service", now=NOW)
     assert store.transaction(partial(take, entry_id="hub", user_id="ben")) is None
@@ -66,18 +70,16 @@ def test_taken_once_by_its_user_and_audited(tmp_path: Path) -> None:
     ]
 
 
-def test_a_proposal_without_user_is_taken_without_user(tmp_path: Path) -> None:
+def test_a_proposal_without_user_is_taken_without_user(store: SmartPlexStore) -> None:
     """An automation's proposal (no user) is confirmed by a call without a user only."""
-    store = opened(tmp_path)
     store.transaction(partial(save_proposal, proposal=proposal("p1", None, NOW)))
     take = partial(take_proposal, proposal_id="p1", entry_id="hub", now=NOW)
     assert store.transaction(partial(take, user_id="anna", source="llm")) is None
     assert store.transaction(partial(take, user_id=None, source="llm")) is not None
 
 
-def test_latest_and_expiry(tmp_path: Path) -> None:
+def test_latest_and_expiry(store: SmartPlexStore) -> None:
     """The newest live proposal is the latest; past its expiry it is expired once, audited."""
-    store = opened(tmp_path)
     store.transaction(partial(save_proposal, proposal=proposal("p1", "anna", NOW)))
     later = NOW + timedelta(minutes=5)
     store.transaction(partial(save_proposal, proposal=proposal("p2", "anna", later)))
@@ -106,9 +108,8 @@ def test_latest_and_expiry(tmp_path: Path) -> None:
     )
 
 
-def test_finished_proposals_are_dropped_after_keep_days(tmp_path: Path) -> None:
+def test_finished_proposals_are_dropped_after_keep_days(store: SmartPlexStore) -> None:
     """Storing a proposal deletes finished ones older than KEEP_DAYS, never live ones."""
-    store = opened(tmp_path)
     store.transaction(partial(save_proposal, proposal=proposal("old", "anna", NOW)))
     store.transaction(partial(save_proposal, proposal=proposal("live", "ben", NOW)))
     store.transaction(partial(expire_proposals, now=NOW + timedelta(minutes=15)))
