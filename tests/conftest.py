@@ -231,3 +231,10 @@ async def entry(
     await setup_entry(hass, config_entry)
     await deliver(hass, simulator)
     return config_entry
+
+
+@pytest.fixture(name="database")
+def fixture_database(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Put the database in the test's own directory and return its path."""
+    hass.config.config_dir = str(tmp_path)
+    return tmp_path / "smartplex.db"

@@ -19,7 +19,7 @@ from simulator import Simulator
 
 from .conftest import setup_entry
 from .helpers_actions import ALL_SERVICES, hub
-from .test_database_sync import expected_title
+from .helpers_database import expected_title
 
 
 @pytest.fixture(name="synced")
