@@ -25,17 +25,6 @@ FOLLOW_DAYS = 60
 type UsageKey = tuple[Identity, int | None]
 
 
-class PlayTally(NamedTuple):
-    """What the plays of one title (or one season of it) add up to."""
-
-    last_watched: datetime
-    last_watched_by: str
-    plays: int
-    watchers: int
-    # Mean share of the title each play covered (0-1).
-    completion: float
-
-
 class LatestPlay(NamedTuple):
     """A person's latest play of a title (a series: of any episode)."""
 
@@ -49,8 +38,8 @@ class TitleUsage(NamedTuple):
     """What people did with one title (or one season), from plays, requests and streams.
 
     A named tuple, not a frozen dataclass: a plan at `large` makes 30,000 of them,
-    and a tuple is made in a fraction of the time. The first five fields are a
-    PlayTally's, in its order.
+    and a tuple is made in a fraction of the time. A title's play tally is a usage
+    with nobody in its four sets of people (the first five fields).
     """
 
     last_watched: datetime | None = None
@@ -70,13 +59,14 @@ class TitleUsage(NamedTuple):
 
 
 NOBODY: frozenset[str] = frozenset()
+NO_PEOPLE = (NOBODY, NOBODY, NOBODY, NOBODY)
 # A title nobody played, asked for or streams (shared: a library has thousands).
 UNUSED = TitleUsage()
 
 
 def tally_plays(
     plays: Iterable[Play],
-) -> tuple[dict[UsageKey, PlayTally], list[LatestPlay]]:
+) -> tuple[dict[UsageKey, TitleUsage], list[LatestPlay]]:
     """Add up plays per title and per season, and find each person's latest play of each title.
 
     The store does the same in SQL (store/usage.py) so that plans never load every play.
@@ -95,7 +85,7 @@ def tally_plays(
     tallies = {}
     for key, key_plays in by_key.items():
         last = max(key_plays, key=lambda play: (play.started, play.user_id))
-        tallies[key] = PlayTally(
+        tallies[key] = TitleUsage(
             last_watched=last.started,
             last_watched_by=last.user_id,
             plays=len(key_plays),
@@ -146,7 +136,7 @@ def latest_requests(
 
 
 def usage_from_tallies(
-    tallies: Mapping[UsageKey, PlayTally],
+    tallies: Mapping[UsageKey, TitleUsage],
     latest: Sequence[LatestPlay],
     requests: Iterable[RequestRecord],
     streaming: Mapping[Identity, Iterable[str]],
@@ -160,8 +150,8 @@ def usage_from_tallies(
     in-progress and follow windows) or the person requested the title; older ones
     change nothing. A season's usage carries its series' in-progress people,
     streams, followers and requesters, so a series someone is part-way through
-    protects each season. Each title is looked up once per latest play, and one
-    usage is made per key.
+    protects each season. tallies are usages with nobody in them yet
+    (tally_plays, store/usage.py's load_tallies).
     """
     shared = _people(
         latest,
@@ -170,17 +160,16 @@ def usage_from_tallies(
         now - timedelta(days=in_progress_days),
         now - timedelta(days=follow_days),
     )
-    alone = (NOBODY, NOBODY, NOBODY, NOBODY)
-    # tuple.__new__ straight from the tally's fields: TitleUsage's own __new__
-    # is Python and a plan makes one usage per tally.
+    # A copy keeps the tallies' hashes (Identity hashes in Python): only the titles
+    # with people, and their seasons, are made again.
+    usage = dict(tallies)
     make = tuple.__new__
-    usage = {
-        key: make(TitleUsage, tally + shared.get(key[0], alone))
-        for key, tally in tallies.items()
-    }
-    for identity, found in shared.items():
-        if (key := (identity, None)) not in usage:
-            usage[key] = make(TitleUsage, (None, None, 0, 0, 0.0, *found))
+    for identity, people in shared.items():
+        title: UsageKey = (identity, None)
+        usage[title] = make(TitleUsage, usage.get(title, UNUSED)[:5] + people)
+    for key, tally in tallies.items():
+        if key[1] is not None and (found := shared.get(key[0])) is not None:
+            usage[key] = make(TitleUsage, tally[:5] + found)
     return usage
 
 
@@ -211,26 +200,43 @@ def _people(
             lists[0].append(user)
         if started >= follow_since:
             lists[1].append(user)
-    waiting: defaultdict[Identity, set[str]] = defaultdict(set)
-    if asked:
-        answered = {
-            person
-            for identity, user, started, _ in latest
-            if (person := (identity, user)) in asked and started >= asked[person]
-        }
-        for identity, user in asked.keys() - answered:
-            waiting[identity].add(user)
-    for identity in (waiting.keys() | streaming.keys()) - people.keys():
-        people[identity] = ([], [])
-    return {
+    shared = {
         identity: (
             frozenset(progressing) if progressing else NOBODY,
-            frozenset(streaming.get(identity, ())) or NOBODY,
+            NOBODY,
             frozenset(following) if following else NOBODY,
-            frozenset(waiting.get(identity, ())) or NOBODY,
+            NOBODY,
         )
         for identity, (progressing, following) in people.items()
     }
+    for identity, users in streaming.items():
+        found = shared.get(identity, NO_PEOPLE)
+        shared[identity] = (found[0], frozenset(users), found[2], found[3])
+    for identity, users in _waiting(latest, asked).items():
+        found = shared.get(identity, NO_PEOPLE)
+        shared[identity] = (found[0], found[1], found[2], frozenset(users))
+    return shared
+
+
+def _waiting(
+    latest: Sequence[LatestPlay], asked: Mapping[tuple[Identity, str], datetime]
+) -> dict[Identity, set[str]]:
+    """Return per title the requesters who have not played it since they asked."""
+    waiting: defaultdict[Identity, set[str]] = defaultdict(set)
+    if not asked:
+        return waiting
+    # A TMDB id (an int, hashed in C) rules out most plays before a person is looked up.
+    requested = {identity.tmdb_id for identity, _ in asked}
+    answered = {
+        person
+        for identity, user, started, _ in latest
+        if identity.tmdb_id in requested
+        and (person := (identity, user)) in asked
+        and started >= asked[person]
+    }
+    for identity, user in asked.keys() - answered:
+        waiting[identity].add(user)
+    return waiting
 
 
 def usage_of(

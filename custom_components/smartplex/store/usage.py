@@ -1,6 +1,6 @@
 """Play tallies for library care, added up by SQLite so a plan never loads every play.
 
-load_tallies gives what engine/cleanup.py's tally_plays gives from Play snapshots
+load_tallies gives what engine/cleanup_usage.py's tally_plays gives from Play snapshots
 (tests hold the two to each other): per title and per season the last play, who
 made it, the play count, the distinct watchers and the mean completion; and each
 person's latest play of a title when it is recent or the person requested it.
@@ -13,7 +13,7 @@ import sqlite3
 
 from custom_components.smartplex.engine.cleanup_usage import (
     LatestPlay,
-    PlayTally,
+    TitleUsage,
     UsageKey,
 )
 from custom_components.smartplex.engine.models import Identity, MediaType
@@ -60,7 +60,7 @@ LATEST = (
 
 def load_tallies(
     connection: sqlite3.Connection, recent_since: datetime
-) -> tuple[dict[UsageKey, PlayTally], list[LatestPlay]]:
+) -> tuple[dict[UsageKey, TitleUsage], list[LatestPlay]]:
     """Return the play tallies per title and season, and the latest plays that matter.
 
     A person's latest play of a title is returned when it started at or after
@@ -77,7 +77,7 @@ def load_tallies(
             found = identities[(media_type, tmdb_id)] = Identity(media_type, tmdb_id)
         return found
 
-    tallies: dict[UsageKey, PlayTally] = {}
+    tallies: dict[UsageKey, TitleUsage] = {}
     for (
         media_type,
         tmdb_id,
@@ -88,7 +88,7 @@ def load_tallies(
         last,
     ) in connection.execute(TALLIES):
         started, _, person = last.partition(" ")
-        tallies[(identity_of(media_type, tmdb_id), season)] = PlayTally(
+        tallies[(identity_of(media_type, tmdb_id), season)] = TitleUsage(
             fromtimestamp(int(started), UTC),
             person,
             plays,
