@@ -21,6 +21,14 @@ class Identity:
     media_type: MediaType
     tmdb_id: int
 
+    def __hash__(self) -> int:
+        """Return the TMDB id: one int, where the generated hash builds and hashes a tuple.
+
+        Identities key the engine's dicts (a cleanup plan hashes 100,000); a movie and
+        a series with the same TMDB id only share a bucket, equality tells them apart.
+        """
+        return self.tmdb_id
+
     def __str__(self) -> str:
         """Return the compact form used as a key in responses and the database."""
         return f"{self.media_type}:{self.tmdb_id}"
