@@ -14,7 +14,11 @@ from homeassistant import bootstrap
 import homeassistant.components
 from homeassistant.const import Platform
 
-CONFIGURATION = Path(__file__).parents[1] / "config" / "configuration.yaml"
+REPOSITORY = Path(__file__).parents[1]
+CONFIGURATION = REPOSITORY / "config" / "configuration.yaml"
+# SmartPlex's own: Home Assistant installs them when it sets SmartPlex up, but removing an
+# entry left from an earlier run imports SmartPlex without installing them.
+SMARTPLEX = REPOSITORY / "custom_components" / "smartplex" / "manifest.json"
 # What onboarding adds by itself.
 ONBOARDING = {"met", "radio_browser", "google_translate"}
 # Home Assistant's own always-loaded sets (discovery and supervisor ones are not loaded here).
@@ -33,16 +37,21 @@ def main() -> None:
         todo |= set(getattr(bootstrap, name, set()))
     seen: set[str] = set()
     requirements: set[str] = set()
+
+    def read(manifest_path: Path) -> None:
+        manifest = json.loads(manifest_path.read_text())
+        requirements.update(manifest.get("requirements", []))
+        todo.update(manifest.get("dependencies", []))
+        todo.update(manifest.get("after_dependencies", []))
+
+    read(SMARTPLEX)
     while todo:
         domain = todo.pop()
         manifest_path = root / domain / "manifest.json"
         if domain in seen or not manifest_path.exists():
             continue
         seen.add(domain)
-        manifest = json.loads(manifest_path.read_text())
-        requirements.update(manifest.get("requirements", []))
-        todo |= set(manifest.get("dependencies", []))
-        todo |= set(manifest.get("after_dependencies", []))
+        read(manifest_path)
     print("\n".join(sorted(requirements)))  # noqa: T201
 
 

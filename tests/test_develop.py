@@ -24,6 +24,7 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 SCRIPTS = Path(__file__).parents[1] / "scripts"
+SMARTPLEX_MANIFEST = "custom_components/smartplex/manifest.json"
 
 
 @pytest.fixture(name="connect")
@@ -348,6 +349,9 @@ def test_requirements_cover_what_the_configuration_loads(
 ) -> None:
     """Requirements of what the first start sets up or imports are installed before it.
 
+    SmartPlex's own too: removing an entry left from an earlier run imports it without
+    installing them.
+
     conversation is in configuration.yaml; tts is google_translate's platform (onboarding);
     listing actions imports assist_satellite, which needs assist_pipeline's voice packages.
     """
@@ -358,6 +362,8 @@ def test_requirements_cover_what_the_configuration_loads(
     for domain in ("conversation", "tts", "google_translate", "assist_pipeline"):
         manifest = json.loads((components / domain / "manifest.json").read_text())
         assert set(manifest["requirements"]) <= printed, domain
+    smartplex = json.loads((SCRIPTS.parent / SMARTPLEX_MANIFEST).read_text())
+    assert set(smartplex["requirements"]) <= printed
 
 
 @pytest.mark.parametrize(
