@@ -51,8 +51,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
 from bench.__main__ import start_simulator
+from bench.harness import smartplex_entry
 from bench.meter import LoopLagProbe, TrafficMeter
-from bench.worker import _smartplex_entry
 from custom_components.smartplex.sync_history import (
     EVENT_HISTORY_SYNCED,
     SIGNAL_HISTORY_PROGRESS,
@@ -111,7 +111,7 @@ async def measure(
         ):
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
             meter = TrafficMeter(session, simulator["sonarr"]["url"])
-            entry = _smartplex_entry(
+            entry = smartplex_entry(
                 {name: simulator[name] for name in services}, services
             )
             entry.add_to_hass(hass)

@@ -28,10 +28,9 @@ from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
+from bench.harness import preimport, smartplex_entry
 from custom_components.smartplex.coordinator import all_coordinators
 from simulator import Simulator
-
-from .worker import _preimport, _smartplex_entry
 
 MS = 1000
 
@@ -306,7 +305,7 @@ class PushBench:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Set up Home Assistant and SmartPlex against the simulator, then measure."""
-    _preimport("smartplex")
+    preimport("smartplex")
     tracemalloc.start()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as config_dir:
@@ -327,7 +326,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # The server starts with the frontend or Home Assistant's start event; the
             # harness has neither.
             await hass.http.start()
-            entry = _smartplex_entry(simulator.describe())
+            entry = smartplex_entry(simulator.describe())
             entry.add_to_hass(hass)
             await hass.config_entries.async_setup(entry.entry_id)
             await hass.async_block_till_done(wait_background_tasks=True)

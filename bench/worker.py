@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 import gc
@@ -22,35 +22,41 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
 import aiohttp
 from homeassistant import loader
-from homeassistant.config_entries import ConfigEntry, ConfigSubentryDataWithId
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import section
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-import orjson
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_test_home_assistant,
-)
+from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
 from custom_components.smartplex.database_sync import DatabaseSync
 from custom_components.smartplex.sync_history import HistoryDatabaseSync
 
+from .harness import (
+    WEEK,
+    CapturedBodies,
+    action_call,
+    answer_form,
+    describe_coordinator,
+    live_coordinators,
+    orjson_baseline,
+    preimport,
+    sequence_calls,
+    smartplex_actions,
+    smartplex_entry,
+    usage_data,
+)
 from .meter import LoopLagProbe, TrafficMeter, Usage, hourly_over_day
-from .requirements import CORE_DOMAINS, import_integration
+from .requirements import CORE_DOMAINS
 
-SMARTPLEX_SERVICES = ("sonarr", "radarr", "overseerr", "tautulli", "tmdb")
 ACTION_REPEATS = 3
-WEEK = 7  # days: the upcoming window of both stacks and the calendar read
 DAY = timedelta(days=1)
 # Coordinators polling this seldom are followed poll by poll, for at most FOLLOW_BUDGET seconds.
 FOLLOW_FROM = timedelta(minutes=5)
@@ -100,7 +106,7 @@ class Run:
     async def create_entries(self) -> None:
         """Create the config entries (core: through each integration's own config flow)."""
         if self.stack == "smartplex":
-            entry = _smartplex_entry(self.simulator)
+            entry = smartplex_entry(self.simulator)
             entry.add_to_hass(self.hass)
             await self.hass.config_entries.async_setup(entry.entry_id)
             self.entries = [entry]
@@ -119,7 +125,7 @@ class Run:
         )
         values = {"url": service["url"], "api_key": service["api_key"]}
         done = await self.hass.config_entries.flow.async_configure(
-            flow["flow_id"], _answer(flow["data_schema"], values)
+            flow["flow_id"], answer_form(flow["data_schema"], values)
         )
         if done["type"] != "create_entry":
             raise RuntimeError(f"{domain} config flow ended with {done}")
@@ -136,7 +142,7 @@ class Run:
         bodies: list[bytes] = []
         gc.collect()
         before = await self.meter.snapshot()
-        with _CapturedBodies(bodies if parse_baseline else None):
+        with CapturedBodies(bodies if parse_baseline else None):
             cpu = time.process_time()
             async with LoopLagProbe() as probe:
                 began = time.perf_counter()
@@ -149,24 +155,26 @@ class Run:
         return {
             # A poll that timed out (the simulator too slow to answer) costs little CPU.
             "failed": sorted(
-                _describe(c) for c in self.coordinators if not c.last_update_success
+                describe_coordinator(c)
+                for c in self.coordinators
+                if not c.last_update_success
             ),
             "seconds": wall,
             "cpu_seconds": cpu,
-            **(_parse_baseline(cpu, bodies) if parse_baseline else {}),
+            **(orjson_baseline(cpu, bodies) if parse_baseline else {}),
             "longest_stall": probe.longest,
             "longest_busy": probe.longest_busy,
-            "upstream": _usage(served.total()),
+            "upstream": usage_data(served.total()),
             "simulator_seconds": served.process_seconds,
             "endpoints": {
-                f"{service} {name}": _usage(usage)
+                f"{service} {name}": usage_data(usage)
                 for (service, name), usage in served.endpoints.items()
             },
         }
 
     async def timed_setup(self, parse_baseline: bool = True) -> dict[str, Any]:
         """Set up every entry at once, as Home Assistant does at start (a library is listed)."""
-        earlier = _coordinators(self.hass)
+        earlier = live_coordinators(self.hass)
         result = await self.measure(
             lambda: asyncio.gather(
                 *(
@@ -177,10 +185,12 @@ class Run:
             parse_baseline,
         )
         self.coordinators = [
-            c for c in _coordinators(self.hass) if not any(c is e for e in earlier)
+            c for c in live_coordinators(self.hass) if not any(c is e for e in earlier)
         ]
         result["failed"] = sorted(
-            _describe(c) for c in self.coordinators if not c.last_update_success
+            describe_coordinator(c)
+            for c in self.coordinators
+            if not c.last_update_success
         )
         return result
 
@@ -259,7 +269,7 @@ class Run:
         rows = []
         hourly = Usage()
         for coordinator in polling:
-            if row := known.get(_describe(coordinator)):
+            if row := known.get(describe_coordinator(coordinator)):
                 hourly += Usage(**row["per_hour"])
                 rows.append(row)
                 continue
@@ -281,15 +291,15 @@ class Run:
             hourly += cost
             rows.append(
                 {
-                    "coordinator": _describe(coordinator),
+                    "coordinator": describe_coordinator(coordinator),
                     "interval_seconds": interval.total_seconds(),
                     "polls_run": len(polls) + 1,
                     "polls_per_day": polls_per_day,
-                    "last_poll_of_day": _usage(last),
-                    "per_hour": _usage(cost),
+                    "last_poll_of_day": usage_data(last),
+                    "per_hour": usage_data(cost),
                 }
             )
-        return {"coordinators": rows, "per_hour": _usage(hourly)}
+        return {"coordinators": rows, "per_hour": usage_data(hourly)}
 
     async def _poll(self, coordinator: DataUpdateCoordinator[Any]) -> Usage:
         """Poll a coordinator once; return what the simulator served for it."""
@@ -331,7 +341,7 @@ class Run:
         """Latency, upstream traffic and longest stall of each read action (median of runs)."""
         query = await self._search_query()
         calls = (
-            _smartplex_actions(query)
+            smartplex_actions(query)
             if self.stack == "smartplex"
             else self._core_actions(query)
         )
@@ -407,7 +417,7 @@ class Run:
             schema = services[service].schema
             keys = {str(key) for key in getattr(schema, "schema", {})}
             entry_key = "entry_id" if "entry_id" in keys else "config_entry_id"
-            return _action(domain, service, {entry_key: entry_ids[domain], **data})
+            return action_call(domain, service, {entry_key: entry_ids[domain], **data})
 
         calls: dict[str, Callable[[HomeAssistant], Any]] = {}
         if search := offered("overseerr", "search_media", query=query):
@@ -420,7 +430,7 @@ class Run:
             for domain in ("sonarr", "radarr")
             if (call := offered(domain, "get_queue"))
         ]:
-            calls["get_queue"] = _sequence(queues)
+            calls["get_queue"] = sequence_calls(queues)
         registry = er.async_get(hass)
         if calendars := [
             entity.entity_id
@@ -428,7 +438,7 @@ class Run:
             for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
             if entity.domain == "calendar" and not entity.disabled_by
         ]:
-            calls["get_calendar"] = _action(
+            calls["get_calendar"] = action_call(
                 "calendar",
                 "get_events",
                 {"duration": {"days": WEEK}},
@@ -441,187 +451,6 @@ async def _hold_back(self: Any, *args: Any) -> None:
     """Start nothing (DatabaseSync.async_start while setup is timed; the play history's)."""
 
 
-def _answer(schema: Any, values: dict[str, str]) -> dict[str, Any]:
-    """Fill a config flow form: URL and key, no certificate check, sections (2026.10) inside."""
-    answer: dict[str, Any] = {}
-    for key, field in schema.schema.items():
-        name = str(key)
-        if isinstance(field, section):
-            answer[name] = _answer(field.schema, values)
-        elif name in values:
-            answer[name] = values[name]
-        elif name == "verify_ssl":
-            answer[name] = False
-    return answer
-
-
-def _smartplex_actions(query: str) -> dict[str, Callable[[HomeAssistant], Any]]:
-    """Return SmartPlex's read actions with typical arguments."""
-    return {
-        "search": _action("smartplex", "search", {"query": query}),
-        "get_requests": _action("smartplex", "get_requests", {"status": "approved"}),
-        "get_queue": _action("smartplex", "get_queue", {}),
-        "get_calendar": _action("smartplex", "get_calendar", {"days": WEEK}),
-    }
-
-
-def _action(
-    domain: str,
-    service: str,
-    data: dict[str, Any],
-    target: dict[str, Any] | None = None,
-) -> Callable[[HomeAssistant], Awaitable[Any]]:
-    """Return a call of an action that answers with data."""
-
-    async def call(hass: HomeAssistant) -> Any:
-        return await hass.services.async_call(
-            domain,
-            service,
-            data,
-            target=target,
-            blocking=True,
-            return_response=True,
-        )
-
-    call.__qualname__ = f"{domain}.{service}"
-    return call
-
-
-def _sequence(
-    calls: list[Callable[[HomeAssistant], Awaitable[Any]]],
-) -> Callable[[HomeAssistant], Awaitable[Any]]:
-    """Return one call making several calls in turn (e.g. core's per-integration queues)."""
-
-    async def call(hass: HomeAssistant) -> Any:
-        return [await each(hass) for each in calls]
-
-    call.__qualname__ = " + ".join(each.__qualname__ for each in calls)
-    return call
-
-
-def _smartplex_entry(
-    simulator: dict[str, dict[str, str]],
-    services: Sequence[str] = SMARTPLEX_SERVICES,
-) -> MockConfigEntry:
-    """Return a SmartPlex hub with one subentry per simulated service (or those given)."""
-    return MockConfigEntry(
-        domain="smartplex",
-        title="SmartPlex",
-        data={},
-        options={"upcoming_days": WEEK},
-        subentries_data=[
-            ConfigSubentryDataWithId(
-                data=MappingProxyType(
-                    {
-                        "url": simulator[service]["url"],
-                        "api_key": simulator[service]["api_key"],
-                        "verify_ssl": False,
-                    }
-                ),
-                subentry_id=f"bench_{service}",
-                subentry_type=service,
-                title=service.capitalize(),
-                unique_id=None,
-            )
-            for service in services
-        ],
-    )
-
-
-def _coordinators(hass: HomeAssistant) -> list[DataUpdateCoordinator[Any]]:
-    """Return every coordinator alive in this Home Assistant (found the same way for both stacks).
-
-    By the classes each object's type derives from, not isinstance: DataUpdateCoordinator
-    is generic, so isinstance on every live object fills the ABC caches with each type
-    seen (about 8 MB, which the memory measurement counted as the stack's).
-    """
-    gc.collect()
-    return [
-        obj
-        for obj in gc.get_objects()
-        if DataUpdateCoordinator in type(obj).__mro__ and obj.hass is hass
-    ]
-
-
-def _describe(coordinator: DataUpdateCoordinator[Any]) -> str:
-    """Return "<service> <coordinator class>" for a coordinator."""
-    domain = type(coordinator).__module__.split(".")[-2]
-    service = getattr(coordinator, "service", None)
-    title = getattr(service, "title", None) or domain
-    return f"{title} {type(coordinator).__name__}"
-
-
-def _usage(usage: Usage) -> dict[str, float]:
-    """Return a usage as plain data."""
-    return {"requests": usage.requests, "bytes": usage.bytes, "seconds": usage.seconds}
-
-
-class _CapturedBodies:
-    """Keep every response body aiohttp reads (each response once) while active."""
-
-    def __init__(self, bodies: list[bytes] | None) -> None:
-        """Append to bodies (None: keep nothing)."""
-        self.bodies = bodies
-        self._patch: Any = None
-
-    def __enter__(self) -> None:
-        """Wrap ClientResponse.read."""
-        if self.bodies is None:
-            return
-        original = aiohttp.ClientResponse.read
-        bodies = self.bodies
-
-        async def read(response: aiohttp.ClientResponse) -> bytes:
-            first = response._body is None  # noqa: SLF001
-            body = await original(response)
-            if first and body:
-                bodies.append(body)
-            return body
-
-        self._patch = patch.object(aiohttp.ClientResponse, "read", read)
-        self._patch.start()
-
-    def __exit__(self, *exc: object) -> None:
-        """Restore ClientResponse.read."""
-        if self._patch is not None:
-            self._patch.stop()
-
-
-def _parse_baseline(cpu: float, bodies: list[bytes]) -> dict[str, Any]:
-    """Return the orjson parse time of the bodies read and the CPU spent per unit of it."""
-    parse = _orjson_parse_seconds(bodies)
-    return {
-        "orjson_parse_seconds": parse,
-        "cpu_per_parse": cpu / parse if parse else None,
-        "captured_bytes": sum(map(len, bodies)),
-    }
-
-
-def _orjson_parse_seconds(bodies: list[bytes]) -> float:
-    """Return the CPU seconds orjson needs to parse the bodies (best of three)."""
-    best = float("inf")
-    for _ in range(3):
-        began = time.process_time()
-        for body in bodies:
-            try:
-                orjson.loads(body)
-            except orjson.JSONDecodeError:
-                continue
-        best = min(best, time.process_time() - began)
-    return best
-
-
-def _preimport(stack: str) -> None:
-    """Import the integrations and their platforms before anything is measured."""
-    packages = (
-        ["custom_components.smartplex"]
-        if stack == "smartplex"
-        else [f"homeassistant.components.{domain}" for domain in CORE_DOMAINS]
-    )
-    for package in packages:
-        import_integration(package)
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Set up the stack and measure, in this order (each phase sets up again).
 
@@ -631,7 +460,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     bench/database_sync.py measures it.
     """
     simulator = json.loads(args.simulator)
-    _preimport(args.stack)
+    preimport(args.stack)
     CLOCK.install()
     with (
         tempfile.TemporaryDirectory() as config_dir,
