@@ -21,6 +21,7 @@ import sqlite3
 import tempfile
 import time
 
+from custom_components.smartplex.api.base import gc_paused
 from custom_components.smartplex.engine.cleanup import (
     CleanupCandidate,
     CleanupPlan,
@@ -234,10 +235,12 @@ def run(
     stored_requests = store.run(load_requests)
     store_time = since(start)
     start = clock()
-    usage = usage_from_tallies(
-        tallies, latest, stored_requests, {}, now, policy.in_progress_days
-    )
-    plan = plan_cleanup(candidates, usage, needed, now, policy, sizes)
+    # As plan_cleanup's action runs them: in the executor, the collector held back.
+    with gc_paused():
+        usage = usage_from_tallies(
+            tallies, latest, stored_requests, {}, now, policy.in_progress_days
+        )
+        plan = plan_cleanup(candidates, usage, needed, now, policy, sizes)
     engine_time = since(start)
     start = clock()
     per_play = title_usage(plays, requests, {}, now, policy.in_progress_days)

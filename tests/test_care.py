@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from functools import partial
+import gc
 from pathlib import Path
 import sqlite3
 from typing import Any
@@ -16,6 +17,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartplex.actions import care_plan, care_snapshot
 from custom_components.smartplex.arr_coordinator import ArrCoordinators
 from custom_components.smartplex.const import DOMAIN
 from custom_components.smartplex.store import async_get_store
@@ -140,6 +142,41 @@ async def test_plan_then_execute_removes_unprotected_titles(
     with pytest.raises(ServiceValidationError) as again:
         await execute(hass, plan_id=made["plan_id"], confirm=True)
     assert again.value.translation_key == "plan_already_executed"
+
+
+async def test_a_plan_is_ranked_off_the_event_loop(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Usage and ranking (hundreds of ms at large) run in the executor, collector held back."""
+    seen: list[tuple[str, bool, bool]] = []
+
+    def recorded(name: str, function: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                on_loop = False
+            else:
+                on_loop = True
+            seen.append((name, on_loop, gc.isenabled()))
+            return function(*args, **kwargs)
+
+        return call
+
+    for module, name in (
+        (care_snapshot, "usage_from_tallies"),
+        (care_plan, "plan_cleanup"),
+    ):
+        monkeypatch.setattr(module, name, recorded(name, getattr(module, name)))
+    made = await plan(hass, target_percent=70, instance="Radarr")
+    assert made["items"]
+    assert seen == [
+        ("usage_from_tallies", False, False),
+        ("plan_cleanup", False, False),
+    ]
 
 
 async def test_refusals_change_nothing(

@@ -404,6 +404,10 @@ class LibraryIndex:
         """Return whether a download of the title is in the queue."""
         return item_id in self._downloads.values()
 
+    def downloading_ids(self) -> set[int]:
+        """Return the ids of the titles with a download in the queue."""
+        return set(self._downloads.values())
+
     def download_started(self, download_id: str, item_id: int) -> None:
         """Note a download that entered the queue."""
         self._downloads[download_id] = item_id

@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.ai.prompts import Candidate
+from custom_components.smartplex.api.base import gc_paused
 from custom_components.smartplex.assistant import async_rerank_rows
 from custom_components.smartplex.care_settings import CareSettings, care_settings
 from custom_components.smartplex.const import DOMAIN
@@ -64,6 +65,21 @@ class MadePlan:
     now: datetime
 
 
+def _plan(
+    snapshot: Snapshot, needed: dict[str, int], now: datetime, policy: CleanupPolicy
+) -> CleanupPlan:
+    """Rank the snapshot's candidates (in the executor, the collector held back)."""
+    with gc_paused():
+        return plan_cleanup(
+            snapshot.candidates.values(),
+            snapshot.usage,
+            needed,
+            now,
+            policy,
+            snapshot.library_sizes,
+        )
+
+
 async def async_make_plan(
     hass: HomeAssistant,
     entry: SmartPlexConfigEntry,
@@ -102,13 +118,12 @@ async def async_make_plan(
         target = settings.target if target_percent is None else target_percent
         raise invalid("target_above_use", target=target, used=round(used, 1))
     now = dt_util.utcnow()
-    plan = plan_cleanup(
-        snapshot.candidates.values(),
-        snapshot.usage,
+    plan = await hass.async_add_executor_job(
+        _plan,
+        snapshot,
         needed,
         now,
         cleanup_policy(settings, max_items, keep_tag),
-        snapshot.library_sizes,
     )
     return MadePlan(snapshot, needed, plan, now)
 

@@ -16,16 +16,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 import sqlite3
-from typing import Any
+from typing import Any, NamedTuple
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartplex.api import RadarrClient
 from custom_components.smartplex.api.arr_models import QueueItem
+from custom_components.smartplex.api.base import gc_paused
 from custom_components.smartplex.api.radarr import RadarrQueueItem
 from custom_components.smartplex.api.sonarr import SonarrQueueItem
 from custom_components.smartplex.arr_coordinator import disk_of
@@ -33,11 +34,16 @@ from custom_components.smartplex.const import SERVICE_TAUTULLI
 from custom_components.smartplex.engine.cleanup import CleanupCandidate, CleanupPolicy
 from custom_components.smartplex.engine.cleanup_usage import (
     FOLLOW_DAYS,
+    LatestPlay,
     TitleUsage,
     UsageKey,
     usage_from_tallies,
 )
-from custom_components.smartplex.engine.models import Identity, LibraryEntry
+from custom_components.smartplex.engine.models import (
+    Identity,
+    LibraryEntry,
+    RequestRecord,
+)
 from custom_components.smartplex.library import LibraryItem, SeasonFiles
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import async_from_store, async_get_store
@@ -74,11 +80,9 @@ class Snapshot:
     services: dict[str, SmartPlexService]
 
 
-def _streaming(
-    entry: SmartPlexConfigEntry, titles: dict[tuple[str, int | None], Identity]
-) -> dict[Identity, set[str]]:
-    """Return who streams each title now (from Tautulli's activity), matched by title."""
-    streaming: dict[Identity, set[str]] = {}
+def _sessions(entry: SmartPlexConfigEntry) -> list[tuple[str, int | None, str]]:
+    """Return who streams what now (Tautulli's activity): normalized title, year, person."""
+    sessions: list[tuple[str, int | None, str]] = []
     for service in entry.runtime_data.services.values():
         coordinators = getattr(service, "coordinators", None)
         if service.service_type != SERVICE_TAUTULLI or not isinstance(
@@ -86,15 +90,27 @@ def _streaming(
         ):
             continue
         activity = coordinators.activity.data
-        for session in activity.sessions if activity else ():
-            name = session.grandparent_title or session.title
-            identity = titles.get((normalize(name), session.year)) or titles.get(
-                (normalize(name), None)
+        sessions.extend(
+            (
+                normalize(session.grandparent_title or session.title),
+                session.year,
+                str(session.user_id) if session.user_id else session.user,
             )
-            if identity is not None:
-                streaming.setdefault(identity, set()).add(
-                    str(session.user_id) if session.user_id else session.user
-                )
+            for session in (activity.sessions if activity else ())
+        )
+    return sessions
+
+
+def _streaming(
+    sessions: list[tuple[str, int | None, str]],
+    titles: dict[tuple[str, int | None], Identity],
+) -> dict[Identity, set[str]]:
+    """Return who streams each title now, matched by title (and year where it tells)."""
+    streaming: dict[Identity, set[str]] = {}
+    for name, year, person in sessions:
+        identity = titles.get((name, year)) or titles.get((name, None))
+        if identity is not None:
+            streaming.setdefault(identity, set()).add(person)
     return streaming
 
 
@@ -230,15 +246,12 @@ async def async_snapshot(
         hass, partial(load_tallies, recent_since=recent_since)
     )
     requests = await async_from_store(async_load_requests(hass))
-    candidates: dict[str, CleanupCandidate] = {}
-    titles: dict[tuple[str, int | None], Identity] = {}
     library_sizes: dict[tuple[str, str], int] = {}
     disks: dict[str, tuple[str, int, int]] = {}
+    listings: list[Listing] = []
     for (service, index), (tags, folders, mounts, queue) in zip(
         indexes, fetched, strict=True
     ):
-        labels = {tag.id: tag.label for tag in tags}
-        holds = queue_holds(queue)
         media_type = "movie" if isinstance(arr_client(service), RadarrClient) else "tv"
         library_sizes[(service.subentry_id, media_type)] = len(index)
         for folder in folders:
@@ -248,27 +261,79 @@ async def async_snapshot(
                     mount.total_space,
                     mount.free_space,
                 )
-        for item in index:
-            if not item.tmdb_id:
-                continue
-            library_entry = _entry(service, item, labels)
-            for candidate in _candidates(
-                library_entry, item, holds, index.downloading(item.id)
-            ):
-                candidates[candidate.key] = candidate
-            titles[(normalize(item.title), item.year)] = library_entry.identity
-            titles.setdefault((normalize(item.title), None), library_entry.identity)
-    usage = usage_from_tallies(
-        tallies,
-        latest,
-        requests,
-        _streaming(entry, titles),
-        now,
-        policy.in_progress_days,
+        # Copied here: the index and the queue change on the event loop.
+        listings.append(
+            Listing(
+                service,
+                list(index),
+                index.downloading_ids(),
+                {tag.id: tag.label for tag in tags},
+                queue_holds(queue),
+            )
+        )
+    # Tens of thousands of candidates and usages: off the event loop.
+    candidates, usage = await hass.async_add_executor_job(
+        partial(
+            _candidates_and_usage,
+            listings,
+            tallies=tallies,
+            latest=latest,
+            requests=requests,
+            sessions=_sessions(entry),
+            now=now,
+            in_progress_days=policy.in_progress_days,
+        )
     )
     return Snapshot(
         candidates, usage, library_sizes, disks, {s.subentry_id: s for s in services}
     )
+
+
+class Listing(NamedTuple):
+    """What a snapshot reads of one Sonarr/Radarr, copied on the event loop."""
+
+    service: SmartPlexService
+    items: list[LibraryItem]
+    downloading: set[int]
+    labels: dict[int, str]
+    holds: dict[tuple[int, int | None], set[str]]
+
+
+def _candidates_and_usage(
+    listings: list[Listing],
+    *,
+    tallies: dict[UsageKey, TitleUsage],
+    latest: list[LatestPlay],
+    requests: list[RequestRecord],
+    sessions: list[tuple[str, int | None, str]],
+    now: datetime,
+    in_progress_days: int,
+) -> tuple[dict[str, CleanupCandidate], dict[UsageKey, TitleUsage]]:
+    """Return the candidates and every title's usage (in the executor, collector held back)."""
+    candidates: dict[str, CleanupCandidate] = {}
+    titles: dict[tuple[str, int | None], Identity] = {}
+    with gc_paused():
+        for service, items, downloading, labels, holds in listings:
+            for item in items:
+                if not item.tmdb_id:
+                    continue
+                library_entry = _entry(service, item, labels)
+                for candidate in _candidates(
+                    library_entry, item, holds, item.id in downloading
+                ):
+                    candidates[candidate.key] = candidate
+                name = normalize(item.title)
+                titles[(name, item.year)] = library_entry.identity
+                titles.setdefault((name, None), library_entry.identity)
+        usage = usage_from_tallies(
+            tallies,
+            latest,
+            requests,
+            _streaming(sessions, titles),
+            now,
+            in_progress_days,
+        )
+    return candidates, usage
 
 
 async def async_store_job[ResultT](
