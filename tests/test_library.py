@@ -15,6 +15,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartplex import library
 from custom_components.smartplex.api.arr_models import HistoryEvent
+from custom_components.smartplex.api.listing import (
+    ListedMovie,
+    ListedSeries,
+    ListedTitle,
+    listing_decoder,
+)
 from custom_components.smartplex.arr_coordinator import ArrLibraryCoordinator
 from custom_components.smartplex.const import INTERVAL_LIBRARY_RESYNC
 from simulator import Simulator
@@ -359,6 +365,24 @@ async def test_quiet_feed_changes_nothing(
 def fixture(relative: str) -> Any:
     """Return a recorded real response from tests/fixtures."""
     return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("recorded", "listed_type", "index"),
+    [
+        ("radarr/pyarr__movie_all.json", ListedMovie, library.index_movies),
+        ("sonarr/pyarr__series_all.json", ListedSeries, library.index_series),
+    ],
+)
+def test_listed_fields_index_a_recorded_listing_as_whole_objects_do(
+    recorded: str, listed_type: type[ListedTitle], index: Any
+) -> None:
+    """Decoding only the fields the index reads gives it the very entries of the whole objects."""
+    body = (FIXTURES / recorded).read_bytes()
+    listed = listing_decoder(listed_type).decode(body)
+    assert listed
+    assert all(type(title) is listed_type for title in listed)
+    assert list(index(listed)) == list(index(json.loads(body)))
 
 
 def test_recorded_responses_parse() -> None:

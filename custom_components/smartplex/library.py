@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from .api import Movie, RadarrClient, Series, SmartPlexNotFoundError, SonarrClient
 from .api.arr_models import HistoryEvent, quality_name
+from .api.listing import ListedMovie, ListedSeries, ListedTitle
 from .api.parse import (
     JsonDict,
     as_dict,
@@ -99,11 +100,11 @@ def normalize_title(text: str) -> str:
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
-def _root_folder(data: JsonDict) -> str | None:
+def _root_folder(data: ListedTitle) -> str | None:
     """Return the root folder of a title (its folder's parent on older versions)."""
-    if root := opt_str(data.get("rootFolderPath")):
+    if root := opt_str(data.root_folder_path):
         return root
-    path = opt_str(data.get("path"))
+    path = opt_str(data.path)
     return path.rstrip("/").rpartition("/")[0] or None if path else None
 
 
@@ -123,76 +124,83 @@ def _bool(value: object) -> bool:
 
 
 def library_item(
-    data: JsonDict, media_type: str, seen: dict[object, Any] | None = None
+    data: ListedTitle | JsonDict,
+    media_type: str,
+    seen: dict[object, Any] | None = None,
 ) -> LibraryItem:
     """Build the index entry of a Radarr movie or Sonarr series.
 
-    Reads only what the index keeps: the full models (api.radarr.Movie, api.sonarr.Series)
-    parse every field and date and would cost several times the JSON decoding. Values
-    of the usual JSON type are taken as they are; the tolerant converters only see the
-    rest (this runs 20,000 times for a large Radarr). With seen (one dict per listing),
-    the genres, root folder and file quality that titles share are one object each.
+    Reads only what the index keeps (api.listing): the full models (api.radarr.Movie,
+    api.sonarr.Series) parse every field and date and would cost several times the
+    JSON decoding. Values of the usual JSON type are taken as they are; the tolerant
+    converters only see the rest (this runs 20,000 times for a large Radarr). With
+    seen (one dict per listing), the genres, root folder and file quality that titles
+    share are one object each.
     """
-    get = data.get
-    genres = str_tuple(get("genres"))
+    if not isinstance(data, ListedTitle):
+        data = (ListedMovie if media_type == MEDIA_MOVIE else ListedSeries).from_dict(
+            data
+        )
+    genres = str_tuple(data.genres)
     root_folder = _root_folder(data)
     if seen is not None:
         # Decoding gives each title its own copy; a large library repeats a few dozen.
         genres = seen.setdefault(genres, genres)
         root_folder = seen.setdefault(root_folder, root_folder)
-    statistics = as_dict(get("statistics"))
-    profile = get("qualityProfileId")
-    if media_type == MEDIA_MOVIE:
+    statistics = as_dict(data.statistics)
+    profile = data.quality_profile_id
+    if isinstance(data, ListedMovie):
         # Radarr 5+ moved the size into statistics.
-        size = statistics.get("sizeOnDisk", get("sizeOnDisk"))
+        size = statistics.get("sizeOnDisk", data.size_on_disk)
         file_quality = cutoff_met = None
-        if movie_file := as_dict(get("movieFile")):
+        if movie_file := as_dict(data.movie_file):
             file_quality = quality_name(movie_file)
             if seen is not None:
                 file_quality = seen.setdefault(file_quality, file_quality)
             not_met = movie_file.get("qualityCutoffNotMet")
             cutoff_met = None if not_met is None else not _bool(not_met)
         return LibraryItem(
-            _int(get("id")),
+            _int(data.id),
             MEDIA_MOVIE,
-            to_str(get("title")),
-            _id(get("year")),
-            _id(get("tmdbId")),
+            to_str(data.title),
+            _id(data.year),
+            _id(data.tmdb_id),
             None,
-            opt_str(get("imdbId")),
+            opt_str(data.imdb_id),
             _int(size),
-            _bool(get("monitored")),
-            _bool(get("hasFile")),
+            _bool(data.monitored),
+            _bool(data.has_file),
             profile if type(profile) is int else opt_int(profile),
-            int_tuple(get("tags")),
+            int_tuple(data.tags),
             genres,
             root_folder,
-            opt_datetime(get("added")),
+            opt_datetime(data.added),
             None,
             None,
             None,
             file_quality,
             cutoff_met,
         )
+    assert isinstance(data, ListedSeries)
     # A series has a file when any of its episodes has.
     episode_file_count = _int(statistics.get("episodeFileCount"))
-    status = opt_str(get("status"))
+    status = opt_str(data.status)
     return LibraryItem(
-        _int(get("id")),
+        _int(data.id),
         MEDIA_TV,
-        to_str(get("title")),
-        _id(get("year")),
-        _id(get("tmdbId")),
-        _id(get("tvdbId")),
-        opt_str(get("imdbId")),
+        to_str(data.title),
+        _id(data.year),
+        _id(data.tmdb_id),
+        _id(data.tvdb_id),
+        opt_str(data.imdb_id),
         _int(statistics.get("sizeOnDisk")),
-        _bool(get("monitored")),
+        _bool(data.monitored),
         episode_file_count > 0,
         profile if type(profile) is int else opt_int(profile),
-        int_tuple(get("tags")),
+        int_tuple(data.tags),
         genres,
         root_folder,
-        opt_datetime(get("added")),
+        opt_datetime(data.added),
         opt_int(statistics.get("seasonCount")),
         opt_int(statistics.get("episodeCount")),
         episode_file_count,
@@ -203,10 +211,10 @@ def library_item(
     )
 
 
-def _season_files(data: JsonDict) -> tuple[SeasonFiles, ...]:
+def _season_files(data: ListedSeries) -> tuple[SeasonFiles, ...]:
     """Return the seasons of a Sonarr series that have episode files."""
     seasons = []
-    for season in dict_list(data.get("seasons")):
+    for season in dict_list(data.seasons):
         statistics = as_dict(season.get("statistics"))
         if (files := _int(statistics.get("episodeFileCount"))) > 0:
             seasons.append(
@@ -248,7 +256,7 @@ def item_from_added(added: Movie | Series, root_folder: str | None) -> LibraryIt
     )
 
 
-def index_movies(items: list[JsonDict]) -> LibraryIndex:
+def index_movies(items: list[ListedTitle] | list[JsonDict]) -> LibraryIndex:
     """Build the index of a Radarr library listing."""
     seen: dict[object, Any] = {}
     return LibraryIndex.from_items(
@@ -256,7 +264,7 @@ def index_movies(items: list[JsonDict]) -> LibraryIndex:
     )
 
 
-def index_series(items: list[JsonDict]) -> LibraryIndex:
+def index_series(items: list[ListedTitle] | list[JsonDict]) -> LibraryIndex:
     """Build the index of a Sonarr library listing."""
     seen: dict[object, Any] = {}
     return LibraryIndex.from_items(library_item(item, MEDIA_TV, seen) for item in items)

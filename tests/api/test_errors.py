@@ -272,9 +272,11 @@ LIST_ENDPOINTS: list[tuple[str, str, str | None, Callable[[Any], Awaitable[Any]]
         )
     ),
     ("sonarr", "/api/v3/series", None, lambda c: c.series()),
+    ("sonarr", "/api/v3/series", None, lambda c: c.library(list)),
     ("sonarr", "/api/v3/episode", None, lambda c: c.episodes(1)),
     ("sonarr", "/api/v3/series/lookup", None, lambda c: c.lookup("x")),
     ("radarr", "/api/v3/movie", None, lambda c: c.movies()),
+    ("radarr", "/api/v3/movie", None, lambda c: c.library(list)),
     ("radarr", "/api/v3/movie/lookup", None, lambda c: c.lookup("x")),
     ("tautulli", "/api/v2", "get_home_stats", lambda c: c.home_stats()),
     ("tautulli", "/api/v2", "get_libraries", lambda c: c.libraries()),
@@ -292,7 +294,10 @@ LIST_ENDPOINTS: list[tuple[str, str, str | None, Callable[[Any], Awaitable[Any]]
 @pytest.mark.parametrize(
     ("service", "path", "cmd", "call"),
     LIST_ENDPOINTS,
-    ids=[f"{service}-{cmd or path}" for service, path, cmd, _ in LIST_ENDPOINTS],
+    ids=[
+        f"{service}-{cmd or path}-{number}"
+        for number, (service, path, cmd, _) in enumerate(LIST_ENDPOINTS)
+    ],
 )
 async def test_single_object_is_a_list_of_one(
     service: str,

@@ -24,6 +24,7 @@ from .errors import (
     SmartPlexUnsupportedVersionError,
     SmartPlexWrongServiceError,
 )
+from .listing import ListedTitle, listing_decoder
 from .models import Page, ServerInfo
 from .parse import JsonDict, as_dict, dict_list, opt_str, to_int, to_str
 
@@ -44,6 +45,8 @@ class ArrClient[QueueT](ApiClient):
 
     media_param: ClassVar[str]
     library_path: ClassVar[str]
+    # What the library index reads of each listed title.
+    listed_type: ClassVar[type[ListedTitle]]
 
     @property
     def _media_key(self) -> str:
@@ -51,10 +54,16 @@ class ArrClient[QueueT](ApiClient):
         return f"{self.media_param.lower()}Id"
 
     async def library[ParsedT](
-        self, parse: Callable[[list[JsonDict]], ParsedT]
+        self, parse: Callable[[list[ListedTitle] | list[JsonDict]], ParsedT]
     ) -> ParsedT:
-        """Return every movie or series as `parse` builds it, decoded and parsed off the loop."""
-        return await self._get_list_parsed(self.library_path, parse)
+        """Return every movie or series as `parse` builds it, decoded and parsed off the loop.
+
+        parse gets the listed fields of each title, or whole objects when the reply is
+        not a plain list of them.
+        """
+        return await self._get_list_parsed(
+            self.library_path, parse, decoder=listing_decoder(self.listed_type)
+        )
 
     async def library_item(self, item_id: int) -> JsonDict:
         """Return one movie or series as its API object."""

@@ -13,6 +13,7 @@ import threading
 from typing import Any, ClassVar
 
 import aiohttp
+import msgspec
 import orjson
 from yarl import URL
 
@@ -182,16 +183,27 @@ class ApiClient:
     async def _get_list_parsed[ParsedT](
         self,
         path: str,
-        parse: Callable[[list[JsonDict]], ParsedT],
+        parse: Callable[[list[Any]], ParsedT],
         params: Mapping[str, QueryValue] | None = None,
+        decoder: msgspec.json.Decoder[list[Any]] | None = None,
     ) -> ParsedT:
-        """GET a JSON array, then decode and parse it in the executor, off the event loop."""
+        """GET a JSON array, then decode and parse it in the executor, off the event loop.
+
+        With a decoder (only the fields a listing needs), parse gets what it decodes, or
+        the plain objects when the body does not fit it.
+        """
         status, headers, body = await self._exchange(
             "GET", path, params, None, bulk=True
         )
 
         def decode_and_parse() -> ParsedT:
             with gc_paused():
+                if decoder is not None and status < 400:
+                    try:
+                        return parse(decoder.decode(body))
+                    except msgspec.DecodeError:
+                        # One object, a page, an error or login page: the tolerant path.
+                        pass
                 return parse(
                     self._expect_list(self._decode(status, headers, body), path)
                 )

@@ -9,6 +9,7 @@ from typing import Any
 
 from .arr import ArrClient
 from .arr_models import Command, QueueItem, poster_url, quality_name
+from .listing import ListedMovie
 from .models import Exclusion, Page
 from .parse import (
     JsonDict,
@@ -122,6 +123,7 @@ class RadarrClient(ArrClient[RadarrQueueItem]):
     service = "Radarr"
     media_param = "Movie"
     library_path = "/api/v3/movie"
+    listed_type = ListedMovie
 
     def _parse_queue_item(self, data: JsonDict) -> RadarrQueueItem:
         """Build a Radarr queue record."""

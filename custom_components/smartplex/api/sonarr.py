@@ -10,6 +10,7 @@ from typing import Any
 from .arr import ArrClient
 from .arr_models import Command, QueueItem, poster_url, quality_name
 from .base import QueryValue
+from .listing import ListedSeries
 from .models import Exclusion, Page
 from .parse import (
     JsonDict,
@@ -209,6 +210,7 @@ class SonarrClient(ArrClient[SonarrQueueItem]):
     service = "Sonarr"
     media_param = "Series"
     library_path = "/api/v3/series"
+    listed_type = ListedSeries
 
     def _parse_queue_item(self, data: JsonDict) -> SonarrQueueItem:
         """Build a Sonarr queue record."""
