@@ -324,6 +324,8 @@ def parse_overseerr(payload: Any) -> PushNotification | None:
         "tmdb_id": opt_int(_first(media, "tmdbId", "tmdb_id")),
         "tvdb_id": opt_int(_first(media, "tvdbId", "tvdb_id")),
         "title": opt_str(body.get("subject")),
+        # Overseerr fills requestedBy_username with the user's display name, as its
+        # request list names the requester (requestedBy.displayName).
         "requested_by": opt_str(
             _first(
                 request,
