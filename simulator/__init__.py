@@ -9,7 +9,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from . import arr, overseerr, tautulli, tmdb
+from . import arr, overseerr, tautulli, tautulli_base, tmdb
 from .control import ControlRoutes
 from .core import SERVICES, HealthIssue, Stack
 from .faults import FaultController
@@ -110,7 +110,7 @@ class Simulator:
         elif service == "tautulli":
             routes = tautulli.TautulliApi(stack)
             middlewares = [
-                stack.faults.middleware(service, base, tautulli.error_response)
+                stack.faults.middleware(service, base, tautulli_base.error_response)
             ]
         elif service == "tmdb":
             routes = tmdb.TmdbRoutes(stack)

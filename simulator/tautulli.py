@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from aiohttp import web
-import orjson
 
 from .core import Session, Stack
 from .models import Play, Title
@@ -21,6 +20,8 @@ from .tautulli_base import (
     SHOW_KEYS,
     TautulliError,
     duration_text,
+    envelope,
+    error_response,
 )
 from .tautulli_notifiers import TautulliNotifiers
 from .tautulli_stats import TautulliStatistics
@@ -47,38 +48,6 @@ _DATE_FILTERS: dict[str, Callable[[int, int], bool]] = {
 def release_day(release: datetime) -> str:
     """Return a release date as Tautulli writes it (strftime for every history row was slow)."""
     return release.strftime("%Y-%m-%d")
-
-
-def envelope(
-    data: Any, result: str = "success", message: str | None = None, status: int = 200
-) -> web.Response:
-    """Wrap data in Tautulli's response envelope.
-
-    Encoded with orjson: a history page of thousands of rows took the standard
-    library's encoder most of the simulator's time at `large`.
-    """
-    return web.Response(
-        body=orjson.dumps(
-            {"response": {"result": result, "message": message, "data": data}},
-            option=orjson.OPT_NON_STR_KEYS,
-        ),
-        status=status,
-        content_type="application/json",
-        charset="utf-8",
-    )
-
-
-def error_response(status: int) -> web.Response:
-    """Return Tautulli's error envelope for a status."""
-    messages = {
-        401: "Invalid apikey",
-        403: "Forbidden",
-        404: "API not enabled",
-        429: "Too Many Requests",
-        500: "Check the logs for errors",
-        503: "Service Unavailable",
-    }
-    return envelope({}, "error", messages.get(status, "Error"), status)
 
 
 class TautulliApi(TautulliStatistics, TautulliNotifiers):

@@ -1,8 +1,11 @@
-"""What every part of the simulated Tautulli API shares: errors, rating keys and parameters."""
+"""What every part of the simulated Tautulli API shares: the envelope, errors, rating keys and parameters."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
+import orjson
 
 from .core import Stack
 from .models import Play, Title
@@ -18,6 +21,38 @@ EPISODE_KEYS = 2_000_000
 
 # Every 7th movie or series is matched by Plex's local agent (no external ids).
 LOCAL_AGENT_EVERY = 7
+
+
+def envelope(
+    data: Any, result: str = "success", message: str | None = None, status: int = 200
+) -> web.Response:
+    """Wrap data in Tautulli's response envelope.
+
+    Encoded with orjson: a history page of thousands of rows took the standard
+    library's encoder most of the simulator's time at `large`.
+    """
+    return web.Response(
+        body=orjson.dumps(
+            {"response": {"result": result, "message": message, "data": data}},
+            option=orjson.OPT_NON_STR_KEYS,
+        ),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def error_response(status: int) -> web.Response:
+    """Return Tautulli's error envelope for a status."""
+    messages = {
+        401: "Invalid apikey",
+        403: "Forbidden",
+        404: "API not enabled",
+        429: "Too Many Requests",
+        500: "Check the logs for errors",
+        503: "Service Unavailable",
+    }
+    return envelope({}, "error", messages.get(status, "Error"), status)
 
 
 class TautulliError(Exception):

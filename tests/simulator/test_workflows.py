@@ -1,4 +1,4 @@
-"""Workflows through the simulator: adds, downloads, requests, plays and health changes, and the webhooks they fire."""
+"""Workflows through the simulator: adds, downloads, plays, searches and health changes, and the webhooks they fire."""
 
 from __future__ import annotations
 
@@ -159,75 +159,6 @@ async def test_series_add_commands_and_queue_removal(
     assert (await call(http, sim, "sonarr", "GET", "/api/v3/series/999999"))[0] == 404
 
 
-async def test_overseerr_approve_decline_and_webhooks(
-    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
-) -> None:
-    """Approving sends the title to Radarr/Sonarr; declining changes status; webhooks render."""
-    world = sim.world
-    settings = {
-        "enabled": True,
-        "types": 2 | 4 | 8 | 64,
-        "options": {"webhookUrl": receiver.url, "jsonPayload": "", "authHeader": ""},
-    }
-    assert (
-        await call(
-            http,
-            sim,
-            "overseerr",
-            "POST",
-            "/api/v1/settings/notifications/webhook",
-            json=settings,
-        )
-    )[0] == 200
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie"
-        and world.media_status("movie", t.tmdb_id) == 1
-        and t.release < FIXED_NOW
-    )
-    status, created = await call(
-        http,
-        sim,
-        "overseerr",
-        "POST",
-        "/api/v1/request",
-        json={"mediaType": "movie", "mediaId": title.tmdb_id, "userId": 2},
-    )
-    assert (
-        status == 201 and created["status"] == 1 and created["requestedBy"]["id"] == 2
-    )
-    status, approved = await call(
-        http, sim, "overseerr", "POST", f"/api/v1/request/{created['id']}/approve"
-    )
-    assert approved["status"] == 2 and world.movie_by_tmdb(title.tmdb_id) is not None
-    await sim.advance(3600)
-    status, again = await call(
-        http, sim, "overseerr", "GET", f"/api/v1/request/{created['id']}"
-    )
-    assert again["media"]["status"] == 5
-    types = [p["notification_type"] for p in receiver.received]
-    assert types == ["MEDIA_PENDING", "MEDIA_APPROVED", "MEDIA_AVAILABLE"]
-    assert receiver.received[0]["media"]["tmdbId"] == str(title.tmdb_id)
-    assert (
-        receiver.received[0]["request"]["requestedBy_username"]
-        == world.users[1].username
-    )
-    pending = next(r for r in world.requests.values() if r.status == 1)
-    status, declined = await call(
-        http, sim, "overseerr", "POST", f"/api/v1/request/{pending.id}/decline"
-    )
-    assert declined["status"] == 3
-    assert (
-        await call(
-            http, sim, "overseerr", "POST", f"/api/v1/request/{pending.id}/maybe"
-        )
-    )[0] == 400
-    assert (await call(http, sim, "overseerr", "GET", "/api/v1/request/999"))[0] == 404
-    count = (await call(http, sim, "overseerr", "GET", "/api/v1/request/count"))[1]
-    assert count["total"] == len(world.requests)
-
-
 async def test_tautulli_webhooks_on_play_and_stop(
     sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
 ) -> None:
@@ -349,77 +280,6 @@ async def test_search_commands_grab_what_they_name(
     assert len(queued("sonarr")) >= len(wanted)
 
 
-async def test_approving_a_series_request_adds_it_to_sonarr(
-    sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
-) -> None:
-    """A TV request goes to Sonarr on approval; an episode stream reaches Tautulli webhooks."""
-    world = sim.world
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "tv"
-        and world.media_status("tv", t.tmdb_id) == 1
-        and t.release < FIXED_NOW
-    )
-    status, created = await call(
-        http,
-        sim,
-        "overseerr",
-        "POST",
-        "/api/v1/request",
-        json={"mediaType": "tv", "mediaId": title.tmdb_id, "userId": 1},
-    )
-    assert status == 201
-    status, _ = await call(
-        http, sim, "overseerr", "POST", f"/api/v1/request/{created['id']}/approve"
-    )
-    assert status == 200
-    series = world.series_by_tmdb(title.tmdb_id)
-    assert series is not None and series.monitored
-    assert any(q.media_id == series.id for q in world.queue.values())
-    # Tautulli's default body (no template) carries the episode's parameters.
-    base = {"apikey": sim.api_key("tautulli")}
-    added = (
-        await call(
-            http,
-            sim,
-            "tautulli",
-            "GET",
-            "/api/v2",
-            params={**base, "cmd": "add_notifier_config", "agent_id": "25"},
-        )
-    )[1]
-    await call(
-        http,
-        sim,
-        "tautulli",
-        "GET",
-        "/api/v2",
-        params={
-            **base,
-            "cmd": "set_notifier_config",
-            "notifier_id": str(added["response"]["data"]["notifier_id"]),
-            "webhook_hook": receiver.url,
-            "on_play": "1",
-            "on_play_body": "",
-        },
-    )
-    episode_id = next(e for e in world.episodes if world.episodes[e][5])
-    status, _ = await call(
-        http,
-        sim,
-        "radarr",
-        "POST",
-        "/_sim/play",
-        json={"user": 2, "episode_id": episode_id},
-    )
-    await sim.advance(0)
-    assert status == 201
-    played = receiver.received[-1]
-    assert played["media_type"] == "episode" and played["action"] == "play"
-    assert played["user"] == world.users[2].username and " - S" in played["title"]
-
-
 async def test_health_changes_fire_health_webhooks(
     sim: Simulator, http: aiohttp.ClientSession, receiver: Receiver
 ) -> None:
@@ -489,59 +349,6 @@ async def test_health_changes_fire_health_webhooks(
         async with http.post(sim.url("sonarr") + "/_sim/health", json=body) as r:
             assert r.status == 400, body
     assert len(receiver.received) == 3
-
-
-async def test_overseerr_details_follow_requests_and_library(
-    sim: Simulator, http: aiohttp.ClientSession
-) -> None:
-    """/movie/{id} and /tv/{id} show mediaInfo only once known, with its requests and status."""
-    world = sim.world
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie"
-        and world.media_status("movie", t.tmdb_id) == 1
-        and not any(r.tmdb_id == t.tmdb_id for r in world.requests.values())
-        and t.release < FIXED_NOW
-    )
-    path = f"/api/v1/movie/{title.tmdb_id}"
-    status, details = await call(http, sim, "overseerr", "GET", path)
-    assert status == 200 and "mediaInfo" not in details
-    assert (details["id"], details["title"], details["runtime"]) == (
-        title.tmdb_id,
-        title.title,
-        title.runtime,
-    )
-    assert [c["name"] for c in details["credits"]["cast"]] == [
-        world.people[p] for p in title.cast
-    ]
-    _, created = await call(
-        http,
-        sim,
-        "overseerr",
-        "POST",
-        "/api/v1/request",
-        json={"mediaType": "movie", "mediaId": title.tmdb_id, "userId": 2},
-    )
-    details = (await call(http, sim, "overseerr", "GET", path))[1]
-    assert details["mediaInfo"]["status"] == 2
-    assert [r["id"] for r in details["mediaInfo"]["requests"]] == [created["id"]]
-    await call(
-        http, sim, "overseerr", "POST", f"/api/v1/request/{created['id']}/approve"
-    )
-    await sim.advance(3600)
-    details = (await call(http, sim, "overseerr", "GET", path))[1]
-    assert details["mediaInfo"]["status"] == 5
-    assert details["mediaInfo"]["requests"][0]["status"] == 2
-    series = next(iter(world.series.values()))
-    status, tv = await call(
-        http, sim, "overseerr", "GET", f"/api/v1/tv/{series.info.tmdb_id}"
-    )
-    assert status == 200 and tv["name"] == series.info.title
-    assert tv["numberOfSeasons"] == len(tv["seasons"]) == len(series.info.seasons)
-    assert tv["externalIds"]["tvdbId"] == series.info.tvdb_id
-    assert tv["mediaInfo"]["status"] == world.media_status("tv", series.info.tmdb_id)
-    assert tv["mediaInfo"]["externalServiceId"] == series.id
 
 
 async def test_season_pack_is_one_download(
