@@ -31,6 +31,7 @@ from custom_components.smartplex.engine.cleanup import (
 )
 from custom_components.smartplex.engine.cleanup_usage import (
     FOLLOW_DAYS,
+    LAST_YEAR_DAYS,
     title_usage,
     usage_from_tallies,
 )
@@ -44,6 +45,7 @@ from custom_components.smartplex.engine.models import (
 from custom_components.smartplex.store import SmartPlexStore
 from custom_components.smartplex.store.requests import load_requests
 from custom_components.smartplex.store.usage import load_tallies
+from simulator.vocabulary import MOVIE_GENRES, TV_GENRES
 from simulator.world import World
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
@@ -70,6 +72,7 @@ def snapshot(
                 tags=tuple(world.tags.get(tag, "") for tag in movie.tags),
                 root_folder="/movies",
                 added=movie.added,
+                genres=tuple(MOVIE_GENRES[genre] for genre in movie.info.genre_ids),
             ),
             item_id=movie.id,
             size=movie.size,
@@ -92,6 +95,7 @@ def snapshot(
                 tags=tuple(world.tags.get(tag, "") for tag in series.tags),
                 root_folder="/tv",
                 added=series.added,
+                genres=tuple(TV_GENRES[genre] for genre in series.info.genre_ids),
             ),
             item_id=series.id,
             size=series_size[series.id],
@@ -231,7 +235,10 @@ def run(
     now = world.start
     recent = now - timedelta(days=max(policy.in_progress_days, FOLLOW_DAYS))
     start = clock()
-    tallies, latest = store.run(lambda connection: load_tallies(connection, recent))
+    year_ago = now - timedelta(days=LAST_YEAR_DAYS)
+    tallies, latest = store.run(
+        lambda connection: load_tallies(connection, recent, year_ago)
+    )
     stored_requests = store.run(load_requests)
     store_time = since(start)
     start = clock()

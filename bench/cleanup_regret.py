@@ -16,13 +16,15 @@ from datetime import UTC, datetime
 import random
 import sys
 
-from bench.movielens import DAY, MovieLens, MovieLensPlay, load
+from bench.movielens import DAY, MovieLens, MovieLensPlay, load, title_info
 from custom_components.smartplex.engine.cleanup import (
     GB,
     CleanupCandidate,
+    genre_activity,
     rewatch_score,
+    title_activity,
 )
-from custom_components.smartplex.engine.cleanup_usage import TitleUsage
+from custom_components.smartplex.engine.cleanup_usage import LAST_YEAR_DAYS, TitleUsage
 from custom_components.smartplex.engine.models import Identity, LibraryEntry
 
 CUTOFF_SHARES = (0.7, 0.8, 0.9)
@@ -56,6 +58,7 @@ def library_at(
             size_bytes=GB,
             root_folder="/movies",
             added=when(min(play.timestamp for play in movie_plays)),
+            genres=title_info(data.movies[movie]).genres,
         )
         candidate = CleanupCandidate(
             entry=entry,
@@ -70,6 +73,9 @@ def library_at(
             plays=len(movie_plays),
             watchers=len({play.user for play in movie_plays}),
             completion=sum(play.completion for play in movie_plays) / len(movie_plays),
+            plays_last_year=sum(
+                play.timestamp >= cutoff - LAST_YEAR_DAYS * DAY for play in movie_plays
+            ),
         )
         library[movie] = (candidate, usage)
     return library
@@ -103,8 +109,12 @@ def regrets_at(data: MovieLens, cutoff: int) -> dict[str, float]:
     library = library_at(data, cutoff)
     now = when(cutoff)
     later = watched_between(plays, cutoff, cutoff + HORIZON_DAYS * DAY)
+    # As a plan works it out: from every title's genres and plays.
+    activity = genre_activity((c.entry.genres, u) for c, u in library.values())
     orders: dict[str, Callable[[CleanupCandidate, TitleUsage], float]] = {
-        "engine re-watch value": lambda c, u: rewatch_score(c, u, now).total,
+        "engine re-watch value": lambda c, u: (
+            rewatch_score(c, u, now, title_activity(c.entry.genres, activity)).total
+        ),
         "days since last watch": lambda c, u: (u.last_watched or now).timestamp(),
         "oldest added first": lambda c, u: (c.entry.added or now).timestamp(),
     }
@@ -138,7 +148,7 @@ def main() -> None:
     print(f"| removal order (lowest 30%) | regret at cut-off {shares} |")
     print("| --- | --- |")
     for name in names:
-        values = " / ".join(f"{table[point][name]:.3f}" for point in points)
+        values = " / ".join(f"{table[point][name]:.4f}" for point in points)
         print(f"| {name} | {values} |")
     dates = ", ".join(when(point).date().isoformat() for point in points)
     print(

@@ -10,6 +10,7 @@ import sqlite3
 from custom_components.smartplex.engine.cleanup import CleanupPolicy
 from custom_components.smartplex.engine.cleanup_usage import (
     FOLLOW_DAYS,
+    LAST_YEAR_DAYS,
     title_usage,
     usage_from_tallies,
 )
@@ -101,7 +102,9 @@ def test_sql_tallies_give_the_engines_usage(tmp_path: Path) -> None:
             streaming = {Identity("tv", 3): ["5"]}
             recent = NOW - timedelta(days=max(POLICY.in_progress_days, FOLLOW_DAYS))
             tallies, latest = store.run(
-                lambda connection, since=recent: load_tallies(connection, since)
+                lambda connection, since=recent: load_tallies(
+                    connection, since, NOW - timedelta(days=LAST_YEAR_DAYS)
+                )
             )
             expected = title_usage(
                 plays, requests, streaming, NOW, POLICY.in_progress_days
@@ -116,6 +119,7 @@ def test_sql_tallies_give_the_engines_usage(tmp_path: Path) -> None:
             assert any(key[1] is not None for key in expected)
             assert any(usage.requesters_not_watched for usage in expected.values())
             assert any(usage.in_progress for usage in expected.values())
+            assert any(0 < u.plays_last_year < u.plays for u in expected.values())
             assert expected[(Identity("movie", 999), None)].last_watched_by == "2"
             assert len(latest) < len(plays)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from copy import replace
 from datetime import UTC, datetime, timedelta
+import math
 
 import pytest
 
@@ -11,11 +12,14 @@ from custom_components.smartplex.engine.cleanup import (
     GB,
     CleanupCandidate,
     CleanupPolicy,
+    GenreActivity,
     Protection,
     bytes_needed,
+    genre_activity,
     plan_cleanup,
     protections,
     rewatch_score,
+    title_activity,
 )
 from custom_components.smartplex.engine.cleanup_usage import TitleUsage, UsageKey
 from custom_components.smartplex.engine.models import Identity, LibraryEntry
@@ -103,6 +107,7 @@ def test_days_since_last_watch_dominates_other_features() -> None:
         "completion",
         "rating",
         "release_age",
+        "genre_activity",
         "size",
     }
 
@@ -271,6 +276,62 @@ def test_plan_per_root_folder_skips_other_roots_and_empty_titles() -> None:
     ]
     assert plan.freed == {ROOT: 5 * GB, "/tv": 8 * GB}
     assert plan.target_met
+
+
+def test_genre_activity_compares_the_last_year_with_all_time() -> None:
+    """Genres watched more lately than ever score above zero, less lately below."""
+    horror = replace(watched(900, 30), plays_last_year=2)
+    comedy = replace(watched(10, 10), plays_last_year=10)
+    unplayed = TitleUsage()
+    activity = genre_activity(
+        [
+            (("Horror",), horror),
+            (("Comedy", "Family"), comedy),
+            (("Western",), unplayed),
+        ]
+    )
+    # Each genre counts its titles' plays (Comedy's count for Family too), smoothed by
+    # one: Horror has 3/23 of the year's plays against 31/51 of all of them.
+    assert activity["Horror"] == pytest.approx(math.log(3 / 23) - math.log(31 / 51))
+    assert activity["Comedy"] > 0 > activity["Horror"]
+    assert "Western" not in activity
+    assert title_activity(("Horror", "Comedy"), activity) == GenreActivity(
+        activity["Comedy"], "Comedy"
+    )
+    assert title_activity(("Western",), activity) == GenreActivity()
+    assert title_activity((), activity) == GenreActivity()
+    # Without a play in the last year there is nothing to compare.
+    assert genre_activity([(("Horror",), watched(900, 30))]) == {}
+
+
+def test_plan_removes_the_quiet_genre_first_and_says_so() -> None:
+    """Of two titles alike but for their genres, the one in a genre watched less lately goes."""
+    quiet = replace(movie(1), entry=replace(movie(1).entry, genres=("Horror",)))
+    lively = replace(movie(2), entry=replace(movie(2).entry, genres=("Comedy",)))
+    # What the household watched: Horror long ago, Comedy this year (recent, so kept).
+    watched_before = replace(
+        movie(3), entry=replace(movie(3).entry, genres=("Horror",))
+    )
+    watched_lately = replace(
+        movie(4), entry=replace(movie(4).entry, genres=("Comedy",))
+    )
+    usage = {
+        key(quiet): watched(700),
+        key(lively): watched(700),
+        key(watched_before): replace(watched(600, 40), plays_last_year=0),
+        key(watched_lately): replace(watched(5, 20), plays_last_year=20),
+    }
+    plan = plan_cleanup(
+        [lively, quiet, watched_before, watched_lately],
+        usage,
+        {ROOT: 5 * GB},
+        NOW,
+        POLICY,
+        LIBRARIES,
+    )
+    assert [item.candidate.item_id for item in plan.items] == [1]
+    assert "Horror watched less this past year" in plan.items[0].reasons
+    assert plan.items[0].score.as_dict()["genre_activity"] < 0
 
 
 def test_never_watched_reason() -> None:

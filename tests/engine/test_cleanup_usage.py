@@ -84,6 +84,8 @@ def test_title_usage_from_plays_requests_and_streams() -> None:
         plays=3,
         watchers=2,
         completion=(100 + 50 + 40) / 300,
+        # The plays 300 and 20 days ago; the one 400 days ago is older than a year.
+        plays_last_year=2,
         in_progress=frozenset({"anna"}),
         followers=frozenset({"anna"}),
     )

@@ -34,6 +34,7 @@ from custom_components.smartplex.const import SERVICE_TAUTULLI
 from custom_components.smartplex.engine.cleanup import CleanupCandidate, CleanupPolicy
 from custom_components.smartplex.engine.cleanup_usage import (
     FOLLOW_DAYS,
+    LAST_YEAR_DAYS,
     LatestPlay,
     TitleUsage,
     UsageKey,
@@ -214,6 +215,7 @@ def _entry(
         added=item.added,
         tvdb_id=item.tvdb_id,
         imdb_id=item.imdb_id,
+        genres=item.genres,
     )
 
 
@@ -243,7 +245,12 @@ async def async_snapshot(
     policy = CleanupPolicy()
     recent_since = now - timedelta(days=max(policy.in_progress_days, FOLLOW_DAYS))
     tallies, latest = await async_store_job(
-        hass, partial(load_tallies, recent_since=recent_since)
+        hass,
+        partial(
+            load_tallies,
+            recent_since=recent_since,
+            year_ago=now - timedelta(days=LAST_YEAR_DAYS),
+        ),
     )
     requests = await async_from_store(async_load_requests(hass))
     library_sizes: dict[tuple[str, str], int] = {}

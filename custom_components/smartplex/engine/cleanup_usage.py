@@ -20,6 +20,8 @@ LIVE_REQUESTS = frozenset(
 FINISHED_PERCENT = 85
 # Someone who played an airing series this recently follows it.
 FOLLOW_DAYS = 60
+# Plays this recent count toward the household's genre activity (engine/cleanup.py).
+LAST_YEAR_DAYS = 365
 
 
 type UsageKey = tuple[Identity, int | None]
@@ -39,7 +41,7 @@ class TitleUsage(NamedTuple):
 
     A named tuple, not a frozen dataclass: a plan at `large` makes 30,000 of them,
     and a tuple is made in a fraction of the time. A title's play tally is a usage
-    with nobody in its four sets of people (the first five fields).
+    with nobody in its four sets of people (the first six fields).
     """
 
     last_watched: datetime | None = None
@@ -49,6 +51,8 @@ class TitleUsage(NamedTuple):
     watchers: int = 0
     # Mean share of the title each play covered (0-1).
     completion: float = 0.0
+    # Plays in the last LAST_YEAR_DAYS.
+    plays_last_year: int = 0
     # People part-way through it (a movie not finished, a series they are watching).
     in_progress: frozenset[str] = frozenset()
     streaming: frozenset[str] = frozenset()
@@ -65,7 +69,7 @@ UNUSED = TitleUsage()
 
 
 def tally_plays(
-    plays: Iterable[Play],
+    plays: Iterable[Play], year_ago: datetime
 ) -> tuple[dict[UsageKey, TitleUsage], list[LatestPlay]]:
     """Add up plays per title and per season, and find each person's latest play of each title.
 
@@ -92,6 +96,7 @@ def tally_plays(
             watchers=len({play.user_id for play in key_plays}),
             completion=sum(min(play.percent_complete, 100) for play in key_plays)
             / (100.0 * len(key_plays)),
+            plays_last_year=sum(play.started >= year_ago for play in key_plays),
         )
     return tallies, [
         LatestPlay(
@@ -113,7 +118,7 @@ def title_usage(
     follow_days: int = FOLLOW_DAYS,
 ) -> dict[UsageKey, TitleUsage]:
     """Aggregate plays, requests and live streams per title and per season."""
-    tallies, latest = tally_plays(plays)
+    tallies, latest = tally_plays(plays, now - timedelta(days=LAST_YEAR_DAYS))
     return usage_from_tallies(
         tallies, latest, requests, streaming, now, in_progress_days, follow_days
     )
@@ -166,10 +171,10 @@ def usage_from_tallies(
     make = tuple.__new__
     for identity, people in shared.items():
         title: UsageKey = (identity, None)
-        usage[title] = make(TitleUsage, usage.get(title, UNUSED)[:5] + people)
+        usage[title] = make(TitleUsage, usage.get(title, UNUSED)[:6] + people)
     for key, tally in tallies.items():
         if key[1] is not None and (found := shared.get(key[0])) is not None:
-            usage[key] = make(TitleUsage, tally[:5] + found)
+            usage[key] = make(TitleUsage, tally[:6] + found)
     return usage
 
 

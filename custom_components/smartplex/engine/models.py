@@ -101,6 +101,8 @@ class LibraryEntry:
     added: datetime | None = None
     tvdb_id: int | None = None
     imdb_id: str | None = None
+    # As Sonarr/Radarr list them (TMDB's names).
+    genres: tuple[str, ...] = ()
 
 
 class RequestStatus(StrEnum):

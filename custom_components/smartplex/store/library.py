@@ -133,6 +133,7 @@ def load_library(connection: sqlite3.Connection) -> list[LibraryEntry]:
             added=None if added is None else fromtimestamp(added, UTC),
             tvdb_id=tvdb_id,
             imdb_id=imdb_id,
+            genres=tuple(str(genre) for genre in json.loads(genres)),
         )
         for (
             instance,
@@ -146,14 +147,15 @@ def load_library(connection: sqlite3.Connection) -> list[LibraryEntry]:
             monitored,
             has_file,
             tags,
+            genres,
             profile,
             cutoff_met,
             root_folder,
             added,
         ) in connection.execute(
             "SELECT instance, media_type, tmdb_id, tvdb_id, imdb_id, title, year,"
-            " size_on_disk, monitored, has_file, tags, quality_profile_id, cutoff_met,"
-            " root_folder, added FROM library WHERE tmdb_id IS NOT NULL"
+            " size_on_disk, monitored, has_file, tags, genres, quality_profile_id,"
+            " cutoff_met, root_folder, added FROM library WHERE tmdb_id IS NOT NULL"
             " ORDER BY instance, item_id"
         )
     ]

@@ -2,8 +2,9 @@
 
 load_tallies gives what engine/cleanup_usage.py's tally_plays gives from Play snapshots
 (tests hold the two to each other): per title and per season the last play, who
-made it, the play count, the distinct watchers and the mean completion; and each
-person's latest play of a title when it is recent or the person requested it.
+made it, the play count, the distinct watchers, the mean completion and the plays of
+the last year; and each person's latest play of a title when it is recent or the
+person requested it.
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ from custom_components.smartplex.engine.models import Identity, MediaType
 # A play's person is COALESCE(CAST(user_id AS TEXT), user), as store/history.py's
 # load_plays names it; the last play of a group is the largest zero-padded start time
 # and person as text (ties broken by the larger person, as the engine does).
-# Per title, then per season: plays, watchers, summed completion, last play.
+# Per title, then per season: plays, watchers, summed completion, last play, plays
+# since a year ago (bound once per part).
 TALLIES = (
     "SELECT identity_type, tmdb_id, NULL AS season, COUNT(*), COUNT(DISTINCT "
     "COALESCE(CAST(user_id AS TEXT), user)), SUM(MIN(percent_complete, 100)), "
-    "MAX(printf('%012d %s', started, COALESCE(CAST(user_id AS TEXT), user))) FROM "
+    "MAX(printf('%012d %s', started, COALESCE(CAST(user_id AS TEXT), user))), "
+    "SUM(started >= ?) FROM "
     "plays WHERE matched_by IS NOT NULL AND tmdb_id IS NOT NULL AND started IS NOT "
     "NULL AND identity_type IN ('movie', 'tv') GROUP BY identity_type, tmdb_id "
     "UNION ALL SELECT identity_type, tmdb_id, season, COUNT(*), COUNT(DISTINCT "
     "COALESCE(CAST(user_id AS TEXT), user)), SUM(MIN(percent_complete, 100)), "
-    "MAX(printf('%012d %s', started, COALESCE(CAST(user_id AS TEXT), user))) FROM "
+    "MAX(printf('%012d %s', started, COALESCE(CAST(user_id AS TEXT), user))), "
+    "SUM(started >= ?) FROM "
     "plays WHERE matched_by IS NOT NULL AND tmdb_id IS NOT NULL AND started IS NOT "
     "NULL AND identity_type IN ('movie', 'tv') AND season IS NOT NULL GROUP BY "
     "identity_type, tmdb_id, season"
@@ -59,12 +63,13 @@ LATEST = (
 
 
 def load_tallies(
-    connection: sqlite3.Connection, recent_since: datetime
+    connection: sqlite3.Connection, recent_since: datetime, year_ago: datetime
 ) -> tuple[dict[UsageKey, TitleUsage], list[LatestPlay]]:
     """Return the play tallies per title and season, and the latest plays that matter.
 
     A person's latest play of a title is returned when it started at or after
     recent_since, or when the person (linked to Overseerr) requested the title.
+    Plays from year_ago on are counted as the last year's.
     """
     fromtimestamp = datetime.fromtimestamp
     # One Identity per title, shared by its tallies and latest plays: fewer objects,
@@ -78,6 +83,7 @@ def load_tallies(
         return found
 
     tallies: dict[UsageKey, TitleUsage] = {}
+    year_ago_seconds = int(year_ago.timestamp())
     for (
         media_type,
         tmdb_id,
@@ -86,7 +92,8 @@ def load_tallies(
         watchers,
         percent,
         last,
-    ) in connection.execute(TALLIES):
+        last_year,
+    ) in connection.execute(TALLIES, (year_ago_seconds, year_ago_seconds)):
         started, _, person = last.partition(" ")
         tallies[(identity_of(media_type, tmdb_id), season)] = TitleUsage(
             fromtimestamp(int(started), UTC),
@@ -94,6 +101,7 @@ def load_tallies(
             plays,
             watchers,
             percent / (100.0 * plays),
+            last_year,
         )
     latest = [
         LatestPlay(
