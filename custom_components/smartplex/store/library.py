@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 import json
-import re
 import sqlite3
 
 from custom_components.smartplex.engine.models import Identity, LibraryEntry
-from custom_components.smartplex.library import LibraryItem
+from custom_components.smartplex.library import LibraryItem, normalize_title
 
 UPSERT_TITLE = (
     "INSERT OR REPLACE INTO library (instance, item_id, media_type, tmdb_id, "
@@ -18,12 +17,6 @@ UPSERT_TITLE = (
     "quality_profile_id, cutoff_met, file_quality, root_folder, added, updated) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def title_key(title: str) -> str:
-    """Return a title as it is compared: case and punctuation ignored."""
-    return _NOT_WORD.sub(" ", title.casefold()).strip()
 
 
 def library_row(instance: str, item: LibraryItem, now: int) -> tuple[object, ...]:
@@ -36,7 +29,7 @@ def library_row(instance: str, item: LibraryItem, now: int) -> tuple[object, ...
         item.tvdb_id,
         item.imdb_id,
         item.title,
-        title_key(item.title),
+        normalize_title(item.title),
         item.year,
         item.season_count,
         item.episode_count,
@@ -94,7 +87,7 @@ def find_by_title(
     rows = connection.execute(
         "SELECT DISTINCT tmdb_id, tvdb_id, imdb_id FROM library WHERE title_key = ?"
         " AND media_type = ? AND (? IS NULL OR year = ?) LIMIT 2",
-        (title_key(title), media_type, year, year),
+        (normalize_title(title), media_type, year, year),
     ).fetchall()
     return rows[0] if len(rows) == 1 else None
 
