@@ -110,6 +110,19 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+async def off_the_loop[ResultT](work: Callable[[], ResultT]) -> ResultT:
+    """Run a large reply's decoding and parsing in the executor, the collector held back.
+
+    Decoded on the loop, a whole library (tens of megabytes) stalls it for seconds.
+    """
+
+    def paused() -> ResultT:
+        with gc_paused():
+            return work()
+
+    return await asyncio.get_running_loop().run_in_executor(None, paused)
+
+
 class ApiClient:
     """Base for one upstream service: sends requests and maps failures to SmartPlexError."""
 
@@ -197,19 +210,15 @@ class ApiClient:
         )
 
         def decode_and_parse() -> ParsedT:
-            with gc_paused():
-                if decoder is not None and status < 400:
-                    try:
-                        return parse(decoder.decode(body))
-                    except msgspec.DecodeError:
-                        # One object, a page, an error or login page: the tolerant path.
-                        pass
-                return parse(
-                    self._expect_list(self._decode(status, headers, body), path)
-                )
+            if decoder is not None and status < 400:
+                try:
+                    return parse(decoder.decode(body))
+                except msgspec.DecodeError:
+                    # One object, a page, an error or login page: the tolerant path.
+                    pass
+            return parse(self._expect_list(self._decode(status, headers, body), path))
 
-        # A whole library is tens of megabytes: decoding it on the loop stalls it for seconds.
-        return await asyncio.get_running_loop().run_in_executor(None, decode_and_parse)
+        return await off_the_loop(decode_and_parse)
 
     async def _exchange(
         self,

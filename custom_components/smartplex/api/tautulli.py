@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
-from .base import ApiClient, QueryValue, gc_paused, major_version
+from .base import ApiClient, QueryValue, major_version, off_the_loop
 from .errors import (
     SmartPlexApiDisabledError,
     SmartPlexAuthError,
@@ -206,18 +205,15 @@ class TautulliClient(ApiClient):
         status, headers, body = await self._exchange("GET", "/api/v2", params, None)
 
         def decode_and_parse() -> ParsedT:
-            with gc_paused():
-                data = self._expect_dict(
-                    self._envelope_data(
-                        "get_history", self._decode(status, headers, body)
-                    ),
-                    "get_history",
-                )
-                return parse(
-                    to_int(data.get("recordsFiltered")), dict_list(data.get("data"))
-                )
+            data = self._expect_dict(
+                self._envelope_data("get_history", self._decode(status, headers, body)),
+                "get_history",
+            )
+            return parse(
+                to_int(data.get("recordsFiltered")), dict_list(data.get("data"))
+            )
 
-        return await asyncio.get_running_loop().run_in_executor(None, decode_and_parse)
+        return await off_the_loop(decode_and_parse)
 
     async def item_ids(self, rating_key: int) -> ItemIds | None:
         """Return a title's external ids from its Plex metadata (None if Plex lost it)."""
