@@ -77,6 +77,15 @@ async def test_a_failed_requests_page_leaves_neither_its_requests_nor_the_cursor
     ) == [("failed", "disk I/O error"), ("done", None)]
 
 
+def options_links(database: Path) -> list[tuple[Any, ...]]:
+    """Return the people linked in the options: Plex id, Overseerr id, how."""
+    return rows(
+        database,
+        "SELECT user_id, overseerr_user_id, linked_by FROM users"
+        " WHERE linked_by = 'options' ORDER BY user_id",
+    )
+
+
 async def test_people_are_linked_by_plex_id_then_username_then_email(
     hass: HomeAssistant, database: Path, simulator: Simulator
 ) -> None:
@@ -109,11 +118,7 @@ async def test_people_are_linked_by_plex_id_then_username_then_email(
         },
     )
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert rows(
-        database,
-        "SELECT user_id, overseerr_user_id, linked_by FROM users"
-        " WHERE linked_by = 'options' ORDER BY user_id",
-    ) == sorted(
+    assert options_links(database) == sorted(
         [
             (first.plex_id, None, "options"),
             (second.plex_id, first.overseerr_id, "options"),
@@ -163,11 +168,7 @@ async def test_links_are_shown_and_set_in_the_options(
         str(second.plex_id): first.overseerr_id,
     }
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert rows(
-        database,
-        "SELECT user_id, overseerr_user_id, linked_by FROM users"
-        " WHERE linked_by = 'options' ORDER BY user_id",
-    ) == sorted(
+    assert options_links(database) == sorted(
         [
             (first.plex_id, None, "options"),
             (second.plex_id, first.overseerr_id, "options"),
