@@ -41,7 +41,7 @@ class TitleUsage(NamedTuple):
 
     A named tuple, not a frozen dataclass: a plan at `large` makes 30,000 of them,
     and a tuple is made in a fraction of the time. A title's play tally is a usage
-    with nobody in its four sets of people (the first six fields).
+    with nobody in its four sets of people (the first TALLY_FIELDS fields).
     """
 
     last_watched: datetime | None = None
@@ -64,6 +64,8 @@ class TitleUsage(NamedTuple):
 
 NOBODY: frozenset[str] = frozenset()
 NO_PEOPLE = (NOBODY, NOBODY, NOBODY, NOBODY)
+# A usage's play tally: its fields before the four sets of people.
+TALLY_FIELDS = len(TitleUsage._fields) - len(NO_PEOPLE)
 # A title nobody played, asked for or streams (shared: a library has thousands).
 UNUSED = TitleUsage()
 
@@ -171,10 +173,12 @@ def usage_from_tallies(
     make = tuple.__new__
     for identity, people in shared.items():
         title: UsageKey = (identity, None)
-        usage[title] = make(TitleUsage, usage.get(title, UNUSED)[:6] + people)
+        usage[title] = make(
+            TitleUsage, usage.get(title, UNUSED)[:TALLY_FIELDS] + people
+        )
     for key, tally in tallies.items():
         if key[1] is not None and (found := shared.get(key[0])) is not None:
-            usage[key] = make(TitleUsage, tally[:6] + found)
+            usage[key] = make(TitleUsage, tally[:TALLY_FIELDS] + found)
     return usage
 
 
