@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -170,8 +171,11 @@ async def test_removing_the_hub_forgets_releases(
     config_entry: MockConfigEntry,
     simulator: Simulator,
     hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Deleting the hub deletes what fired with it."""
+    # At noon: a minute ago is still today (only today's releases are announced).
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=12))
     world = simulator.world
     series = next(series for series in world.series.values() if series.monitored)
     episode_id = series.episode_ids[-1]
