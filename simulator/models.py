@@ -160,6 +160,16 @@ class User:
     tv_quota_limit: int | None = None
     tv_quota_days: int | None = None
 
+    @property
+    def overseerr_local(self) -> int:
+        """Return how the user signs in to Overseerr: 0 Plex, 1 local, 2 local under another name."""
+        return self.index % 3
+
+    @property
+    def overseerr_username(self) -> str:
+        """Return the user's Overseerr username (its display name: Overseerr's first choice)."""
+        return f"{self.username}.home" if self.overseerr_local == 2 else self.username
+
 
 @dataclass(slots=True)
 class Request:

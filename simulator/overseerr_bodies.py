@@ -44,7 +44,7 @@ class OverseerrBodies:
         created = world.start.replace(year=world.start.year - 2)
         # Every third user signs in to Overseerr with a local account (no Plex id),
         # and every third of those under another username: only the e-mail matches.
-        local = user.index % 3
+        local = user.overseerr_local
         plex: dict[str, Any] = (
             {"plexUsername": "", "plexId": None}
             if local
@@ -53,12 +53,13 @@ class OverseerrBodies:
         return {
             "id": user.overseerr_id,
             "email": user.email,
-            "username": f"{user.username}.home" if local == 2 else user.username,
+            "username": user.overseerr_username,
             **plex,
             "userType": 2 if local else 1,
             "permissions": permissions(user),
             "avatar": f"https://plex.tv/users/{user.plex_id}/avatar",
-            "displayName": user.username,
+            # Overseerr shows the username, else the Plex username, else the e-mail.
+            "displayName": user.overseerr_username,
             "recoveryLinkExpirationDate": None,
             # As a real Overseerr sends them (null: none set); python-overseerr requires them.
             "movieQuotaLimit": user.movie_quota_limit,

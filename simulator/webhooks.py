@@ -490,7 +490,8 @@ def overseerr_payload(
                 "media_status4k": "UNKNOWN",
                 "request_id": str(request.id),
                 "requestedBy_email": user.email,
-                "requestedBy_username": user.username,
+                # Overseerr's {{requestedBy_username}} is the requester's display name.
+                "requestedBy_username": user.overseerr_username,
                 "requestedBy_avatar": "",
                 # Overseerr's {{image}}: the title's poster on TMDB's image server.
                 "image": "https://image.tmdb.org/t/p/w600_and_h900_bestv2"

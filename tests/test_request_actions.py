@@ -161,7 +161,7 @@ async def test_get_requests_unknown_user(
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "get_requests", {"user": "zoe"})
     assert err.value.translation_key == "user_not_found"
-    assert err.value.translation_placeholders["candidates"] == "anna, Ben, clara"
+    assert err.value.translation_placeholders["candidates"] == "anna, Ben, clara.home"
 
 
 async def test_requests_when_title_lookups_fail_have_no_titles(

@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.smartplex.api.overseerr import OverseerrClient
 from custom_components.smartplex.const import DOMAIN, PUSH_POLL_INTERVALS
 from custom_components.smartplex.models import SmartPlexService
 from custom_components.smartplex.webhook import (
@@ -228,13 +229,20 @@ async def test_request_events_by_push_and_poll_fire_once(
     events = capture(hass, "request")
     world = simulator.world
     title = unrequested_movie(world)
-    request = simulator.stack.create_request(1, title)
+    # A local Overseerr account under another name than in Plex: named as Overseerr shows it.
+    requester = world.users[2]
+    assert requester.overseerr_username != requester.username
+    request = simulator.stack.create_request(requester.index, title)
     await deliver(hass, simulator)
     assert [e.data["type"] for e in events] == ["created"]
     data = events[0].data
     assert data["request_id"] == request.id
     assert data["tmdb_id"] == title.tmdb_id
-    assert data["requested_by"] == world.users[1].username
+    overseerr = service_of(entry, "overseerr").client
+    assert isinstance(overseerr, OverseerrClient)
+    users = (await overseerr.users()).records
+    [user] = [user for user in users if user.id == requester.overseerr_id]
+    assert data["requested_by"] == user.display_name == requester.overseerr_username
     assert data["title"] == title.title
     state = hass.states.get("event.overseerr_request")
     assert state.attributes["event_type"] == "created"
