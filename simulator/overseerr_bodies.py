@@ -42,8 +42,8 @@ class OverseerrBodies:
         """Return a User."""
         world = self.stack.world
         created = world.start.replace(year=world.start.year - 2)
-        # Every third user signs in to Overseerr with a local account (no Plex id),
-        # and every third of those under another username: only the e-mail matches.
+        # Two users in three sign in to Overseerr with a local account (no Plex id),
+        # one of those two under another username: only the e-mail matches.
         local = user.overseerr_local
         plex: dict[str, Any] = (
             {"plexUsername": "", "plexId": None}
