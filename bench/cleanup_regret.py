@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import random
 import sys
 
-from bench.movielens import DAY, MovieLens, MovieLensPlay, load, title_info
+from bench.rdatasets_loader import DAY, MovieLens, MovieLensPlay, load, title_info
 from custom_components.smartplex.engine.cleanup import (
     GB,
     CleanupCandidate,

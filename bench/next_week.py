@@ -27,13 +27,13 @@ import time
 
 import numpy as np
 
-from bench import movielens
+from bench import rdatasets_loader
 from bench.quality import BOOTSTRAP_SAMPLES, TOP, Fold, gram_matrix, train_fold
 from custom_components.smartplex.engine.models import Identity, TitleInfo
 from custom_components.smartplex.engine.profile import build_profile
 from custom_components.smartplex.engine.recommend import RecommendOptions, recommend
 
-WEEK = 7 * movielens.DAY
+WEEK = 7 * rdatasets_loader.DAY
 RECENT_DAYS = 30
 
 
@@ -42,7 +42,7 @@ class Week:
     """What is known at one cut-off: plays before it, and the graphs trained on them."""
 
     cutoff: int
-    before: Mapping[int, Sequence[movielens.MovieLensPlay]]
+    before: Mapping[int, Sequence[rdatasets_loader.MovieLensPlay]]
     fold: Fold
     item_item: np.ndarray  # cosine, each row its strongest `neighbours` only
     recent: Counter[int]  # plays per movie in the last 30 days
@@ -72,7 +72,7 @@ type Method = Callable[[Week, int, Mapping[Identity, TitleInfo]], list[int]]
 
 
 def future_weeks(
-    plays: Sequence[movielens.MovieLensPlay], cutoffs: Sequence[int]
+    plays: Sequence[rdatasets_loader.MovieLensPlay], cutoffs: Sequence[int]
 ) -> dict[int, dict[int, frozenset[int]]]:
     """Return, per cut-off, each user with history and the new titles they watch that week."""
     found: dict[int, dict[int, frozenset[int]]] = {}
@@ -93,14 +93,14 @@ def future_weeks(
 
 
 def train_week(
-    plays: Sequence[movielens.MovieLensPlay],
+    plays: Sequence[rdatasets_loader.MovieLensPlay],
     cutoff: int,
     *,
     regularisation: float,
     neighbours: int,
 ) -> Week:
     """Train the EASE graph and the item-item similarities on the plays before `cutoff`."""
-    before = movielens.plays_by_user(p for p in plays if p.timestamp < cutoff)
+    before = rdatasets_loader.plays_by_user(p for p in plays if p.timestamp < cutoff)
     users = sorted(before)
     fold = train_fold(
         before, users, regularisation=regularisation, neighbours=neighbours
@@ -115,7 +115,7 @@ def train_week(
     recent = Counter(
         play.movie
         for play in plays
-        if cutoff - RECENT_DAYS * movielens.DAY <= play.timestamp < cutoff
+        if cutoff - RECENT_DAYS * rdatasets_loader.DAY <= play.timestamp < cutoff
     )
     return Week(cutoff, before, fold, cosine, recent)
 
@@ -157,7 +157,7 @@ def engine_method(max_seeds: int) -> Method:
     """Name titles with the engine's own profile (at the cut-off) and recommend code."""
 
     def rank(week: Week, user: int, titles: Mapping[Identity, TitleInfo]) -> list[int]:
-        plays = [movielens.engine_play(play) for play in week.before[user]]
+        plays = [rdatasets_loader.engine_play(play) for play in week.before[user]]
         now = datetime.fromtimestamp(week.cutoff, UTC)
         profile = build_profile(plays, titles, now=now)
         options = RecommendOptions(
@@ -173,7 +173,7 @@ def engine_method(max_seeds: int) -> Method:
                 titles,
                 options,
                 popularity=week.fold.popularity,
-                trending=[movielens.identity(movie) for movie in week.trending],
+                trending=[rdatasets_loader.identity(movie) for movie in week.trending],
             )
         return [decision.identity.tmdb_id for decision in decisions]
 
@@ -203,7 +203,7 @@ def bootstrap(
 
 
 def run(
-    data: movielens.MovieLens,
+    data: rdatasets_loader.MovieLens,
     methods: Mapping[str, Method],
     *,
     cutoffs: int,
@@ -213,11 +213,11 @@ def run(
     """Return every method's user-weeks over the cut-offs."""
     plays = data.plays
     titles = {
-        movielens.identity(movie.movie): movielens.title_info(movie)
+        rdatasets_loader.identity(movie.movie): rdatasets_loader.title_info(movie)
         for movie in data.movies.values()
     }
     results: dict[str, list[UserWeek]] = {name: [] for name in methods}
-    weeks = future_weeks(plays, movielens.weekly_cutoffs(plays, cutoffs))
+    weeks = future_weeks(plays, rdatasets_loader.weekly_cutoffs(plays, cutoffs))
     for cutoff, users in weeks.items():
         if not users:
             continue
@@ -234,7 +234,7 @@ def run(
 def evaluate(args: argparse.Namespace) -> None:
     """Run the four methods on the same cut-offs and print the table."""
     started = time.monotonic()
-    data = movielens.load()
+    data = rdatasets_loader.load()
     methods: dict[str, Method] = {
         "popularity before the cut-off": popularity_method,
         f"popularity of the last {RECENT_DAYS} days": recent_popularity_method,

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from bench import movielens
+from bench import rdatasets_loader
 from custom_components.smartplex.engine.models import Identity, TitleInfo
 from custom_components.smartplex.engine.profile import build_profile
 from custom_components.smartplex.engine.recommend import RecommendOptions, recommend
@@ -51,7 +51,7 @@ class EaseGraph:
             return ()
         row = self.weights[index]
         return tuple(
-            (movielens.identity(self.items[other]), float(row[other]))
+            (rdatasets_loader.identity(self.items[other]), float(row[other]))
             for other in np.argsort(-row, kind="stable")[: self.kept]
             if row[other] > 0
         )
@@ -69,7 +69,7 @@ class Fold:
 
 
 def train_fold(
-    by_user: Mapping[int, Sequence[movielens.MovieLensPlay]],
+    by_user: Mapping[int, Sequence[rdatasets_loader.MovieLensPlay]],
     users: Sequence[int],
     *,
     regularisation: float,
@@ -94,7 +94,7 @@ def train_fold(
 
 
 def gram_matrix(
-    by_user: Mapping[int, Sequence[movielens.MovieLensPlay]],
+    by_user: Mapping[int, Sequence[rdatasets_loader.MovieLensPlay]],
     users: Sequence[int],
     items: Sequence[int],
 ) -> np.ndarray:
@@ -112,7 +112,7 @@ def percentiles(counts: Counter[int]) -> dict[Identity, float]:
     """Return each movie's popularity percentile (1: the most watched)."""
     ranked = sorted(counts, key=lambda movie: (-counts[movie], movie))
     return {
-        movielens.identity(movie): 1 - rank / len(ranked)
+        rdatasets_loader.identity(movie): 1 - rank / len(ranked)
         for rank, movie in enumerate(ranked)
     }
 
@@ -131,7 +131,8 @@ class Case:
 
 
 type Method = Callable[
-    [Fold, list[movielens.MovieLensPlay], dict[Identity, TitleInfo]], list[Identity]
+    [Fold, list[rdatasets_loader.MovieLensPlay], dict[Identity, TitleInfo]],
+    list[Identity],
 ]
 
 
@@ -140,10 +141,10 @@ def engine_method(max_seeds: int) -> Method:
 
     def rank(
         fold: Fold,
-        history: list[movielens.MovieLensPlay],
+        history: list[rdatasets_loader.MovieLensPlay],
         titles: dict[Identity, TitleInfo],
     ) -> list[Identity]:
-        plays = [movielens.engine_play(play) for play in history]
+        plays = [rdatasets_loader.engine_play(play) for play in history]
         profile = build_profile(plays, titles, now=plays[-1].started)
         options = RecommendOptions(
             count=TOP, min_votes=0, min_rating=0, max_seeds=max_seeds
@@ -158,17 +159,17 @@ def engine_method(max_seeds: int) -> Method:
 
 def popularity_method(
     fold: Fold,
-    history: list[movielens.MovieLensPlay],
+    history: list[rdatasets_loader.MovieLensPlay],
     titles: dict[Identity, TitleInfo],
 ) -> list[Identity]:
     """Rank by how many other users watched."""
-    seen = {movielens.identity(play.movie) for play in history}
+    seen = {rdatasets_loader.identity(play.movie) for play in history}
     return [identity for identity in fold.ranked_popular if identity not in seen][:TOP]
 
 
 def ease_method(
     fold: Fold,
-    history: list[movielens.MovieLensPlay],
+    history: list[rdatasets_loader.MovieLensPlay],
     titles: dict[Identity, TitleInfo],
 ) -> list[Identity]:
     """Rank by plain EASE over the whole history (every play weighs 1)."""
@@ -177,7 +178,7 @@ def ease_method(
     scores = fold.weights[watched].sum(axis=0)
     scores[watched] = -np.inf
     order = np.argsort(-scores, kind="stable")[:TOP]
-    return [movielens.identity(fold.items[index]) for index in order]
+    return [rdatasets_loader.identity(fold.items[index]) for index in order]
 
 
 def hit_rate(cases: Sequence[Case]) -> float:
@@ -207,13 +208,13 @@ def bootstrap(
 def evaluate(args: argparse.Namespace) -> None:
     """Run every method on the same folds and print the table."""
     started = time.monotonic()
-    data = movielens.load()
-    by_user = movielens.plays_by_user(data.plays)
+    data = rdatasets_loader.load()
+    by_user = rdatasets_loader.plays_by_user(data.plays)
     titles = {
-        movielens.identity(movie.movie): movielens.title_info(movie)
+        rdatasets_loader.identity(movie.movie): rdatasets_loader.title_info(movie)
         for movie in data.movies.values()
     }
-    groups = movielens.households(data.users, seed=args.seed)
+    groups = rdatasets_loader.households(data.users, seed=args.seed)
     methods: dict[str, Method] = {
         "world popularity": popularity_method,
         "world EASE, whole history": ease_method,
@@ -221,7 +222,7 @@ def evaluate(args: argparse.Namespace) -> None:
     }
     cases: dict[str, list[Case]] = {name: [] for name in methods}
     engine_seconds = 0.0
-    for fold_groups in movielens.folds(groups, args.folds):
+    for fold_groups in rdatasets_loader.folds(groups, args.folds):
         fold_users = {user for group in fold_groups for user in group}
         training = [user for user in data.users if user not in fold_users]
         fold = train_fold(
@@ -231,17 +232,17 @@ def evaluate(args: argparse.Namespace) -> None:
             neighbours=args.neighbours,
         )
         for user in sorted(fold_users):
-            history, held_out = movielens.leave_last_out(by_user[user])
+            history, held_out = rdatasets_loader.leave_last_out(by_user[user])
             for name, method in methods.items():
                 begin = time.perf_counter()
                 top = method(fold, history, titles)
                 if name.startswith("SmartPlex"):
                     engine_seconds += time.perf_counter() - begin
-                cases[name].append(Case(movielens.identity(held_out.movie), top))
+                cases[name].append(Case(rdatasets_loader.identity(held_out.movie), top))
     catalogue = len(data.movies)
     print(
         f"MovieLens latest-small, {len(data.users)} users in households of "
-        f"{movielens.HOUSEHOLD_SIZE}, {args.folds} folds, seed {args.seed}, "
+        f"{rdatasets_loader.HOUSEHOLD_SIZE}, {args.folds} folds, seed {args.seed}, "
         f"EASE lambda {args.regularisation}, {args.neighbours} neighbours per title, "
         f"{time.monotonic() - started:.0f} s\n"
     )

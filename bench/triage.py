@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 import statistics
 import time
 
-from bench.movielens import (
+from bench.rdatasets_loader import (
     MovieLens,
     engine_play,
     households,

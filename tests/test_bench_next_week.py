@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import random
 
-from bench import movielens, next_week
+from bench import next_week, rdatasets_loader
 
-DAY = movielens.DAY
+DAY = rdatasets_loader.DAY
 
 
 def _row(user: int, movie: int, day: float, genre: str) -> dict[str, object]:
     """Return one made-up rating row."""
-    return movielens.record(
+    return rdatasets_loader.record(
         user, movie, 4.5, int(day * DAY), f"M{movie}", 2000.0, genre
     )
 
@@ -19,7 +19,7 @@ def _row(user: int, movie: int, day: float, genre: str) -> dict[str, object]:
 def test_future_weeks_count_only_new_titles_of_users_with_history() -> None:
     """A re-watch is not new, and someone without history before the cut-off is left out."""
     week = 7 * DAY
-    plays = movielens.from_records(
+    plays = rdatasets_loader.from_records(
         [
             _row(1, 10, 0, "Drama"),
             _row(1, 10, 8, "Drama"),  # a re-watch in the week
@@ -49,7 +49,7 @@ def test_the_engine_names_next_weeks_titles_where_popularity_cannot() -> None:
             _row(user, movie, start + step * 1.5, genre)
             for step, movie in enumerate(movies)
         )
-    data = movielens.from_records(rows)
+    data = rdatasets_loader.from_records(rows)
     methods = {
         "popularity": next_week.popularity_method,
         "recent": next_week.recent_popularity_method,

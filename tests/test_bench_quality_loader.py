@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from bench import movielens
+from bench import rdatasets_loader
 
 # Invented rows: two users, a tie on time resolved by row order.
 ROWS = [
-    movielens.record(2, 10, 4.0, 300, "B", 1999.0, "Drama|Crime"),
-    movielens.record(1, 11, 3.0, 100, "C", float("nan"), "(no genres listed)"),
-    movielens.record(1, 10, 3.5, 200, "B", 1999.0, "Drama|Crime"),
-    movielens.record(2, 12, 5.0, 300, "D", "2001", "Comedy"),
+    rdatasets_loader.record(2, 10, 4.0, 300, "B", 1999.0, "Drama|Crime"),
+    rdatasets_loader.record(1, 11, 3.0, 100, "C", float("nan"), "(no genres listed)"),
+    rdatasets_loader.record(1, 10, 3.5, 200, "B", 1999.0, "Drama|Crime"),
+    rdatasets_loader.record(2, 12, 5.0, 300, "D", "2001", "Comedy"),
 ]
 
 
 def test_ratings_become_plays_in_time_order() -> None:
     """Rows sort by (timestamp, row); 3.5 stars or more is finished and liked."""
-    data = movielens.from_records(ROWS)
+    data = rdatasets_loader.from_records(ROWS)
 
     assert [(r.user, r.movie) for r in data.ratings] == [
         (1, 11),
@@ -27,13 +27,13 @@ def test_ratings_become_plays_in_time_order() -> None:
     ]
     plays = data.plays
     assert [(p.movie, p.liked, p.completion) for p in plays] == [
-        (11, False, movielens.ABANDONED_COMPLETION),
+        (11, False, rdatasets_loader.ABANDONED_COMPLETION),
         (10, True, 1.0),
         (10, True, 1.0),
         (12, True, 1.0),
     ]
     assert data.users == (1, 2)
-    assert data.movies[10] == movielens.Movie(10, "B", 1999, ("Drama", "Crime"))
+    assert data.movies[10] == rdatasets_loader.Movie(10, "B", 1999, ("Drama", "Crime"))
     assert data.movies[11].year is None
     assert data.movies[11].genres == ()
     assert data.movies[12].year == 2001
@@ -41,60 +41,60 @@ def test_ratings_become_plays_in_time_order() -> None:
 
 def test_leave_last_out_and_grouping() -> None:
     """Each user's last play is held out; fewer than two plays cannot be split."""
-    grouped = movielens.plays_by_user(movielens.from_records(ROWS).plays)
+    grouped = rdatasets_loader.plays_by_user(rdatasets_loader.from_records(ROWS).plays)
 
-    history, held_out = movielens.leave_last_out(grouped[2])
+    history, held_out = rdatasets_loader.leave_last_out(grouped[2])
     assert [p.movie for p in history] == [10]
     assert held_out.movie == 12
     with pytest.raises(ValueError, match="two plays"):
-        movielens.leave_last_out(grouped[2][:1])
+        rdatasets_loader.leave_last_out(grouped[2][:1])
 
 
 def test_households_and_folds_are_seeded() -> None:
     """The same seed gives the same households; every user lands in exactly one."""
     users = list(range(1, 26))
 
-    first = movielens.households(users, size=10, seed=3)
-    assert first == movielens.households(list(reversed(users)), size=10, seed=3)
-    assert first != movielens.households(users, size=10, seed=4)
+    first = rdatasets_loader.households(users, size=10, seed=3)
+    assert first == rdatasets_loader.households(list(reversed(users)), size=10, seed=3)
+    assert first != rdatasets_loader.households(users, size=10, seed=4)
     assert [len(group) for group in first] == [10, 10, 5]
     assert sorted(user for group in first for user in group) == users
-    dealt = movielens.folds(first, 2)
+    dealt = rdatasets_loader.folds(first, 2)
     assert dealt == [[first[0], first[2]], [first[1]]]
 
 
 def test_weekly_cutoffs_fall_on_weeks_before_the_last_week() -> None:
     """Cut-offs are whole weeks from the first play and leave a week after them."""
-    week = 7 * movielens.DAY
+    week = 7 * rdatasets_loader.DAY
     plays = [
-        movielens.MovieLensPlay(1, 1, week * index, 1.0, True, 4.0)
+        rdatasets_loader.MovieLensPlay(1, 1, week * index, 1.0, True, 4.0)
         for index in range(21)
     ]
 
-    cutoffs = movielens.weekly_cutoffs(plays, 4)
+    cutoffs = rdatasets_loader.weekly_cutoffs(plays, 4)
     assert cutoffs == sorted(set(cutoffs))
     assert all(cutoff % week == 0 for cutoff in cutoffs)
     assert cutoffs[0] >= 9 * week
     assert cutoffs[-1] <= 19 * week
-    assert movielens.weekly_cutoffs([], 4) == []
+    assert rdatasets_loader.weekly_cutoffs([], 4) == []
 
 
 def test_engine_snapshots() -> None:
     """Plays and movies become the engine's Play and TitleInfo, genres in TMDB's names."""
-    data = movielens.from_records(
+    data = rdatasets_loader.from_records(
         [
             *ROWS,
-            movielens.record(3, 13, 4.5, 400, "E", 2010, "Sci-Fi|Children"),
+            rdatasets_loader.record(3, 13, 4.5, 400, "E", 2010, "Sci-Fi|Children"),
         ]
     )
 
-    plays = [movielens.engine_play(play) for play in data.plays]
+    plays = [rdatasets_loader.engine_play(play) for play in data.plays]
     assert plays[0].user_id == "1"
-    assert plays[0].identity == movielens.identity(11)
+    assert plays[0].identity == rdatasets_loader.identity(11)
     assert not plays[0].finished
     assert plays[1].finished
     assert plays[1].started.timestamp() == 200
-    info = movielens.title_info(data.movies[13])
+    info = rdatasets_loader.title_info(data.movies[13])
     assert info.genres == ("Science Fiction", "Family")
     assert (info.title, info.year) == ("E", 2010)
 
@@ -112,7 +112,7 @@ def test_triage_cross_validation_holds_every_user_out_once() -> None:
         for step in range(10):
             drama = step % 2 == 0
             rows.append(
-                movielens.record(
+                rdatasets_loader.record(
                     user,
                     # The last three (rated after the 70% of history) are shared.
                     100 * user + step if step < 7 else step,
@@ -123,7 +123,7 @@ def test_triage_cross_validation_holds_every_user_out_once() -> None:
                     "Drama" if drama else "Comedy",
                 )
             )
-    result = triage_bench.cross_validated(movielens.from_records(rows), 5)
+    result = triage_bench.cross_validated(rdatasets_loader.from_records(rows), 5)
     assert result.users == 10
     assert len(result.chosen) == 5
     assert result.auc == 1.0
