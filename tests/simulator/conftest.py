@@ -12,6 +12,8 @@ from aiohttp import web
 import pytest
 
 from simulator import Simulator
+from simulator.models import Kind, Title
+from simulator.world import World
 
 FIXED_NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -55,6 +57,50 @@ async def call(
             return response.status, json.loads(text) if text else None
         except ValueError:
             return response.status, text
+
+
+def released_title(world: World, kind: Kind, *, unrequested: bool = False) -> Title:
+    """Return the first released title of a kind that no library holds (and, if asked, nobody requested)."""
+    return next(
+        t
+        for t in world.titles.values()
+        if t.kind == kind
+        and world.media_status(kind, t.tmdb_id) == 1
+        and not (
+            unrequested and any(r.tmdb_id == t.tmdb_id for r in world.requests.values())
+        )
+        and t.release < FIXED_NOW
+    )
+
+
+async def add_tautulli_webhook(
+    http: aiohttp.ClientSession, sim: Simulator, url: str, **options: str
+) -> int:
+    """Add a webhook notifier to Tautulli, set it to post to url, return that call's status."""
+    base = {"apikey": sim.api_key("tautulli")}
+    _, added = await call(
+        http,
+        sim,
+        "tautulli",
+        "GET",
+        "/api/v2",
+        params={**base, "cmd": "add_notifier_config", "agent_id": "25"},
+    )
+    status, _ = await call(
+        http,
+        sim,
+        "tautulli",
+        "GET",
+        "/api/v2",
+        params={
+            **base,
+            "cmd": "set_notifier_config",
+            "notifier_id": str(added["response"]["data"]["notifier_id"]),
+            "webhook_hook": url,
+            **options,
+        },
+    )
+    return status
 
 
 class Receiver:

@@ -6,7 +6,7 @@ import aiohttp
 
 from simulator import Simulator
 
-from .conftest import FIXED_NOW, Receiver, call
+from .conftest import Receiver, add_tautulli_webhook, call, released_title
 
 
 async def test_overseerr_approve_decline_and_webhooks(
@@ -29,13 +29,7 @@ async def test_overseerr_approve_decline_and_webhooks(
             json=settings,
         )
     )[0] == 200
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie"
-        and world.media_status("movie", t.tmdb_id) == 1
-        and t.release < FIXED_NOW
-    )
+    title = released_title(world, "movie")
     status, created = await call(
         http,
         sim,
@@ -61,7 +55,7 @@ async def test_overseerr_approve_decline_and_webhooks(
     assert receiver.received[0]["media"]["tmdbId"] == str(title.tmdb_id)
     assert (
         receiver.received[0]["request"]["requestedBy_username"]
-        == world.users[1].username
+        == world.users[1].overseerr_username
     )
     pending = next(r for r in world.requests.values() if r.status == 1)
     status, declined = await call(
@@ -83,13 +77,7 @@ async def test_approving_a_series_request_adds_it_to_sonarr(
 ) -> None:
     """A TV request goes to Sonarr on approval; an episode stream reaches Tautulli webhooks."""
     world = sim.world
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "tv"
-        and world.media_status("tv", t.tmdb_id) == 1
-        and t.release < FIXED_NOW
-    )
+    title = released_title(world, "tv")
     status, created = await call(
         http,
         sim,
@@ -107,32 +95,7 @@ async def test_approving_a_series_request_adds_it_to_sonarr(
     assert series is not None and series.monitored
     assert any(q.media_id == series.id for q in world.queue.values())
     # Tautulli's default body (no template) carries the episode's parameters.
-    base = {"apikey": sim.api_key("tautulli")}
-    added = (
-        await call(
-            http,
-            sim,
-            "tautulli",
-            "GET",
-            "/api/v2",
-            params={**base, "cmd": "add_notifier_config", "agent_id": "25"},
-        )
-    )[1]
-    await call(
-        http,
-        sim,
-        "tautulli",
-        "GET",
-        "/api/v2",
-        params={
-            **base,
-            "cmd": "set_notifier_config",
-            "notifier_id": str(added["response"]["data"]["notifier_id"]),
-            "webhook_hook": receiver.url,
-            "on_play": "1",
-            "on_play_body": "",
-        },
-    )
+    await add_tautulli_webhook(http, sim, receiver.url, on_play="1", on_play_body="")
     episode_id = next(e for e in world.episodes if world.episodes[e][5])
     status, _ = await call(
         http,
@@ -154,14 +117,7 @@ async def test_overseerr_details_follow_requests_and_library(
 ) -> None:
     """/movie/{id} and /tv/{id} show mediaInfo only once known, with its requests and status."""
     world = sim.world
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie"
-        and world.media_status("movie", t.tmdb_id) == 1
-        and not any(r.tmdb_id == t.tmdb_id for r in world.requests.values())
-        and t.release < FIXED_NOW
-    )
+    title = released_title(world, "movie", unrequested=True)
     path = f"/api/v1/movie/{title.tmdb_id}"
     status, details = await call(http, sim, "overseerr", "GET", path)
     assert status == 200 and "mediaInfo" not in details

@@ -8,7 +8,7 @@ import aiohttp
 
 from simulator import Simulator
 
-from .conftest import FIXED_NOW, Receiver, call
+from .conftest import FIXED_NOW, Receiver, add_tautulli_webhook, call
 
 
 async def test_add_movie_downloads_and_fires_webhooks(
@@ -164,32 +164,18 @@ async def test_tautulli_webhooks_on_play_and_stop(
 ) -> None:
     """A configured webhook notifier gets playback start and stop; stops land in history."""
     base = {"apikey": sim.api_key("tautulli")}
-    added = (
-        await call(
-            http,
-            sim,
-            "tautulli",
-            "GET",
-            "/api/v2",
-            params={**base, "cmd": "add_notifier_config", "agent_id": "25"},
-        )
-    )[1]
-    notifier_id = added["response"]["data"]["notifier_id"]
     body = '{"event": "{action}", "who": "{user}", "key": "{rating_key}"}'
-    params = {
-        **base,
-        "cmd": "set_notifier_config",
-        "notifier_id": str(notifier_id),
-        "webhook_hook": receiver.url,
-        "webhook_method": "POST",
-        "on_play": "1",
-        "on_stop": "1",
-        "on_play_body": body,
-        "on_stop_body": body,
-    }
-    assert (await call(http, sim, "tautulli", "GET", "/api/v2", params=params))[
-        0
-    ] == 200
+    status = await add_tautulli_webhook(
+        http,
+        sim,
+        receiver.url,
+        webhook_method="POST",
+        on_play="1",
+        on_stop="1",
+        on_play_body=body,
+        on_stop_body=body,
+    )
+    assert status == 200
     movie = next(m for m in sim.world.movies.values() if m.has_file)
     status, started = await call(
         http,
