@@ -5,14 +5,17 @@ At three cut-offs (70%, 80% and 90% of the ratings timeline) the library is ever
 movie rated before the cut-off; each order removes its lowest-value 30%, and the
 regret is the share of those that anyone rated in the next 180 days. Orders: the
 engine's re-watch value (engine/cleanup.py), days since the last watch alone,
-oldest added first, and random (mean of 20 seeds). Nothing derived from the data
-is written anywhere.
+oldest added first, and random (mean of 20 seeds). For the engine and days since the
+last watch it also prints how many removed titles were watched again, with a 95% Wilson
+interval: at ~2,000 removed titles one title moves the regret by .0005, and the interval
+around .025 is about .013 wide. Nothing derived from the data is written anywhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+import math
 import random
 import sys
 
@@ -32,6 +35,10 @@ REMOVED_SHARE = 0.3
 HORIZON_DAYS = 180
 RANDOM_SEEDS = 20
 INSTANCE = "MovieLens"
+# The normal quantile of a two-sided 95% interval.
+Z_95 = 1.959964
+# The orders whose counts and intervals are printed below the table.
+COUNTED_ORDERS = ("engine re-watch value", "days since last watch")
 
 
 def when(timestamp: int) -> datetime:
@@ -98,6 +105,17 @@ def regret(removed_movies: Iterable[int], watched_later: set[int]) -> float:
     )
 
 
+def wilson_interval(hits: int, total: int, z: float = Z_95) -> tuple[float, float]:
+    """Return the Wilson score interval of a share of hits in total trials."""
+    if not total:
+        return (0.0, 1.0)
+    share = hits / total
+    centre = share + z * z / (2 * total)
+    spread = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
+    scale = 1 + z * z / total
+    return ((centre - spread) / scale, (centre + spread) / scale)
+
+
 def watched_between(plays: Sequence[MovieLensPlay], start: int, end: int) -> set[int]:
     """Return the movies anyone rated in [start, end)."""
     return {play.movie for play in plays if start <= play.timestamp < end}
@@ -151,10 +169,19 @@ def main() -> None:
         values = " / ".join(f"{table[point][name]:.4f}" for point in points)
         print(f"| {name} | {values} |")
     dates = ", ".join(when(point).date().isoformat() for point in points)
-    print(
-        f"\ncut-offs: {dates}; library sizes: "
-        + ", ".join(str(len(library_at(data, point))) for point in points)
-    )
+    sizes = [len(library_at(data, point)) for point in points]
+    print(f"\ncut-offs: {dates}; library sizes: " + ", ".join(map(str, sizes)))
+    print("\n| order | cut-off | removed, watched again | regret (95% interval) |")
+    print("| --- | --- | --- | --- |")
+    for name in COUNTED_ORDERS:
+        for share, point, size in zip(CUTOFF_SHARES, points, sizes, strict=True):
+            total = int(size * REMOVED_SHARE)
+            hits = round(table[point][name] * total)
+            low, high = wilson_interval(hits, total)
+            print(
+                f"| {name} | {share:.1f} | {total:,}, {hits} "
+                f"| {hits / total:.4f} ({low:.4f}-{high:.4f}) |"
+            )
     sys.stdout.flush()
 
 

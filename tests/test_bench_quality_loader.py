@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import rdatasets_loader
+from bench import cleanup_regret, rdatasets_loader
 
 # Invented rows: two users, a tie on time resolved by row order.
 ROWS = [
@@ -129,3 +129,17 @@ def test_triage_cross_validation_holds_every_user_out_once() -> None:
     assert result.auc == 1.0
     assert 0.0 < result.share <= 1.0
     assert result.precision == 1.0
+
+
+def test_regret_and_its_wilson_interval() -> None:
+    """Regret is the share of removed titles watched later; the interval is Wilson's."""
+    assert cleanup_regret.regret([1, 2, 3, 4], watched_later={2, 9}) == 0.25
+    assert cleanup_regret.regret([], watched_later={2}) == 0.0
+    # The textbook case: 10 of 100 at 95%.
+    low, high = cleanup_regret.wilson_interval(10, 100)
+    assert low == pytest.approx(0.0552, abs=1e-4)
+    assert high == pytest.approx(0.1744, abs=1e-4)
+    low, high = cleanup_regret.wilson_interval(0, 50)
+    assert low == pytest.approx(0.0, abs=1e-12)
+    assert 0.05 < high < 0.08
+    assert cleanup_regret.wilson_interval(0, 0) == (0.0, 1.0)
