@@ -442,6 +442,15 @@ def test_titles_are_looked_up_by_normalized_title() -> None:
     assert index.by_title("another film") == [renamed]
 
 
+def test_normalized_titles_ignore_case_punctuation_and_underscores() -> None:
+    """Every title match (index, requests, exclusions, streams) reduces titles the same way."""
+    assert (
+        library.normalize_title("  Marvel's  Agents_of S.H.I.E.L.D. ")
+        == "marvel s agents of s h i e l d"
+    )
+    assert library.normalize_title("Amélie") == "amélie"
+
+
 def test_titles_of_a_listing_share_repeated_values() -> None:
     """Genres, root folders and qualities that titles repeat are kept once per listing."""
     movie = fixture("radarr/pyarr__movie_all.json")[0]

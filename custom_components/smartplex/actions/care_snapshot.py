@@ -45,7 +45,11 @@ from custom_components.smartplex.engine.models import (
     LibraryEntry,
     RequestRecord,
 )
-from custom_components.smartplex.library import LibraryItem, SeasonFiles
+from custom_components.smartplex.library import (
+    LibraryItem,
+    SeasonFiles,
+    normalize_title,
+)
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import async_from_store, async_get_store
 from custom_components.smartplex.store.loaders import async_load_requests
@@ -57,7 +61,6 @@ from .common import (
     arr_client,
     invalid,
     library_index,
-    normalize,
     resolve_services,
     upstream,
 )
@@ -93,7 +96,7 @@ def _sessions(entry: SmartPlexConfigEntry) -> list[tuple[str, int | None, str]]:
         activity = coordinators.activity.data
         sessions.extend(
             (
-                normalize(session.grandparent_title or session.title),
+                normalize_title(session.grandparent_title or session.title),
                 session.year,
                 str(session.user_id) if session.user_id else session.user,
             )
@@ -329,7 +332,7 @@ def _candidates_and_usage(
                     library_entry, item, holds, item.id in downloading
                 ):
                     candidates[candidate.key] = candidate
-                name = normalize(item.title)
+                name = normalize_title(item.title)
                 titles[(name, item.year)] = library_entry.identity
                 titles.setdefault((name, None), library_entry.identity)
         usage = usage_from_tallies(

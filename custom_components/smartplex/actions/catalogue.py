@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from custom_components.smartplex.api import TmdbClient, TmdbDetails, TmdbItem
 from custom_components.smartplex.api.tmdb import MAX_CAST
 from custom_components.smartplex.engine.models import Identity, MediaType, TitleInfo
+from custom_components.smartplex.library import normalize_title
 from custom_components.smartplex.store import async_get_store
 from custom_components.smartplex.store.metadata import (
     RelatedKind,
@@ -28,7 +29,7 @@ from custom_components.smartplex.store.metadata import (
     put_titles,
 )
 
-from .common import invalid, label, normalize
+from .common import invalid, label
 
 # At most this many TMDB requests per call on a cold cache: 8 related lists, the
 # details of 10 shown titles, a genre list and the image configuration.
@@ -306,7 +307,7 @@ class Catalogue:
         matches = [
             item
             for item in items
-            if normalize(item.title) == normalize(name)
+            if normalize_title(item.title) == normalize_title(name)
             and (year is None or item.year == year)
         ]
         if not matches:

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-import re
 from typing import Any, Literal, cast
 from weakref import WeakValueDictionary
 
@@ -33,7 +32,11 @@ from custom_components.smartplex.const import (
     SERVICE_TAUTULLI,
     SERVICE_TMDB,
 )
-from custom_components.smartplex.library import LibraryIndex, LibraryItem
+from custom_components.smartplex.library import (
+    LibraryIndex,
+    LibraryItem,
+    normalize_title,
+)
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import (
     AuditRecord,
@@ -199,11 +202,6 @@ def resolve_service(
     return resolve_services(entry, (kind,), name)[0]
 
 
-def normalize(text: str) -> str:
-    """Return a title reduced to lower-case words for matching."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-
-
 def label(title: str, year: int | None) -> str:
     """Return 'Title (year)'."""
     return f"{title} ({year})" if year else title
@@ -213,8 +211,8 @@ def pick_title[ItemT: (Movie, Series)](
     items: Sequence[ItemT], title: str, year: int | None
 ) -> ItemT:
     """Return the lookup result whose title (and year) match, refusing to guess."""
-    wanted = normalize(title)
-    matches = [item for item in items if normalize(item.title) == wanted]
+    wanted = normalize_title(title)
+    matches = [item for item in items if normalize_title(item.title) == wanted]
     if year is not None:
         matches = [item for item in matches if item.year == year]
     if len(matches) == 1:

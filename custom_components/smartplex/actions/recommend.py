@@ -47,6 +47,7 @@ from custom_components.smartplex.engine.recommend import (
     recommend,
     seeds_for,
 )
+from custom_components.smartplex.library import normalize_title
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 from custom_components.smartplex.store import async_get_store
 from custom_components.smartplex.store.decisions import (
@@ -72,7 +73,6 @@ from .common import (
     invalid,
     label,
     library_index,
-    normalize,
     resolve_service,
     upstream,
 )
@@ -107,7 +107,7 @@ class Household:
             return info.identity.tmdb_id in self.excluded_movies
         return (
             info.tvdb_id in self.excluded_series
-            or normalize(info.title) in self.excluded_series
+            or normalize_title(info.title) in self.excluded_series
         )
 
 
@@ -182,7 +182,7 @@ async def _exclusions(
             if isinstance(service.client, RadarrClient):
                 movies.add(exclusion.tmdb_id or 0)
                 continue
-            series.add(normalize(exclusion.title))
+            series.add(normalize_title(exclusion.title))
             if exclusion.tvdb_id:
                 series.add(exclusion.tvdb_id)
     return frozenset(movies), frozenset(series)

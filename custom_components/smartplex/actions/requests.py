@@ -16,6 +16,7 @@ from custom_components.smartplex.api import (
 )
 from custom_components.smartplex.api.overseerr import RequestFilter
 from custom_components.smartplex.const import DOMAIN, SERVICE_OVERSEERR
+from custom_components.smartplex.library import normalize_title
 from custom_components.smartplex.metadata import TitleInfo, TitleKey
 from custom_components.smartplex.models import SmartPlexConfigEntry, SmartPlexService
 
@@ -31,7 +32,6 @@ from .common import (
     iso,
     label,
     library_index,
-    normalize,
     resolve_service,
     target_lock,
     upstream,
@@ -263,11 +263,11 @@ async def async_find_pending_request(
     """Return the one pending request for a title (and requester); refuse to guess."""
     listing = await async_get_requests(entry, status="pending", user=user, limit=1000)
     pending: list[dict[str, Any]] = listing["requests"]
-    wanted = normalize(title)
+    wanted = normalize_title(title)
     matches = [
         request
         for request in pending
-        if request["title"] and normalize(request["title"]) == wanted
+        if request["title"] and normalize_title(request["title"]) == wanted
     ]
     if len(matches) == 1:
         return matches[0]
