@@ -25,6 +25,7 @@ from custom_components.smartplex.shipped_blueprints import (
 from simulator import Simulator
 
 from .conftest import deliver
+from .helpers_world import unknown_title
 
 NAMES = sorted(path.name for path in SHIPPED.glob("*.yaml"))
 
@@ -104,13 +105,7 @@ async def test_ready_to_watch_and_new_request(
 
     world = simulator.world
     anna = next(i for i, user in enumerate(world.users) if user.username == "anna")
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie"
-        and world.media_status("movie", t.tmdb_id) == 1
-        and t.release <= simulator.stack.clock.now()
-    )
+    title = unknown_title(world, "movie", released_before=simulator.stack.clock.now())
     request = simulator.stack.create_request(anna, title)
     # The automation now waits for a button: block_till_done would wait with it.
     await until(simulator, lambda: bool(admin_phone))

@@ -16,7 +16,8 @@ from custom_components.smartplex.poster import poster_cache
 from simulator import Simulator
 
 from .conftest import NOW, deliver, refresh_service, setup_entry
-from .test_webhook import post, push_of, unrequested_movie
+from .helpers_world import unknown_title
+from .test_webhook import post, push_of
 
 ENTITY_ID = "event.overseerr_request"
 
@@ -68,11 +69,7 @@ async def test_request_events(
     assert hass.states.get(ENTITY_ID).state == fired_at
 
     world = simulator.world
-    title = next(
-        title
-        for title in world.titles.values()
-        if title.kind == "movie" and world.media_status("movie", title.tmdb_id) == 1
-    )
+    title = unknown_title(world, "movie")
     created = await overseerr.create_request("movie", title.tmdb_id)
     await refresh_service(hass, config_entry, "overseerr")
     state = hass.states.get(ENTITY_ID)
@@ -114,7 +111,7 @@ async def test_request_events_show_the_poster_through_home_assistant(
     await deliver(hass, simulator)
     posters = poster_cache(hass)
     world = simulator.world
-    title = unrequested_movie(world)
+    title = unknown_title(world, "movie")
     simulator.stack.create_request(1, title)
     await deliver(hass, simulator)
     state = hass.states.get(ENTITY_ID)
@@ -147,7 +144,7 @@ async def test_request_events_show_the_poster_through_home_assistant(
         assert simulator.api_key(service) not in picture
 
     # A poster anywhere but TMDB's image server is never fetched; unknown titles show none.
-    other = unrequested_movie(world)
+    other = unknown_title(world, "movie")
     body |= {
         "image": "http://127.0.0.1:9/private.jpg",
         "media": {"media_type": "movie", "tmdbId": str(other.tmdb_id)},

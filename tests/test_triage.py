@@ -38,6 +38,7 @@ from .helpers_actions import (
     hub,
     world_state,
 )
+from .helpers_world import unknown_title
 
 AUTOPILOT = "switch.overseerr_request_autopilot"
 # Everything scores above 0: every pending request is approved.
@@ -326,11 +327,7 @@ async def test_autopilot_acts_on_a_pushed_request_at_once(
     await loaded(hass, tmp_path, simulator, **APPROVE_ALL)
     await deliver(hass, simulator)
     world = simulator.world
-    title = next(
-        t
-        for t in sorted(world.titles.values(), key=lambda t: t.tmdb_id)
-        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
-    )
+    title = unknown_title(world, "movie")
     request = simulator.stack.create_request(1, title)
     await deliver(hass, simulator)
     await hass.async_block_till_done(wait_background_tasks=True)

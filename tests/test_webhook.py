@@ -28,10 +28,10 @@ from custom_components.smartplex.webhook import (
     issue_id_overseerr_in_use,
     issue_id_unreachable,
 )
-from simulator import Simulator, World
-from simulator.models import Title
+from simulator import Simulator
 
 from .conftest import closed_port_url, deliver, setup_entry
+from .helpers_world import unknown_title
 
 
 def capture(hass: HomeAssistant, *categories: str) -> list[Event]:
@@ -65,15 +65,6 @@ def push_of(entry: MockConfigEntry, service: str) -> PushManager:
 def webhook_url(entry: MockConfigEntry, service: str) -> str:
     """Return the URL SmartPlex registered for a service."""
     return push_of(entry, service).url()
-
-
-def unrequested_movie(world: World) -> Title:
-    """Return a movie nobody requested and no library holds."""
-    return next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
-    )
 
 
 async def test_registered_in_every_service_and_tested(
@@ -228,7 +219,7 @@ async def test_request_events_by_push_and_poll_fire_once(
     """A request created in Overseerr is an event at once, and the next poll adds none."""
     events = capture(hass, "request")
     world = simulator.world
-    title = unrequested_movie(world)
+    title = unknown_title(world, "movie")
     # A local Overseerr account under another name than in Plex: named as Overseerr shows it.
     requester = world.users[2]
     assert requester.overseerr_username != requester.username
@@ -509,6 +500,6 @@ async def test_options_show_recreate_and_map_people(
     events = capture(hass, "request")
     world = simulator.world
     anna = next(i for i, user in enumerate(world.users) if user.username == "anna")
-    simulator.stack.create_request(anna, unrequested_movie(world))
+    simulator.stack.create_request(anna, unknown_title(world, "movie"))
     await deliver(hass, simulator)
     assert events[-1].data["notify_target"] == "notify.mobile_app_anna"

@@ -14,7 +14,8 @@ from pytest_homeassistant_custom_component.common import (
 from simulator import Simulator
 
 from .conftest import deliver
-from .test_webhook import capture, service_of, unrequested_movie
+from .helpers_world import unknown_title
+from .test_webhook import capture, service_of
 
 
 async def test_upgrades_removals_and_request_outcomes(
@@ -77,10 +78,10 @@ async def test_upgrades_removals_and_request_outcomes(
     index = service_of(entry, "radarr").coordinators.library.index  # type: ignore[union-attr]
     assert index.get(owned.id) is None
 
-    auto = stack.create_request(1, unrequested_movie(world), auto_approve=True)
-    declined = stack.create_request(2, unrequested_movie(world))
+    auto = stack.create_request(1, unknown_title(world, "movie"), auto_approve=True)
+    declined = stack.create_request(2, unknown_title(world, "movie"))
     stack.decline_request(declined, by_user=0)
-    failed = stack.create_request(1, unrequested_movie(world))
+    failed = stack.create_request(1, unknown_title(world, "movie"))
     stack.fail_request(failed)
     await deliver(hass, simulator)
     await simulator.advance(12 * 3600)

@@ -12,8 +12,6 @@ from aiohttp import web
 import pytest
 
 from simulator import Simulator
-from simulator.models import Kind, Title
-from simulator.world import World
 
 FIXED_NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -57,20 +55,6 @@ async def call(
             return response.status, json.loads(text) if text else None
         except ValueError:
             return response.status, text
-
-
-def released_title(world: World, kind: Kind, *, unrequested: bool = False) -> Title:
-    """Return the first released title of a kind that no library holds (and, if asked, nobody requested)."""
-    return next(
-        t
-        for t in world.titles.values()
-        if t.kind == kind
-        and world.media_status(kind, t.tmdb_id) == 1
-        and not (
-            unrequested and any(r.tmdb_id == t.tmdb_id for r in world.requests.values())
-        )
-        and t.release < FIXED_NOW
-    )
 
 
 async def add_tautulli_webhook(

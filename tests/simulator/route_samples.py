@@ -7,6 +7,7 @@ from typing import Any
 from simulator import Simulator
 from simulator.models import Title
 from simulator.world import World
+from tests.helpers_world import unknown_title
 
 
 def details_samples(world: World, movie: Title, series: Title) -> list[tuple[str, str]]:
@@ -14,14 +15,7 @@ def details_samples(world: World, movie: Title, series: Title) -> list[tuple[str
     paths = []
     for kind, name, owned in (("movie", "movieId", movie), ("tv", "tvId", series)):
         requested = next(r for r in world.requests.values() if r.kind == kind)
-        requested_ids = {r.tmdb_id for r in world.requests.values()}
-        unknown = next(
-            t
-            for t in world.titles.values()
-            if t.kind == kind
-            and world.media_status(kind, t.tmdb_id) == 1
-            and t.tmdb_id not in requested_ids
-        )
+        unknown = unknown_title(world, kind, unrequested=True)
         paths += [
             (f"/{kind}/{{{name}}}", f"/{kind}/{tmdb_id}")
             for tmdb_id in (requested.tmdb_id, unknown.tmdb_id, owned.tmdb_id)

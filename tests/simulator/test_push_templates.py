@@ -26,6 +26,7 @@ from custom_components.smartplex.webhook import (
 )
 from simulator import Simulator
 from simulator.webhooks import OVERSEERR_DEFAULT_PAYLOAD
+from tests.helpers_world import unknown_title
 
 from .conftest import Receiver
 from .test_contracts import REALWORLD
@@ -96,11 +97,7 @@ async def test_overseerr_webhooks_render_their_template(
             },
         }
     )
-    title = next(
-        t
-        for t in world.titles.values()
-        if t.kind == "movie" and world.media_status("movie", t.tmdb_id) == 1
-    )
+    title = unknown_title(world, "movie")
     request = stack.create_request(1, title)
     stack.approve_request(request, by_user=0)
     stack.decline_request(request, by_user=0)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import aiohttp
 
 from simulator import Simulator
+from tests.helpers_world import unknown_title
 
-from .conftest import Receiver, add_tautulli_webhook, call, released_title
+from .conftest import FIXED_NOW, Receiver, add_tautulli_webhook, call
 
 
 async def test_overseerr_approve_decline_and_webhooks(
@@ -29,7 +30,7 @@ async def test_overseerr_approve_decline_and_webhooks(
             json=settings,
         )
     )[0] == 200
-    title = released_title(world, "movie")
+    title = unknown_title(world, "movie", released_before=FIXED_NOW)
     status, created = await call(
         http,
         sim,
@@ -77,7 +78,7 @@ async def test_approving_a_series_request_adds_it_to_sonarr(
 ) -> None:
     """A TV request goes to Sonarr on approval; an episode stream reaches Tautulli webhooks."""
     world = sim.world
-    title = released_title(world, "tv")
+    title = unknown_title(world, "tv", released_before=FIXED_NOW)
     status, created = await call(
         http,
         sim,
@@ -117,7 +118,7 @@ async def test_overseerr_details_follow_requests_and_library(
 ) -> None:
     """/movie/{id} and /tv/{id} show mediaInfo only once known, with its requests and status."""
     world = sim.world
-    title = released_title(world, "movie", unrequested=True)
+    title = unknown_title(world, "movie", released_before=FIXED_NOW, unrequested=True)
     path = f"/api/v1/movie/{title.tmdb_id}"
     status, details = await call(http, sim, "overseerr", "GET", path)
     assert status == 200 and "mediaInfo" not in details
