@@ -121,10 +121,12 @@ def watched_between(plays: Sequence[MovieLensPlay], start: int, end: int) -> set
     return {play.movie for play in plays if start <= play.timestamp < end}
 
 
-def regrets_at(data: MovieLens, cutoff: int) -> dict[str, float]:
-    """Return each order's regret at one cut-off."""
-    plays = data.plays
-    library = library_at(data, cutoff)
+def regrets_at(
+    plays: Sequence[MovieLensPlay],
+    cutoff: int,
+    library: Mapping[int, tuple[CleanupCandidate, TitleUsage]],
+) -> dict[str, float]:
+    """Return each order's regret at one cut-off, on the library as it was then."""
     now = when(cutoff)
     later = watched_between(plays, cutoff, cutoff + HORIZON_DAYS * DAY)
     # As a plan works it out: from every title's genres and plays.
@@ -159,8 +161,10 @@ def cutoffs(plays: Sequence[MovieLensPlay]) -> list[int]:
 def main() -> None:
     """Print the regret table (markdown) of every order at every cut-off."""
     data = load()
-    points = cutoffs(data.plays)
-    table = {point: regrets_at(data, point) for point in points}
+    plays = data.plays
+    points = cutoffs(plays)
+    libraries = {point: library_at(data, point) for point in points}
+    table = {point: regrets_at(plays, point, libraries[point]) for point in points}
     names = list(table[points[0]])
     shares = " / ".join(f"{share:.1f}" for share in CUTOFF_SHARES)
     print(f"| removal order (lowest 30%) | regret at cut-off {shares} |")
@@ -169,7 +173,7 @@ def main() -> None:
         values = " / ".join(f"{table[point][name]:.4f}" for point in points)
         print(f"| {name} | {values} |")
     dates = ", ".join(when(point).date().isoformat() for point in points)
-    sizes = [len(library_at(data, point)) for point in points]
+    sizes = [len(libraries[point]) for point in points]
     print(f"\ncut-offs: {dates}; library sizes: " + ", ".join(map(str, sizes)))
     print("\n| order | cut-off | removed, watched again | regret (95% interval) |")
     print("| --- | --- | --- | --- |")
